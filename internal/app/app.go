@@ -1,0 +1,145 @@
+// Package app wires mamori together: it opens the store, builds every
+// capability with its dependencies passed explicitly, registers routes and
+// runs the server and the background workers.
+package app
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"mamori/internal/audit"
+	"mamori/internal/auth"
+	"mamori/internal/auth/password"
+	"mamori/internal/config"
+	"mamori/internal/db"
+	"mamori/internal/i18n"
+	"mamori/internal/jobs"
+	"mamori/internal/mail"
+	"mamori/internal/metrics"
+	"mamori/internal/org"
+	"mamori/internal/web"
+)
+
+// Version is set at build time with -ldflags "-X mamori/internal/app.Version=…".
+var Version = "dev"
+
+// App is a fully wired instance.
+type App struct {
+	Cfg      config.Config
+	Log      *slog.Logger
+	DB       *db.DB
+	Catalog  *i18n.Catalog
+	Render   *web.Renderer
+	Router   *web.Router
+	Jobs     *jobs.Queue
+	Mail     *mail.Mailer
+	Auth     *auth.Service
+	Orgs     *org.Service
+	Metrics  *metrics.Registry
+	handler  http.Handler
+	started  time.Time
+}
+
+// LocaleSources lists every package's catalogs; a capability adds its own
+// here when it is wired in.
+func LocaleSources() []fs.FS {
+	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales()}
+}
+
+// Build wires an App on an open, migrated database.
+func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
+	a := &App{Cfg: cfg, Log: log, DB: d, started: time.Now()}
+	cat, err := i18n.Load(LocaleSources()...)
+	if err != nil {
+		return nil, err
+	}
+	a.Catalog = cat
+	rd, err := web.NewRenderer(cat, log)
+	if err != nil {
+		return nil, err
+	}
+	rd.Signup = cfg.SignupOpen
+	a.Render = rd
+	for _, p := range []struct {
+		prefix string
+		fsys   fs.FS
+	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}} {
+		if err := rd.AddPages(p.prefix, p.fsys, "templates"); err != nil {
+			return nil, err
+		}
+	}
+	a.Metrics = metrics.NewRegistry()
+	a.Metrics.RegisterGoCollector()
+	a.Jobs = jobs.New(d, log)
+	a.Mail = mail.New(d, a.Jobs, cfg.SMTPURL, cfg.MailFrom)
+	a.Auth = &auth.Service{DB: d, Cfg: cfg, Log: log, Mail: a.Mail, Catalog: cat, Render: rd, Params: password.Default}
+	a.Orgs = &org.Service{DB: d, Cfg: cfg, Log: log, Mail: a.Mail, Catalog: cat, Render: rd}
+
+	eh := &web.ErrorHandler{Log: log, Catalog: cat, Render: rd}
+	rt := web.NewRouter(eh)
+	a.Router = rt
+	a.routes(rt)
+	stack := &web.Stack{Log: log, Errors: eh, Auth: a.Auth, Metrics: a.Metrics, MaxBodyBytes: cfg.MaxBodyBytes, Secure: cfg.Secure()}
+	a.handler = stack.Wrap(rt)
+	return a, nil
+}
+
+// Handler is the whole HTTP surface.
+func (a *App) Handler() http.Handler { return a.handler }
+
+func (a *App) routes(rt *web.Router) {
+	rt.HandleRaw("GET /static/", web.Public, a.Render.Static())
+	rt.Handle("GET /{$}", web.Public, a.home)
+	rt.Handle("GET /healthz", web.Public, a.healthz)
+	rt.Handle("GET /readyz", web.Public, a.readyz)
+	rt.Handle("GET /metrics", web.Public, a.metrics)
+	a.Auth.Routes(rt)
+	a.Orgs.Routes(rt)
+	mail.Routes(rt, a.DB, a.Render, a.Catalog)
+	audit.Routes(rt, a.DB, a.Render, a.Catalog)
+}
+
+func (a *App) home(w http.ResponseWriter, r *http.Request) error {
+	p := a.Catalog.Printer(web.LangFrom(r.Context()))
+	a.Render.Page(w, r, http.StatusOK, "web/home", web.Page{Title: p.T("home.title")})
+	return nil
+}
+
+func (a *App) healthz(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+	return nil
+}
+
+// readyz answers 200 only when the database answers, so a load balancer
+// stops sending traffic to an instance that lost its store.
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := a.DB.Ping(ctx); err != nil {
+		a.Log.Warn("not ready", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("database unavailable\n"))
+		return nil
+	}
+	w.Write([]byte("ready\n"))
+	return nil
+}
+
+// metrics serves Prometheus text to scrapers on the same machine and to
+// operator administrators; anyone else gets 403, since request counts per
+// route reveal usage.
+func (a *App) metrics(w http.ResponseWriter, r *http.Request) error {
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	ip := net.ParseIP(host)
+	if (ip == nil || !ip.IsLoopback()) && !web.ViewerFrom(r.Context()).HasRole(web.RoleOperatorAdmin) {
+		return forbidden()
+	}
+	a.Metrics.Handler().ServeHTTP(w, r)
+	return nil
+}

@@ -1,0 +1,348 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"mamori/internal/apperr"
+	"mamori/internal/audit"
+	"mamori/internal/auth"
+	"mamori/internal/config"
+	"mamori/internal/db"
+	"mamori/internal/i18n"
+	"mamori/internal/org"
+)
+
+const usage = `mamori — security programmes for small businesses
+
+Usage:
+  mamori serve [flags]                 start the web server (see: mamori serve -h)
+  mamori migrate [flags]               apply database migrations and exit
+  mamori version                       print the version
+  mamori admin create-user  --email E [--role R] [--name N] [--password-stdin]
+  mamori admin create-org   --name N --owner EMAIL [--prefecture NN] [--industry X] [--employees N]
+                            [--capital YEN] [--corporate-number N] [--name-kana K] [--name-en E]
+  mamori admin add-member   --org SLUG --email EMAIL [--role owner|member]
+  mamori admin create-token --email E [--name N]
+
+Every command takes --data-dir / --database-url (or MAMORI_DATA_DIR /
+MAMORI_DATABASE_URL) and works while a server runs on the same store.
+Admin commands print the created id, slug or token alone on the last line.
+Roles: operator_admin, analyst, specialist, supporter, share_member.
+`
+
+// Run executes one command line and returns the process exit status.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		cfg, _, err := config.Load("serve", args[1:], env, stderr, false)
+		if err != nil {
+			return reportConfig(stderr, err)
+		}
+		ctx, stop := SignalContext()
+		defer stop()
+		if err := Serve(ctx, cfg, NewLogger(cfg, stderr), nil); err != nil {
+			fmt.Fprintln(stderr, "mamori:", err)
+			return 1
+		}
+		return 0
+	case "migrate":
+		cfg, _, err := config.Load("migrate", args[1:], env, stderr, true)
+		if err != nil {
+			return reportConfig(stderr, err)
+		}
+		d, err := Open(context.Background(), cfg, NewLogger(cfg, stderr))
+		if err != nil {
+			fmt.Fprintln(stderr, "mamori:", err)
+			return 1
+		}
+		d.Close()
+		fmt.Fprintln(stdout, "migrations up to date")
+		return 0
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "mamori", Version)
+		return 0
+	case "admin":
+		if len(args) < 2 {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		return runAdmin(args[1], args[2:], stdin, stdout, stderr, env)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "mamori: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func reportConfig(stderr io.Writer, err error) int {
+	if config.IsHelp(err) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "mamori:", err)
+	return 2
+}
+
+// adminEnv is what an admin command needs: the store and the wired
+// services, without a listening server.
+func adminEnv(name string, args []string, env func(string) string, stderr io.Writer, define func(fs *flag.FlagSet)) (*App, func(), error) {
+	fs := flag.NewFlagSet("admin "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	define(fs)
+	// Store flags may come before or after the command's own flags, so
+	// both sets are parsed from one list: ours first, the rest to config.
+	var own, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		n := strings.TrimLeft(a, "-")
+		key, _, hasVal := strings.Cut(n, "=")
+		if fs.Lookup(key) != nil && strings.HasPrefix(a, "-") {
+			own = append(own, a)
+			if f := fs.Lookup(key); !hasVal && !isBoolFlag(f) && i+1 < len(args) {
+				own = append(own, args[i+1])
+				i++
+			}
+			continue
+		}
+		rest = append(rest, a)
+	}
+	if err := fs.Parse(own); err != nil {
+		return nil, nil, err
+	}
+	cfg, extra, err := config.Load("admin "+name, rest, env, stderr, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(extra) > 0 {
+		return nil, nil, fmt.Errorf("unexpected arguments: %s", strings.Join(extra, " "))
+	}
+	log := NewLogger(cfg, stderr)
+	d, err := Open(context.Background(), cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := Build(cfg, d, log)
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return a, func() { d.Close() }, nil
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// describe turns an application error into an English sentence for the
+// shell, naming each bad field.
+func describe(cat *i18n.Catalog, err error) string {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code == apperr.Internal {
+		return err.Error()
+	}
+	p := cat.Printer("en")
+	msg := p.T(ae.Key, ae.Args...)
+	for f, k := range ae.Fields {
+		msg += fmt.Sprintf("\n  --%s: %s", strings.ReplaceAll(f, "_", "-"), p.T(k))
+	}
+	return msg
+}
+
+func runAdmin(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
+	var (
+		email, role, name, orgName, owner, pref, industry, employees, capital, corp, kana, nameEn, slug string
+		pwStdin                                                                                        bool
+	)
+	var define func(fs *flag.FlagSet)
+	switch cmd {
+	case "create-user":
+		define = func(fs *flag.FlagSet) {
+			fs.StringVar(&email, "email", "", "e-mail address (required)")
+			fs.StringVar(&role, "role", "", "global role: operator_admin, analyst, specialist, supporter, share_member")
+			fs.StringVar(&name, "name", "", "display name")
+			fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input")
+		}
+	case "create-org":
+		define = func(fs *flag.FlagSet) {
+			fs.StringVar(&orgName, "name", "", "organisation name (required)")
+			fs.StringVar(&owner, "owner", "", "owner's e-mail address (required; the account must exist)")
+			fs.StringVar(&pref, "prefecture", "", "prefecture code 01–47")
+			fs.StringVar(&industry, "industry", "", "JSIC major group A–T")
+			fs.StringVar(&employees, "employees", "", "number of employees")
+			fs.StringVar(&capital, "capital", "", "capital in yen")
+			fs.StringVar(&corp, "corporate-number", "", "13-digit corporate number")
+			fs.StringVar(&kana, "name-kana", "", "name in kana")
+			fs.StringVar(&nameEn, "name-en", "", "name in English")
+		}
+	case "add-member":
+		define = func(fs *flag.FlagSet) {
+			fs.StringVar(&slug, "org", "", "organisation slug (required)")
+			fs.StringVar(&email, "email", "", "member's e-mail address (required; the account must exist)")
+			fs.StringVar(&role, "role", "member", "owner or member")
+		}
+	case "create-token":
+		define = func(fs *flag.FlagSet) {
+			fs.StringVar(&email, "email", "", "account e-mail address (required)")
+			fs.StringVar(&name, "name", "cli", "token name")
+		}
+	default:
+		fmt.Fprintf(stderr, "mamori admin: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	a, closeFn, err := adminEnv(cmd, args, env, stderr, define)
+	if err != nil {
+		if config.IsHelp(err) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "mamori admin "+cmd+":", err)
+		return 2
+	}
+	defer closeFn()
+	ctx := context.Background()
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "mamori admin "+cmd+": "+describe(a.Catalog, err))
+		return 1
+	}
+	required := func(pairs ...string) bool {
+		for i := 0; i < len(pairs); i += 2 {
+			if strings.TrimSpace(pairs[i+1]) == "" {
+				fmt.Fprintf(stderr, "mamori admin %s: --%s is required\n", cmd, pairs[i])
+				return false
+			}
+		}
+		return true
+	}
+	switch cmd {
+	case "create-user":
+		if !required("email", email) {
+			return 2
+		}
+		pw := ""
+		if pwStdin {
+			line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+			if err != nil && !errors.Is(err, io.EOF) {
+				return fail(err)
+			}
+			pw = strings.TrimRight(line, "\r\n")
+		}
+		var u *auth.User
+		err := a.DB.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			u, err = a.Auth.CreateUserDirect(ctx, tx, nil, auth.CreateUserInput{Email: email, Name: name, Password: pw, Role: role})
+			return err
+		})
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "created user %s", u.Email)
+		if role != "" {
+			fmt.Fprintf(stdout, " with role %s", role)
+		}
+		if pw == "" {
+			fmt.Fprintf(stdout, " (no password yet: use \"forgot password\" on the login page to set one)")
+		}
+		fmt.Fprintf(stdout, "\n%s\n", u.ID)
+		return 0
+	case "create-org":
+		if !required("name", orgName, "owner", owner) {
+			return 2
+		}
+		in := org.CreateInput{Name: orgName, NameKana: kana, NameEn: nameEn, CorporateNumber: corp, Prefecture: pref, Industry: industry}
+		if employees != "" {
+			n, err := strconv.Atoi(employees)
+			if err != nil {
+				fmt.Fprintln(stderr, "mamori admin create-org: --employees: not a whole number")
+				return 2
+			}
+			in.Employees = &n
+		}
+		if capital != "" {
+			n, err := strconv.ParseInt(strings.ReplaceAll(capital, ",", ""), 10, 64)
+			if err != nil {
+				fmt.Fprintln(stderr, "mamori admin create-org: --capital: not a whole number of yen")
+				return 2
+			}
+			in.CapitalYen = &n
+		}
+		var o *org.Org
+		err := a.DB.InTx(ctx, func(tx *db.Tx) error {
+			u, err := auth.UserByEmail(ctx, tx, owner)
+			if errors.Is(err, db.ErrNotFound) {
+				return fmt.Errorf("no account with e-mail %s (create it first with: mamori admin create-user --email %s)", owner, owner)
+			}
+			if err != nil {
+				return err
+			}
+			o, err = a.Orgs.Create(ctx, tx, nil, u.ID, in)
+			return err
+		})
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "created organisation %q owned by %s\n%s\n", o.Name, owner, o.Slug)
+		return 0
+	case "add-member":
+		if !required("org", slug, "email", email) {
+			return 2
+		}
+		var uid string
+		err := a.DB.InTx(ctx, func(tx *db.Tx) error {
+			u, err := auth.UserByEmail(ctx, tx, email)
+			if errors.Is(err, db.ErrNotFound) {
+				return fmt.Errorf("no account with e-mail %s", email)
+			}
+			if err != nil {
+				return err
+			}
+			uid = u.ID
+			return a.Orgs.AddMember(ctx, tx, nil, slug, u.ID, role)
+		})
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "added %s to %s as %s\n%s\n", email, slug, role, uid)
+		return 0
+	case "create-token":
+		if !required("email", email) {
+			return 2
+		}
+		var token string
+		err := a.DB.InTx(ctx, func(tx *db.Tx) error {
+			u, err := auth.UserByEmail(ctx, tx, email)
+			if errors.Is(err, db.ErrNotFound) {
+				return fmt.Errorf("no account with e-mail %s", email)
+			}
+			if err != nil {
+				return err
+			}
+			var t *auth.APIToken
+			token, t, err = auth.CreateAPIToken(ctx, tx, u.ID, name)
+			if err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, nil, audit.Entry{Action: audit.TokenCreated, TargetType: "token", TargetID: t.ID, ActorID: u.ID, ActorEmail: u.Email, Detail: map[string]any{"name": name, "via": "cli"}})
+		})
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "created API token %q for %s (shown once; use it as Authorization: Bearer …)\n%s\n", name, email, token)
+		return 0
+	}
+	return 2
+}
+
+// Main is what cmd/mamori calls.
+func Main() { os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)) }

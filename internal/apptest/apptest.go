@@ -1,0 +1,180 @@
+// Package apptest starts the real mamori application for tests: the real
+// router and middleware, a real database (SQLite, and PostgreSQL when
+// configured) and a real HTTP server on loopback.
+package apptest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"mamori/internal/app"
+	"mamori/internal/auth"
+	"mamori/internal/auth/password"
+	"mamori/internal/config"
+	"mamori/internal/db"
+	"mamori/internal/db/dbtest"
+)
+
+// Env is one running application.
+type Env struct {
+	T      testing.TB
+	App    *app.App
+	DB     *db.DB
+	Server *httptest.Server
+	URL    string
+}
+
+// Each runs fn against a fresh application per available database engine.
+func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) { fn(t, Start(t, d)) })
+}
+
+// Start wires and serves the application on d.
+func Start(t testing.TB, d *db.DB) *Env {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("MAMORI_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Start()
+	cfg.BaseURL = srv.URL
+	a, err := app.Build(cfg, d, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Auth.Params = password.Fast
+	srv.Config.Handler = a.Handler()
+	t.Cleanup(srv.Close)
+	return &Env{T: t, App: a, DB: d, Server: srv, URL: srv.URL}
+}
+
+// Client returns an HTTP client with its own cookie jar that does not
+// follow redirects, so tests see each 303 and its Location.
+func (e *Env) Client() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// Response is a read response.
+type Response struct {
+	Status   int
+	Header   http.Header
+	Body     string
+	Location string
+}
+
+// Do sends a request and reads the whole answer.
+func (e *Env) Do(c *http.Client, method, path string, body io.Reader, header map[string]string) Response {
+	e.T.Helper()
+	req, err := http.NewRequest(method, e.URL+path, body)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return Response{Status: res.StatusCode, Header: res.Header, Body: string(b), Location: res.Header.Get("Location")}
+}
+
+// Get fetches a path.
+func (e *Env) Get(c *http.Client, path string) Response { return e.Do(c, "GET", path, nil, nil) }
+
+// Post submits a urlencoded form the way a same-origin browser would.
+func (e *Env) Post(c *http.Client, path string, form url.Values) Response {
+	return e.Do(c, "POST", path, strings.NewReader(form.Encode()), map[string]string{
+		"Content-Type": "application/x-www-form-urlencoded", "Origin": e.URL, "Sec-Fetch-Site": "same-origin",
+	})
+}
+
+// CreateUser makes a verified account with the given global roles.
+func (e *Env) CreateUser(email, pw string, roles ...string) *auth.User {
+	e.T.Helper()
+	ctx := context.Background()
+	h := ""
+	if pw != "" {
+		var err error
+		if h, err = password.Hash(pw, password.Fast); err != nil {
+			e.T.Fatal(err)
+		}
+	}
+	u, err := auth.CreateUser(ctx, e.DB, email, "", h, "", true)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	for _, r := range roles {
+		if _, err := auth.GrantRole(ctx, e.DB, u.ID, r); err != nil {
+			e.T.Fatal(err)
+		}
+	}
+	return u
+}
+
+// SessionClient returns a client already logged in as userID, with the
+// session created directly in the store (no password round trip).
+func (e *Env) SessionClient(userID string) *http.Client {
+	e.T.Helper()
+	c := e.Client()
+	e.SetSession(c, userID)
+	return c
+}
+
+// SetSession replaces c's session cookie with a fresh session for userID.
+func (e *Env) SetSession(c *http.Client, userID string) {
+	e.T.Helper()
+	tok, err := auth.CreateSession(context.Background(), e.DB, userID, auth.StageFull, e.App.Cfg.SessionTTL, "127.0.0.1", "test")
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	u, _ := url.Parse(e.URL)
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: e.App.Auth.CookieName(), Value: tok, Path: "/"}})
+}
+
+// Login logs in through the real form.
+func (e *Env) Login(c *http.Client, email, pw string) Response {
+	return e.Post(c, "/login", url.Values{"email": {email}, "password": {pw}})
+}
+
+var linkRE = regexp.MustCompile(`https?://[^\s]+`)
+
+// LastMailLink returns the first URL in the newest outbox mail to addr.
+func (e *Env) LastMailLink(addr string) string {
+	e.T.Helper()
+	var body string
+	err := e.DB.QueryRowContext(context.Background(), `SELECT body FROM mail_outbox WHERE to_addr = ? ORDER BY created_at DESC, id DESC LIMIT 1`, strings.ToLower(addr)).Scan(&body)
+	if err != nil {
+		e.T.Fatalf("no mail to %s: %v", addr, err)
+	}
+	m := linkRE.FindString(body)
+	if m == "" {
+		e.T.Fatalf("no link in mail to %s: %q", addr, body)
+	}
+	return strings.TrimPrefix(m, e.URL)
+}
+
+// Count runs a COUNT(*) query.
+func (e *Env) Count(query string, args ...any) int {
+	e.T.Helper()
+	var n int
+	if err := e.DB.QueryRowContext(context.Background(), query, args...).Scan(&n); err != nil {
+		e.T.Fatal(err)
+	}
+	return n
+}

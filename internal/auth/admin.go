@@ -1,0 +1,193 @@
+package auth
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"mamori/internal/apperr"
+	"mamori/internal/audit"
+	"mamori/internal/db"
+	"mamori/internal/web"
+)
+
+var adminOnly = web.Role(web.RoleOperatorAdmin)
+
+func (s *Service) adminRoutes(rt *web.Router) {
+	rt.Handle("GET /admin", adminOnly, s.adminHome)
+	rt.Handle("GET /admin/users", adminOnly, s.adminUsers)
+	rt.Handle("GET /admin/users/{id}", adminOnly, s.adminUser)
+	rt.Handle("POST /admin/users/{id}/roles", adminOnly, s.adminRolePost)
+	rt.Handle("POST /admin/users/{id}/status", adminOnly, s.adminStatusPost)
+}
+
+type adminHomeData struct {
+	Users, Orgs, Outbox, PendingJobs, FailedJobs int
+}
+
+func (s *Service) adminHome(w http.ResponseWriter, r *http.Request) error {
+	var d adminHomeData
+	err := s.DB.Read().QueryRowContext(r.Context(), `SELECT
+		(SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM orgs), (SELECT COUNT(*) FROM mail_outbox),
+		(SELECT COUNT(*) FROM jobs WHERE status IN ('pending','running')), (SELECT COUNT(*) FROM jobs WHERE status = 'failed')`).
+		Scan(&d.Users, &d.Orgs, &d.Outbox, &d.PendingJobs, &d.FailedJobs)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, http.StatusOK, "admin_home", "admin.title", nil, d)
+}
+
+type adminUserRow struct {
+	ID, Email, Name string
+	Verified, MFA   bool
+	Disabled        bool
+	Roles           string
+}
+
+type adminUsersData struct {
+	Q     string
+	Users []adminUserRow
+	Page  int
+	More  bool
+}
+
+func (s *Service) adminUsers(w http.ResponseWriter, r *http.Request) error {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > 200 {
+		q = q[:200]
+	}
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	if page < 1 {
+		page = 1
+	}
+	const per = 50
+	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
+	rows, err := s.DB.Read().QueryContext(r.Context(), `SELECT u.id, u.email, u.name, u.email_verified_at IS NOT NULL, u.totp_enabled_at IS NOT NULL, u.disabled_at IS NOT NULL,
+		COALESCE((SELECT `+groupConcat(s.DB.Dialect())+` FROM user_roles r WHERE r.user_id = u.id), '')
+		FROM users u WHERE LOWER(u.email) LIKE ? ESCAPE '\' OR LOWER(u.name) LIKE ? ESCAPE '\'
+		ORDER BY u.created_at DESC LIMIT ? OFFSET ?`, like, like, per+1, (page-1)*per)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	d := adminUsersData{Q: q, Page: page}
+	for rows.Next() {
+		var u adminUserRow
+		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Verified, &u.MFA, &u.Disabled, &u.Roles); err != nil {
+			return err
+		}
+		d.Users = append(d.Users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(d.Users) > per {
+		d.Users, d.More = d.Users[:per], true
+	}
+	return s.page(w, r, http.StatusOK, "admin_users", "admin.users_title", nil, d)
+}
+
+func groupConcat(d db.Dialect) string {
+	if d == db.Postgres {
+		return `string_agg(r.role, ', ' ORDER BY r.role)`
+	}
+	return `group_concat(r.role, ', ')`
+}
+
+type adminUserData struct {
+	User      *User
+	AllRoles  []string
+	Events    []audit.Event
+}
+
+func (s *Service) adminUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := UserByID(r.Context(), s.DB.Read(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	events, err := audit.List(r.Context(), s.DB.Read(), audit.Filter{ActorID: u.ID, Limit: 20})
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, http.StatusOK, "admin_user", "admin.user_title", nil, adminUserData{User: u, AllRoles: web.GlobalRoles, Events: events})
+}
+
+func (s *Service) adminRolePost(w http.ResponseWriter, r *http.Request) error {
+	f, err := web.ParseForm(r)
+	if err != nil {
+		return err
+	}
+	role, op := f.Get("role"), f.Get("op")
+	if !ValidRole(role) || (op != "grant" && op != "revoke") {
+		return apperr.Field("role", "auth.role_invalid")
+	}
+	id := r.PathValue("id")
+	err = s.DB.InTx(r.Context(), func(tx *db.Tx) error {
+		if _, err := UserByID(r.Context(), tx, id); err != nil {
+			return err
+		}
+		if op == "grant" {
+			changed, err := GrantRole(r.Context(), tx, id, role)
+			if err != nil || !changed {
+				return err
+			}
+			return audit.Record(r.Context(), tx, r, audit.Entry{Action: audit.RoleGranted, TargetType: "user", TargetID: id, Detail: map[string]any{"role": role}})
+		}
+		if role == web.RoleOperatorAdmin {
+			n, err := CountRole(r.Context(), tx, role)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return apperr.New(apperr.Conflict, "admin.last_admin")
+			}
+		}
+		changed, err := RevokeRole(r.Context(), tx, id, role)
+		if err != nil || !changed {
+			return err
+		}
+		return audit.Record(r.Context(), tx, r, audit.Entry{Action: audit.RoleRevoked, TargetType: "user", TargetID: id, Detail: map[string]any{"role": role}})
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/admin/users/"+id, "flash.saved")
+}
+
+func (s *Service) adminStatusPost(w http.ResponseWriter, r *http.Request) error {
+	f, err := web.ParseForm(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	v := web.ViewerFrom(r.Context())
+	op := f.Get("op")
+	if op != "disable" && op != "enable" {
+		return apperr.Field("op", "error.invalid_input")
+	}
+	if op == "disable" && id == v.UserID {
+		return apperr.New(apperr.Conflict, "admin.cannot_disable_self")
+	}
+	err = s.DB.InTx(r.Context(), func(tx *db.Tx) error {
+		if _, err := UserByID(r.Context(), tx, id); err != nil {
+			return err
+		}
+		action := audit.UserEnabled
+		if op == "disable" {
+			action = audit.UserDisabled
+			if _, err := tx.ExecContext(r.Context(), `UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?`, s.now(), s.now(), id); err != nil {
+				return err
+			}
+			if _, err := DeleteUserSessions(r.Context(), tx, id, ""); err != nil {
+				return err
+			}
+		} else if _, err := tx.ExecContext(r.Context(), `UPDATE users SET disabled_at = NULL, updated_at = ? WHERE id = ?`, s.now(), id); err != nil {
+			return err
+		}
+		return audit.Record(r.Context(), tx, r, audit.Entry{Action: action, TargetType: "user", TargetID: id})
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/admin/users/"+id, "flash.saved")
+}

@@ -1,0 +1,161 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"mamori/internal/apperr"
+	"mamori/internal/audit"
+	"mamori/internal/db"
+	"mamori/internal/web"
+)
+
+// CookieName is the session cookie; with HTTPS it carries the __Host-
+// prefix, which binds it to this exact origin.
+func (s *Service) CookieName() string {
+	if s.Cfg.Secure() {
+		return "__Host-mamori_session"
+	}
+	return "mamori_session"
+}
+
+// SetSessionCookie issues a session cookie.
+func (s *Service) SetSessionCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: s.CookieName(), Value: token, Path: "/", HttpOnly: true, Secure: s.Cfg.Secure(),
+		SameSite: http.SameSiteLaxMode, MaxAge: int(s.Cfg.SessionTTL.Seconds()),
+	})
+}
+
+func (s *Service) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: s.CookieName(), Value: "", Path: "/", HttpOnly: true, Secure: s.Cfg.Secure(), SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// StartSession rotates the session: the old one (if any) is deleted and a
+// new id issued, so an id planted before login is worthless after it.
+func (s *Service) StartSession(ctx context.Context, w http.ResponseWriter, r *http.Request, userID, stage string) error {
+	if ck, err := r.Cookie(s.CookieName()); err == nil && ck.Value != "" {
+		DeleteSession(ctx, s.DB, HashSecret(ck.Value))
+	}
+	ttl := s.Cfg.SessionTTL
+	if stage == StageMFA {
+		ttl = 10 * time.Minute
+	}
+	token, err := CreateSession(ctx, s.DB, userID, stage, ttl, audit.ClientIP(r), r.UserAgent())
+	if err != nil {
+		return err
+	}
+	s.SetSessionCookie(w, token)
+	return nil
+}
+
+// Authenticate implements web.Authenticator: a bearer token on /api/
+// paths, otherwise the session cookie.
+func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request) (*web.Viewer, error) {
+	ctx := r.Context()
+	if h := r.Header.Get("Authorization"); h != "" && strings.HasPrefix(r.URL.Path, "/api/") {
+		scheme, tok, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") || tok == "" {
+			return nil, apperr.New(apperr.Unauthorized, "auth.token_invalid")
+		}
+		return s.viewerByToken(ctx, strings.TrimSpace(tok))
+	}
+	ck, err := r.Cookie(s.CookieName())
+	if err != nil || ck.Value == "" || len(ck.Value) > 128 {
+		return nil, nil
+	}
+	v, err := s.viewerBySession(ctx, HashSecret(ck.Value))
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		s.clearSessionCookie(w)
+	}
+	return v, nil
+}
+
+func (s *Service) viewerBySession(ctx context.Context, hash string) (*web.Viewer, error) {
+	var v web.Viewer
+	var stage string
+	var expires, lastSeen time.Time
+	var verified, totpOn, disabled *time.Time
+	err := s.DB.Read().QueryRowContext(ctx, `SELECT s.user_id, s.stage, s.expires_at, s.last_seen_at, u.email, u.name, u.lang,
+		u.email_verified_at, u.totp_enabled_at, u.disabled_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?`, hash).
+		Scan(&v.UserID, &stage, &expires, &lastSeen, &v.Email, &v.Name, &v.Lang, &verified, &totpOn, &disabled)
+	if err != nil {
+		if db.Classify(err) == db.ErrNotFound {
+			return nil, nil
+		}
+		return nil, err
+	}
+	now := s.now()
+	if disabled != nil || now.After(expires) || now.Sub(lastSeen) > s.Cfg.SessionIdle {
+		DeleteSession(ctx, s.DB, hash)
+		return nil, nil
+	}
+	if now.Sub(lastSeen) > time.Minute {
+		// Touch at most once a minute: a write per request would put every
+		// page view in the single SQLite writer's queue.
+		s.DB.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`, now, hash)
+	}
+	v.SessionHash = hash
+	v.Pending = stage != StageFull
+	v.Verified = verified != nil
+	v.MFAEnabled = totpOn != nil
+	if err := s.loadAccess(ctx, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// loadAccess fills roles and memberships in one round trip.
+func (s *Service) loadAccess(ctx context.Context, v *web.Viewer) error {
+	rows, err := s.DB.Read().QueryContext(ctx, `SELECT 'r', role, '', '', '' FROM user_roles WHERE user_id = ?
+		UNION ALL
+		SELECT 'o', m.role, o.id, o.slug, o.name FROM org_members m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = ?`, v.UserID, v.UserID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, role, id, slug, name string
+		if err := rows.Scan(&kind, &role, &id, &slug, &name); err != nil {
+			return err
+		}
+		if kind == "r" {
+			v.Roles = append(v.Roles, role)
+		} else {
+			v.Orgs = append(v.Orgs, web.Membership{OrgID: id, Slug: slug, Name: name, Role: role})
+		}
+	}
+	return rows.Err()
+}
+
+func (s *Service) viewerByToken(ctx context.Context, token string) (*web.Viewer, error) {
+	var v web.Viewer
+	var lastUsed, revoked, disabled, verified *time.Time
+	err := s.DB.Read().QueryRowContext(ctx, `SELECT t.id, t.last_used_at, t.revoked_at, u.id, u.email, u.name, u.lang, u.disabled_at, u.email_verified_at
+		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, HashSecret(token)).
+		Scan(&v.TokenID, &lastUsed, &revoked, &v.UserID, &v.Email, &v.Name, &v.Lang, &disabled, &verified)
+	if err != nil {
+		if db.Classify(err) == db.ErrNotFound {
+			return nil, apperr.New(apperr.Unauthorized, "auth.token_invalid")
+		}
+		return nil, err
+	}
+	if revoked != nil || disabled != nil {
+		return nil, apperr.New(apperr.Unauthorized, "auth.token_invalid")
+	}
+	now := s.now()
+	if lastUsed == nil || now.Sub(*lastUsed) > time.Minute {
+		s.DB.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, now, v.TokenID)
+	}
+	v.Verified = verified != nil
+	if err := s.loadAccess(ctx, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}

@@ -1,0 +1,645 @@
+// Package browsertest drives Debian's Chromium through chromedp in tests.
+//
+// It exists so that every browser test in the tree starts the browser the same
+// way (headless, isolated profile, no background traffic, fixed window size and
+// language), fails instead of hanging when the browser gets stuck, and leaves
+// a screenshot and the page HTML behind when a step fails, because a bare
+// "context deadline exceeded" says nothing about what the page showed.
+//
+// A typical test:
+//
+//	b := browsertest.New(t)
+//	b.Run(
+//		chromedp.Navigate(srv.URL),
+//		chromedp.Click(chromedp.CSS("#go")),
+//	)
+//	b.WaitText("#out", "done")
+//	if errs := b.ConsoleErrors(); len(errs) > 0 {
+//		t.Errorf("console errors: %v", errs)
+//	}
+//
+// The methods of a Browser call t.Fatal, so call them only from the goroutine
+// of the test, as the testing package requires.
+package browsertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// Environment variables that configure the helper.
+const (
+	// EnvChromium names the Chromium binary. It overrides DefaultChromium, so
+	// that a developer on another distribution can point the tests at their
+	// own browser.
+	EnvChromium = "MAMORI_CHROMIUM"
+
+	// EnvRequire is a comma-separated list of test dependencies that must be
+	// present. When it contains "chromium", a missing browser fails the test
+	// instead of skipping it, so that CI cannot go green by silently skipping
+	// every browser test.
+	EnvRequire = "MAMORI_TEST_REQUIRE"
+
+	// EnvArtifacts is the directory for the screenshots and HTML dumps of
+	// failed steps. CI can point it at a directory that it uploads.
+	EnvArtifacts = "MAMORI_TEST_ARTIFACTS"
+)
+
+// DefaultChromium is where Debian's chromium package installs its launcher.
+const DefaultChromium = "/usr/bin/chromium"
+
+// Defaults for the options.
+const (
+	DefaultLang    = "ja"
+	DefaultWidth   = 1280
+	DefaultHeight  = 900
+	DefaultTimeout = 60 * time.Second
+)
+
+// artifactTimeout bounds the capture of the screenshot and the HTML after a
+// failure. The capture runs on a fresh context because the failure is often
+// the expiry of the test's own deadline.
+const artifactTimeout = 10 * time.Second
+
+// closeTimeout bounds the graceful shutdown of the browser at cleanup. A
+// graceful close lets Chromium stop its child processes itself, so that none
+// of them writes into the profile directory while t.TempDir removes it.
+const closeTimeout = 10 * time.Second
+
+type config struct {
+	lang          string
+	width, height int
+	timeout       time.Duration
+}
+
+// Option changes how New starts the browser.
+type Option func(*config)
+
+// WithLang sets the browser language: --lang for the UI and --accept-lang for
+// navigator.language and the Accept-Language header. The default is "ja", so
+// that tests see the Japanese UI unless they ask otherwise.
+func WithLang(lang string) Option {
+	return func(c *config) { c.lang = lang }
+}
+
+// WithViewport sets the window size (--window-size) and the viewport of every
+// tab, in CSS pixels. The default is 1280x900, a common laptop size, so that
+// layouts and screenshots are reproducible.
+func WithViewport(width, height int) Option {
+	return func(c *config) { c.width, c.height = width, height }
+}
+
+// WithTimeout sets the overall deadline of each tab's context, counted from
+// New or NewTab. The default is 60 s. Every action run through the Browser
+// shares it, so a hung browser fails the test instead of hanging until the go
+// test timeout kills the whole package without any diagnostics.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) { c.timeout = d }
+}
+
+// Browser is one tab of a headless Chromium. New starts the browser with its
+// first tab; NewTab opens more tabs in the same browser.
+type Browser struct {
+	t   testing.TB
+	cfg config
+
+	// base is the chromedp context of the tab, without a deadline. The
+	// browser (first tab) or the tab lives as long as base. It is used to
+	// capture artifacts after ctx has expired.
+	base context.Context
+	// ctx is base with the overall deadline. Actions run on it.
+	ctx context.Context
+
+	mu   sync.Mutex
+	errs []chromedp.ConsoleMessage
+}
+
+// New starts a headless Chromium for the test and returns its first tab.
+//
+// The binary is $MAMORI_CHROMIUM, or /usr/bin/chromium. When it is missing,
+// New skips the test, unless $MAMORI_TEST_REQUIRE lists "chromium", in which
+// case it fails the test. The browser gets a fresh profile under t.TempDir
+// and is closed by t.Cleanup.
+func New(t testing.TB, opts ...Option) *Browser {
+	t.Helper()
+	cfg := config{lang: DefaultLang, width: DefaultWidth, height: DefaultHeight, timeout: DefaultTimeout}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	deadline := time.Now().Add(cfg.timeout)
+
+	exe, err := findChromium()
+	if err != nil {
+		if required("chromium") {
+			t.Fatalf("browsertest: %v, and %s=%q requires it: install Debian's chromium package or set %s", err, EnvRequire, os.Getenv(EnvRequire), EnvChromium)
+		}
+		t.Skipf("browsertest: skipping browser test: %v (set %s=chromium to make this a failure)", err, EnvRequire)
+	}
+
+	dataDir := filepath.Join(t.TempDir(), "chromium-profile")
+	output := &tailBuffer{max: 16 << 10}
+	allocOpts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", "new"),
+		// Containers and CI run as root, where the sandbox cannot start.
+		chromedp.NoSandbox,
+		// There is no GPU in CI; software rendering is deterministic.
+		chromedp.Flag("disable-gpu", true),
+		// No traffic that the test did not ask for: no update checks, no
+		// sync, no QUIC probing, no component downloads. It keeps tests
+		// hermetic and avoids unrelated console noise.
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-extensions", true),
+		// Tabs opened by NewTab must keep running timers and rendering while
+		// another tab is in front, or waits in them stall.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		// /dev/shm is tiny in default Docker containers and Chromium crashes
+		// when it fills up.
+		chromedp.Flag("disable-dev-shm-usage", true),
+		// Never touch the host's keyring.
+		chromedp.Flag("password-store", "basic"),
+		chromedp.Flag("use-mock-keychain", true),
+		chromedp.UserDataDir(dataDir),
+		chromedp.WindowSize(cfg.width, cfg.height),
+		// --lang picks the UI locale, but Debian ships only en-US.pak
+		// unless chromium-l10n is installed, and then Chromium falls back to
+		// en-US for navigator.language and Accept-Language as well.
+		// --accept-lang sets those two directly, whatever is installed.
+		chromedp.Flag("lang", cfg.lang),
+		chromedp.Flag("accept-lang", cfg.lang),
+		chromedp.CombinedOutput(output),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocOpts...)
+
+	b := &Browser{t: t, cfg: cfg}
+	base, cancelBase := chromedp.NewContext(allocCtx, chromedp.WithListener(b.listen))
+	b.base = base
+
+	// The first Do starts the browser and binds its life to base, so it must
+	// not run on a context with a deadline. Bound the start with a timer
+	// that tears the allocator down instead.
+	timer := time.AfterFunc(time.Until(deadline), cancelAlloc)
+	err = chromedp.Do(base)
+	timer.Stop()
+	if err != nil {
+		cancelBase()
+		cancelAlloc()
+		killLeftovers(dataDir)
+		t.Fatalf("browsertest: starting %s: %v\nbrowser output:\n%s", exe, err, output.String())
+	}
+
+	ctx, cancelCtx := context.WithDeadline(base, deadline)
+	b.ctx = ctx
+	t.Cleanup(func() {
+		cancelCtx()
+		cctx, cancel := context.WithTimeout(base, closeTimeout)
+		_ = chromedp.Cancel(cctx) // best effort; the kills below follow
+		cancel()
+		cancelBase()
+		cancelAlloc()
+		killLeftovers(dataDir)
+	})
+	// Headless Chromium subtracts room for an imaginary toolbar from the
+	// window, so the viewport would be 143 px shorter than asked. Pin it,
+	// as Puppeteer does, so that layouts and screenshots match the option.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(cfg.width), int64(cfg.height))); err != nil {
+		t.Fatalf("browsertest: setting the viewport: %v", err)
+	}
+	return b
+}
+
+// NewTab opens another tab in the same browser, with its own deadline and its
+// own console log. It shares cookies and storage with the other tabs, which
+// is what a test needs to open, say, a link from a mail in the session that
+// requested it. The tab closes at t.Cleanup.
+func (b *Browser) NewTab() *Browser {
+	b.t.Helper()
+	deadline := time.Now().Add(b.cfg.timeout)
+	nb := &Browser{t: b.t, cfg: b.cfg}
+	base, cancelBase := chromedp.NewContext(b.base, chromedp.WithListener(nb.listen))
+	nb.base = base
+
+	// Canceling a tab context other than the first closes only that tab, so
+	// the timer may cancel it.
+	timer := time.AfterFunc(time.Until(deadline), cancelBase)
+	err := chromedp.Do(base)
+	timer.Stop()
+	if err != nil {
+		cancelBase()
+		b.t.Fatalf("browsertest: opening a new tab: %v", err)
+	}
+	ctx, cancelCtx := context.WithDeadline(base, deadline)
+	nb.ctx = ctx
+	b.t.Cleanup(func() {
+		cancelCtx()
+		cancelBase()
+	})
+	// See New for why the viewport is pinned.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(b.cfg.width), int64(b.cfg.height))); err != nil {
+		b.t.Fatalf("browsertest: setting the viewport of a new tab: %v", err)
+	}
+	return nb
+}
+
+// Ctx returns the chromedp context of the tab, with the overall deadline. Use
+// it for chromedp calls that the helpers do not cover, such as chromedp.Run
+// of an action that returns a value. Failures there produce no artifacts.
+func (b *Browser) Ctx() context.Context { return b.ctx }
+
+// Run runs the actions in order. When one fails, it saves a full-page
+// screenshot and the page HTML (see EnvArtifacts), logs their paths, and
+// fails the test.
+func (b *Browser) Run(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.fail(err)
+	}
+}
+
+// Text returns the visible text (innerText) of the first element that
+// matches the CSS selector. It waits for the element to be present, up to the
+// deadline.
+func (b *Browser) Text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.fail(fmt.Errorf("reading the text of %q: %w", sel, err))
+	}
+	return s
+}
+
+// WaitText waits until the visible text of the first element that matches
+// the CSS selector contains substring. It polls rather than relying on a DOM
+// event, so it also works across navigations and for text that scripts set
+// later. It fails the test when the deadline passes.
+func (b *Browser) WaitText(sel, substring string) {
+	b.t.Helper()
+	js := fmt.Sprintf(`(() => {
+		const e = document.querySelector(%s);
+		return e ? {found: true, text: e.innerText} : {found: false, text: ""};
+	})()`, jsString(sel))
+	type result struct {
+		Found bool   `json:"found"`
+		Text  string `json:"text"`
+	}
+	var last result
+	var lastErr error
+	for {
+		r, err := chromedp.Run(b.ctx, chromedp.Evaluate[result](js))
+		if err == nil {
+			last, lastErr = r, nil
+			if r.Found && strings.Contains(r.Text, substring) {
+				return
+			}
+		} else if b.ctx.Err() == nil {
+			// Most likely a navigation destroyed the execution context;
+			// try again on the next page.
+			lastErr = err
+		}
+		select {
+		case <-b.ctx.Done():
+			var what string
+			switch {
+			case lastErr != nil:
+				what = fmt.Sprintf("last error: %v", lastErr)
+			case !last.Found:
+				what = "no element matches"
+			default:
+				what = fmt.Sprintf("last text %q", last.Text)
+			}
+			b.fail(fmt.Errorf("waiting for %q in the text of %q (%s): %w", substring, sel, what, b.ctx.Err()))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Location returns the URL of the current document.
+func (b *Browser) Location() string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Location())
+	if err != nil {
+		b.fail(fmt.Errorf("reading the location: %w", err))
+	}
+	return s
+}
+
+// ConsoleErrors returns the errors that the tab reported so far: uncaught
+// exceptions and unhandled rejections, console.error and failed
+// console.assert calls, and browser log entries of level error. The last
+// group includes Content-Security-Policy violations and failed resource
+// loads, so a test can assert that a page runs without JS errors and without
+// CSP violations. Each message has Type chromedp.ConsoleException or
+// chromedp.ConsoleError; Source is set for browser log entries (for example
+// "security" or "network").
+//
+// Messages arrive asynchronously. Those that the page produced before the
+// last completed action are normally here; poll for ones that a timer or a
+// late request produces.
+func (b *Browser) ConsoleErrors() []chromedp.ConsoleMessage {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]chromedp.ConsoleMessage(nil), b.errs...)
+}
+
+// listen records error events. chromedp calls it on the goroutine that reads
+// the browser's messages, so it must be quick and must not call chromedp.
+func (b *Browser) listen(ev any) {
+	var m chromedp.ConsoleMessage
+	switch ev := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		if d == nil {
+			return
+		}
+		m = chromedp.ConsoleMessage{
+			Type: chromedp.ConsoleException, Text: d.Text,
+			URL: d.URL, Line: d.LineNumber, Column: d.ColumnNumber,
+			Stack: d.StackTrace, Exception: d,
+		}
+		if d.Exception != nil {
+			// d.Text is just "Uncaught"; the description holds the error
+			// and its stack, of which we keep the first line.
+			desc, _, _ := strings.Cut(remoteString(d.Exception), "\n")
+			m.Text = strings.TrimSpace(d.Text + " " + desc)
+		}
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type != runtime.ConsoleAPICalledTypeError && ev.Type != runtime.ConsoleAPICalledTypeAssert {
+			return
+		}
+		parts := make([]string, 0, len(ev.Args))
+		for _, a := range ev.Args {
+			parts = append(parts, remoteString(a))
+		}
+		m = chromedp.ConsoleMessage{
+			Type: chromedp.ConsoleError, Text: strings.Join(parts, " "),
+			Args: ev.Args, Stack: ev.StackTrace,
+		}
+		if st := ev.StackTrace; st != nil && len(st.CallFrames) > 0 {
+			f := st.CallFrames[0]
+			m.URL, m.Line, m.Column = f.URL, f.LineNumber, f.ColumnNumber
+		}
+	case *log.EventEntryAdded:
+		// Chromium reports CSP violations and failed loads here, not
+		// through the Runtime domain.
+		e := ev.Entry
+		if e == nil || e.Level != log.EntryLevelError || isImplicitFavicon(e) {
+			return
+		}
+		m = chromedp.ConsoleMessage{
+			Type: chromedp.ConsoleError, Text: e.Text, URL: e.URL, Line: e.LineNumber,
+			Stack: e.StackTrace, Source: string(e.Source),
+		}
+	default:
+		return
+	}
+	b.mu.Lock()
+	b.errs = append(b.errs, m)
+	b.mu.Unlock()
+}
+
+// isImplicitFavicon reports whether e is the failed load of /favicon.ico,
+// which Chromium requests on its own for every page. Its 404 is not an error
+// of the page under test, and reporting it would make every "no console
+// errors" assertion fail on servers without a favicon.
+func isImplicitFavicon(e *log.Entry) bool {
+	if e.Source != log.EntrySourceNetwork {
+		return false
+	}
+	u, err := url.Parse(e.URL)
+	return err == nil && u.Path == "/favicon.ico"
+}
+
+// remoteString renders a console argument or exception roughly as DevTools
+// does: strings as they are, other values by their description.
+func remoteString(o *runtime.RemoteObject) string {
+	if o == nil {
+		return "null"
+	}
+	if o.Type == runtime.RemoteObjectTypeString {
+		var s string
+		if err := json.Unmarshal(o.Value, &s); err == nil {
+			return s
+		}
+	}
+	switch {
+	case o.UnserializableValue != "":
+		return string(o.UnserializableValue)
+	case o.Description != "":
+		return o.Description
+	case len(o.Value) > 0:
+		return string(o.Value)
+	}
+	return string(o.Type)
+}
+
+// fail saves the artifacts of the current page and fails the test with err.
+func (b *Browser) fail(err error) {
+	b.t.Helper()
+	for _, line := range b.saveArtifacts() {
+		b.t.Log(line)
+	}
+	b.t.Fatalf("browsertest: %v", err)
+}
+
+// saveArtifacts writes a full-page screenshot and the HTML of the page, and
+// returns lines that describe what it wrote or why it could not.
+func (b *Browser) saveArtifacts() []string {
+	dir := os.Getenv(EnvArtifacts)
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "mamori-test-artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return []string{fmt.Sprintf("browsertest: cannot create the artifact directory: %v", err)}
+	}
+	name := sanitize(b.t.Name())
+	stem := filepath.Join(dir, name+"-"+strconv.Itoa(nextArtifact(name)))
+
+	// b.ctx may be the context that just expired, so capture on a fresh one.
+	ctx, cancel := context.WithTimeout(b.base, artifactTimeout)
+	defer cancel()
+
+	var lines []string
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		lines = append(lines, fmt.Sprintf("browsertest: cannot read the URL: %v", err))
+	} else {
+		lines = append(lines, "browsertest: page URL: "+loc)
+	}
+
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err != nil {
+		lines = append(lines, fmt.Sprintf("browsertest: cannot take a screenshot: %v", err))
+	} else if err := os.WriteFile(stem+".png", png, 0o644); err != nil {
+		lines = append(lines, fmt.Sprintf("browsertest: cannot save the screenshot: %v", err))
+	} else {
+		lines = append(lines, "browsertest: screenshot: "+stem+".png")
+	}
+
+	html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement ? document.documentElement.outerHTML : ""`))
+	if err != nil {
+		lines = append(lines, fmt.Sprintf("browsertest: cannot read the page HTML: %v", err))
+	} else {
+		// The URL goes into the file too, so the dump stands on its own.
+		content := "<!-- URL: " + strings.ReplaceAll(loc, "--", "%2D%2D") + " -->\n" + html
+		if err := os.WriteFile(stem+".html", []byte(content), 0o644); err != nil {
+			lines = append(lines, fmt.Sprintf("browsertest: cannot save the page HTML: %v", err))
+		} else {
+			lines = append(lines, "browsertest: page HTML: "+stem+".html")
+		}
+	}
+	return lines
+}
+
+var (
+	artifactMu    sync.Mutex
+	artifactCount = map[string]int{}
+)
+
+// nextArtifact numbers the failures per test name, so that several tabs or
+// browsers of one test do not overwrite each other's files.
+func nextArtifact(name string) int {
+	artifactMu.Lock()
+	defer artifactMu.Unlock()
+	artifactCount[name]++
+	return artifactCount[name]
+}
+
+// sanitize turns a test name such as "TestLogin/bad_password#01" into a safe
+// file name.
+func sanitize(name string) string {
+	s := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, name)
+	s = strings.Trim(s, ".")
+	if s == "" {
+		s = "test"
+	}
+	if len(s) > 150 {
+		s = s[:150]
+	}
+	return s
+}
+
+// findChromium returns the path of the browser binary, or an error that says
+// where it looked.
+func findChromium() (string, error) {
+	path, from := DefaultChromium, "the default path"
+	if p := os.Getenv(EnvChromium); p != "" {
+		path, from = p, "$"+EnvChromium
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("chromium not found at %s (%s): %w", path, from, err)
+	}
+	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
+		return "", fmt.Errorf("chromium at %s (%s) is not an executable file", path, from)
+	}
+	return path, nil
+}
+
+// required reports whether $MAMORI_TEST_REQUIRE lists dep.
+func required(dep string) bool {
+	for _, s := range strings.Split(os.Getenv(EnvRequire), ",") {
+		if strings.EqualFold(strings.TrimSpace(s), dep) {
+			return true
+		}
+	}
+	return false
+}
+
+// jsString quotes s as a JavaScript string literal. JSON strings are valid
+// JavaScript string literals.
+func jsString(s string) string {
+	q, _ := json.Marshal(s)
+	return string(q)
+}
+
+// tailBuffer keeps the last max bytes written to it. It holds the browser's
+// output for the error message when the browser does not start.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (w *tailBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	if over := len(w.buf) - w.max; over > 0 {
+		w.buf = append(w.buf[:0], w.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (w *tailBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return string(w.buf)
+}
+
+// killLeftovers kills the processes that still use dir as their profile.
+// Chromium's children (zygote, network service) can outlive a killed main
+// process and keep writing into the profile while t.TempDir removes it,
+// which fails the test. chromedp does this only for profiles it creates
+// itself. Every child gets --user-data-dir on its command line, and the
+// directory is unique to the test, so matching on it is safe.
+func killLeftovers(dir string) {
+	if goruntime.GOOS != "linux" {
+		return
+	}
+	want := []byte("--user-data-dir=" + dir + "\x00")
+	deadline := time.Now().Add(2 * time.Second)
+	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		entries, err := os.ReadDir("/proc")
+		if err != nil {
+			return
+		}
+		found := 0
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || pid == os.Getpid() {
+				continue
+			}
+			cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+			if err != nil || !bytes.Contains(cmdline, want) {
+				continue
+			}
+			if p, err := os.FindProcess(pid); err == nil {
+				if p.Kill() == nil {
+					found++
+				}
+			}
+		}
+		if found == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+}

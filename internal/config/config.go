@@ -1,0 +1,231 @@
+// Package config gathers every setting of mamori into one struct, read from
+// flags and MAMORI_* environment variables, so that wiring code receives
+// configuration explicitly and nothing reads the environment behind its back.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole runtime configuration. Zero values are never used
+// directly: Load fills defaults, Validate checks them.
+type Config struct {
+	Addr        string // listen address
+	BaseURL     string // public URL used in mails and setup links
+	DataDir     string // SQLite database, keys and uploads live here
+	DatabaseURL string // postgres://… selects PostgreSQL; empty selects SQLite in DataDir
+
+	LogFormat string // text | json
+	LogLevel  string // debug | info | warn | error
+
+	SMTPURL  string // smtp://user:pass@host:port; empty keeps mail in the outbox
+	MailFrom string
+
+	TLSCert string
+	TLSKey  string
+
+	SessionTTL      time.Duration
+	SessionIdle     time.Duration
+	MaxBodyBytes    int64
+	ShutdownTimeout time.Duration
+	SignupOpen      bool
+
+	// LoginMaxFailures failed logins per account inside LoginWindow lock that
+	// account's password login until the window has passed.
+	LoginMaxFailures int
+	LoginWindow      time.Duration
+}
+
+// Default returns the settings a newcomer gets with no flags at all.
+func Default() Config {
+	return Config{
+		Addr:             "127.0.0.1:8080",
+		DataDir:          "./mamori-data",
+		LogFormat:        "text",
+		LogLevel:         "info",
+		MailFrom:         "mamori <no-reply@localhost>",
+		SessionTTL:       7 * 24 * time.Hour,
+		SessionIdle:      12 * time.Hour,
+		MaxBodyBytes:     1 << 20,
+		ShutdownTimeout:  15 * time.Second,
+		SignupOpen:       true,
+		LoginMaxFailures: 5,
+		LoginWindow:      15 * time.Minute,
+	}
+}
+
+// FlagError reports every bad setting at once so an operator fixes them in
+// one go rather than one restart per mistake.
+type FlagError struct{ Problems []string }
+
+func (e *FlagError) Error() string {
+	return "invalid configuration:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+// Database selects the settings that point at the data store; admin commands
+// take only these, so they run against the same store as a running server.
+func (c *Config) registerStore(fs *flag.FlagSet, env func(string) string) {
+	fs.StringVar(&c.DataDir, "data-dir", envOr(env, "MAMORI_DATA_DIR", c.DataDir), "data directory (SQLite database, keys) [MAMORI_DATA_DIR]")
+	fs.StringVar(&c.DatabaseURL, "database-url", envOr(env, "MAMORI_DATABASE_URL", c.DatabaseURL), "postgres://… to use PostgreSQL instead of SQLite [MAMORI_DATABASE_URL]")
+	fs.StringVar(&c.LogFormat, "log-format", envOr(env, "MAMORI_LOG_FORMAT", c.LogFormat), "log format: text or json [MAMORI_LOG_FORMAT]")
+	fs.StringVar(&c.LogLevel, "log-level", envOr(env, "MAMORI_LOG_LEVEL", c.LogLevel), "log level: debug, info, warn, error [MAMORI_LOG_LEVEL]")
+	fs.StringVar(&c.BaseURL, "base-url", envOr(env, "MAMORI_BASE_URL", c.BaseURL), "public base URL used in links [MAMORI_BASE_URL]")
+	fs.StringVar(&c.SMTPURL, "smtp-url", envOr(env, "MAMORI_SMTP_URL", c.SMTPURL), "smtp://user:pass@host:port; empty keeps mail in the outbox [MAMORI_SMTP_URL]")
+	fs.StringVar(&c.MailFrom, "mail-from", envOr(env, "MAMORI_MAIL_FROM", c.MailFrom), "sender address of outgoing mail [MAMORI_MAIL_FROM]")
+}
+
+// Load parses the flags of one command on top of defaults and environment.
+// Flags win over environment variables, which win over defaults. The bool
+// reports whether the store-only subset was registered (admin commands).
+func Load(name string, args []string, env func(string) string, out io.Writer, storeOnly bool) (Config, []string, error) {
+	c := Default()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	c.registerStore(fs, env)
+	var problems []string
+	durationVar := func(p *time.Duration, flagName, envName, usage string) {
+		if v := env(envName); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s=%q: not a duration (examples: 90m, 12h)", envName, v))
+			} else {
+				*p = d
+			}
+		}
+		fs.DurationVar(p, flagName, *p, usage+" ["+envName+"]")
+	}
+	if !storeOnly {
+		fs.StringVar(&c.Addr, "addr", envOr(env, "MAMORI_ADDR", c.Addr), "listen address [MAMORI_ADDR]")
+		fs.StringVar(&c.TLSCert, "tls-cert", envOr(env, "MAMORI_TLS_CERT", c.TLSCert), "TLS certificate file; with --tls-key serves HTTPS [MAMORI_TLS_CERT]")
+		fs.StringVar(&c.TLSKey, "tls-key", envOr(env, "MAMORI_TLS_KEY", c.TLSKey), "TLS key file [MAMORI_TLS_KEY]")
+		durationVar(&c.SessionTTL, "session-ttl", "MAMORI_SESSION_TTL", "longest life of a login session")
+		durationVar(&c.SessionIdle, "session-idle", "MAMORI_SESSION_IDLE", "a session unused this long expires")
+		durationVar(&c.ShutdownTimeout, "shutdown-timeout", "MAMORI_SHUTDOWN_TIMEOUT", "time given to in-flight requests at shutdown")
+		durationVar(&c.LoginWindow, "login-window", "MAMORI_LOGIN_WINDOW", "window for counting failed logins")
+		intEnv := func(p *int, flagName, envName, usage string) {
+			if v := env(envName); v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					problems = append(problems, fmt.Sprintf("%s=%q: not a whole number", envName, v))
+				} else {
+					*p = n
+				}
+			}
+			fs.IntVar(p, flagName, *p, usage+" ["+envName+"]")
+		}
+		intEnv(&c.LoginMaxFailures, "login-max-failures", "MAMORI_LOGIN_MAX_FAILURES", "failed logins per account before a temporary lock")
+		mb := int(c.MaxBodyBytes)
+		intEnv(&mb, "max-body-bytes", "MAMORI_MAX_BODY_BYTES", "largest accepted request body")
+		signup := c.SignupOpen
+		if v := env("MAMORI_SIGNUP_OPEN"); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("MAMORI_SIGNUP_OPEN=%q: use true or false", v))
+			} else {
+				signup = b
+			}
+		}
+		fs.BoolVar(&c.SignupOpen, "signup-open", signup, "allow anyone to create an account [MAMORI_SIGNUP_OPEN]")
+		if err := fs.Parse(args); err != nil {
+			return c, nil, err
+		}
+		c.MaxBodyBytes = int64(mb)
+	} else if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	if err := c.validate(problems); err != nil {
+		return c, fs.Args(), err
+	}
+	return c, fs.Args(), nil
+}
+
+func envOr(env func(string) string, key, def string) string {
+	if v := env(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// Validate checks every value and reports all problems together.
+func (c *Config) Validate() error { return c.validate(nil) }
+
+func (c *Config) validate(problems []string) error {
+	if c.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+			problems = append(problems, fmt.Sprintf("addr %q: expected host:port, e.g. 127.0.0.1:8080", c.Addr))
+		}
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, fmt.Sprintf("base-url %q: expected an absolute http(s) URL", c.BaseURL))
+	}
+	if c.DatabaseURL == "" && strings.TrimSpace(c.DataDir) == "" {
+		problems = append(problems, "data-dir: must not be empty when no database-url is given")
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			problems = append(problems, "database-url: expected postgres://user:pass@host:port/db")
+		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		problems = append(problems, fmt.Sprintf("log-format %q: use text or json", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("log-level %q: use debug, info, warn or error", c.LogLevel))
+	}
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			problems = append(problems, "smtp-url: expected smtp://user:pass@host:587 or smtps://…:465")
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		problems = append(problems, "tls-cert and tls-key: give both or neither")
+	}
+	if c.SessionTTL < time.Minute {
+		problems = append(problems, "session-ttl: must be at least 1m")
+	}
+	if c.SessionIdle < time.Minute || c.SessionIdle > c.SessionTTL {
+		problems = append(problems, "session-idle: must be at least 1m and not longer than session-ttl")
+	}
+	if c.MaxBodyBytes < 1024 {
+		problems = append(problems, "max-body-bytes: must be at least 1024")
+	}
+	if c.LoginMaxFailures < 1 {
+		problems = append(problems, "login-max-failures: must be at least 1")
+	}
+	if c.LoginWindow < time.Minute {
+		problems = append(problems, "login-window: must be at least 1m")
+	}
+	if c.ShutdownTimeout <= 0 {
+		problems = append(problems, "shutdown-timeout: must be positive")
+	}
+	if len(problems) > 0 {
+		return &FlagError{Problems: problems}
+	}
+	return nil
+}
+
+// Secure reports whether cookies must carry the Secure flag and HSTS be sent.
+func (c *Config) Secure() bool {
+	return c.TLSCert != "" || strings.HasPrefix(c.BaseURL, "https://")
+}
+
+// ErrHelp is returned when -h was asked for; callers exit 0.
+var ErrHelp = flag.ErrHelp
+
+// IsHelp reports whether err means the user asked for usage.
+func IsHelp(err error) bool { return errors.Is(err, flag.ErrHelp) }

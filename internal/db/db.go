@@ -1,0 +1,318 @@
+// Package db opens the store (SQLite by default, PostgreSQL when a URL is
+// given), applies migrations and hides the few places where the two engines
+// differ, so capability packages write one set of portable SQL.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect names the engine behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// ErrNotFound and ErrConflict are the two store outcomes callers act on;
+// every store function returns one of them instead of nil results.
+var (
+	ErrNotFound = errors.New("db: not found")
+	ErrConflict = errors.New("db: conflict")
+)
+
+// Querier is what store functions need; both *DB and *Tx satisfy it so the
+// same function runs inside or outside a transaction.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	Dialect() Dialect
+}
+
+// DB holds a writer and a reader pool. On SQLite the writer has one
+// connection because SQLite allows one writer at a time: queueing in Go is
+// cheaper and fairer than spinning on SQLITE_BUSY. On PostgreSQL both are the
+// same pool.
+type DB struct {
+	dialect Dialect
+	w       *sql.DB
+	r       *sql.DB
+	rebind  sync.Map // query text → PostgreSQL form
+}
+
+// Options tunes Open; zero values pick sensible defaults.
+type Options struct {
+	// Schema, on PostgreSQL, is created if missing and put first on the
+	// search_path; tests use it to give each test its own namespace.
+	Schema string
+	// ReadConns bounds the SQLite reader pool.
+	ReadConns int
+}
+
+// Open connects to the store chosen by databaseURL (PostgreSQL) or dataDir
+// (SQLite file mamori.db).
+func Open(ctx context.Context, databaseURL, dataDir string, opt Options) (*DB, error) {
+	if databaseURL != "" {
+		return openPostgres(ctx, databaseURL, opt)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	return OpenSQLite(ctx, filepath.Join(dataDir, "mamori.db"), opt)
+}
+
+// OpenSQLite opens (creating if needed) a SQLite database file.
+func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
+	// synchronous=NORMAL in WAL mode loses nothing when the process is
+	// killed; only an OS crash or power loss can drop the last commits.
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16000)&_pragma=temp_store(MEMORY)&_time_format=sqlite"
+	dsn := "file:" + path + "?" + pragmas
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", dsn+"&mode=ro")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := opt.ReadConns
+	if n <= 0 {
+		n = 8
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxIdleTime(5 * time.Minute)
+	d := &DB{dialect: SQLite, w: w, r: r}
+	if err := w.PingContext(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return d, nil
+}
+
+func openPostgres(ctx context.Context, url string, opt Options) (*DB, error) {
+	dsn := url
+	if opt.Schema != "" {
+		admin, err := sql.Open("pgx", url)
+		if err != nil {
+			return nil, err
+		}
+		_, err = admin.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+quoteIdent(opt.Schema))
+		admin.Close()
+		if err != nil {
+			return nil, fmt.Errorf("create schema: %w", err)
+		}
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		dsn = url + sep + "search_path=" + opt.Schema
+	}
+	p, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	p.SetMaxOpenConns(20)
+	p.SetMaxIdleConns(20)
+	p.SetConnMaxIdleTime(5 * time.Minute)
+	if err := p.PingContext(ctx); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return &DB{dialect: Postgres, w: p, r: p}, nil
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// Close releases both pools.
+func (d *DB) Close() error {
+	err := d.w.Close()
+	if d.r != d.w {
+		if e := d.r.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Dialect reports the engine.
+func (d *DB) Dialect() Dialect { return d.dialect }
+
+// Ping checks the store answers; readiness probes use it.
+func (d *DB) Ping(ctx context.Context) error { return d.r.PingContext(ctx) }
+
+// Read returns a Querier on the reader pool. On SQLite it cannot write, so a
+// store function that only reads should use it to stay off the writer queue.
+func (d *DB) Read() Querier { return readQ{d} }
+
+type readQ struct{ d *DB }
+
+func (q readQ) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return q.d.r.ExecContext(ctx, q.d.bind(query), fixArgs(args)...)
+}
+func (q readQ) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.d.r.QueryContext(ctx, q.d.bind(query), fixArgs(args)...)
+}
+func (q readQ) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.d.r.QueryRowContext(ctx, q.d.bind(query), fixArgs(args)...)
+}
+func (q readQ) Dialect() Dialect { return q.d.dialect }
+
+// ExecContext runs a statement on the writer.
+func (d *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := d.w.ExecContext(ctx, d.bind(query), fixArgs(args)...)
+	return res, Classify(err)
+}
+
+// QueryContext queries on the writer connection, which sees the latest
+// committed data; reads that can go to the reader pool should use Read().
+func (d *DB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.w.QueryContext(ctx, d.bind(query), fixArgs(args)...)
+}
+
+// QueryRowContext is QueryContext for one row.
+func (d *DB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return d.w.QueryRowContext(ctx, d.bind(query), fixArgs(args)...)
+}
+
+// Tx is a write transaction.
+type Tx struct {
+	tx *sql.Tx
+	d  *DB
+}
+
+func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := t.tx.ExecContext(ctx, t.d.bind(query), fixArgs(args)...)
+	return res, Classify(err)
+}
+func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.d.bind(query), fixArgs(args)...)
+}
+func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.d.bind(query), fixArgs(args)...)
+}
+func (t *Tx) Dialect() Dialect { return t.d.dialect }
+
+// InTx runs fn in a write transaction, committing when fn returns nil. On
+// SQLite the transaction starts IMMEDIATE so it never fails half-way with
+// SQLITE_BUSY on upgrade from reader to writer.
+func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	stx, err := d.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	tx := &Tx{tx: stx, d: d}
+	defer func() {
+		if p := recover(); p != nil {
+			stx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			stx.Rollback()
+			return
+		}
+		err = Classify(stx.Commit())
+	}()
+	return fn(tx)
+}
+
+// bind turns ? placeholders into $n for PostgreSQL. Queries are written once
+// with ?; the rewritten text is cached because the set of queries is fixed.
+func (d *DB) bind(q string) string {
+	if d.dialect != Postgres {
+		return q
+	}
+	if v, ok := d.rebind.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	inStr := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		if c == '\'' {
+			inStr = !inStr
+		}
+		if c == '?' && !inStr {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	s := b.String()
+	d.rebind.Store(q, s)
+	return s
+}
+
+// fixArgs stores every time in UTC: SQLite compares times as text, which
+// orders correctly only when all share one offset.
+func fixArgs(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case time.Time:
+			args[i] = v.UTC()
+		case *time.Time:
+			if v != nil {
+				args[i] = v.UTC()
+			} else {
+				args[i] = nil
+			}
+		}
+	}
+	return args
+}
+
+// Classify maps engine-specific constraint errors to ErrConflict and
+// sql.ErrNoRows to ErrNotFound, keeping the original for logs.
+func Classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %v", ErrConflict, err)
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	}
+	return err
+}
+
+// NewID returns a time-ordered UUIDv7 as text; ordered ids keep B-tree
+// inserts at the end of the index on both engines.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Now is the store's notion of the present, truncated to microseconds
+// because PostgreSQL keeps no more and round-trips must compare equal.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

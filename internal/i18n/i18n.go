@@ -1,0 +1,170 @@
+// Package i18n holds mamori's message catalogs. Japanese is the default and
+// English the other language; every key must exist, non-empty, in both, which
+// a test enforces, so no page ever shows a raw key or half a translation.
+package i18n
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Languages mamori speaks, default first.
+var Languages = []string{"ja", "en"}
+
+// Default is the language used when nothing else decides.
+const Default = "ja"
+
+// Catalog maps language → key → message.
+type Catalog struct {
+	msgs map[string]map[string]string
+}
+
+// Load merges catalogs from several file systems, each holding ja.json and
+// en.json, so that every capability package can ship its own messages.
+func Load(sources ...fs.FS) (*Catalog, error) {
+	c := &Catalog{msgs: map[string]map[string]string{}}
+	for _, lang := range Languages {
+		c.msgs[lang] = map[string]string{}
+	}
+	for _, src := range sources {
+		for _, lang := range Languages {
+			b, err := fs.ReadFile(src, lang+".json")
+			if err != nil {
+				return nil, fmt.Errorf("i18n: %s: %w", lang, err)
+			}
+			var m map[string]string
+			if err := json.Unmarshal(b, &m); err != nil {
+				return nil, fmt.Errorf("i18n: %s.json: %w", lang, err)
+			}
+			for k, v := range m {
+				if _, dup := c.msgs[lang][k]; dup {
+					return nil, fmt.Errorf("i18n: key %q defined twice in %s", k, lang)
+				}
+				c.msgs[lang][k] = v
+			}
+		}
+	}
+	return c, nil
+}
+
+// Problems lists keys missing or empty in any language.
+func (c *Catalog) Problems() []string {
+	all := map[string]bool{}
+	for _, m := range c.msgs {
+		for k := range m {
+			all[k] = true
+		}
+	}
+	var out []string
+	for k := range all {
+		for _, lang := range Languages {
+			if strings.TrimSpace(c.msgs[lang][k]) == "" {
+				out = append(out, lang+": "+k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Has reports whether key exists.
+func (c *Catalog) Has(key string) bool { _, ok := c.msgs[Default][key]; return ok }
+
+// Keys lists every key, sorted.
+func (c *Catalog) Keys() []string {
+	var ks []string
+	for k := range c.msgs[Default] {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// Printer translates for one language.
+func (c *Catalog) Printer(lang string) *Printer {
+	if _, ok := c.msgs[lang]; !ok {
+		lang = Default
+	}
+	return &Printer{lang: lang, msgs: c.msgs[lang]}
+}
+
+// Printer is handed to templates as .L so pages call {{.L.T "key"}}.
+type Printer struct {
+	lang string
+	msgs map[string]string
+}
+
+// Lang is the printer's language code.
+func (p *Printer) Lang() string { return p.lang }
+
+// T translates key, replacing {0}, {1}… with args. A missing key shows as
+// the key itself so a gap is visible, never blank.
+func (p *Printer) T(key string, args ...any) string {
+	s, ok := p.msgs[key]
+	if !ok {
+		return key
+	}
+	if len(args) == 0 || !strings.Contains(s, "{") {
+		return s
+	}
+	for i, a := range args {
+		s = strings.ReplaceAll(s, "{"+strconv.Itoa(i)+"}", fmt.Sprint(a))
+	}
+	return s
+}
+
+// TA is T with the arguments in a slice, for templates that pass an
+// error's stored arguments along.
+func (p *Printer) TA(key string, args []any) string { return p.T(key, args...) }
+
+// Supported reports whether lang is one of ours.
+func Supported(lang string) bool { return lang == "ja" || lang == "en" }
+
+// FromAcceptLanguage picks ja or en from an Accept-Language header by
+// quality, ignoring languages we do not speak.
+func FromAcceptLanguage(h string) string {
+	best, bestQ := "", -1.0
+	for _, part := range strings.Split(h, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		tag, params, _ := strings.Cut(part, ";")
+		q := 1.0
+		if params != "" {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+				if f, err := strconv.ParseFloat(v, 64); err == nil {
+					q = f
+				}
+			}
+		}
+		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if Supported(base) && q > bestQ {
+			best, bestQ = base, q
+		}
+	}
+	if best == "" {
+		return Default
+	}
+	return best
+}
+
+// Negotiate decides a request's language: the user's setting, then the
+// language cookie, then Accept-Language, then Japanese.
+func Negotiate(userLang string, r *http.Request) string {
+	if Supported(userLang) {
+		return userLang
+	}
+	if ck, err := r.Cookie("mamori_lang"); err == nil && Supported(ck.Value) {
+		return ck.Value
+	}
+	if h := r.Header.Get("Accept-Language"); h != "" {
+		return FromAcceptLanguage(h)
+	}
+	return Default
+}

@@ -1,0 +1,235 @@
+// Package mail sends mamori's e-mail through a jobs-table worker. Every
+// message is first written to the outbox table; with SMTP configured the
+// worker delivers it, without SMTP it stays in the outbox for administrators
+// to read, so a single machine works without a mail server.
+package mail
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net"
+	"net/mail"
+	"net/smtp"
+	"net/url"
+	"strings"
+	"time"
+
+	"mamori/internal/db"
+	"mamori/internal/jobs"
+)
+
+// JobKind is the jobs-table kind for outgoing mail.
+const JobKind = "mail.send"
+
+// Message is one outgoing plain-text mail.
+type Message struct {
+	To      string
+	Subject string
+	Body    string
+}
+
+// Mailer queues and delivers mail.
+type Mailer struct {
+	db      *db.DB
+	jobs    *jobs.Queue
+	smtpURL string
+	from    string
+	// Dial is replaceable so tests can point delivery at a local server.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
+}
+
+// New wires a mailer and registers its job handler.
+func New(d *db.DB, q *jobs.Queue, smtpURL, from string) *Mailer {
+	m := &Mailer{db: d, jobs: q, smtpURL: smtpURL, from: from}
+	m.Dial = func(ctx context.Context, addr string) (net.Conn, error) {
+		var dl net.Dialer
+		return dl.DialContext(ctx, "tcp", addr)
+	}
+	q.Register(JobKind, m.deliver)
+	return m
+}
+
+// Send stores msg in the outbox and queues its delivery in the same
+// transaction as the change that caused it.
+func (m *Mailer) Send(ctx context.Context, tx db.Querier, msg Message) error {
+	if _, err := mail.ParseAddress(msg.To); err != nil {
+		return fmt.Errorf("mail: bad recipient: %w", err)
+	}
+	id := db.NewID()
+	status := "queued"
+	if m.smtpURL == "" {
+		status = "stored"
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO mail_outbox (id, to_addr, subject, body, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, msg.To, msg.Subject, msg.Body, status, db.Now()); err != nil {
+		return err
+	}
+	if m.smtpURL == "" {
+		return nil
+	}
+	_, err := m.jobs.Enqueue(ctx, tx, JobKind, map[string]string{"id": id}, 10, time.Time{})
+	return err
+}
+
+func (m *Mailer) deliver(ctx context.Context, payload json.RawMessage) error {
+	var p struct{ ID string }
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return err
+	}
+	var msg Message
+	var status string
+	err := m.db.QueryRowContext(ctx, `SELECT to_addr, subject, body, status FROM mail_outbox WHERE id = ?`, p.ID).Scan(&msg.To, &msg.Subject, &msg.Body, &status)
+	if err != nil {
+		return db.Classify(err)
+	}
+	if status == "sent" {
+		return nil
+	}
+	sendErr := m.sendSMTP(ctx, msg)
+	if sendErr != nil {
+		m.db.ExecContext(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`, sendErr.Error(), p.ID)
+		return sendErr
+	}
+	_, err = m.db.ExecContext(ctx, `UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ?`, db.Now(), p.ID)
+	return err
+}
+
+// Build renders the RFC 5322 message. Subjects are RFC 2047 encoded and the
+// body base64 in UTF-8, which every Japanese mail client reads.
+func Build(from, to, subject, body string, now time.Time) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From: %s\r\n", encodeAddress(from))
+	fmt.Fprintf(&b, "To: %s\r\n", to)
+	fmt.Fprintf(&b, "Subject: %s\r\n", mime.BEncoding.Encode("UTF-8", subject))
+	fmt.Fprintf(&b, "Date: %s\r\n", now.Format(time.RFC1123Z))
+	fmt.Fprintf(&b, "Message-ID: <%s@mamori>\r\n", db.NewID())
+	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+	enc := base64.StdEncoding.EncodeToString([]byte(body))
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\r\n")
+	return b.Bytes()
+}
+
+func encodeAddress(s string) string {
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return s
+	}
+	return a.String()
+}
+
+func (m *Mailer) sendSMTP(ctx context.Context, msg Message) error {
+	u, err := url.Parse(m.smtpURL)
+	if err != nil {
+		return err
+	}
+	port := u.Port()
+	if port == "" {
+		port = "587"
+		if u.Scheme == "smtps" {
+			port = "465"
+		}
+	}
+	addr := net.JoinHostPort(u.Hostname(), port)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	conn, err := m.Dial(ctx, addr)
+	if err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	if u.Scheme == "smtps" {
+		conn = tls.Client(conn, &tls.Config{ServerName: u.Hostname()})
+	}
+	c, err := smtp.NewClient(conn, u.Hostname())
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	defer c.Close()
+	if u.Scheme == "smtp" {
+		if ok, _ := c.Extension("STARTTLS"); ok {
+			if err := c.StartTLS(&tls.Config{ServerName: u.Hostname()}); err != nil {
+				return err
+			}
+		}
+	}
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		if err := c.Auth(smtp.PlainAuth("", u.User.Username(), pw, u.Hostname())); err != nil {
+			return err
+		}
+	}
+	from, err := mail.ParseAddress(m.from)
+	if err != nil {
+		return err
+	}
+	if err := c.Mail(from.Address); err != nil {
+		return err
+	}
+	if err := c.Rcpt(msg.To); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(Build(m.from, msg.To, msg.Subject, msg.Body, time.Now())); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+// Outboxed is a stored message as administrators see it.
+type Outboxed struct {
+	ID        string
+	To        string
+	Subject   string
+	Body      string
+	Status    string
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	SentAt    *time.Time
+}
+
+// List returns the newest outbox entries, optionally for one recipient.
+func List(ctx context.Context, q db.Querier, to string, limit, offset int) ([]Outboxed, error) {
+	query := `SELECT id, to_addr, subject, body, status, attempts, last_error, created_at, sent_at FROM mail_outbox`
+	var args []any
+	if to != "" {
+		query += ` WHERE to_addr = ?`
+		args = append(args, strings.ToLower(to))
+	}
+	query += ` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
+	args = append(args, limit, offset)
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Outboxed
+	for rows.Next() {
+		var o Outboxed
+		var sent *time.Time
+		if err := rows.Scan(&o.ID, &o.To, &o.Subject, &o.Body, &o.Status, &o.Attempts, &o.LastError, &o.CreatedAt, &sent); err != nil {
+			return nil, err
+		}
+		o.SentAt = sent
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,145 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"mamori/internal/apperr"
+	"mamori/internal/db"
+	"mamori/internal/i18n"
+)
+
+// ErrorHandler is the one place that turns an error into a status, a
+// translated page or JSON body, and a log line. Internal error text is only
+// ever logged.
+type ErrorHandler struct {
+	Log     *slog.Logger
+	Catalog *i18n.Catalog
+	Render  *Renderer // nil in tests that only need JSON
+}
+
+func statusOf(e *apperr.Error) int {
+	if e.Status != 0 {
+		return e.Status
+	}
+	switch e.Code {
+	case apperr.Invalid:
+		return http.StatusBadRequest
+	case apperr.Unauthorized:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.TooMany:
+		return http.StatusTooManyRequests
+	case apperr.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+// IsAPI reports whether a request wants JSON answers.
+func IsAPI(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/")
+}
+
+// Handle writes the response for err.
+func (h *ErrorHandler) Handle(w http.ResponseWriter, r *http.Request, err error) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		err = apperr.Wrap(err, apperr.TooLarge, "error.too_large")
+	}
+	if errors.Is(err, db.ErrNotFound) && !isAppErr(err) {
+		err = apperr.Wrap(err, apperr.NotFound, "error.not_found")
+	}
+	e := apperr.As(err)
+	status := statusOf(e)
+	if status >= 500 {
+		h.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else {
+		h.Log.DebugContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	p := h.Catalog.Printer(LangFrom(r.Context()))
+	msg := p.T(e.Key, e.Args...)
+	if status >= 500 {
+		msg = p.T("error.internal")
+	}
+	if IsAPI(r) {
+		body := apiError{Error: apiErrorBody{Code: string(e.Code), Message: msg}}
+		if len(e.Fields) > 0 {
+			body.Error.Fields = map[string]string{}
+			for f, k := range e.Fields {
+				body.Error.Fields[f] = p.T(k)
+			}
+		}
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="mamori"`)
+		}
+		WriteJSON(w, status, body)
+		return
+	}
+	if status == http.StatusUnauthorized && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if h.Render == nil {
+		http.Error(w, msg, status)
+		return
+	}
+	h.Render.Page(w, r, status, "web/error", Page{Title: p.T("error.title"), Data: errorPage{Status: status, Message: msg}})
+}
+
+func isAppErr(err error) bool {
+	var e *apperr.Error
+	return errors.As(err, &e)
+}
+
+type errorPage struct {
+	Status  int
+	Message string
+}
+
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// WriteJSON writes v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	return enc.Encode(v)
+}
+
+// DecodeJSON reads a JSON body strictly: unknown fields and trailing data
+// are errors, so a client's typo is reported rather than ignored.
+func DecodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return apperr.Wrap(err, apperr.TooLarge, "error.too_large")
+		}
+		return apperr.Wrap(err, apperr.Invalid, "error.bad_json")
+	}
+	if dec.More() {
+		return apperr.New(apperr.Invalid, "error.bad_json")
+	}
+	return nil
+}

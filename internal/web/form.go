@@ -1,0 +1,98 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"mamori/internal/apperr"
+)
+
+// Form carries submitted values back to a template together with per-field
+// message keys, so a rejected form is shown again with what the user typed.
+type Form struct {
+	Values url.Values
+	Errors map[string]string
+	// Error is a message key for the form as a whole.
+	Error string
+	Args  []any
+}
+
+// NewForm wraps submitted values.
+func NewForm(v url.Values) *Form { return &Form{Values: v, Errors: map[string]string{}} }
+
+// Get returns a submitted value.
+func (f *Form) Get(name string) string {
+	if f == nil || f.Values == nil {
+		return ""
+	}
+	return f.Values.Get(name)
+}
+
+// Err returns the message key for a field, or "".
+func (f *Form) Err(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Errors[name]
+}
+
+// Apply copies an application error's field problems onto the form; it
+// returns false when err is not an input error and must be handled elsewhere.
+func (f *Form) Apply(err error) bool {
+	var e *apperr.Error
+	if !errors.As(err, &e) || (e.Code != apperr.Invalid && e.Code != apperr.Conflict && e.Code != apperr.TooMany && e.Code != apperr.Unauthorized) {
+		return false
+	}
+	if f.Errors == nil {
+		f.Errors = map[string]string{}
+	}
+	for k, v := range e.Fields {
+		f.Errors[k] = v
+	}
+	if len(e.Fields) == 0 || e.Key != "error.invalid_input" {
+		f.Error = e.Key
+		f.Args = e.Args
+	}
+	return true
+}
+
+// ParseForm reads a urlencoded form within the body limit and rejects
+// invalid UTF-8, which would otherwise end up stored and break pages later.
+func ParseForm(r *http.Request) (*Form, error) {
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, apperr.Wrap(err, apperr.TooLarge, "error.too_large")
+		}
+		return nil, apperr.Wrap(err, apperr.Invalid, "error.bad_form")
+	}
+	for k, vs := range r.PostForm {
+		if !utf8.ValidString(k) {
+			return nil, apperr.New(apperr.Invalid, "error.bad_encoding")
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return nil, apperr.New(apperr.Invalid, "error.bad_encoding")
+			}
+		}
+	}
+	return NewForm(r.PostForm), nil
+}
+
+// CleanText trims a single-line text value and checks its length in
+// characters; control characters are refused.
+func CleanText(s string, max int) (string, bool) {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > max || !utf8.ValidString(s) {
+		return s, false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return s, false
+		}
+	}
+	return s, true
+}

@@ -1,0 +1,240 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"mamori/internal/i18n"
+)
+
+//go:embed templates/*.html templates/pages/*.html
+var baseTemplates embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Page is what every template receives. Handlers fill Title, Form and Data;
+// Render fills the rest from the request.
+type Page struct {
+	Title  string
+	Form   *Form
+	Data   any
+	L      *i18n.Printer
+	Viewer *Viewer
+	Lang   string
+	Flash  string
+	Path   string
+	Query  string
+	Asset  map[string]string
+	// Signup tells the layout whether to offer account creation.
+	Signup bool
+}
+
+// Renderer holds every page template, parsed once at start so a broken
+// template stops the server at boot rather than failing a user later.
+type Renderer struct {
+	catalog *i18n.Catalog
+	log     *slog.Logger
+	base    *template.Template
+	pages   map[string]*template.Template
+	asset   map[string]string
+	static  http.Handler
+	Signup  bool
+}
+
+// NewRenderer parses the shared layout. Pages are added with AddPages.
+func NewRenderer(c *i18n.Catalog, log *slog.Logger) (*Renderer, error) {
+	rd := &Renderer{catalog: c, log: log, pages: map[string]*template.Template{}, asset: map[string]string{}}
+	base, err := template.New("layout").Funcs(funcs()).ParseFS(baseTemplates, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	rd.base = base
+	if err := rd.AddPages("web", baseTemplates, "templates/pages"); err != nil {
+		return nil, err
+	}
+	sub, _ := fs.Sub(staticFS, "static")
+	for _, name := range []string{"app.css", "app.js", "print.css"} {
+		b, err := fs.ReadFile(sub, name)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
+		rd.asset[name] = "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
+	}
+	fsrv := http.FileServerFS(sub)
+	rd.static = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("v") != "" {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=300")
+		}
+		http.StripPrefix("/static", fsrv).ServeHTTP(w, r)
+	})
+	return rd, nil
+}
+
+// Static serves embedded CSS and JavaScript.
+func (rd *Renderer) Static() http.Handler { return rd.static }
+
+// AddPages parses every *.html file directly under dir in fsys as a page
+// named prefix/basename. Each page gets its own copy of the layout so two
+// pages may both define "content".
+func (rd *Renderer) AddPages(prefix string, fsys fs.FS, dir string) error {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		if strings.Contains(err.Error(), "not exist") && prefix == "web" {
+			// the web package's own templates dir may hold only the layout
+			entries = nil
+		} else {
+			return err
+		}
+	}
+	var partials []string
+	if ps, err := fs.Glob(fsys, path.Join(dir, "_*.html")); err == nil {
+		partials = ps
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".html") || strings.HasPrefix(name, "_") {
+			continue
+		}
+		t, err := rd.base.Clone()
+		if err != nil {
+			return err
+		}
+		files := append([]string{path.Join(dir, name)}, partials...)
+		if _, err := t.ParseFS(fsys, files...); err != nil {
+			return fmt.Errorf("template %s/%s: %w", prefix, name, err)
+		}
+		key := prefix + "/" + strings.TrimSuffix(name, ".html")
+		if _, dup := rd.pages[key]; dup {
+			return fmt.Errorf("template %s defined twice", key)
+		}
+		rd.pages[key] = t
+	}
+	return nil
+}
+
+// Has reports whether a page template exists (used by tests).
+func (rd *Renderer) Has(name string) bool { _, ok := rd.pages[name]; return ok }
+
+// Page renders a full page into a buffer first, so a template error never
+// leaves a half-written response.
+func (rd *Renderer) Page(w http.ResponseWriter, r *http.Request, status int, name string, p Page) {
+	t, ok := rd.pages[name]
+	if !ok {
+		rd.log.Error("unknown template", "name", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	rd.fill(w, r, &p)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		rd.log.Error("render failed", "template", name, "err", err)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte(p.L.T("error.internal")))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (rd *Renderer) fill(w http.ResponseWriter, r *http.Request, p *Page) {
+	lang := LangFrom(r.Context())
+	p.L = rd.catalog.Printer(lang)
+	p.Lang = lang
+	p.Viewer = ViewerFrom(r.Context())
+	p.Path = r.URL.Path
+	p.Query = r.URL.RawQuery
+	p.Asset = rd.asset
+	p.Signup = rd.Signup
+	if p.Form == nil {
+		p.Form = &Form{}
+	}
+	if ck, err := r.Cookie(flashCookie); err == nil {
+		if key, err := url.QueryUnescape(ck.Value); err == nil && strings.HasPrefix(key, "flash.") && rd.catalog.Has(key) {
+			p.Flash = p.L.T(key)
+		}
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+}
+
+const flashCookie = "mamori_flash"
+
+// Redirect sends the browser to target after a successful form post,
+// showing the translated flash message key on the next page.
+func Redirect(w http.ResponseWriter, r *http.Request, target, flashKey string) error {
+	if flashKey != "" {
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flashKey), Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}
+
+// SafeNext accepts only local paths as a post-login destination, so a link
+// cannot bounce a user to another site.
+func SafeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		"date": func(t time.Time, lang string) string {
+			if t.IsZero() {
+				return ""
+			}
+			jst := t.In(jst)
+			if lang == "en" {
+				return jst.Format("2 Jan 2006 15:04 MST")
+			}
+			return jst.Format("2006年1月2日 15:04")
+		},
+		"datePtr": func(t *time.Time, lang string) string {
+			if t == nil || t.IsZero() {
+				return ""
+			}
+			if lang == "en" {
+				return t.In(jst).Format("2 Jan 2006 15:04 MST")
+			}
+			return t.In(jst).Format("2006年1月2日 15:04")
+		},
+		"safeSVG": func(s string) template.HTML { return template.HTML(s) }, // only for SVG we generated
+		"add":     func(a, b int) int { return a + b },
+		"contains": func(list []string, s string) bool {
+			for _, x := range list {
+				if x == s {
+					return true
+				}
+			}
+			return false
+		},
+	}
+}
+
+// Times are shown in Japan Standard Time: every user of the programme is in
+// Japan, whatever the server's zone.
+var jst = time.FixedZone("JST", 9*60*60)
+
+//go:embed locales/*.json
+var locales embed.FS
+
+// Locales returns the shared catalog (layout, errors, common words).
+func Locales() fs.FS { s, _ := fs.Sub(locales, "locales"); return s }

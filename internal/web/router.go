@@ -1,0 +1,160 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"mamori/internal/apperr"
+)
+
+// HandlerFunc is a handler that returns its error to one place, so error
+// pages, JSON errors and logging are done the same way everywhere.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Access is a route's authorization rule. Every route must have one; the
+// authorization matrix test walks all routes with every role.
+type Access struct {
+	Name  string
+	check func(v *Viewer, r *http.Request) error
+}
+
+var (
+	// Public routes are open to anyone, including anonymous visitors.
+	Public = Access{Name: "public"}
+	// LoggedIn routes need any fully logged-in account.
+	LoggedIn = Access{Name: "logged_in", check: func(v *Viewer, r *http.Request) error { return nil }}
+	// MFAPending routes serve a login that still owes its second factor.
+	MFAPending = Access{Name: "mfa_pending"}
+	// OrgMember routes need membership of the organisation named by the
+	// {org} path value. Non-members get 404, never a hint it exists.
+	OrgMember = Access{Name: "org_member", check: func(v *Viewer, r *http.Request) error {
+		if _, ok := v.Membership(r.PathValue("org")); !ok {
+			return apperr.New(apperr.NotFound, "error.not_found")
+		}
+		return nil
+	}}
+	// OrgOwner routes need the owner role in the {org} organisation.
+	OrgOwner = Access{Name: "org_owner", check: func(v *Viewer, r *http.Request) error {
+		m, ok := v.Membership(r.PathValue("org"))
+		if !ok {
+			return apperr.New(apperr.NotFound, "error.not_found")
+		}
+		if m.Role != OrgRoleOwner {
+			return apperr.New(apperr.Forbidden, "error.forbidden")
+		}
+		return nil
+	}}
+)
+
+// Role allows viewers holding any of the given global roles.
+func Role(roles ...string) Access {
+	return Access{Name: "role:" + strings.Join(roles, "|"), check: func(v *Viewer, r *http.Request) error {
+		for _, role := range roles {
+			if v.HasRole(role) {
+				return nil
+			}
+		}
+		return apperr.New(apperr.Forbidden, "error.forbidden")
+	}}
+}
+
+// Route is one registered endpoint.
+type Route struct {
+	Method  string
+	Path    string
+	Access  Access
+	API     bool // answers JSON and accepts bearer tokens
+}
+
+// Router wraps http.ServeMux to record each route's access rule.
+type Router struct {
+	mux    *http.ServeMux
+	routes []Route
+	errs   *ErrorHandler
+}
+
+// NewRouter returns an empty router whose handlers report errors to eh.
+func NewRouter(eh *ErrorHandler) *Router {
+	return &Router{mux: http.NewServeMux(), errs: eh}
+}
+
+// Handle registers pattern ("METHOD /path") with its access rule.
+func (rt *Router) Handle(pattern string, access Access, h HandlerFunc) {
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		panic("web: pattern needs a method: " + pattern)
+	}
+	api := strings.HasPrefix(path, "/api/")
+	rt.routes = append(rt.routes, Route{Method: method, Path: path, Access: access, API: api})
+	rt.mux.Handle(pattern, rt.wrap(access, h))
+}
+
+// HandleRaw registers a plain http.Handler (static files, metrics) with
+// its access rule.
+func (rt *Router) HandleRaw(pattern string, access Access, h http.Handler) {
+	rt.Handle(pattern, access, func(w http.ResponseWriter, r *http.Request) error {
+		h.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+// Routes lists every registered route.
+func (rt *Router) Routes() []Route { return append([]Route(nil), rt.routes...) }
+
+// ServeHTTP dispatches; unknown paths get the translated 404 page.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := rt.mux.Handler(r)
+	if pattern == "" {
+		// ServeMux answers unknown paths and wrong methods itself in plain
+		// text; we want our own page, so only its 405 is kept (with Allow).
+		rec := &probeWriter{header: http.Header{}}
+		h.ServeHTTP(rec, r)
+		if rec.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", rec.header.Get("Allow"))
+			rt.errs.Handle(w, r, apperr.New(apperr.Invalid, "error.method_not_allowed").WithStatus(http.StatusMethodNotAllowed))
+			return
+		}
+		rt.errs.Handle(w, r, apperr.New(apperr.NotFound, "error.not_found"))
+		return
+	}
+	rt.mux.ServeHTTP(w, r)
+}
+
+type probeWriter struct {
+	header http.Header
+	status int
+}
+
+func (p *probeWriter) Header() http.Header       { return p.header }
+func (p *probeWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (p *probeWriter) WriteHeader(s int)           { p.status = s }
+
+func (rt *Router) wrap(access Access, h HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := Authorize(access, r); err != nil {
+			rt.errs.Handle(w, r, err)
+			return
+		}
+		if err := h(w, r); err != nil {
+			rt.errs.Handle(w, r, err)
+		}
+	})
+}
+
+// Authorize applies an access rule to a request.
+func Authorize(access Access, r *http.Request) error {
+	switch access.Name {
+	case Public.Name:
+		return nil
+	case MFAPending.Name:
+		if PendingViewerFrom(r.Context()) == nil {
+			return apperr.New(apperr.Unauthorized, "error.login_required")
+		}
+		return nil
+	}
+	v := ViewerFrom(r.Context())
+	if v == nil {
+		return apperr.New(apperr.Unauthorized, "error.login_required")
+	}
+	return access.check(v, r)
+}
