@@ -29,19 +29,19 @@ var Version = "dev"
 
 // App is a fully wired instance.
 type App struct {
-	Cfg      config.Config
-	Log      *slog.Logger
-	DB       *db.DB
-	Catalog  *i18n.Catalog
-	Render   *web.Renderer
-	Router   *web.Router
-	Jobs     *jobs.Queue
-	Mail     *mail.Mailer
-	Auth     *auth.Service
-	Orgs     *org.Service
-	Metrics  *metrics.Registry
-	handler  http.Handler
-	started  time.Time
+	Cfg     config.Config
+	Log     *slog.Logger
+	DB      *db.DB
+	Catalog *i18n.Catalog
+	Render  *web.Renderer
+	Router  *web.Router
+	Jobs    *jobs.Queue
+	Mail    *mail.Mailer
+	Auth    *auth.Service
+	Orgs    *org.Service
+	Metrics *metrics.Registry
+	handler http.Handler
+	started time.Time
 }
 
 // LocaleSources lists every package's catalogs; a capability adds its own

@@ -164,7 +164,7 @@ func describe(cat *i18n.Catalog, err error) string {
 func runAdmin(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
 	var (
 		email, role, name, orgName, owner, pref, industry, employees, capital, corp, kana, nameEn, slug string
-		pwStdin                                                                                        bool
+		pwStdin                                                                                         bool
 	)
 	var define func(fs *flag.FlagSet)
 	switch cmd {

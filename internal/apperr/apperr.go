@@ -12,14 +12,14 @@ import (
 type Code string
 
 const (
-	Invalid      Code = "invalid"       // 400/422: the input is wrong
-	Unauthorized Code = "unauthorized"  // 401: log in first
-	Forbidden    Code = "forbidden"     // 403: logged in, not allowed
-	NotFound     Code = "not_found"     // 404
-	Conflict     Code = "conflict"      // 409: clashes with stored state
-	TooMany      Code = "too_many"      // 429: rate limited
-	TooLarge     Code = "too_large"     // 413
-	Internal     Code = "internal"      // 500: our fault; details only in logs
+	Invalid      Code = "invalid"      // 400/422: the input is wrong
+	Unauthorized Code = "unauthorized" // 401: log in first
+	Forbidden    Code = "forbidden"    // 403: logged in, not allowed
+	NotFound     Code = "not_found"    // 404
+	Conflict     Code = "conflict"     // 409: clashes with stored state
+	TooMany      Code = "too_many"     // 429: rate limited
+	TooLarge     Code = "too_large"    // 413
+	Internal     Code = "internal"     // 500: our fault; details only in logs
 )
 
 // Error carries a code, a message key from the i18n catalogs with its

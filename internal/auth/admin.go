@@ -95,9 +95,9 @@ func groupConcat(d db.Dialect) string {
 }
 
 type adminUserData struct {
-	User      *User
-	AllRoles  []string
-	Events    []audit.Event
+	User     *User
+	AllRoles []string
+	Events   []audit.Event
 }
 
 func (s *Service) adminUser(w http.ResponseWriter, r *http.Request) error {

@@ -215,8 +215,8 @@ func (s *Service) VerifyEmail(ctx context.Context, r *http.Request, token string
 
 // LoginResult says what the login handler must do next.
 type LoginResult struct {
-	User      *User
-	NeedsMFA  bool
+	User       *User
+	NeedsMFA   bool
 	Unverified bool
 }
 

@@ -78,8 +78,8 @@ func (q *Queue) Notify() {
 }
 
 type claimed struct {
-	id, kind, payload   string
-	attempts, max       int
+	id, kind, payload string
+	attempts, max     int
 }
 
 // claim takes the next ready job. On PostgreSQL, SKIP LOCKED lets several

@@ -60,10 +60,10 @@ func Role(roles ...string) Access {
 
 // Route is one registered endpoint.
 type Route struct {
-	Method  string
-	Path    string
-	Access  Access
-	API     bool // answers JSON and accepts bearer tokens
+	Method string
+	Path   string
+	Access Access
+	API    bool // answers JSON and accepts bearer tokens
 }
 
 // Router wraps http.ServeMux to record each route's access rule.
@@ -125,7 +125,7 @@ type probeWriter struct {
 	status int
 }
 
-func (p *probeWriter) Header() http.Header       { return p.header }
+func (p *probeWriter) Header() http.Header         { return p.header }
 func (p *probeWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (p *probeWriter) WriteHeader(s int)           { p.status = s }
 

@@ -1,0 +1,324 @@
+package org
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base32"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"mamori/internal/db"
+	"mamori/internal/org/jp"
+)
+
+// Org is an organisation's profile.
+type Org struct {
+	ID, Slug, Name, NameKana, NameEn string
+	CorporateNumber                  string // "" when none
+	Prefecture, Industry             string
+	Wholesale                        bool
+	Employees                        *int
+	CapitalYen                       *int64
+	CreatedAt, UpdatedAt             time.Time
+}
+
+// Sector is the SME Basic Act sector the industry falls in, "" when the
+// industry is not known.
+func (o *Org) Sector() jp.Sector { return jp.SectorFor(o.Industry, o.Wholesale) }
+
+// SizeClass is derived on every read rather than stored, so a correction
+// of the employee count or the law's bounds never leaves a stale class.
+func (o *Org) SizeClass() jp.SizeClass {
+	return jp.ClassifySize(o.Sector(), o.Employees, o.CapitalYen)
+}
+
+// SurveyBand is the seed survey's size group, "" when the organisation is
+// not an SME or its headcount is unknown.
+func (o *Org) SurveyBand() jp.SurveyBand {
+	b, _ := jp.SurveyBandFor(o.SizeClass(), o.Employees)
+	return b
+}
+
+// PrefectureName is the prefecture in the page language, "" when unset.
+func (o *Org) PrefectureName(lang string) string {
+	p, ok := jp.PrefectureByCode(o.Prefecture)
+	if !ok {
+		return ""
+	}
+	if lang == "en" {
+		return p.NameEn
+	}
+	return p.NameJa
+}
+
+// IndustryName is the JSIC major group in the page language, "" when unset.
+func (o *Org) IndustryName(lang string) string {
+	ind, ok := jp.IndustryByCode(o.Industry)
+	if !ok {
+		return ""
+	}
+	if lang == "en" {
+		return ind.NameEn
+	}
+	return ind.NameJa
+}
+
+const orgCols = `o.id, o.slug, o.name, o.name_kana, o.name_en, o.corporate_number, o.prefecture, o.industry, o.wholesale, o.employees, o.capital_yen, o.created_at, o.updated_at`
+
+func scanOrg(row interface{ Scan(...any) error }, extra ...any) (*Org, error) {
+	var o Org
+	var corp sql.NullString
+	dest := append([]any{&o.ID, &o.Slug, &o.Name, &o.NameKana, &o.NameEn, &corp, &o.Prefecture, &o.Industry, &o.Wholesale, &o.Employees, &o.CapitalYen, &o.CreatedAt, &o.UpdatedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, db.Classify(err)
+	}
+	o.CorporateNumber = corp.String
+	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	return &o, nil
+}
+
+// BySlug loads an organisation by its URL name.
+func BySlug(ctx context.Context, q db.Querier, slug string) (*Org, error) {
+	return scanOrg(q.QueryRowContext(ctx, `SELECT `+orgCols+` FROM orgs o WHERE o.slug = ?`, slug))
+}
+
+// ByID loads an organisation by id.
+func ByID(ctx context.Context, q db.Querier, id string) (*Org, error) {
+	return scanOrg(q.QueryRowContext(ctx, `SELECT `+orgCols+` FROM orgs o WHERE o.id = ?`, id))
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// insertOrg stores o unless its slug or corporate number is taken, in
+// which case it returns db.ErrConflict. ON CONFLICT DO NOTHING rather than
+// a failing INSERT keeps a PostgreSQL transaction usable for a retry.
+func insertOrg(ctx context.Context, q db.Querier, o *Org) error {
+	res, err := q.ExecContext(ctx, `INSERT INTO orgs (id, slug, name, name_kana, name_en, corporate_number, prefecture, industry, wholesale, employees, capital_yen, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		o.ID, o.Slug, o.Name, o.NameKana, o.NameEn, nullable(o.CorporateNumber), o.Prefecture, o.Industry, o.Wholesale, o.Employees, o.CapitalYen, o.CreatedAt, o.UpdatedAt)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.ErrConflict
+	}
+	return nil
+}
+
+// updateOrg saves the editable profile fields; the slug never changes so
+// links and bookmarks keep working.
+func updateOrg(ctx context.Context, q db.Querier, o *Org) error {
+	res, err := q.ExecContext(ctx, `UPDATE orgs SET name = ?, name_kana = ?, name_en = ?, corporate_number = ?, prefecture = ?, industry = ?,
+		wholesale = ?, employees = ?, capital_yen = ?, updated_at = ? WHERE id = ?`,
+		o.Name, o.NameKana, o.NameEn, nullable(o.CorporateNumber), o.Prefecture, o.Industry, o.Wholesale, o.Employees, o.CapitalYen, o.UpdatedAt, o.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.ErrNotFound
+	}
+	return nil
+}
+
+// corporateNumberTaken reports whether another organisation (not except)
+// holds the number.
+func corporateNumberTaken(ctx context.Context, q db.Querier, number, except string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs WHERE corporate_number = ? AND id <> ?`, number, except).Scan(&n)
+	return n > 0, err
+}
+
+// Membership is an organisation seen from one of its members.
+type Membership struct {
+	Org  *Org
+	Role string
+}
+
+// ListForUser returns a user's organisations with their role, by name.
+func ListForUser(ctx context.Context, q db.Querier, userID string) ([]Membership, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+orgCols+`, m.role FROM org_members m JOIN orgs o ON o.id = m.org_id
+		WHERE m.user_id = ? ORDER BY o.name, o.slug`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Membership{}
+	for rows.Next() {
+		var m Membership
+		if m.Org, err = scanOrg(rows, &m.Role); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Member is one person in an organisation.
+type Member struct {
+	UserID, Email, Name, Role string
+	JoinedAt                  time.Time
+}
+
+// DisplayName is the name, or the e-mail when no name was given.
+func (m Member) DisplayName() string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.Email
+}
+
+// ListMembers returns an organisation's members, owners first.
+func ListMembers(ctx context.Context, q db.Querier, orgID string) ([]Member, error) {
+	rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.name, m.role, m.created_at FROM org_members m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = ? ORDER BY CASE WHEN m.role = 'owner' THEN 0 ELSE 1 END, m.created_at, u.email`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Member{}
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.UserID, &m.Email, &m.Name, &m.Role, &m.JoinedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// insertMember adds a membership; an existing one gives db.ErrConflict.
+func insertMember(ctx context.Context, q db.Querier, orgID, userID, role string, at time.Time) error {
+	res, err := q.ExecContext(ctx, `INSERT INTO org_members (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, orgID, userID, role, at)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.ErrConflict
+	}
+	return nil
+}
+
+// memberRole returns a user's role in an organisation.
+func memberRole(ctx context.Context, q db.Querier, orgID, userID string) (string, error) {
+	var role string
+	err := q.QueryRowContext(ctx, `SELECT role FROM org_members WHERE org_id = ? AND user_id = ?`, orgID, userID).Scan(&role)
+	return role, db.Classify(err)
+}
+
+func countOwners(ctx context.Context, q db.Querier, orgID string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members WHERE org_id = ? AND role = 'owner'`, orgID).Scan(&n)
+	return n, err
+}
+
+func userExists(ctx context.Context, q db.Querier, userID string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE id = ?`, userID).Scan(&n)
+	return n > 0, err
+}
+
+// Invitation is an e-mailed offer to join an organisation. Only the hash
+// of its link secret is stored.
+type Invitation struct {
+	ID, OrgID, Email, Role string
+	InvitedBy              string
+	CreatedAt, ExpiresAt   time.Time
+	AcceptedAt, RevokedAt  *time.Time
+	// Filled when loaded with its organisation.
+	OrgSlug, OrgName, InviterName string
+}
+
+// Status of an invitation at a given time.
+const (
+	InvitePending  = "pending"
+	InviteAccepted = "accepted"
+	InviteRevoked  = "revoked"
+	InviteExpired  = "expired"
+)
+
+// Status is the invitation's state at now.
+func (i *Invitation) Status(now time.Time) string {
+	switch {
+	case i.AcceptedAt != nil:
+		return InviteAccepted
+	case i.RevokedAt != nil:
+		return InviteRevoked
+	case !now.Before(i.ExpiresAt):
+		return InviteExpired
+	}
+	return InvitePending
+}
+
+const inviteCols = `i.id, i.org_id, i.email, i.role, COALESCE(i.invited_by, ''), i.created_at, i.expires_at, i.accepted_at, i.revoked_at, o.slug, o.name, COALESCE(NULLIF(u.name, ''), u.email, '')`
+const inviteFrom = ` FROM org_invitations i JOIN orgs o ON o.id = i.org_id LEFT JOIN users u ON u.id = i.invited_by`
+
+func scanInvitation(row interface{ Scan(...any) error }) (*Invitation, error) {
+	var i Invitation
+	if err := row.Scan(&i.ID, &i.OrgID, &i.Email, &i.Role, &i.InvitedBy, &i.CreatedAt, &i.ExpiresAt, &i.AcceptedAt, &i.RevokedAt, &i.OrgSlug, &i.OrgName, &i.InviterName); err != nil {
+		return nil, db.Classify(err)
+	}
+	return &i, nil
+}
+
+func queryInvitations(ctx context.Context, q db.Querier, where string, args ...any) ([]Invitation, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+inviteCols+inviteFrom+` WHERE `+where+` ORDER BY i.created_at DESC`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Invitation{}
+	for rows.Next() {
+		i, err := scanInvitation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *i)
+	}
+	return out, rows.Err()
+}
+
+// invitationByToken finds an invitation by its link secret, in any state,
+// so the page can say why a link no longer works.
+func invitationByToken(ctx context.Context, q db.Querier, token string) (*Invitation, error) {
+	if token == "" || len(token) > 100 {
+		return nil, db.ErrNotFound
+	}
+	return scanInvitation(q.QueryRowContext(ctx, `SELECT `+inviteCols+inviteFrom+` WHERE i.token_hash = ?`, hashSecret(token)))
+}
+
+// PendingInvitations lists an organisation's open invitations.
+func PendingInvitations(ctx context.Context, q db.Querier, orgID string, now time.Time) ([]Invitation, error) {
+	return queryInvitations(ctx, q, `i.org_id = ? AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?`, orgID, now)
+}
+
+// InvitationsFor lists open invitations addressed to an e-mail address,
+// leaving out organisations the user already belongs to.
+func InvitationsFor(ctx context.Context, q db.Querier, email, userID string, now time.Time) ([]Invitation, error) {
+	return queryInvitations(ctx, q, `i.email = ? AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?
+		AND NOT EXISTS (SELECT 1 FROM org_members m WHERE m.org_id = i.org_id AND m.user_id = ?)`, normalizeEmail(email), now, userID)
+}
+
+// newSecret returns a random link secret and its stored hash.
+func newSecret() (token, hash string) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	token = strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	return token, hashSecret(token)
+}
+
+// hashSecret is the stored form of an invitation secret (as auth stores
+// its link secrets): a database leak must not yield working links.
+func hashSecret(token string) string {
+	s := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(s[:])
+}
+
+func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
