@@ -203,9 +203,7 @@ func run(ctx context.Context, o options) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", eng, err)
 		}
-		if res.Argon2id.Source != "" {
-			sum.Argon2id = res.Argon2id
-		}
+		sum.Argon2id = res.Argon2id
 		sum.Engines = append(sum.Engines, res)
 		printEngine(os.Stdout, res, o)
 	}
@@ -232,19 +230,20 @@ func printEngine(w io.Writer, r *engineResult, o options) {
 	fmt.Fprintf(w, "server RSS: idle %.1f MB · after first login %.1f MB · after load %.1f MB (peak %.1f MB)\n",
 		r.IdleRSSMB, r.FirstLoginRSSMB, r.AfterLoadRSSMB, r.PeakRSSMB)
 	fmt.Fprintf(w, "dashboard response: %d bytes, %s\n\n", r.DashboardBytes, r.ContentType)
-	fmt.Fprintf(w, "%-22s %7s %9s %9s %8s %8s %8s %8s %6s %7s %7s\n",
-		"scenario", "clients", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "srv cpu", "gen cpu")
+	fmt.Fprintf(w, "%-24s %7s %9s %9s %8s %8s %8s %8s %6s %7s %7s %9s\n",
+		"scenario", "clients", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "srv cpu", "gen cpu", "µs cpu/req")
 	for _, s := range []*loadResult{r.Ceiling, r.Dashboard, r.Login} {
-		fmt.Fprintf(w, "%-22s %7d %9d %9.0f %8.2f %8.2f %8.2f %8.2f %6d %7.2f %7.2f\n",
-			s.Name, s.Clients, s.Requests, s.RPS, s.P50Ms, s.P90Ms, s.P99Ms, s.MaxMs, s.Errors, s.ServerCPU, s.GenCPU)
+		fmt.Fprintf(w, "%-24s %7d %9d %9.0f %8.2f %8.2f %8.2f %8.2f %6d %7.2f %7.2f %9.0f\n",
+			s.Name, s.Clients, s.Requests, s.RPS, s.P50Ms, s.P90Ms, s.P99Ms, s.MaxMs, s.Errors, s.ServerCPU, s.GenCPU, s.ServerCPUPerReqMs*1000)
 	}
 	for _, s := range []*loadResult{r.Ceiling, r.Dashboard, r.Login} {
 		if s.Errors > 0 {
 			fmt.Fprintf(w, "  ! %s: %d errors, statuses %v, e.g. %s\n", s.Name, s.Errors, s.Statuses, s.ErrorSample)
 		}
 	}
-	fmt.Fprintln(w, "  (srv cpu / gen cpu: CPU cores used by the server under test / by this load generator)")
-	fmt.Fprintf(w, "login POST: %s; %.1f ms of server CPU per login\n", r.Argon2id, r.Login.ServerCPUPerReqMs)
+	fmt.Fprintln(w, "  srv cpu / gen cpu: cores used by the server process under test / by this load generator;")
+	fmt.Fprintln(w, "  µs cpu/req: server process CPU per counted request (PostgreSQL's own processes not included)")
+	fmt.Fprintf(w, "login POST: %s\n", r.Argon2id)
 	fmt.Fprintln(w, "\ntargets:")
 	for _, t := range r.Targets {
 		verdict := "MISS"

@@ -39,7 +39,8 @@ func TestTemplateKeysExist(t *testing.T) {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		if strings.HasSuffix(path, "_test.go") || strings.Contains(path, "testdata") {
+		// audit.go holds action names such as "org.created", not keys.
+		if strings.HasSuffix(path, "_test.go") || strings.Contains(path, "testdata") || strings.HasSuffix(path, filepath.Join("audit", "audit.go")) {
 			return nil
 		}
 		var re *regexp.Regexp

@@ -61,7 +61,7 @@ func TestAdminCommands(t *testing.T) {
 		t.Fatalf("short password: %d %q", code, errs)
 	}
 
-	code, out, errs = run(t, "", append(st, "admin", "create-org", "--name", "山田精機株式会社", "--owner", "owner@example.jp", "--prefecture", "13", "--industry", "E", "--employees", "42")...)
+	code, out, errs = run(t, "", append([]string{"admin", "create-org", "--name", "山田精機株式会社", "--owner", "owner@example.jp", "--prefecture", "13", "--industry", "E", "--employees", "42"}, st...)...)
 	if code != 0 {
 		t.Fatalf("create-org: %d %s", code, errs)
 	}

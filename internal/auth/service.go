@@ -149,18 +149,20 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 		in.Lang = i18n.Default
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		u, err := CreateUser(ctx, tx, email, name, hash, in.Lang, false)
-		if errors.Is(err, db.ErrConflict) {
-			existing, err := UserByEmail(ctx, tx, email)
-			if err != nil {
-				return err
-			}
+		// Look first: on PostgreSQL a failed INSERT would abort the
+		// transaction and the notice mail could not be written in it.
+		existing, err := UserByEmail(ctx, tx, email)
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+		if existing != nil {
 			lang := existing.Lang
 			if lang == "" {
 				lang = in.Lang
 			}
 			return s.sendMail(ctx, tx, email, lang, "mail.signup_exists", s.link("/login"), s.link("/password/forgot"))
 		}
+		u, err := CreateUser(ctx, tx, email, name, hash, in.Lang, false)
 		if err != nil {
 			return err
 		}

@@ -13,11 +13,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -55,6 +58,42 @@ type DB struct {
 	w       *sql.DB
 	r       *sql.DB
 	rebind  sync.Map // query text → PostgreSQL form
+	// Prepared statements per pool, SQLite only: modernc's driver parses
+	// every statement anew otherwise, which costs more than running it.
+	// pgx keeps its own per-connection statement cache.
+	rstmts, wstmts stmtCache
+}
+
+type stmtCache struct {
+	m sync.Map // query → *sql.Stmt
+	n atomic.Int32
+}
+
+// maxCachedStmts bounds the cache; queries past it run unprepared. The set
+// of query texts is fixed by the code, so this is only a safety net.
+const maxCachedStmts = 1000
+
+func (c *stmtCache) get(ctx context.Context, pool *sql.DB, q string) *sql.Stmt {
+	if v, ok := c.m.Load(q); ok {
+		return v.(*sql.Stmt)
+	}
+	if pool == nil || c.n.Load() >= maxCachedStmts {
+		return nil
+	}
+	st, err := pool.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	if v, loaded := c.m.LoadOrStore(q, st); loaded {
+		st.Close()
+		return v.(*sql.Stmt)
+	}
+	c.n.Add(1)
+	return st
+}
+
+func (c *stmtCache) close() {
+	c.m.Range(func(k, v any) bool { v.(*sql.Stmt).Close(); return true })
 }
 
 // Options tunes Open; zero values pick sensible defaults.
@@ -130,10 +169,16 @@ func openPostgres(ctx context.Context, url string, opt Options) (*DB, error) {
 		}
 		dsn = url + sep + "search_path=" + opt.Schema
 	}
-	p, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("database url: %w", err)
 	}
+	// pgx returns timestamptz in the process's local zone; SQLite gives
+	// UTC. Scan in UTC too so times read back the same on both engines.
+	p := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
+		c.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID, Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+		return nil
+	}))
 	p.SetMaxOpenConns(20)
 	p.SetMaxIdleConns(20)
 	p.SetConnMaxIdleTime(5 * time.Minute)
@@ -148,6 +193,8 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 
 // Close releases both pools.
 func (d *DB) Close() error {
+	d.rstmts.close()
+	d.wstmts.close()
 	err := d.w.Close()
 	if d.r != d.w {
 		if e := d.r.Close(); err == nil {
@@ -173,15 +220,46 @@ func (q readQ) ExecContext(ctx context.Context, query string, args ...any) (sql.
 	return q.d.r.ExecContext(ctx, q.d.bind(query), fixArgs(args)...)
 }
 func (q readQ) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := q.d.prepared(ctx, false, query); st != nil {
+		return st.QueryContext(ctx, fixArgs(args)...)
+	}
 	return q.d.r.QueryContext(ctx, q.d.bind(query), fixArgs(args)...)
 }
 func (q readQ) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := q.d.prepared(ctx, false, query); st != nil {
+		return st.QueryRowContext(ctx, fixArgs(args)...)
+	}
 	return q.d.r.QueryRowContext(ctx, q.d.bind(query), fixArgs(args)...)
+}
+
+// txPrepared returns a statement already cached for the writer. It never
+// prepares: inside a transaction the writer's only connection is taken,
+// and preparing on the pool would wait for it forever.
+func (d *DB) txPrepared(ctx context.Context, q string) *sql.Stmt {
+	if d.dialect != SQLite {
+		return nil
+	}
+	return d.wstmts.get(ctx, nil, q)
+}
+
+// prepared returns a cached statement on SQLite, nil on PostgreSQL.
+func (d *DB) prepared(ctx context.Context, writer bool, q string) *sql.Stmt {
+	if d.dialect != SQLite {
+		return nil
+	}
+	if writer {
+		return d.wstmts.get(ctx, d.w, q)
+	}
+	return d.rstmts.get(ctx, d.r, q)
 }
 func (q readQ) Dialect() Dialect { return q.d.dialect }
 
 // ExecContext runs a statement on the writer.
 func (d *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := d.prepared(ctx, true, query); st != nil {
+		res, err := st.ExecContext(ctx, fixArgs(args)...)
+		return res, Classify(err)
+	}
 	res, err := d.w.ExecContext(ctx, d.bind(query), fixArgs(args)...)
 	return res, Classify(err)
 }
@@ -189,11 +267,17 @@ func (d *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 // QueryContext queries on the writer connection, which sees the latest
 // committed data; reads that can go to the reader pool should use Read().
 func (d *DB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := d.prepared(ctx, true, query); st != nil {
+		return st.QueryContext(ctx, fixArgs(args)...)
+	}
 	return d.w.QueryContext(ctx, d.bind(query), fixArgs(args)...)
 }
 
 // QueryRowContext is QueryContext for one row.
 func (d *DB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := d.prepared(ctx, true, query); st != nil {
+		return st.QueryRowContext(ctx, fixArgs(args)...)
+	}
 	return d.w.QueryRowContext(ctx, d.bind(query), fixArgs(args)...)
 }
 
@@ -204,13 +288,23 @@ type Tx struct {
 }
 
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.d.txPrepared(ctx, query); st != nil {
+		res, err := t.tx.StmtContext(ctx, st).ExecContext(ctx, fixArgs(args)...)
+		return res, Classify(err)
+	}
 	res, err := t.tx.ExecContext(ctx, t.d.bind(query), fixArgs(args)...)
 	return res, Classify(err)
 }
 func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.d.txPrepared(ctx, query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, fixArgs(args)...)
+	}
 	return t.tx.QueryContext(ctx, t.d.bind(query), fixArgs(args)...)
 }
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.d.txPrepared(ctx, query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, fixArgs(args)...)
+	}
 	return t.tx.QueryRowContext(ctx, t.d.bind(query), fixArgs(args)...)
 }
 func (t *Tx) Dialect() Dialect { return t.d.dialect }
@@ -269,15 +363,16 @@ func (d *DB) bind(q string) string {
 }
 
 // fixArgs stores every time in UTC: SQLite compares times as text, which
-// orders correctly only when all share one offset.
+// orders correctly only when all share one offset. Times are truncated to
+// microseconds, all PostgreSQL keeps, so both engines store the same value.
 func fixArgs(args []any) []any {
 	for i, a := range args {
 		switch v := a.(type) {
 		case time.Time:
-			args[i] = v.UTC()
+			args[i] = v.UTC().Truncate(time.Microsecond)
 		case *time.Time:
 			if v != nil {
-				args[i] = v.UTC()
+				args[i] = v.UTC().Truncate(time.Microsecond)
 			} else {
 				args[i] = nil
 			}

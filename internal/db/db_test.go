@@ -5,12 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+
+	_ "time/tzdata" // Asia/Tokyo for the local-zone rerun
 )
 
 func insertUser(ctx context.Context, q db.Querier, id, email string) error {
@@ -185,7 +189,7 @@ func TestTimesRoundTrip(t *testing.T) {
 				if !got.Equal(want) {
 					t.Errorf("time %d: got %s, want %s", i, got, want)
 				}
-				if got.Location() != time.UTC {
+				if _, off := got.Zone(); off != 0 {
 					t.Errorf("time %d: read back in %s, want UTC", i, got.Location())
 				}
 			}
@@ -229,6 +233,47 @@ func TestTimesRoundTrip(t *testing.T) {
 		}
 		if err := d.QueryRowContext(ctx, `SELECT finished_at FROM jobs WHERE id = '0'`).Scan(&finished); err != nil || finished == nil || !finished.Equal(now) {
 			t.Errorf("*time.Time round trip: got %v want %v (err %v)", finished, now, err)
+		}
+	})
+}
+
+// TestTimesRoundTripLocalZone reruns the round trip in a process whose
+// local zone is not UTC, as on a server set up in Japan: the engines must
+// still hand back UTC, not the process's zone.
+func TestTimesRoundTripLocalZone(t *testing.T) {
+	if os.Getenv("MAMORI_DB_TZ_CHILD") != "" {
+		t.Skip("already the child")
+	}
+	if testing.Short() {
+		t.Skip("spawns a process")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^(TestTimesRoundTrip|TestNanosecondsTruncated)$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "TZ=Asia/Tokyo", "MAMORI_DB_TZ_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Errorf("with TZ=Asia/Tokyo: %v\n%s", err, out)
+	}
+}
+
+func TestNanosecondsTruncated(t *testing.T) {
+	in := time.Date(2025, 5, 6, 7, 8, 9, 123456789, time.FixedZone("JST", 9*3600))
+	want := in.UTC().Truncate(time.Microsecond)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.ExecContext(ctx, `INSERT INTO jobs (id, kind, payload, status, run_at, max_attempts, created_at)
+			VALUES ('ns', 'k', '{}', 'pending', ?, 1, ?)`, in, &in); err != nil {
+			t.Fatal(err)
+		}
+		var run, created time.Time
+		if err := d.QueryRowContext(ctx, `SELECT run_at, created_at FROM jobs WHERE id = 'ns'`).Scan(&run, &created); err != nil {
+			t.Fatal(err)
+		}
+		if !run.Equal(want) || !created.Equal(want) {
+			t.Errorf("got %s / %s, want %s on every engine", run, created, want)
+		}
+		var n int
+		if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE run_at = ?`, in).Scan(&n); err != nil || n != 1 {
+			t.Errorf("WHERE run_at = <same ns time> matched %d (%v)", n, err)
 		}
 	})
 }

@@ -112,10 +112,12 @@ func (p *Printer) T(key string, args ...any) string {
 	if len(args) == 0 || !strings.Contains(s, "{") {
 		return s
 	}
+	// One pass, so an argument that itself looks like {1} is not expanded.
+	pairs := make([]string, 0, 2*len(args))
 	for i, a := range args {
-		s = strings.ReplaceAll(s, "{"+strconv.Itoa(i)+"}", fmt.Sprint(a))
+		pairs = append(pairs, "{"+strconv.Itoa(i)+"}", fmt.Sprint(a))
 	}
-	return s
+	return strings.NewReplacer(pairs...).Replace(s)
 }
 
 // TA is T with the arguments in a slice, for templates that pass an
@@ -144,7 +146,8 @@ func FromAcceptLanguage(h string) string {
 			}
 		}
 		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		if Supported(base) && q > bestQ {
+		// q=0 means "not acceptable" (RFC 9110 §12.4.2).
+		if Supported(base) && q > 0 && q > bestQ {
 			best, bestQ = base, q
 		}
 	}

@@ -57,9 +57,13 @@ func New(d *db.DB, q *jobs.Queue, smtpURL, from string) *Mailer {
 // Send stores msg in the outbox and queues its delivery in the same
 // transaction as the change that caused it.
 func (m *Mailer) Send(ctx context.Context, tx db.Querier, msg Message) error {
-	if _, err := mail.ParseAddress(msg.To); err != nil {
+	a, err := mail.ParseAddress(msg.To)
+	if err != nil {
 		return fmt.Errorf("mail: bad recipient: %w", err)
 	}
+	// Keep only the bare address: it is the SMTP envelope recipient and the
+	// To header, where a raw display name would be malformed.
+	msg.To = a.Address
 	id := db.NewID()
 	status := "queued"
 	if m.smtpURL == "" {
@@ -72,7 +76,7 @@ func (m *Mailer) Send(ctx context.Context, tx db.Querier, msg Message) error {
 	if m.smtpURL == "" {
 		return nil
 	}
-	_, err := m.jobs.Enqueue(ctx, tx, JobKind, map[string]string{"id": id}, 10, time.Time{})
+	_, err = m.jobs.Enqueue(ctx, tx, JobKind, map[string]string{"id": id}, 10, time.Time{})
 	return err
 }
 
@@ -211,7 +215,9 @@ func List(ctx context.Context, q db.Querier, to string, limit, offset int) ([]Ou
 	query := `SELECT id, to_addr, subject, body, status, attempts, last_error, created_at, sent_at FROM mail_outbox`
 	var args []any
 	if to != "" {
-		query += ` WHERE to_addr = ?`
+		// Addresses are compared without case, as mail systems do, so the
+		// filter finds a message whatever case it was sent with.
+		query += ` WHERE lower(to_addr) = ?`
 		args = append(args, strings.ToLower(to))
 	}
 	query += ` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`

@@ -87,7 +87,7 @@ func lockOrg(ctx context.Context, q db.Querier, slug string) (string, error) {
 // an organisation without an owner could never be managed again.
 func (s *Service) ChangeRole(ctx context.Context, q db.Querier, r *http.Request, orgSlug, userID, role string) error {
 	if !ValidRole(role) {
-		return apperr.Field("role", "org.role_invalid")
+		return apperr.New(apperr.Invalid, "org.role_invalid")
 	}
 	return inTx(ctx, q, func(q db.Querier) error {
 		orgID, err := lockOrg(ctx, q, orgSlug)

@@ -4,10 +4,15 @@
 package org
 
 import (
+	"context"
 	"embed"
 	"io/fs"
 	"log/slog"
+	"net/http"
+	"strings"
+	"time"
 
+	"mamori/internal/apperr"
 	"mamori/internal/config"
 	"mamori/internal/db"
 	"mamori/internal/i18n"
@@ -32,7 +37,67 @@ type Service struct {
 	Mail    *mail.Mailer
 	Catalog *i18n.Catalog
 	Render  *web.Renderer
+	// Now is replaceable so tests can move past an invitation's expiry.
+	Now func() time.Time
 }
 
 // Routes registers the organisation pages and API.
-func (s *Service) Routes(rt *web.Router) {}
+func (s *Service) Routes(rt *web.Router) {
+	rt.Handle("GET /dashboard", web.LoggedIn, s.dashboard)
+	rt.Handle("POST /dashboard/invitations/{id}/accept", web.LoggedIn, s.dashboardAcceptPost)
+	rt.Handle("GET /orgs", web.LoggedIn, s.listPage)
+	rt.Handle("GET /orgs/new", web.LoggedIn, s.newPage)
+	rt.Handle("POST /orgs/new", web.LoggedIn, s.newPost)
+	rt.Handle("GET /orgs/{org}", web.OrgMember, s.showPage)
+	rt.Handle("GET /orgs/{org}/edit", web.OrgOwner, s.editPage)
+	rt.Handle("POST /orgs/{org}/edit", web.OrgOwner, s.editPost)
+	rt.Handle("GET /orgs/{org}/members", web.OrgMember, s.membersPage)
+	rt.Handle("POST /orgs/{org}/invitations", web.OrgOwner, s.invitePost)
+	rt.Handle("POST /orgs/{org}/invitations/{id}/revoke", web.OrgOwner, s.revokePost)
+	rt.Handle("POST /orgs/{org}/members/{user}/role", web.OrgOwner, s.rolePost)
+	rt.Handle("POST /orgs/{org}/members/{user}/remove", web.OrgOwner, s.removePost)
+	rt.Handle("POST /orgs/{org}/leave", web.OrgMember, s.leavePost)
+	rt.Handle("GET /invitations/{token}", web.Public, s.invitationPage)
+	rt.Handle("POST /invitations/{token}", web.LoggedIn, s.invitationPost)
+	s.apiRoutes(rt)
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return db.Now()
+}
+
+// link builds an absolute URL for mails.
+func (s *Service) link(path string) string { return strings.TrimRight(s.Cfg.BaseURL, "/") + path }
+
+// inTx runs fn in q when q is already a transaction and in a new one when
+// it is the database, so a caller holding only *db.DB (the operator's
+// shell) still gets all-or-nothing writes.
+func inTx(ctx context.Context, q db.Querier, fn func(q db.Querier) error) error {
+	if d, ok := q.(*db.DB); ok {
+		return d.InTx(ctx, func(tx *db.Tx) error { return fn(tx) })
+	}
+	return fn(q)
+}
+
+func (s *Service) printer(r *http.Request) *i18n.Printer {
+	return s.Catalog.Printer(web.LangFrom(r.Context()))
+}
+
+func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, name, title string, f *web.Form, data any) error {
+	s.Render.Page(w, r, status, "org/"+name, web.Page{Title: title, Form: f, Data: data})
+	return nil
+}
+
+// formStatus is the status a form shown again with err gets.
+func formStatus(err error) int {
+	switch apperr.As(err).Code {
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.TooMany:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusUnprocessableEntity
+}

@@ -14,7 +14,8 @@ import (
 	"mamori/internal/org/jp"
 )
 
-// Org is an organisation's profile.
+// Org is an organisation's profile. Its size class is derived on read
+// (SizeClass), never stored.
 type Org struct {
 	ID, Slug, Name, NameKana, NameEn string
 	CorporateNumber                  string // "" when none
@@ -80,12 +81,13 @@ func scanOrg(row interface{ Scan(...any) error }, extra ...any) (*Org, error) {
 	return &o, nil
 }
 
-// BySlug loads an organisation by its URL name.
+// BySlug loads an organisation by slug: the stable name that routes and
+// the viewer's memberships use, so ids never appear in URLs.
 func BySlug(ctx context.Context, q db.Querier, slug string) (*Org, error) {
 	return scanOrg(q.QueryRowContext(ctx, `SELECT `+orgCols+` FROM orgs o WHERE o.slug = ?`, slug))
 }
 
-// ByID loads an organisation by id.
+// ByID serves packages that keep an organisation's id rather than its slug.
 func ByID(ctx context.Context, q db.Querier, id string) (*Org, error) {
 	return scanOrg(q.QueryRowContext(ctx, `SELECT `+orgCols+` FROM orgs o WHERE o.id = ?`, id))
 }
@@ -142,7 +144,8 @@ type Membership struct {
 	Role string
 }
 
-// ListForUser returns a user's organisations with their role, by name.
+// ListForUser returns a user's organisations with their role in one
+// query, keeping the dashboard to a fixed number of reads.
 func ListForUser(ctx context.Context, q db.Querier, userID string) ([]Membership, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+orgCols+`, m.role FROM org_members m JOIN orgs o ON o.id = m.org_id
 		WHERE m.user_id = ? ORDER BY o.name, o.slug`, userID)
@@ -175,7 +178,8 @@ func (m Member) DisplayName() string {
 	return m.Email
 }
 
-// ListMembers returns an organisation's members, owners first.
+// ListMembers returns an organisation's members, owners first: they are
+// the people a member needs to reach.
 func ListMembers(ctx context.Context, q db.Querier, orgID string) ([]Member, error) {
 	rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.name, m.role, m.created_at FROM org_members m JOIN users u ON u.id = m.user_id
 		WHERE m.org_id = ? ORDER BY CASE WHEN m.role = 'owner' THEN 0 ELSE 1 END, m.created_at, u.email`, orgID)
@@ -294,7 +298,8 @@ func invitationByToken(ctx context.Context, q db.Querier, token string) (*Invita
 	return scanInvitation(q.QueryRowContext(ctx, `SELECT `+inviteCols+inviteFrom+` WHERE i.token_hash = ?`, hashSecret(token)))
 }
 
-// PendingInvitations lists an organisation's open invitations.
+// PendingInvitations lists an organisation's open invitations. Closed
+// ones are kept, not deleted, as the record of who was invited.
 func PendingInvitations(ctx context.Context, q db.Querier, orgID string, now time.Time) ([]Invitation, error) {
 	return queryInvitations(ctx, q, `i.org_id = ? AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?`, orgID, now)
 }

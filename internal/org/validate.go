@@ -152,24 +152,6 @@ func inputFromForm(f *web.Form) (CreateInput, apperr.FieldSet) {
 	return in, fields
 }
 
-// mergeFields combines problems found while reading a form with those
-// found while validating it, the reading ones first.
-func mergeFields(err error, pre apperr.FieldSet) error {
-	if len(pre) == 0 {
-		return err
-	}
-	if err != nil {
-		var e *apperr.Error
-		if !errors.As(err, &e) || e.Code != apperr.Invalid {
-			return err
-		}
-		for k, v := range e.Fields {
-			pre.Add(k, v)
-		}
-	}
-	return pre.Err()
-}
-
 // Slugs name organisations in URLs. Words that are also paths under
 // /orgs/ (or likely to become one) are kept free.
 const (

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -131,15 +132,19 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 func DecodeJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return apperr.Wrap(err, apperr.TooLarge, "error.too_large")
+	err := dec.Decode(v)
+	if err == nil {
+		// Only whitespace may follow the value. More() would let a stray
+		// "}" or "]" through, so read on to the end.
+		if _, err = dec.Token(); err == io.EOF {
+			return nil
+		} else if err == nil {
+			err = errors.New("trailing data after JSON value")
 		}
-		return apperr.Wrap(err, apperr.Invalid, "error.bad_json")
 	}
-	if dec.More() {
-		return apperr.New(apperr.Invalid, "error.bad_json")
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return apperr.Wrap(err, apperr.TooLarge, "error.too_large")
 	}
-	return nil
+	return apperr.Wrap(err, apperr.Invalid, "error.bad_json")
 }

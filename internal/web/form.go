@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"mamori/internal/apperr"
@@ -90,7 +91,7 @@ func CleanText(s string, max int) (string, bool) {
 		return s, false
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) { // C0, DEL and C1
 			return s, false
 		}
 	}

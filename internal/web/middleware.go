@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -87,6 +88,8 @@ func (s *Stack) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		route := new(string)
+		r = r.WithContext(context.WithValue(r.Context(), routeKey, route))
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -98,13 +101,13 @@ func (s *Stack) observe(next http.Handler) http.Handler {
 				}
 			}
 			d := time.Since(start)
-			route := r.Pattern
-			if route == "" {
-				route = "unmatched"
+			pattern := *route
+			if pattern == "" {
+				pattern = "unmatched"
 			}
 			if s.requests != nil {
-				s.requests.Inc(r.Method, route, strconv.Itoa(sw.status))
-				s.latency.Observe(d.Seconds(), route)
+				s.requests.Inc(r.Method, pattern, strconv.Itoa(sw.status))
+				s.latency.Observe(d.Seconds(), pattern)
 			}
 			if s.Log.Enabled(r.Context(), slog.LevelDebug) || sw.status >= 500 {
 				s.Log.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "dur_ms", float64(d.Microseconds())/1000)

@@ -187,10 +187,17 @@ func Redirect(w http.ResponseWriter, r *http.Request, target, flashKey string) e
 }
 
 // SafeNext accepts only local paths as a post-login destination, so a link
-// cannot bounce a user to another site.
+// cannot bounce a user to another site. Backslashes and control characters
+// are refused anywhere: browsers read \ as / and drop tabs, and
+// http.Redirect cleans "/./\evil.com" down to "/\evil.com".
 func SafeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
 		return "/"
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return "/"
+		}
 	}
 	return next
 }

@@ -131,6 +131,11 @@ func (p *probeWriter) WriteHeader(s int)           { p.status = s }
 
 func (rt *Router) wrap(access Access, h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The mux sets Pattern on its own copy of the request; hand it back
+		// to the metrics middleware, which only sees the outer one.
+		if p, ok := r.Context().Value(routeKey).(*string); ok {
+			*p = r.Pattern
+		}
 		if err := Authorize(access, r); err != nil {
 			rt.errs.Handle(w, r, err)
 			return

@@ -78,6 +78,7 @@ type ctxKey int
 const (
 	viewerKey ctxKey = iota
 	langKey
+	routeKey
 )
 
 // WithViewer stores the viewer in a context.

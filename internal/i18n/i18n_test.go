@@ -1,0 +1,203 @@
+package i18n_test
+
+import (
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"mamori/internal/audit"
+	"mamori/internal/i18n"
+	"mamori/internal/mail"
+	"mamori/internal/web"
+)
+
+func TestFromAcceptLanguage(t *testing.T) {
+	tests := []struct{ header, want string }{
+		{"", "ja"},
+		{"ja", "ja"},
+		{"en", "en"},
+		{"en-US", "en"},
+		{"EN-gb", "en"},
+		{"ja-JP", "ja"},
+		{"en-US,en;q=0.9", "en"},
+		{"ja-JP,ja;q=0.9,en-US;q=0.8,en;q=0.7", "ja"},
+		{"en;q=0.8, ja;q=0.9", "ja"},
+		{"en;q=0.9,ja;q=0.8", "en"},
+		{"ja;q=0.1, en; q=0.2", "en"},
+		{"fr-FR,fr;q=0.9,en;q=0.5", "en"},
+		{"zh-Hant-TW, en-GB;q=0.7", "en"},
+		{"en, ja", "en"},         // equal quality: the first listed wins
+		{"fr-FR,de;q=0.9", "ja"}, // only languages we do not speak
+		{"*", "ja"},
+		{"english", "ja"},
+		{";;;,,,", "ja"},
+		{"q=1", "ja"},
+		{"\x00\xff garbage", "ja"},
+		{"en;q=0", "ja"},     // q=0 means "not acceptable"
+		{"ja;q=0, en", "en"}, // refused Japanese, English acceptable
+		{"fr, en;q=0", "ja"}, // nothing acceptable: default
+		{"en;q=abc, ja;q=0.5", "en"},
+	}
+	for _, tt := range tests {
+		if got := i18n.FromAcceptLanguage(tt.header); got != tt.want {
+			t.Errorf("FromAcceptLanguage(%q) = %q, want %q", tt.header, got, tt.want)
+		}
+	}
+}
+
+func TestNegotiate(t *testing.T) {
+	tests := []struct {
+		name, user, cookie, header, want string
+	}{
+		{"nothing", "", "", "", "ja"},
+		{"header", "", "", "en-US", "en"},
+		{"cookie over header", "", "ja", "en-US", "ja"},
+		{"cookie alone", "", "en", "", "en"},
+		{"user over cookie and header", "ja", "en", "en", "ja"},
+		{"user en", "en", "ja", "ja", "en"},
+		{"unsupported user setting ignored", "fr", "en", "ja", "en"},
+		{"unsupported cookie ignored", "", "fr", "en", "en"},
+		{"unsupported everything", "de", "xx", "fr", "ja"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			if tt.cookie != "" {
+				r.AddCookie(&http.Cookie{Name: "mamori_lang", Value: tt.cookie})
+			}
+			if tt.header != "" {
+				r.Header.Set("Accept-Language", tt.header)
+			}
+			if got := i18n.Negotiate(tt.user, r); got != tt.want {
+				t.Errorf("Negotiate = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func catalog(t *testing.T) *i18n.Catalog {
+	t.Helper()
+	c, err := i18n.Load(fstest.MapFS{
+		"ja.json": {Data: []byte(`{"greet": "{0}さん、こんにちは", "count": "{0}件中{1}件目（{0}）", "plain": "保存しました", "brace": "{x} は {0}"}`)},
+		"en.json": {Data: []byte(`{"greet": "Hello, {0}", "count": "{1} of {0} ({0})", "plain": "Saved", "brace": "{x} is {0}"}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestPrinterT(t *testing.T) {
+	c := catalog(t)
+	tests := []struct {
+		lang, key string
+		args      []any
+		want      string
+	}{
+		{"ja", "greet", []any{"山田"}, "山田さん、こんにちは"},
+		{"en", "greet", []any{"Yamada"}, "Hello, Yamada"},
+		{"ja", "count", []any{10, 3}, "10件中3件目（10）"},
+		{"en", "count", []any{10, 3}, "3 of 10 (10)"},
+		{"en", "plain", nil, "Saved"},
+		{"en", "plain", []any{"unused"}, "Saved"},
+		{"en", "greet", nil, "Hello, {0}"}, // too few arguments leave the placeholder
+		{"en", "brace", []any{"x"}, "{x} is x"},
+		{"en", "missing.key", nil, "missing.key"},
+		{"ja", "missing.key", []any{1}, "missing.key"},
+		{"fr", "plain", nil, "保存しました"}, // unknown language falls back to Japanese
+		{"", "plain", nil, "保存しました"},
+		// An argument is inserted once, never expanded again: a name that
+		// looks like a placeholder stays as typed.
+		{"en", "count", []any{"{1}", "{0}"}, "{0} of {1} ({1})"},
+	}
+	for _, tt := range tests {
+		p := c.Printer(tt.lang)
+		if got := p.T(tt.key, tt.args...); got != tt.want {
+			t.Errorf("Printer(%q).T(%q, %v) = %q, want %q", tt.lang, tt.key, tt.args, got, tt.want)
+		}
+		if got := p.TA(tt.key, tt.args); got != tt.want {
+			t.Errorf("Printer(%q).TA(%q, %v) = %q, want %q", tt.lang, tt.key, tt.args, got, tt.want)
+		}
+	}
+	if c.Printer("en").Lang() != "en" || c.Printer("xx").Lang() != "ja" {
+		t.Error("Printer.Lang does not report the language used")
+	}
+	if !c.Has("greet") || c.Has("missing.key") {
+		t.Error("Has")
+	}
+	if got := c.Keys(); !slices.Equal(got, []string{"brace", "count", "greet", "plain"}) {
+		t.Errorf("Keys() = %q", got)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	good := func(ja, en string) fstest.MapFS {
+		return fstest.MapFS{"ja.json": {Data: []byte(ja)}, "en.json": {Data: []byte(en)}}
+	}
+	tests := []struct {
+		name    string
+		sources []fstest.MapFS
+		wantErr string // "" means Load succeeds
+	}{
+		{"two sources merge", []fstest.MapFS{good(`{"a":"あ"}`, `{"a":"a"}`), good(`{"b":"い"}`, `{"b":"b"}`)}, ""},
+		{"duplicate key across sources", []fstest.MapFS{good(`{"a":"あ"}`, `{"a":"a"}`), good(`{"a":"え"}`, `{"b":"b"}`)}, `"a"`},
+		{"duplicate only in en", []fstest.MapFS{good(`{"a":"あ"}`, `{"a":"a"}`), good(`{"b":"い"}`, `{"a":"b"}`)}, `"a"`},
+		{"malformed ja", []fstest.MapFS{good(`{"a":"あ",}`, `{"a":"a"}`)}, "ja.json"},
+		{"malformed en", []fstest.MapFS{good(`{"a":"あ"}`, `{"a":`)}, "en.json"},
+		{"not strings", []fstest.MapFS{good(`{"a":1}`, `{"a":"a"}`)}, "ja.json"},
+		{"missing en", []fstest.MapFS{{"ja.json": {Data: []byte(`{}`)}}}, "en"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var srcs []fs.FS
+			for _, m := range tt.sources {
+				srcs = append(srcs, m)
+			}
+			_, err := i18n.Load(srcs...)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Load error %v, want one mentioning %s", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestProblems(t *testing.T) {
+	c, err := i18n.Load(fstest.MapFS{
+		"ja.json": {Data: []byte(`{"both": "両方", "only_ja": "日本語だけ", "blank_en": "空"}`)},
+		"en.json": {Data: []byte(`{"both": "both", "only_en": "English only", "blank_en": "  "}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"en: blank_en", "en: only_ja", "ja: only_en"}
+	if got := c.Problems(); !slices.Equal(got, want) {
+		t.Errorf("Problems() = %q, want %q", got, want)
+	}
+}
+
+// TestShippedCatalogsComplete loads the catalogs of the packages this one
+// serves and checks every key is translated, non-empty, in both languages.
+func TestShippedCatalogsComplete(t *testing.T) {
+	c, err := i18n.Load(web.Locales(), mail.Locales(), audit.Locales())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := c.Problems(); len(ps) > 0 {
+		t.Errorf("untranslated or empty keys: %q", ps)
+	}
+	for _, key := range []string{"error.internal", "error.not_found", "error.bad_json", "error.too_large", "error.login_required"} {
+		if !c.Has(key) {
+			t.Errorf("catalog lacks %q, which the error handler uses", key)
+		}
+	}
+}

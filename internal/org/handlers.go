@@ -1,0 +1,219 @@
+package org
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"mamori/internal/apperr"
+	"mamori/internal/org/jp"
+	"mamori/internal/web"
+)
+
+type dashboardData struct {
+	Orgs        []Membership
+	Invitations []Invitation
+}
+
+// dashboard is the logged-in home: two reads (memberships with their
+// profiles, open invitations) whatever the number of organisations.
+func (s *Service) dashboard(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	v := web.ViewerFrom(ctx)
+	orgs, err := ListForUser(ctx, s.DB.Read(), v.UserID)
+	if err != nil {
+		return err
+	}
+	invs, err := InvitationsFor(ctx, s.DB.Read(), v.Email, v.UserID, s.now())
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "dashboard", s.printer(r).T("dashboard.title"), nil, dashboardData{Orgs: orgs, Invitations: invs})
+}
+
+// dashboardAcceptPost accepts an invitation listed on the dashboard.
+// Without the mailed secret, the verified account address is the proof.
+func (s *Service) dashboardAcceptPost(w http.ResponseWriter, r *http.Request) error {
+	v := web.ViewerFrom(r.Context())
+	if !v.Verified {
+		return apperr.New(apperr.Forbidden, "org.verify_first")
+	}
+	inv, err := s.AcceptInvitationByID(r.Context(), s.DB, r, r.PathValue("id"), v.UserID, v.Email)
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/orgs/"+inv.OrgSlug, "flash.org_invite_accepted")
+}
+
+func (s *Service) listPage(w http.ResponseWriter, r *http.Request) error {
+	v := web.ViewerFrom(r.Context())
+	orgs, err := ListForUser(r.Context(), s.DB.Read(), v.UserID)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "list", s.printer(r).T("org.list_title"), nil, dashboardData{Orgs: orgs})
+}
+
+// formData feeds the profile form's choices.
+type formData struct {
+	Org         *Org // nil when creating
+	Prefectures []jp.Prefecture
+	Industries  []jp.Industry
+	Unverified  bool
+}
+
+func newFormData(o *Org) formData {
+	return formData{Org: o, Prefectures: jp.Prefectures(), Industries: jp.Industries()}
+}
+
+func (s *Service) newPage(w http.ResponseWriter, r *http.Request) error {
+	d := newFormData(nil)
+	d.Unverified = !web.ViewerFrom(r.Context()).Verified
+	return s.render(w, r, http.StatusOK, "new", s.printer(r).T("org.new_title"), web.NewForm(nil), d)
+}
+
+// newPost creates an organisation. A verified address is required so
+// that an organisation's owner can always be reached (and invitations
+// and notices about it go somewhere real).
+func (s *Service) newPost(w http.ResponseWriter, r *http.Request) error {
+	v := web.ViewerFrom(r.Context())
+	if !v.Verified {
+		return apperr.New(apperr.Forbidden, "org.verify_first")
+	}
+	f, err := web.ParseForm(r)
+	if err != nil {
+		return err
+	}
+	title := s.printer(r).T("org.new_title")
+	in, pre := inputFromForm(f)
+	if len(pre) > 0 {
+		_, more := in.normalize()
+		for k, m := range more {
+			pre.Add(k, m)
+		}
+		return s.showForm(w, r, pre.Err(), "new", title, f, newFormData(nil))
+	}
+	o, err := s.Create(r.Context(), s.DB, r, v.UserID, in)
+	if err != nil {
+		return s.showForm(w, r, err, "new", title, f, newFormData(nil))
+	}
+	return web.Redirect(w, r, "/orgs/"+o.Slug, "flash.org_created")
+}
+
+// showForm shows a profile form again with its problems, or passes on
+// errors that are not about the input.
+func (s *Service) showForm(w http.ResponseWriter, r *http.Request, err error, name, title string, f *web.Form, d formData) error {
+	if !f.Apply(err) {
+		return err
+	}
+	return s.render(w, r, formStatus(err), name, title, f, d)
+}
+
+type showData struct {
+	Org     *Org
+	Role    string
+	Members []Member
+	// Message keys for the derived size, chosen here so the template
+	// stays free of the classification rules.
+	SizeKey, BandKey, RuleKey string
+	// Numbers with thousands separators, "" when unknown.
+	Employees, Capital string
+}
+
+// groupDigits writes n with thousands separators (both languages use
+// commas for figures).
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func (s *Service) showPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	o, err := BySlug(ctx, s.DB.Read(), r.PathValue("org"))
+	if err != nil {
+		return err
+	}
+	members, err := ListMembers(ctx, s.DB.Read(), o.ID)
+	if err != nil {
+		return err
+	}
+	m, _ := web.ViewerFrom(ctx).Membership(o.Slug)
+	d := showData{Org: o, Role: m.Role, Members: members, SizeKey: "org.size." + string(o.SizeClass()), BandKey: "org.band.none", RuleKey: "org.rule.none"}
+	if o.Employees != nil {
+		d.Employees = groupDigits(int64(*o.Employees))
+	}
+	if o.CapitalYen != nil {
+		d.Capital = groupDigits(*o.CapitalYen)
+	}
+	if b := o.SurveyBand(); b != "" {
+		d.BandKey = "org.band." + string(b)
+	}
+	if sec := o.Sector(); sec != "" {
+		d.RuleKey = "org.rule." + string(sec)
+	}
+	return s.render(w, r, http.StatusOK, "show", o.Name, nil, d)
+}
+
+// formValues fills the edit form from the stored profile.
+func formValues(o *Org) url.Values {
+	v := url.Values{
+		"name": {o.Name}, "name_kana": {o.NameKana}, "name_en": {o.NameEn}, "corporate_number": {o.CorporateNumber},
+		"prefecture": {o.Prefecture}, "industry": {o.Industry},
+	}
+	if o.Wholesale {
+		v.Set("wholesale", "1")
+	}
+	if o.Employees != nil {
+		v.Set("employees", strconv.Itoa(*o.Employees))
+	}
+	if o.CapitalYen != nil {
+		v.Set("capital_yen", strconv.FormatInt(*o.CapitalYen, 10))
+	}
+	return v
+}
+
+func (s *Service) editPage(w http.ResponseWriter, r *http.Request) error {
+	o, err := BySlug(r.Context(), s.DB.Read(), r.PathValue("org"))
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "edit", s.printer(r).T("org.edit_title"), web.NewForm(formValues(o)), newFormData(o))
+}
+
+func (s *Service) editPost(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, err := web.ParseForm(r)
+	if err != nil {
+		return err
+	}
+	o, err := BySlug(ctx, s.DB.Read(), r.PathValue("org"))
+	if err != nil {
+		return err
+	}
+	title := s.printer(r).T("org.edit_title")
+	in, pre := inputFromForm(f)
+	if len(pre) > 0 {
+		_, more := in.normalize()
+		for k, m := range more {
+			pre.Add(k, m)
+		}
+		return s.showForm(w, r, pre.Err(), "edit", title, f, newFormData(o))
+	}
+	if _, err := s.Update(ctx, s.DB, r, o.Slug, in); err != nil {
+		return s.showForm(w, r, err, "edit", title, f, newFormData(o))
+	}
+	return web.Redirect(w, r, "/orgs/"+o.Slug, "flash.org_updated")
+}
