@@ -77,26 +77,56 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request) (*web.Vie
 }
 
 func (s *Service) viewerBySession(ctx context.Context, hash string) (*web.Viewer, error) {
-	var v web.Viewer
-	var stage string
-	var expires, lastSeen time.Time
-	var verified, totpOn, disabled *time.Time
-	err := s.DB.Read().QueryRowContext(ctx, `SELECT s.user_id, s.stage, s.expires_at, s.last_seen_at, u.email, u.name, u.lang,
-		u.email_verified_at, u.totp_enabled_at, u.disabled_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?`, hash).
-		Scan(&v.UserID, &stage, &expires, &lastSeen, &v.Email, &v.Name, &v.Lang, &verified, &totpOn, &disabled)
+	// One round trip: the session row with its user, then one row per
+	// global role and per membership. A page view runs this first, so it
+	// is worth the less obvious SQL.
+	rows, err := s.DB.Read().QueryContext(ctx, `SELECT 's', s.user_id, s.stage, u.email, u.name, u.lang,
+			s.expires_at, s.last_seen_at, u.email_verified_at, u.totp_enabled_at, u.disabled_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?
+		UNION ALL
+		SELECT 'r', r.role, '', '', '', '', NULL, NULL, NULL, NULL, NULL
+		FROM sessions s JOIN user_roles r ON r.user_id = s.user_id WHERE s.id_hash = ?
+		UNION ALL
+		SELECT 'o', m.role, o.id, o.slug, o.name, '', NULL, NULL, NULL, NULL, NULL
+		FROM sessions s JOIN org_members m ON m.user_id = s.user_id JOIN orgs o ON o.id = m.org_id WHERE s.id_hash = ?`,
+		hash, hash, hash)
 	if err != nil {
-		if db.Classify(err) == db.ErrNotFound {
-			return nil, nil
-		}
 		return nil, err
 	}
+	defer rows.Close()
+	var v web.Viewer
+	var stage string
+	var expires, lastSeen, verified, totpOn, disabled *time.Time
+	found := false
+	for rows.Next() {
+		var kind, a, b, c, d, e string
+		var t1, t2, t3, t4, t5 *time.Time
+		if err := rows.Scan(&kind, &a, &b, &c, &d, &e, &t1, &t2, &t3, &t4, &t5); err != nil {
+			return nil, err
+		}
+		switch kind {
+		case "s":
+			found = true
+			v.UserID, stage, v.Email, v.Name, v.Lang = a, b, c, d, e
+			expires, lastSeen, verified, totpOn, disabled = t1, t2, t3, t4, t5
+		case "r":
+			v.Roles = append(v.Roles, a)
+		case "o":
+			v.Orgs = append(v.Orgs, web.Membership{Role: a, OrgID: b, Slug: c, Name: d})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if !found || expires == nil || lastSeen == nil {
+		return nil, nil
+	}
 	now := s.now()
-	if disabled != nil || now.After(expires) || now.Sub(lastSeen) > s.Cfg.SessionIdle {
+	if disabled != nil || now.After(*expires) || now.Sub(*lastSeen) > s.Cfg.SessionIdle {
 		DeleteSession(ctx, s.DB, hash)
 		return nil, nil
 	}
-	if now.Sub(lastSeen) > time.Minute {
+	if now.Sub(*lastSeen) > time.Minute {
 		// Touch at most once a minute: a write per request would put every
 		// page view in the single SQLite writer's queue.
 		s.DB.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`, now, hash)
@@ -105,9 +135,6 @@ func (s *Service) viewerBySession(ctx context.Context, hash string) (*web.Viewer
 	v.Pending = stage != StageFull
 	v.Verified = verified != nil
 	v.MFAEnabled = totpOn != nil
-	if err := s.loadAccess(ctx, &v); err != nil {
-		return nil, err
-	}
 	return &v, nil
 }
 

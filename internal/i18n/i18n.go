@@ -113,11 +113,26 @@ func (p *Printer) T(key string, args ...any) string {
 		return s
 	}
 	// One pass, so an argument that itself looks like {1} is not expanded.
-	pairs := make([]string, 0, 2*len(args))
-	for i, a := range args {
-		pairs = append(pairs, "{"+strconv.Itoa(i)+"}", fmt.Sprint(a))
+	// Scanned by hand: a strings.Replacer per call costs more than the page.
+	var b strings.Builder
+	b.Grow(len(s) + 16*len(args))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '{' {
+			if j := strings.IndexByte(s[i:], '}'); j > 1 {
+				if n, err := strconv.Atoi(s[i+1 : i+j]); err == nil && n >= 0 && n < len(args) {
+					if str, ok := args[n].(string); ok {
+						b.WriteString(str)
+					} else {
+						fmt.Fprint(&b, args[n])
+					}
+					i += j
+					continue
+				}
+			}
+		}
+		b.WriteByte(s[i])
 	}
-	return strings.NewReplacer(pairs...).Replace(s)
+	return b.String()
 }
 
 // TA is T with the arguments in a slice, for templates that pass an

@@ -6,13 +6,16 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"mamori/internal/i18n"
@@ -46,8 +49,8 @@ type Page struct {
 type Renderer struct {
 	catalog *i18n.Catalog
 	log     *slog.Logger
-	base    *template.Template
-	pages   map[string]*template.Template
+	base    map[string]*template.Template            // lang → layout
+	pages   map[string]map[string]*template.Template // lang → name → page
 	asset   map[string]string
 	static  http.Handler
 	Signup  bool
@@ -55,24 +58,26 @@ type Renderer struct {
 
 // NewRenderer parses the shared layout. Pages are added with AddPages.
 func NewRenderer(c *i18n.Catalog, log *slog.Logger) (*Renderer, error) {
-	rd := &Renderer{catalog: c, log: log, pages: map[string]*template.Template{}, asset: map[string]string{}}
-	base, err := template.New("layout").Funcs(funcs()).ParseFS(baseTemplates, "templates/layout.html")
+	rd := &Renderer{catalog: c, log: log, base: map[string]*template.Template{}, pages: map[string]map[string]*template.Template{}, asset: map[string]string{}}
+	layout, err := fs.ReadFile(baseTemplates, "templates/layout.html")
 	if err != nil {
 		return nil, err
 	}
-	rd.base = base
+	if err := rd.hashAssets(); err != nil {
+		return nil, err
+	}
+	for _, lang := range i18n.Languages {
+		base, err := template.New("layout").Funcs(funcs()).Parse(rd.pretranslate(lang, string(layout)))
+		if err != nil {
+			return nil, err
+		}
+		rd.base[lang] = base
+		rd.pages[lang] = map[string]*template.Template{}
+	}
 	if err := rd.AddPages("web", baseTemplates, "templates/pages"); err != nil {
 		return nil, err
 	}
 	sub, _ := fs.Sub(staticFS, "static")
-	for _, name := range []string{"app.css", "app.js", "print.css"} {
-		b, err := fs.ReadFile(sub, name)
-		if err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(b)
-		rd.asset[name] = "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
-	}
 	fsrv := http.FileServerFS(sub)
 	rd.static = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("v") != "" {
@@ -105,43 +110,103 @@ func (rd *Renderer) AddPages(prefix string, fsys fs.FS, dir string) error {
 	if ps, err := fs.Glob(fsys, path.Join(dir, "_*.html")); err == nil {
 		partials = ps
 	}
+	read := func(name string) (string, error) {
+		b, err := fs.ReadFile(fsys, name)
+		return string(b), err
+	}
 	for _, e := range entries {
 		name := e.Name()
 		if e.IsDir() || !strings.HasSuffix(name, ".html") || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := rd.base.Clone()
-		if err != nil {
-			return err
-		}
-		files := append([]string{path.Join(dir, name)}, partials...)
-		if _, err := t.ParseFS(fsys, files...); err != nil {
-			return fmt.Errorf("template %s/%s: %w", prefix, name, err)
-		}
 		key := prefix + "/" + strings.TrimSuffix(name, ".html")
-		if _, dup := rd.pages[key]; dup {
-			return fmt.Errorf("template %s defined twice", key)
+		for _, lang := range i18n.Languages {
+			t, err := rd.base[lang].Clone()
+			if err != nil {
+				return err
+			}
+			for _, f := range append([]string{path.Join(dir, name)}, partials...) {
+				src, err := read(f)
+				if err != nil {
+					return err
+				}
+				if _, err := t.New(path.Base(f)).Parse(rd.pretranslate(lang, src)); err != nil {
+					return fmt.Errorf("template %s/%s: %w", prefix, path.Base(f), err)
+				}
+			}
+			if _, dup := rd.pages[lang][key]; dup {
+				return fmt.Errorf("template %s defined twice", key)
+			}
+			rd.pages[lang][key] = t
 		}
-		rd.pages[key] = t
 	}
 	return nil
 }
 
+// hashAssets names each static file with a digest of its content, so
+// browsers may cache it for a year and still see a new version at once.
+func (rd *Renderer) hashAssets() error {
+	sub, _ := fs.Sub(staticFS, "static")
+	for _, name := range []string{"app.css", "app.js", "print.css"} {
+		b, err := fs.ReadFile(sub, name)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		rd.asset[name] = "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
+	}
+	return nil
+}
+
+// staticAsset matches {{index .Asset "name"}}, fixed for the process.
+var staticAsset = regexp.MustCompile(`\{\{\s*index \.Asset "([a-z.]+)"\s*\}\}`)
+
+// staticT matches {{.L.T "key"}} (also $.L.T) with no arguments.
+var staticT = regexp.MustCompile(`\{\{-?\s*\$?\.L\.T "([a-z0-9_.]+)"\s*-?\}\}`)
+
+// pretranslate replaces argument-free translations with their escaped text
+// before parsing, once per language. A page then carries its words as
+// static text: html/template evaluates each action through reflection and
+// an escaper, and translating at run time was most of a page's cost.
+// Unknown keys are left for run time, where they show as the key.
+func (rd *Renderer) pretranslate(lang, src string) string {
+	p := rd.catalog.Printer(lang)
+	src = staticAsset.ReplaceAllStringFunc(src, func(m string) string {
+		if u, ok := rd.asset[staticAsset.FindStringSubmatch(m)[1]]; ok {
+			return html.EscapeString(u)
+		}
+		return m
+	})
+	return staticT.ReplaceAllStringFunc(src, func(m string) string {
+		key := staticT.FindStringSubmatch(m)[1]
+		if !rd.catalog.Has(key) {
+			return m
+		}
+		return html.EscapeString(p.T(key))
+	})
+}
+
 // Has reports whether a page template exists (used by tests).
-func (rd *Renderer) Has(name string) bool { _, ok := rd.pages[name]; return ok }
+func (rd *Renderer) Has(name string) bool { _, ok := rd.pages[i18n.Default][name]; return ok }
 
 // Page renders a full page into a buffer first, so a template error never
 // leaves a half-written response.
 func (rd *Renderer) Page(w http.ResponseWriter, r *http.Request, status int, name string, p Page) {
-	t, ok := rd.pages[name]
+	t, ok := rd.pages[LangFrom(r.Context())][name]
 	if !ok {
 		rd.log.Error("unknown template", "name", name)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	rd.fill(w, r, &p)
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			bufPool.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
 		rd.log.Error("render failed", "template", name, "err", err)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
@@ -173,6 +238,10 @@ func (rd *Renderer) fill(w http.ResponseWriter, r *http.Request, p *Page) {
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
 }
+
+// bufPool reuses page buffers: growing a fresh buffer for every page was
+// the largest allocation on the dashboard.
+var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 16<<10)) }}
 
 const flashCookie = "mamori_flash"
 
