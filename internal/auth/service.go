@@ -11,7 +11,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
@@ -48,6 +50,24 @@ type Service struct {
 	Params password.Params
 	// Now is replaceable so tests can move time forward.
 	Now func() time.Time
+
+	hashOnce  sync.Once
+	hashSlots chan struct{}
+}
+
+// withHashSlot bounds concurrent argon2id work to the number of cores.
+// Each hash holds 19 MiB for its duration, so a burst of logins would
+// otherwise grow memory without limit; queued logins wait instead.
+func (s *Service) withHashSlot(ctx context.Context, fn func()) error {
+	s.hashOnce.Do(func() { s.hashSlots = make(chan struct{}, runtime.GOMAXPROCS(0)) })
+	select {
+	case s.hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.hashSlots }()
+	fn()
+	return nil
 }
 
 const (
@@ -73,15 +93,25 @@ func (s *Service) HashPassword(pw string) (string, error) {
 			return "", apperr.Field("password", "error.bad_encoding")
 		}
 	}
-	return password.Hash(normalizePassword(pw), s.Params)
+	var h string
+	var err error
+	s.withHashSlot(context.Background(), func() { h, err = password.Hash(normalizePassword(pw), s.Params) })
+	return h, err
 }
 
-func checkPassword(pw, hash string) bool {
+// checkPassword verifies pw against a stored hash within the hash slots.
+func (s *Service) checkPassword(ctx context.Context, pw, hash string) bool {
 	if hash == "" {
 		return false
 	}
-	ok, err := password.Verify(normalizePassword(pw), hash)
-	return err == nil && ok
+	ok := false
+	if err := s.withHashSlot(ctx, func() {
+		v, err := password.Verify(normalizePassword(pw), hash)
+		ok = err == nil && v
+	}); err != nil {
+		return false
+	}
+	return ok
 }
 
 // validEmail is a deliberately simple check: one @, a dot in the domain,
@@ -253,9 +283,9 @@ func (s *Service) Login(ctx context.Context, r *http.Request, email, pw string) 
 		return nil, err
 	}
 	if u == nil {
-		password.FakeVerify(pw, s.Params)
+		s.withHashSlot(ctx, func() { password.FakeVerify(pw, s.Params) })
 	}
-	if u == nil || !checkPassword(pw, u.PasswordHash) || u.DisabledAt != nil {
+	if u == nil || !s.checkPassword(ctx, pw, u.PasswordHash) || u.DisabledAt != nil {
 		err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 			if err := RecordFailure(ctx, tx, acct); err != nil {
 				return err
@@ -282,7 +312,7 @@ func (s *Service) Login(ctx context.Context, r *http.Request, email, pw string) 
 		return &LoginResult{User: u, Unverified: true}, nil
 	}
 	if password.NeedsRehash(u.PasswordHash, s.Params) && s.Params == password.Default {
-		if h, err := password.Hash(normalizePassword(pw), s.Params); err == nil {
+		if h, err := s.HashPassword(pw); err == nil {
 			s.DB.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, h, u.ID)
 		}
 	}

@@ -110,7 +110,7 @@ func (s *Service) requirePassword(ctx context.Context, userID, pw string) error 
 	if err != nil {
 		return err
 	}
-	if !checkPassword(pw, u.PasswordHash) {
+	if !s.checkPassword(ctx, pw, u.PasswordHash) {
 		return apperr.Field("current_password", "auth.current_password_wrong")
 	}
 	return nil
