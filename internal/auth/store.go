@@ -136,6 +136,10 @@ func newSecret(prefix string) (token, hash string) {
 	return token, HashSecret(token)
 }
 
+// NewLinkSecret returns a random secret for a link sent by mail and the
+// hash to store; other capabilities (invitations) use it too.
+func NewLinkSecret() (token, hash string) { return newSecret("") }
+
 // HashSecret is the stored form of a session id, token or link secret.
 func HashSecret(token string) string {
 	s := sha256.Sum256([]byte(token))

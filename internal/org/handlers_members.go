@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"mamori/internal/apperr"
+	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/web"
 )
@@ -163,7 +164,7 @@ func (s *Service) invitationPage(w http.ResponseWriter, r *http.Request) error {
 	d.Inv = inv
 	d.MaskedEmail = maskEmail(inv.Email)
 	if v := web.ViewerFrom(r.Context()); v != nil {
-		d.WrongEmail = normalizeEmail(v.Email) != inv.Email
+		d.WrongEmail = auth.NormalizeEmail(v.Email) != inv.Email
 		_, d.AlreadyMember = v.Membership(inv.OrgSlug)
 	}
 	return s.render(w, r, http.StatusOK, "invitation", title, nil, d)

@@ -9,6 +9,7 @@ import (
 
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
+	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/mail"
 	"mamori/internal/web"
@@ -159,7 +160,7 @@ func validEmail(s string) bool {
 // A newer invitation to the same address replaces an open one. It returns
 // the link secret, which is stored only hashed.
 func (s *Service) Invite(ctx context.Context, q db.Querier, r *http.Request, orgSlug, email, role, lang string) (string, *Invitation, error) {
-	email = normalizeEmail(email)
+	email = auth.NormalizeEmail(email)
 	fields := apperr.FieldSet{}
 	if !validEmail(email) {
 		fields.Add("email", "invite.email_invalid")
@@ -198,7 +199,7 @@ func (s *Service) Invite(ctx context.Context, q db.Querier, r *http.Request, org
 			return err
 		}
 		var hash string
-		token, hash = newSecret()
+		token, hash = auth.NewLinkSecret()
 		inv = &Invitation{ID: db.NewID(), OrgID: o.ID, Email: email, Role: role, CreatedAt: now, ExpiresAt: now.Add(inviteTTL), OrgSlug: o.Slug, OrgName: o.Name}
 		p := s.Catalog.Printer(lang)
 		inv.InviterName = p.T("app.name")
@@ -291,7 +292,7 @@ func (s *Service) AcceptInvitationByID(ctx context.Context, q db.Querier, r *htt
 	var inv *Invitation
 	err := inTx(ctx, q, func(q db.Querier) error {
 		var err error
-		inv, err = scanInvitation(q.QueryRowContext(ctx, `SELECT `+inviteCols+inviteFrom+` WHERE i.id = ? AND i.email = ?`, id, normalizeEmail(email)))
+		inv, err = scanInvitation(q.QueryRowContext(ctx, `SELECT `+inviteCols+inviteFrom+` WHERE i.id = ? AND i.email = ?`, id, auth.NormalizeEmail(email)))
 		if errors.Is(err, db.ErrNotFound) {
 			return apperr.Wrap(err, apperr.NotFound, "invite.invalid")
 		}
@@ -308,7 +309,7 @@ func (s *Service) accept(ctx context.Context, q db.Querier, r *http.Request, inv
 	if err := usable(inv, now); err != nil {
 		return err
 	}
-	if normalizeEmail(email) != inv.Email {
+	if auth.NormalizeEmail(email) != inv.Email {
 		return apperr.New(apperr.Forbidden, "invite.wrong_email")
 	}
 	// The conditional update lets exactly one of two racing requests win.

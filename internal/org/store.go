@@ -2,14 +2,10 @@ package org
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base32"
-	"encoding/hex"
-	"strings"
 	"time"
 
+	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/org/jp"
 )
@@ -295,7 +291,7 @@ func invitationByToken(ctx context.Context, q db.Querier, token string) (*Invita
 	if token == "" || len(token) > 100 {
 		return nil, db.ErrNotFound
 	}
-	return scanInvitation(q.QueryRowContext(ctx, `SELECT `+inviteCols+inviteFrom+` WHERE i.token_hash = ?`, hashSecret(token)))
+	return scanInvitation(q.QueryRowContext(ctx, `SELECT `+inviteCols+inviteFrom+` WHERE i.token_hash = ?`, auth.HashSecret(token)))
 }
 
 // PendingInvitations lists an organisation's open invitations. Closed
@@ -308,22 +304,5 @@ func PendingInvitations(ctx context.Context, q db.Querier, orgID string, now tim
 // leaving out organisations the user already belongs to.
 func InvitationsFor(ctx context.Context, q db.Querier, email, userID string, now time.Time) ([]Invitation, error) {
 	return queryInvitations(ctx, q, `i.email = ? AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?
-		AND NOT EXISTS (SELECT 1 FROM org_members m WHERE m.org_id = i.org_id AND m.user_id = ?)`, normalizeEmail(email), now, userID)
+		AND NOT EXISTS (SELECT 1 FROM org_members m WHERE m.org_id = i.org_id AND m.user_id = ?)`, auth.NormalizeEmail(email), now, userID)
 }
-
-// newSecret returns a random link secret and its stored hash.
-func newSecret() (token, hash string) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	token = strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
-	return token, hashSecret(token)
-}
-
-// hashSecret is the stored form of an invitation secret (as auth stores
-// its link secrets): a database leak must not yield working links.
-func hashSecret(token string) string {
-	s := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(s[:])
-}
-
-func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -10,6 +10,7 @@ import (
 
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
+	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
 	"mamori/internal/mail"
@@ -327,7 +328,7 @@ func TestInvitations(t *testing.T) {
 		}
 		var stored string
 		d.QueryRowContext(ctx, `SELECT token_hash FROM org_invitations WHERE id = ?`, inv.ID).Scan(&stored)
-		if stored == token || stored != hashSecret(token) {
+		if stored == token || stored != auth.HashSecret(token) {
 			t.Error("token not stored hashed")
 		}
 		if list, _ := InvitationsFor(ctx, d, "hanako@example.jp", invitee, now); len(list) != 1 || list[0].OrgName != "山田商店" {
