@@ -53,6 +53,9 @@ type Service struct {
 
 	hashOnce  sync.Once
 	hashSlots chan struct{}
+
+	viewersOnce sync.Once
+	viewers     *db.ReadCache[*web.Viewer]
 }
 
 // withHashSlot bounds concurrent argon2id work to the number of cores.

@@ -32,6 +32,10 @@ type Config struct {
 	TLSCert string
 	TLSKey  string
 
+	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on its own
+	// listener, which must be a loopback address.
+	DebugAddr string
+
 	SessionTTL      time.Duration
 	SessionIdle     time.Duration
 	MaxBodyBytes    int64
@@ -105,6 +109,7 @@ func Load(name string, args []string, env func(string) string, out io.Writer, st
 	if !storeOnly {
 		fs.StringVar(&c.Addr, "addr", envOr(env, "MAMORI_ADDR", c.Addr), "listen address [MAMORI_ADDR]")
 		fs.StringVar(&c.TLSCert, "tls-cert", envOr(env, "MAMORI_TLS_CERT", c.TLSCert), "TLS certificate file; with --tls-key serves HTTPS [MAMORI_TLS_CERT]")
+		fs.StringVar(&c.DebugAddr, "debug-addr", envOr(env, "MAMORI_DEBUG_ADDR", c.DebugAddr), "loopback address for the Go profiler, e.g. 127.0.0.1:6060 [MAMORI_DEBUG_ADDR]")
 		fs.StringVar(&c.TLSKey, "tls-key", envOr(env, "MAMORI_TLS_KEY", c.TLSKey), "TLS key file [MAMORI_TLS_KEY]")
 		durationVar(&c.SessionTTL, "session-ttl", "MAMORI_SESSION_TTL", "longest life of a login session")
 		durationVar(&c.SessionIdle, "session-idle", "MAMORI_SESSION_IDLE", "a session unused this long expires")
@@ -164,6 +169,12 @@ func (c *Config) validate(problems []string) error {
 	if c.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 			problems = append(problems, fmt.Sprintf("addr %q: expected host:port, e.g. 127.0.0.1:8080", c.Addr))
+		}
+	}
+	if c.DebugAddr != "" {
+		host, _, err := net.SplitHostPort(c.DebugAddr)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			problems = append(problems, fmt.Sprintf("debug-addr %q: must be a loopback host:port such as 127.0.0.1:6060", c.DebugAddr))
 		}
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

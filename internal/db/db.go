@@ -62,7 +62,13 @@ type DB struct {
 	// every statement anew otherwise, which costs more than running it.
 	// pgx keeps its own per-connection statement cache.
 	rstmts, wstmts stmtCache
+	// writes counts this instance's committed writes, so per-instance
+	// caches can drop whatever was read before a change made here.
+	writes atomic.Uint64
 }
+
+// WriteEpoch changes whenever this instance commits a write.
+func (d *DB) WriteEpoch() uint64 { return d.writes.Load() }
 
 type stmtCache struct {
 	m sync.Map // query → *sql.Stmt
@@ -256,6 +262,7 @@ func (q readQ) Dialect() Dialect { return q.d.dialect }
 
 // ExecContext runs a statement on the writer.
 func (d *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	defer d.writes.Add(1)
 	if st := d.prepared(ctx, true, query); st != nil {
 		res, err := st.ExecContext(ctx, fixArgs(args)...)
 		return res, Classify(err)
@@ -328,6 +335,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			return
 		}
 		err = Classify(stx.Commit())
+		d.writes.Add(1)
 	}()
 	return fn(tx)
 }

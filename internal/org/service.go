@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"mamori/internal/apperr"
@@ -39,6 +40,9 @@ type Service struct {
 	Render  *web.Renderer
 	// Now is replaceable so tests can move past an invitation's expiry.
 	Now func() time.Time
+
+	dashOnce sync.Once
+	dash     *db.ReadCache[dashboardData]
 }
 
 // Routes registers the organisation pages and API.
