@@ -315,3 +315,25 @@ func TestAPITokens(t *testing.T) {
 		expectStatus(t, e.Post(e.SessionClient(other.ID), "/settings/tokens/"+id+"/revoke", nil), http.StatusNotFound)
 	})
 }
+
+// TestSignupKeepsDestination: someone invited to an organisation signs up
+// from the invitation page and lands back there after confirming.
+func TestSignupKeepsDestination(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		c := e.Client()
+		pw := "destination pw 1"
+		for _, tc := range []struct{ next, want string }{
+			{"/invitations/abc", "/login?next=%2Finvitations%2Fabc"},
+			{"//evil.example/", "/login"},
+		} {
+			email := strings.NewReplacer("/", "", ".", "").Replace(tc.next) + "@example.jp"
+			r := e.Post(c, "/signup", url.Values{"email": {email}, "password": {pw}, "password_confirm": {pw}, "next": {tc.next}})
+			expectStatus(t, r, 200)
+			r = e.Post(c, e.LastMailLink(email), nil)
+			expectStatus(t, r, http.StatusSeeOther)
+			if r.Location != tc.want {
+				t.Fatalf("next %q: verified, sent to %q, want %q", tc.next, r.Location, tc.want)
+			}
+		}
+	})
+}

@@ -81,7 +81,7 @@ func (s *Service) signupPost(w http.ResponseWriter, r *http.Request) error {
 		f.Errors["password_confirm"] = "auth.password_mismatch"
 		return s.page(w, r, http.StatusUnprocessableEntity, "signup", "auth.signup_title", f, nil)
 	}
-	in := SignupInput{Email: f.Get("email"), Name: f.Get("name"), Password: f.Get("password"), Lang: web.LangFrom(r.Context())}
+	in := SignupInput{Email: f.Get("email"), Name: f.Get("name"), Password: f.Get("password"), Lang: web.LangFrom(r.Context()), Next: f.Get("next")}
 	if err := s.Signup(r.Context(), r, in); err != nil {
 		return s.formError(w, r, err, "signup", "auth.signup_title", f, nil)
 	}
@@ -99,10 +99,15 @@ func (s *Service) verifyPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) verifyPost(w http.ResponseWriter, r *http.Request) error {
-	if err := s.VerifyEmail(r.Context(), r, r.PathValue("token")); err != nil {
+	next, err := s.VerifyEmail(r.Context(), r, r.PathValue("token"))
+	if err != nil {
 		return err
 	}
-	return web.Redirect(w, r, "/login", "flash.email_verified")
+	target := "/login"
+	if next != "" {
+		target += "?next=" + url.QueryEscape(next)
+	}
+	return web.Redirect(w, r, target, "flash.email_verified")
 }
 
 func (s *Service) resendPost(w http.ResponseWriter, r *http.Request) error {

@@ -149,6 +149,9 @@ func (s *Service) sendMail(ctx context.Context, q db.Querier, to, lang, key stri
 // SignupInput is what the sign-up form collects.
 type SignupInput struct {
 	Email, Name, Password, Lang string
+	// Next is where to go after the first login (e.g. an invitation
+	// page); it travels with the verification link.
+	Next string
 }
 
 // Signup creates an unverified account and mails the verification link.
@@ -199,7 +202,11 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 		if err != nil {
 			return err
 		}
-		token, err := CreateEmailToken(ctx, tx, PurposeVerify, u.ID, email, "", verifyTTL)
+		next := ""
+		if in.Next != "" && web.SafeNext(in.Next) == in.Next {
+			next = in.Next
+		}
+		token, err := CreateEmailToken(ctx, tx, PurposeVerify, u.ID, email, next, verifyTTL)
 		if err != nil {
 			return err
 		}
@@ -231,9 +238,10 @@ func (s *Service) ResendVerification(ctx context.Context, email, lang string) er
 	})
 }
 
-// VerifyEmail consumes a verification link.
-func (s *Service) VerifyEmail(ctx context.Context, r *http.Request, token string) error {
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+// VerifyEmail consumes a verification link and returns the page the user
+// was heading for when signing up ("" for none).
+func (s *Service) VerifyEmail(ctx context.Context, r *http.Request, token string) (next string, err error) {
+	return next, s.DB.InTx(ctx, func(tx *db.Tx) error {
 		t, err := UseEmailToken(ctx, tx, PurposeVerify, token)
 		if errors.Is(err, db.ErrNotFound) {
 			return apperr.New(apperr.NotFound, "auth.link_invalid")
@@ -244,6 +252,7 @@ func (s *Service) VerifyEmail(ctx context.Context, r *http.Request, token string
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET email_verified_at = ?, updated_at = ? WHERE id = ? AND email_verified_at IS NULL`, s.now(), s.now(), t.UserID); err != nil {
 			return err
 		}
+		next = t.Data
 		return audit.Record(ctx, tx, r, audit.Entry{Action: audit.EmailVerified, TargetType: "user", TargetID: t.UserID, ActorID: t.UserID, ActorEmail: t.Email})
 	})
 }

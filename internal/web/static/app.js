@@ -20,3 +20,17 @@
     }
   });
 })();
+
+// The wholesale question only matters for JSIC industry I (wholesale and
+// retail trade); show it only when that industry is chosen.
+(function () {
+  "use strict";
+  var field = document.getElementById("wholesale-field");
+  var industry = document.getElementById("industry");
+  if (!field || !industry) return;
+  function sync() {
+    field.hidden = industry.value !== field.getAttribute("data-industry");
+  }
+  industry.addEventListener("change", sync);
+  sync();
+})();

@@ -111,6 +111,7 @@ CREATE TABLE org_invitations (
     revoked_at  TIMESTAMPTZ
 );
 CREATE INDEX org_invitations_org ON org_invitations(org_id);
+CREATE INDEX org_invitations_email ON org_invitations(email);
 
 CREATE TABLE jobs (
     id           TEXT PRIMARY KEY,
