@@ -337,3 +337,30 @@ func TestSignupKeepsDestination(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionRotatesOnPrivilegeChange: when an administrator grants a
+// role, the user's next request gets a new session id and the old id no
+// longer works.
+func TestSessionRotatesOnPrivilegeChange(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		admin := e.CreateUser("root@example.jp", "admin password 1", "operator_admin")
+		u := e.CreateUser("staff@example.jp", "staff password 1")
+		c := e.SessionClient(u.ID)
+		old := cookieValue(e, c)
+		expectStatus(t, e.Get(c, "/admin"), http.StatusForbidden)
+		r := e.Post(e.SessionClient(admin.ID), "/admin/users/"+u.ID+"/roles", url.Values{"role": {"operator_admin"}, "op": {"grant"}})
+		expectStatus(t, r, http.StatusSeeOther)
+		expectStatus(t, e.Get(c, "/admin"), 200)
+		now := cookieValue(e, c)
+		if now == old || now == "" {
+			t.Fatal("session id not rotated after a role grant")
+		}
+		stale := e.Client()
+		base, _ := url.Parse(e.URL)
+		stale.Jar.SetCookies(base, []*http.Cookie{{Name: e.App.Auth.CookieName(), Value: old, Path: "/"}})
+		expectStatus(t, e.Get(stale, "/admin"), http.StatusSeeOther) // to the login page
+		if n := e.Count(`SELECT COUNT(*) FROM audit_log WHERE action = 'role.granted'`); n != 1 {
+			t.Fatal("role grant not audited")
+		}
+	})
+}

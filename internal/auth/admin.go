@@ -131,6 +131,9 @@ func (s *Service) adminRolePost(w http.ResponseWriter, r *http.Request) error {
 			if err != nil || !changed {
 				return err
 			}
+			if err := MarkSessionsForRotation(r.Context(), tx, id); err != nil {
+				return err
+			}
 			return audit.Record(r.Context(), tx, r, audit.Entry{Action: audit.RoleGranted, TargetType: "user", TargetID: id, Detail: map[string]any{"role": role}})
 		}
 		if role == web.RoleOperatorAdmin {
@@ -144,6 +147,9 @@ func (s *Service) adminRolePost(w http.ResponseWriter, r *http.Request) error {
 		}
 		changed, err := RevokeRole(r.Context(), tx, id, role)
 		if err != nil || !changed {
+			return err
+		}
+		if err := MarkSessionsForRotation(r.Context(), tx, id); err != nil {
 			return err
 		}
 		return audit.Record(r.Context(), tx, r, audit.Entry{Action: audit.RoleRevoked, TargetType: "user", TargetID: id, Detail: map[string]any{"role": role}})

@@ -55,7 +55,7 @@ type Service struct {
 	hashSlots chan struct{}
 
 	viewersOnce sync.Once
-	viewers     *db.ReadCache[*web.Viewer]
+	viewers     *db.ReadCache[*sessionView]
 }
 
 // withHashSlot bounds concurrent argon2id work to the number of cores.

@@ -67,48 +67,97 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request) (*web.Vie
 	if err != nil || ck.Value == "" || len(ck.Value) > 128 {
 		return nil, nil
 	}
-	v, err := s.cachedViewer(ctx, HashSecret(ck.Value))
+	sv, err := s.cachedViewer(ctx, HashSecret(ck.Value))
 	if err != nil {
 		return nil, err
 	}
-	if v == nil {
+	if sv == nil {
 		s.clearSessionCookie(w)
+		return nil, nil
 	}
-	return v, nil
+	if sv.rotate {
+		return s.rotate(ctx, w, r, sv)
+	}
+	return sv.v, nil
 }
 
 // cachedViewer serves page views from memory between writes (see
 // db.ReadCache): the session lookup was a quarter of a dashboard's cost.
 // A session ended on another instance stops working within a second.
-func (s *Service) cachedViewer(ctx context.Context, hash string) (*web.Viewer, error) {
-	s.viewersOnce.Do(func() { s.viewers = db.NewReadCache[*web.Viewer](s.DB, time.Second, 10000) })
-	v, err := s.viewers.Get(hash, func() (*web.Viewer, error) {
-		v, err := s.viewerBySession(ctx, hash)
-		if err == nil && v == nil {
+func (s *Service) cachedViewer(ctx context.Context, hash string) (*sessionView, error) {
+	s.viewersOnce.Do(func() { s.viewers = db.NewReadCache[*sessionView](s.DB, time.Second, 10000) })
+	sv, err := s.viewers.Get(hash, func() (*sessionView, error) {
+		sv, err := s.viewerBySession(ctx, hash)
+		if err == nil && sv == nil {
 			err = errNoSession
 		}
-		return v, err
+		return sv, err
 	})
 	if err == errNoSession {
 		return nil, nil
 	}
-	return v, err
+	return sv, err
+}
+
+// sessionView is a session's viewer and whether its id must be replaced
+// because the user's privileges changed since it was issued.
+type sessionView struct {
+	v      *web.Viewer
+	rotate bool
+}
+
+// MarkSessionsForRotation makes every session of a user get a new id on
+// its next request. Privilege changes call it, so an id captured before
+// the change does not carry the new privileges.
+func MarkSessionsForRotation(ctx context.Context, q db.Querier, userID string) error {
+	_, err := q.ExecContext(ctx, `UPDATE sessions SET rotate = TRUE WHERE user_id = ?`, userID)
+	return err
+}
+
+// rotate replaces a flagged session with a fresh one and sets its cookie.
+func (s *Service) rotate(ctx context.Context, w http.ResponseWriter, r *http.Request, sv *sessionView) (*web.Viewer, error) {
+	stage := StageFull
+	if sv.v.Pending {
+		stage = StageMFA
+	}
+	var token string
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ? AND rotate = TRUE`, sv.v.SessionHash)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNoSession // rotated by a concurrent request
+		}
+		token, err = CreateSession(ctx, tx, sv.v.UserID, stage, s.Cfg.SessionTTL, audit.ClientIP(r), r.UserAgent())
+		return err
+	})
+	if err == errNoSession {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.SetSessionCookie(w, token)
+	v := *sv.v
+	v.SessionHash = HashSecret(token)
+	return &v, nil
 }
 
 var errNoSession = errors.New("no such session")
 
-func (s *Service) viewerBySession(ctx context.Context, hash string) (*web.Viewer, error) {
+func (s *Service) viewerBySession(ctx context.Context, hash string) (*sessionView, error) {
 	// One round trip: the session row with its user, then one row per
 	// global role and per membership. A page view runs this first, so it
 	// is worth the less obvious SQL.
 	rows, err := s.DB.Read().QueryContext(ctx, `SELECT 's', s.user_id, s.stage, u.email, u.name, u.lang,
-			s.expires_at, s.last_seen_at, u.email_verified_at, u.totp_enabled_at, u.disabled_at
+			s.expires_at, s.last_seen_at, u.email_verified_at, u.totp_enabled_at, u.disabled_at, s.rotate
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?
 		UNION ALL
-		SELECT 'r', r.role, '', '', '', '', NULL, NULL, NULL, NULL, NULL
+		SELECT 'r', r.role, '', '', '', '', NULL, NULL, NULL, NULL, NULL, FALSE
 		FROM sessions s JOIN user_roles r ON r.user_id = s.user_id WHERE s.id_hash = ?
 		UNION ALL
-		SELECT 'o', m.role, o.id, o.slug, o.name, '', NULL, NULL, NULL, NULL, NULL
+		SELECT 'o', m.role, o.id, o.slug, o.name, '', NULL, NULL, NULL, NULL, NULL, FALSE
 		FROM sessions s JOIN org_members m ON m.user_id = s.user_id JOIN orgs o ON o.id = m.org_id WHERE s.id_hash = ?`,
 		hash, hash, hash)
 	if err != nil {
@@ -118,16 +167,17 @@ func (s *Service) viewerBySession(ctx context.Context, hash string) (*web.Viewer
 	var v web.Viewer
 	var stage string
 	var expires, lastSeen, verified, totpOn, disabled *time.Time
-	found := false
+	found, rotate := false, false
 	for rows.Next() {
 		var kind, a, b, c, d, e string
 		var t1, t2, t3, t4, t5 *time.Time
-		if err := rows.Scan(&kind, &a, &b, &c, &d, &e, &t1, &t2, &t3, &t4, &t5); err != nil {
+		var rot bool
+		if err := rows.Scan(&kind, &a, &b, &c, &d, &e, &t1, &t2, &t3, &t4, &t5, &rot); err != nil {
 			return nil, err
 		}
 		switch kind {
 		case "s":
-			found = true
+			found, rotate = true, rot
 			v.UserID, stage, v.Email, v.Name, v.Lang = a, b, c, d, e
 			expires, lastSeen, verified, totpOn, disabled = t1, t2, t3, t4, t5
 		case "r":
@@ -156,7 +206,7 @@ func (s *Service) viewerBySession(ctx context.Context, hash string) (*web.Viewer
 	v.Pending = stage != StageFull
 	v.Verified = verified != nil
 	v.MFAEnabled = totpOn != nil
-	return &v, nil
+	return &sessionView{v: &v, rotate: rotate}, nil
 }
 
 // loadAccess fills roles and memberships in one round trip.

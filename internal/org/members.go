@@ -112,6 +112,9 @@ func (s *Service) ChangeRole(ctx context.Context, q db.Querier, r *http.Request,
 		if _, err := q.ExecContext(ctx, `UPDATE org_members SET role = ? WHERE org_id = ? AND user_id = ?`, role, orgID, userID); err != nil {
 			return err
 		}
+		if err := auth.MarkSessionsForRotation(ctx, q, userID); err != nil {
+			return err
+		}
 		return audit.Record(ctx, q, r, audit.Entry{Action: audit.MemberRoleChange, TargetType: "org", TargetID: orgID,
 			Detail: map[string]any{"user": userID, "from": cur, "to": role}})
 	})

@@ -36,7 +36,9 @@ CREATE TABLE sessions (
     last_seen_at TIMESTAMPTZ NOT NULL,
     expires_at   TIMESTAMPTZ NOT NULL,
     ip           TEXT NOT NULL DEFAULT '',
-    user_agent   TEXT NOT NULL DEFAULT ''
+    user_agent   TEXT NOT NULL DEFAULT '',
+    -- set when the user's privileges change: the next request gets a new id
+    rotate       BOOLEAN NOT NULL DEFAULT FALSE
 );
 CREATE INDEX sessions_user ON sessions(user_id);
 CREATE INDEX sessions_expires ON sessions(expires_at);

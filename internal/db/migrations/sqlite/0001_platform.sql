@@ -36,7 +36,9 @@ CREATE TABLE sessions (
     last_seen_at TIMESTAMP NOT NULL,
     expires_at   TIMESTAMP NOT NULL,
     ip           TEXT NOT NULL DEFAULT '',
-    user_agent   TEXT NOT NULL DEFAULT ''
+    user_agent   TEXT NOT NULL DEFAULT '',
+    -- set when the user's privileges change: the next request gets a new id
+    rotate       INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX sessions_user ON sessions(user_id);
 CREATE INDEX sessions_expires ON sessions(expires_at);
