@@ -21,6 +21,7 @@ import (
 	"mamori/internal/mail"
 	"mamori/internal/metrics"
 	"mamori/internal/org"
+	"mamori/internal/selfcheck"
 	"mamori/internal/web"
 )
 
@@ -39,6 +40,7 @@ type App struct {
 	Mail    *mail.Mailer
 	Auth    *auth.Service
 	Orgs    *org.Service
+	Check   *selfcheck.Service
 	Metrics *metrics.Registry
 	handler http.Handler
 	started time.Time
@@ -47,7 +49,7 @@ type App struct {
 // LocaleSources lists every package's catalogs; a capability adds its own
 // here when it is wired in.
 func LocaleSources() []fs.FS {
-	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales()}
+	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales()}
 }
 
 // Build wires an App on an open, migrated database.
@@ -67,7 +69,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	for _, p := range []struct {
 		prefix string
 		fsys   fs.FS
-	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}} {
+	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}} {
 		if err := rd.AddPages(p.prefix, p.fsys, "templates"); err != nil {
 			return nil, err
 		}
@@ -78,6 +80,11 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a.Mail = mail.New(d, a.Jobs, cfg.SMTPURL, cfg.MailFrom)
 	a.Auth = &auth.Service{DB: d, Cfg: cfg, Log: log, Mail: a.Mail, Catalog: cat, Render: rd, Params: password.Default}
 	a.Orgs = &org.Service{DB: d, Cfg: cfg, Log: log, Mail: a.Mail, Catalog: cat, Render: rd}
+	content, err := selfcheck.LoadContent()
+	if err != nil {
+		return nil, err
+	}
+	a.Check = &selfcheck.Service{DB: d, Cfg: cfg, Log: log, Catalog: cat, Render: rd, Jobs: a.Jobs, Mail: a.Mail, Content: content}
 
 	eh := &web.ErrorHandler{Log: log, Catalog: cat, Render: rd}
 	rt := web.NewRouter(eh)
@@ -99,6 +106,7 @@ func (a *App) routes(rt *web.Router) {
 	rt.Handle("GET /metrics", web.Public, a.metrics)
 	a.Auth.Routes(rt)
 	a.Orgs.Routes(rt)
+	a.Check.Routes(rt)
 	mail.Routes(rt, a.DB, a.Render, a.Catalog)
 	audit.Routes(rt, a.DB, a.Render, a.Catalog)
 }

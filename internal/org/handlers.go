@@ -78,7 +78,7 @@ func newFormData(o *Org) formData {
 func (s *Service) newPage(w http.ResponseWriter, r *http.Request) error {
 	d := newFormData(nil)
 	d.Unverified = !web.ViewerFrom(r.Context()).Verified
-	return s.render(w, r, http.StatusOK, "new", s.printer(r).T("org.new_title"), web.NewForm(nil), d)
+	return s.render(w, r, http.StatusOK, "new", s.printer(r).T("org.new_title"), web.NewForm(url.Values{"next": {r.URL.Query().Get("next")}}), d)
 }
 
 // newPost creates an organisation. A verified address is required so
@@ -105,6 +105,10 @@ func (s *Service) newPost(w http.ResponseWriter, r *http.Request) error {
 	o, err := s.Create(r.Context(), s.DB, r, v.UserID, in)
 	if err != nil {
 		return s.showForm(w, r, err, "new", title, f, newFormData(nil))
+	}
+	// A flow that needed an organisation (saving a diagnosis) resumes.
+	if next := f.Get("next"); next != "" && web.SafeNext(next) == next {
+		return web.Redirect(w, r, next, "flash.org_created")
 	}
 	return web.Redirect(w, r, "/orgs/"+o.Slug, "flash.org_created")
 }

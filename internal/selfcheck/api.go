@@ -1,0 +1,167 @@
+package selfcheck
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"mamori/internal/apperr"
+	"mamori/internal/i18n"
+	"mamori/internal/web"
+)
+
+func (s *Service) apiRoutes(rt *web.Router) {
+	rt.Handle("GET /api/v1/selfcheck/questions", web.Public, s.apiQuestions)
+	rt.Handle("POST /api/v1/selfcheck/score", web.Public, s.apiScore)
+}
+
+// apiCache holds, per language, the question set document and each item's
+// action object already encoded: the score endpoint then only decodes,
+// adds up and concatenates.
+type apiCache struct {
+	questions []byte
+	actions   map[int][]byte // item → `{"item":…,"part":…,"weight":…,"question":…,"steps":…,"threats":…` (open)
+}
+
+type apiItem struct {
+	Number   int      `json:"number"`
+	Question string   `json:"question"`
+	Why      string   `json:"why"`
+	How      string   `json:"how"`
+	Steps    []string `json:"steps"`
+	Threats  []string `json:"threats"`
+	Weight   int      `json:"weight"`
+}
+
+type apiPart struct {
+	Number int       `json:"number"`
+	Title  string    `json:"title"`
+	Items  []apiItem `json:"items"`
+}
+
+type apiThreat struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+func (s *Service) apiCaches() map[string]*apiCache {
+	s.apiOnce.Do(func() {
+		s.api = map[string]*apiCache{}
+		qs := s.Content.Current
+		for _, lang := range i18n.Languages {
+			c := &apiCache{actions: map[int][]byte{}}
+			doc := struct {
+				Version string    `json:"version"`
+				Parts   []apiPart `json:"parts"`
+			}{Version: qs.Version}
+			for _, p := range qs.Parts {
+				ap := apiPart{Number: p.Number, Title: p.Title.In(lang)}
+				for _, it := range p.Items {
+					ap.Items = append(ap.Items, apiItem{Number: it.Number, Question: it.Question.In(lang), Why: it.Why.In(lang),
+						How: it.How.In(lang), Steps: it.Steps.In(lang), Threats: it.Threats, Weight: it.Weight})
+					threats := []apiThreat{}
+					for _, id := range it.Threats {
+						threats = append(threats, apiThreat{ID: id, Label: qs.Threats[id].In(lang)})
+					}
+					b, _ := json.Marshal(struct {
+						Item     int         `json:"item"`
+						Part     int         `json:"part"`
+						Weight   int         `json:"weight"`
+						Question string      `json:"question"`
+						Steps    []string    `json:"steps"`
+						Threats  []apiThreat `json:"threats"`
+					}{it.Number, p.Number, it.Weight, it.Question.In(lang), it.Steps.In(lang), threats})
+					c.actions[it.Number] = b[:len(b)-1] // leave the object open for "answer"
+				}
+				doc.Parts = append(doc.Parts, ap)
+			}
+			c.questions, _ = json.Marshal(doc)
+			c.questions = append(c.questions, '\n')
+			s.api[lang] = c
+		}
+	})
+	return s.api
+}
+
+func apiLang(r *http.Request) (string, error) {
+	if v, ok := r.URL.Query()["lang"]; ok {
+		if len(v) != 1 || !i18n.Supported(v[0]) {
+			return "", apperr.Field("lang", "selfcheck.lang_invalid")
+		}
+		return v[0], nil
+	}
+	return web.LangFrom(r.Context()), nil
+}
+
+func (s *Service) apiQuestions(w http.ResponseWriter, r *http.Request) error {
+	lang, err := apiLang(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Write(s.apiCaches()[lang].questions)
+	return nil
+}
+
+type scoreRequest struct {
+	Answers map[string]string `json:"answers"`
+}
+
+func (s *Service) apiScore(w http.ResponseWriter, r *http.Request) error {
+	lang, err := apiLang(r)
+	if err != nil {
+		return err
+	}
+	var req scoreRequest
+	if err := web.DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Answers == nil {
+		return apperr.Field("answers", "selfcheck.answers_required")
+	}
+	qs := s.Content.Current
+	answers, err := Validate(qs, req.Answers)
+	if err != nil {
+		return err
+	}
+	res := Score(qs, answers)
+	cache := s.apiCaches()[lang]
+	var b bytes.Buffer
+	b.Grow(4096)
+	b.WriteString(`{"version":`)
+	writeJSONString(&b, res.Version)
+	b.WriteString(`,"score":` + strconv.Itoa(res.Score) + `,"max":` + strconv.Itoa(res.Max) + `,"band":"` + res.Band + `","parts":[`)
+	for i, p := range res.Parts {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"number":` + strconv.Itoa(p.Number) + `,"score":` + strconv.Itoa(p.Score) + `,"max":` + strconv.Itoa(p.Max) + `}`)
+	}
+	b.WriteString(`],"review":[`)
+	for i, n := range res.Review {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(n))
+	}
+	b.WriteString(`],"actions":[`)
+	for i, a := range res.Actions {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(cache.actions[a.Item])
+		b.WriteString(`,"answer":"` + string(a.Answer) + `"}`)
+	}
+	b.WriteString("]}\n")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(b.Bytes())
+	return nil
+}
+
+func writeJSONString(b *bytes.Buffer, s string) {
+	enc, _ := json.Marshal(s)
+	b.Write(enc)
+}

@@ -1,0 +1,162 @@
+package selfcheck
+
+import (
+	"sort"
+	"strconv"
+
+	"mamori/internal/apperr"
+)
+
+// Answer is one of the four answers an item accepts.
+type Answer string
+
+const (
+	Implemented    Answer = "implemented"
+	Partial        Answer = "partial"
+	NotImplemented Answer = "not_implemented"
+	Unknown        Answer = "unknown"
+)
+
+// AnswerOrder is the order answers are offered in.
+var AnswerOrder = []Answer{Implemented, Partial, NotImplemented, Unknown}
+
+// Points follows the diagnosis rules: a measure in place scores 4, partly
+// 2, not at all 0, and "don't know" −1, because not knowing is itself a gap.
+func Points(a Answer) (int, bool) {
+	switch a {
+	case Implemented:
+		return 4, true
+	case Partial:
+		return 2, true
+	case NotImplemented:
+		return 0, true
+	case Unknown:
+		return -1, true
+	}
+	return 0, false
+}
+
+// Bands by total score. The edges are the diagnosis's: 100 reaches the
+// entry level, 70–99 some gaps, 50–69 noticeable gaps, 49 and below an
+// incident could happen at any time.
+const (
+	BandEntry          = "entry"
+	BandSomeGaps       = "some_gaps"
+	BandNoticeableGaps = "noticeable_gaps"
+	BandHighRisk       = "high_risk"
+)
+
+// BandFor maps a total to its band.
+func BandFor(score int) string {
+	switch {
+	case score >= 100:
+		return BandEntry
+	case score >= 70:
+		return BandSomeGaps
+	case score >= 50:
+		return BandNoticeableGaps
+	}
+	return BandHighRisk
+}
+
+// PartScore is one part's subtotal.
+type PartScore struct {
+	Number int `json:"number"`
+	Score  int `json:"score"`
+	Max    int `json:"max"`
+}
+
+// Action is an item answered below "implemented", to be worked on.
+type Action struct {
+	Item   int
+	Part   int
+	Weight int
+	Answer Answer
+}
+
+// Result is a scored diagnosis.
+type Result struct {
+	Version string
+	Score   int
+	Max     int
+	Band    string
+	Parts   []PartScore
+	Review  []int // items answered "don't know"
+	Actions []Action
+}
+
+// Answers maps item numbers to answers.
+type Answers map[int]Answer
+
+// Validate checks that answers cover exactly the set's items with valid
+// values, naming each bad field ("answers.7") so a client can fix them all.
+func Validate(qs *QuestionSet, raw map[string]string) (Answers, error) {
+	fields := apperr.FieldSet{}
+	out := Answers{}
+	for k, v := range raw {
+		n, err := strconv.Atoi(k)
+		if err != nil || strconv.Itoa(n) != k {
+			fields.Add("answers."+k, "selfcheck.item_unknown")
+			continue
+		}
+		if _, ok := qs.Item(n); !ok {
+			fields.Add("answers."+k, "selfcheck.item_unknown")
+			continue
+		}
+		if _, ok := Points(Answer(v)); !ok {
+			fields.Add("answers."+k, "selfcheck.answer_invalid")
+			continue
+		}
+		out[n] = Answer(v)
+	}
+	for _, it := range qs.Items() {
+		if _, ok := raw[strconv.Itoa(it.Number)]; !ok {
+			fields.Add("answers."+strconv.Itoa(it.Number), "selfcheck.answer_missing")
+		}
+	}
+	if err := fields.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Score computes the total, the parts, the items to review and the action
+// plan. The plan is ordered by part, then by weight (most important first),
+// then by item number, so the basics come first.
+func Score(qs *QuestionSet, a Answers) Result {
+	r := Result{Version: qs.Version}
+	for _, p := range qs.Parts {
+		ps := PartScore{Number: p.Number}
+		for _, it := range p.Items {
+			ps.Max += 4
+			ans := a[it.Number]
+			pts, ok := Points(ans)
+			if !ok {
+				ans = Unknown
+				pts = -1
+			}
+			ps.Score += pts
+			if ans == Unknown {
+				r.Review = append(r.Review, it.Number)
+			}
+			if ans != Implemented {
+				r.Actions = append(r.Actions, Action{Item: it.Number, Part: p.Number, Weight: it.Weight, Answer: ans})
+			}
+		}
+		r.Score += ps.Score
+		r.Max += ps.Max
+		r.Parts = append(r.Parts, ps)
+	}
+	sort.SliceStable(r.Actions, func(i, j int) bool {
+		x, y := r.Actions[i], r.Actions[j]
+		if x.Part != y.Part {
+			return x.Part < y.Part
+		}
+		if x.Weight != y.Weight {
+			return x.Weight > y.Weight
+		}
+		return x.Item < y.Item
+	})
+	r.Band = BandFor(r.Score)
+	return r
+}
