@@ -91,6 +91,8 @@ var routeRules = map[string]string{
 	"POST /selfcheck/save":                           "logged_in",
 	"GET /api/v1/selfcheck/questions":                "public",
 	"POST /api/v1/selfcheck/score":                   "public",
+	"GET /api/v1/orgs/{org}/selfcheck/results":       "org_member",
+	"POST /api/v1/orgs/{org}/selfcheck/results":      "org_member",
 	"GET /orgs/{org}/selfcheck":                      "org_member",
 	"GET /orgs/{org}/selfcheck/{id}":                 "org_member",
 	"POST /orgs/{org}/selfcheck/{id}/actions/{item}": "org_member",

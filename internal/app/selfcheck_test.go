@@ -275,3 +275,42 @@ func TestSelfcheckReminder(t *testing.T) {
 		}
 	})
 }
+
+func TestSelfcheckResultsAPI(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		u := e.CreateUser("api-owner@example.jp", "api owner pw 1")
+		var o *org.Org
+		e.DB.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			o, err = e.App.Orgs.Create(ctx, tx, nil, u.ID, org.CreateInput{Name: "API株式会社"})
+			return err
+		})
+		c := e.SessionClient(u.ID)
+		tok := e.Post(c, "/settings/tokens", url.Values{"name": {"bench"}})
+		i := strings.Index(tok.Body, "mamori_")
+		token := tok.Body[i : i+7+52]
+		hdr := map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+		path := "/api/v1/orgs/" + o.Slug + "/selfcheck/results"
+		r := e.Do(e.Client(), "POST", path, strings.NewReader(answersJSON(25, "implemented")), hdr)
+		expectStatus(t, r, http.StatusCreated)
+		mustContain(t, r, `"score":100`, `"band":"entry"`)
+		r = e.Do(e.Client(), "POST", path, strings.NewReader(answersJSON(24, "implemented")), hdr)
+		expectStatus(t, r, http.StatusBadRequest)
+		mustContain(t, r, `"answers.25"`)
+		r = e.Do(e.Client(), "POST", path, strings.NewReader(`{"answers":{},"site":"nowhere"}`), hdr)
+		expectStatus(t, r, http.StatusBadRequest)
+		r = e.Do(e.Client(), "GET", path, nil, hdr)
+		expectStatus(t, r, 200)
+		if strings.Count(r.Body, `"id"`) != 1 {
+			t.Fatalf("list: %s", r.Body)
+		}
+		other := e.CreateUser("api-other@example.jp", "api other pw 1")
+		r = e.Do(e.SessionClient(other.ID), "POST", path, strings.NewReader(answersJSON(25, "implemented")),
+			map[string]string{"Content-Type": "application/json"})
+		expectStatus(t, r, http.StatusNotFound)
+		if n := e.Count(`SELECT COUNT(*) FROM selfcheck_results`); n != 1 {
+			t.Fatalf("%d results stored", n)
+		}
+	})
+}

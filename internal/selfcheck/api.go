@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 
 	"mamori/internal/apperr"
+	"mamori/internal/db"
 	"mamori/internal/i18n"
 	"mamori/internal/web"
 )
@@ -14,6 +16,82 @@ import (
 func (s *Service) apiRoutes(rt *web.Router) {
 	rt.Handle("GET /api/v1/selfcheck/questions", web.Public, s.apiQuestions)
 	rt.Handle("POST /api/v1/selfcheck/score", web.Public, s.apiScore)
+	rt.Handle("GET /api/v1/orgs/{org}/selfcheck/results", web.OrgMember, s.apiResults)
+	rt.Handle("POST /api/v1/orgs/{org}/selfcheck/results", web.OrgMember, s.apiSave)
+}
+
+type apiResult struct {
+	ID      string `json:"id"`
+	Site    string `json:"site"`
+	Version string `json:"version"`
+	Score   int    `json:"score"`
+	Band    string `json:"band"`
+	TakenAt string `json:"taken_at"`
+}
+
+type saveRequest struct {
+	Answers map[string]string `json:"answers"`
+	Site    string            `json:"site"`
+}
+
+// apiSave stores a result for an organisation; the response is sent only
+// after the transaction committed, so an acknowledged save is durable.
+func (s *Service) apiSave(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	var req saveRequest
+	if err := web.DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Answers == nil {
+		return apperr.Field("answers", "selfcheck.answers_required")
+	}
+	v := web.ViewerFrom(ctx)
+	m, _ := v.Membership(r.PathValue("org"))
+	siteID, siteName := "", ""
+	if req.Site != "" {
+		sites, err := Sites(ctx, s.DB.Read(), m.OrgID)
+		if err != nil {
+			return err
+		}
+		for _, st := range sites {
+			if st.ID == req.Site || st.Name == req.Site {
+				siteID, siteName = st.ID, st.Name
+			}
+		}
+		if siteID == "" {
+			return apperr.Field("site", "selfcheck.site_unknown")
+		}
+	}
+	var id string
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		id, err = s.Save(ctx, tx, r, m.OrgID, siteID, v.UserID, req.Answers)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	st, err := ResultByID(ctx, s.DB, m.OrgID, id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/orgs/"+m.Slug+"/selfcheck/results/"+id)
+	return web.WriteJSON(w, http.StatusCreated, apiResult{ID: id, Site: siteName, Version: st.Version, Score: st.Score, Band: st.Band, TakenAt: st.TakenAt.UTC().Format(time.RFC3339)})
+}
+
+func (s *Service) apiResults(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	m, _ := web.ViewerFrom(ctx).Membership(r.PathValue("org"))
+	hist, err := History(ctx, s.DB.Read(), m.OrgID)
+	if err != nil {
+		return err
+	}
+	items := make([]apiResult, 0, len(hist))
+	for i := len(hist) - 1; i >= 0; i-- {
+		st := hist[i]
+		items = append(items, apiResult{ID: st.ID, Site: st.SiteName, Version: st.Version, Score: st.Score, Band: st.Band, TakenAt: st.TakenAt.UTC().Format(time.RFC3339)})
+	}
+	return web.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
 // apiCache holds, per language, the question set document and each item's
