@@ -16,6 +16,7 @@ import (
 	"mamori/internal/auth/password"
 	"mamori/internal/config"
 	"mamori/internal/db"
+	"mamori/internal/declaration"
 	"mamori/internal/i18n"
 	"mamori/internal/jobs"
 	"mamori/internal/mail"
@@ -41,6 +42,7 @@ type App struct {
 	Auth    *auth.Service
 	Orgs    *org.Service
 	Check   *selfcheck.Service
+	Decl    *declaration.Service
 	Metrics *metrics.Registry
 	handler http.Handler
 	started time.Time
@@ -49,7 +51,7 @@ type App struct {
 // LocaleSources lists every package's catalogs; a capability adds its own
 // here when it is wired in.
 func LocaleSources() []fs.FS {
-	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales()}
+	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales()}
 }
 
 // Build wires an App on an open, migrated database.
@@ -69,7 +71,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	for _, p := range []struct {
 		prefix string
 		fsys   fs.FS
-	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}} {
+	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}, {"declaration", declaration.Templates}} {
 		if err := rd.AddPages(p.prefix, p.fsys, "templates"); err != nil {
 			return nil, err
 		}
@@ -80,6 +82,8 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a.Mail = mail.New(d, a.Jobs, cfg.SMTPURL, cfg.MailFrom)
 	a.Auth = &auth.Service{DB: d, Cfg: cfg, Log: log, Mail: a.Mail, Catalog: cat, Render: rd, Params: password.Default}
 	a.Orgs = &org.Service{DB: d, Cfg: cfg, Log: log, Mail: a.Mail, Catalog: cat, Render: rd}
+	a.Decl = &declaration.Service{DB: d, Log: log, Catalog: cat, Render: rd}
+	a.Orgs.Badges = a.Decl.Badges
 	content, err := selfcheck.LoadContent()
 	if err != nil {
 		return nil, err
@@ -107,6 +111,7 @@ func (a *App) routes(rt *web.Router) {
 	a.Auth.Routes(rt)
 	a.Orgs.Routes(rt)
 	a.Check.Routes(rt)
+	a.Decl.Routes(rt)
 	mail.Routes(rt, a.DB, a.Render, a.Catalog)
 	audit.Routes(rt, a.DB, a.Render, a.Catalog)
 }

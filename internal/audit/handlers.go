@@ -24,7 +24,9 @@ func Locales() fs.FS { s, _ := fs.Sub(locales, "locales"); return s }
 var KnownActions = []string{LoginOK, LoginFailed, LoginLocked, Logout, Signup, EmailVerified, PasswordChanged, PasswordReset,
 	MFAEnabled, MFADisabled, MFAFailed, RecoveryUsed, TokenCreated, TokenRevoked, RoleGranted, RoleRevoked, UserCreated,
 	UserDisabled, UserEnabled, SetupCompleted, OrgCreated, OrgUpdated, MemberAdded, MemberRemoved, MemberRoleChange,
-	InviteSent, InviteAccepted, InviteRevoked}
+	InviteSent, InviteAccepted, InviteRevoked,
+	// Recorded by capabilities that audit cannot import.
+	"selfcheck.saved", "declaration.declared", "declaration.redeclared"}
 
 type listPage struct {
 	Events  []Event

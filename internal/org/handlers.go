@@ -16,6 +16,7 @@ import (
 type dashboardData struct {
 	Orgs        []Membership
 	Invitations []Invitation
+	Badges      map[string]string // org id → "★ number"
 }
 
 // dashboard is the logged-in home: two reads (memberships with their
@@ -32,7 +33,20 @@ func (s *Service) dashboard(w http.ResponseWriter, r *http.Request) error {
 			return dashboardData{}, err
 		}
 		invs, err := InvitationsFor(ctx, s.DB.Read(), v.Email, v.UserID, s.now())
-		return dashboardData{Orgs: orgs, Invitations: invs}, err
+		if err != nil {
+			return dashboardData{}, err
+		}
+		d := dashboardData{Orgs: orgs, Invitations: invs}
+		if s.Badges != nil && len(orgs) > 0 {
+			ids := make([]string, len(orgs))
+			for i, m := range orgs {
+				ids[i] = m.Org.ID
+			}
+			if d.Badges, err = s.Badges(ctx, ids); err != nil {
+				return dashboardData{}, err
+			}
+		}
+		return d, nil
 	})
 	if err != nil {
 		return err
@@ -131,6 +145,8 @@ type showData struct {
 	SizeKey, BandKey, RuleKey string
 	// Numbers with thousands separators, "" when unknown.
 	Employees, Capital string
+	// Badge is the declaration mark and number, "" when not declared.
+	Badge string
 }
 
 // groupDigits writes n with thousands separators (both languages use
@@ -175,6 +191,13 @@ func (s *Service) showPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if sec := o.Sector(); sec != "" {
 		d.RuleKey = "org.rule." + string(sec)
+	}
+	if s.Badges != nil {
+		b, err := s.Badges(ctx, []string{o.ID})
+		if err != nil {
+			return err
+		}
+		d.Badge = b[o.ID]
 	}
 	return s.render(w, r, http.StatusOK, "show", o.Name, nil, d)
 }

@@ -41,6 +41,11 @@ type Service struct {
 	// Now is replaceable so tests can move past an invitation's expiry.
 	Now func() time.Time
 
+	// Badges, when set, gives each organisation's declaration mark and
+	// number ("★ 10000000017"); the declaration package provides it, since
+	// it builds on organisations and org cannot import it.
+	Badges func(ctx context.Context, orgIDs []string) (map[string]string, error)
+
 	dashOnce sync.Once
 	dash     *db.ReadCache[dashboardData]
 }
