@@ -12,6 +12,7 @@ import (
 	"mamori/internal/apptest"
 	"mamori/internal/db"
 	"mamori/internal/org"
+	"mamori/internal/selfcheck"
 )
 
 func answersJSON(n int, value string) string {
@@ -312,5 +313,38 @@ func TestSelfcheckResultsAPI(t *testing.T) {
 		if n := e.Count(`SELECT COUNT(*) FROM selfcheck_results`); n != 1 {
 			t.Fatalf("%d results stored", n)
 		}
+	})
+}
+
+// TestSelfcheckOldVersionWording: a result keeps the question set it was
+// answered with, and is shown in that set's words after the set changes.
+func TestSelfcheckOldVersionWording(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		content := e.App.Check.Content
+		old := *content.Current
+		old.Version = "2020-1"
+		old.Parts = append([]selfcheck.Part(nil), content.Current.Parts...)
+		old.Parts[0].Items = append([]selfcheck.Item(nil), content.Current.Parts[0].Items...)
+		old.Parts[0].Items[0].Question = selfcheck.Text{Ja: "旧い文言の質問一", En: "Old wording of question one"}
+		content.Versions[old.Version] = &old
+
+		u := e.CreateUser("v@example.jp", "version pw 12")
+		var o *org.Org
+		e.DB.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			o, err = e.App.Orgs.Create(ctx, tx, nil, u.ID, org.CreateInput{Name: "版管理株式会社"})
+			return err
+		})
+		answers := map[string]string{}
+		for i := 1; i <= 25; i++ {
+			answers[strconv.Itoa(i)] = "not_implemented"
+		}
+		b, _ := json.Marshal(answers)
+		e.DB.ExecContext(ctx, `INSERT INTO selfcheck_results (id, org_id, version, score, band, answers, taken_by, taken_at) VALUES ('old-result', ?, '2020-1', 0, 'high_risk', ?, ?, ?)`,
+			o.ID, string(b), u.ID, db.Now())
+		r := e.Get(e.SessionClient(u.ID), "/orgs/"+o.Slug+"/selfcheck/old-result")
+		expectStatus(t, r, 200)
+		mustContain(t, r, "旧い文言の質問一", "2020-1")
 	})
 }
