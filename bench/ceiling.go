@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -15,10 +16,12 @@ import (
 )
 
 // ceilingMain is `bench ceiling --addr A --body FILE --content-type T`: a
-// bare net/http server writing the same bytes as mamori's dashboard, with
-// mamori's server timeouts and nothing else (no routing, no middleware,
-// no database). It runs as its own process, like mamori, so both are
-// measured under the same conditions.
+// bare net/http server that, for any method and path, reads the request
+// body to the end (as mamori must, to decode a JSON POST) and writes the
+// bytes mamori returned for the same request, with mamori's server
+// timeouts and nothing else (no routing, no middleware, no database). It
+// runs as its own process, like mamori, so both are measured under the
+// same conditions.
 func ceilingMain(args []string) int {
 	fs := flag.NewFlagSet("bench ceiling", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
@@ -35,6 +38,10 @@ func ceilingMain(args []string) int {
 	srv := &http.Server{
 		Addr: *addr,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 1<<20)); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
 			w.Header().Set("Content-Type", *ctype)
 			w.Write(body)
 		}),
@@ -60,13 +67,14 @@ func ceilingMain(args []string) int {
 }
 
 // startCeiling re-executes this binary as the ceiling server on a free
-// port and waits until it answers.
-func startCeiling(ctx context.Context, tmp, eng string, body []byte, ctype string) (*proc, error) {
+// port and waits until it answers. name ("sqlite-dashboard") names its
+// body file and log in tmp.
+func startCeiling(ctx context.Context, tmp, name string, body []byte, ctype string) (*proc, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	bodyFile := filepath.Join(tmp, eng+"-dashboard.html")
+	bodyFile := filepath.Join(tmp, name+".body")
 	if err := os.WriteFile(bodyFile, body, 0o600); err != nil {
 		return nil, err
 	}
@@ -75,7 +83,7 @@ func startCeiling(ctx context.Context, tmp, eng string, body []byte, ctype strin
 		return nil, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	p, err := spawn(exe, []string{"ceiling", "--addr", addr, "--body", bodyFile, "--content-type", ctype}, filepath.Join(tmp, eng+"-ceiling.log"))
+	p, err := spawn(exe, []string{"ceiling", "--addr", addr, "--body", bodyFile, "--content-type", ctype}, filepath.Join(tmp, name+"-ceiling.log"))
 	if err != nil {
 		return nil, err
 	}

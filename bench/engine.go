@@ -51,13 +51,21 @@ type engineResult struct {
 	FirstLoginRSSMB       float64     `json:"rss_after_first_login_mb"`
 	AfterLoadRSSMB        float64     `json:"rss_after_load_mb"`
 	PeakRSSMB             float64     `json:"peak_rss_mb"`
-	DashboardBytes        int         `json:"dashboard_bytes"`
-	ContentType           string      `json:"content_type"`
+	DashboardBytes        int         `json:"dashboard_bytes,omitempty"`
+	ContentType           string      `json:"content_type,omitempty"`
 	Argon2id              argonParams `json:"argon2id"`
-	Ceiling               *loadResult `json:"ceiling"`
-	Dashboard             *loadResult `json:"dashboard"`
-	Login                 *loadResult `json:"login"`
-	RatioDashboardCeiling float64     `json:"ratio_dashboard_ceiling"`
+	Ceiling               *loadResult `json:"ceiling,omitempty"` // for the dashboard
+	Dashboard             *loadResult `json:"dashboard,omitempty"`
+	Login                 *loadResult `json:"login,omitempty"`
+	RatioDashboardCeiling float64     `json:"ratio_dashboard_ceiling,omitempty"`
+	ScoreBytes            int         `json:"score_bytes,omitempty"`
+	ScoreContentType      string      `json:"score_content_type,omitempty"`
+	ScoreResult           string      `json:"score_result,omitempty"`
+	ScoreCeiling          *loadResult `json:"score_ceiling,omitempty"`
+	Score                 *loadResult `json:"score,omitempty"`
+	RatioScoreCeiling     float64     `json:"ratio_score_ceiling,omitempty"`
+	Saves                 *loadResult `json:"saves,omitempty"`
+	Kill9                 *killCheck  `json:"kill9,omitempty"`
 	Targets               []target    `json:"targets"`
 }
 
@@ -131,7 +139,8 @@ func runEngine(ctx context.Context, eng, bin, tmp string, fresh func(context.Con
 	res.StartMedianMs = median(res.StartMs)
 
 	fmt.Fprintf(os.Stderr, "bench: %s: seeding …\n", eng)
-	if err := seed(ctx, bin, st); err != nil {
+	slug, err := seed(ctx, bin, st)
+	if err != nil {
 		return nil, err
 	}
 	if err := sleep(ctx, o.idle); err != nil {
@@ -144,58 +153,129 @@ func runEngine(ctx context.Context, eng, bin, tmp string, fresh func(context.Con
 	if err != nil {
 		return nil, err
 	}
-	body, ctype, err := fetchDashboard(ctx, srv.base, cookie)
-	if err != nil {
-		return nil, err
-	}
-	res.DashboardBytes, res.ContentType = len(body), ctype
 	res.FirstLoginRSSMB = procMB(srv.pid(), "VmRSS")
 
-	ceil, err := startCeiling(ctx, tmp, eng, body, ctype)
-	if err != nil {
-		return nil, err
+	load := func(sc scenario, name string, clients, pid int) (*loadResult, error) {
+		sc.name, sc.clients, sc.pid = name, clients, pid
+		fmt.Fprintf(os.Stderr, "bench: %s: %s …\n", eng, sc.name)
+		return runLoad(ctx, sc, o.warmup, o.duration)
 	}
-	defer ceil.stop()
 
-	get := func(base string) scenario {
-		h := http.Header{"Cookie": {"mamori_session=" + cookie}}
-		return scenario{method: "GET", url: base + "/dashboard", header: h, expect: http.StatusOK}
+	if o.has("dashboard") {
+		body, ctype, err := fetchDashboard(ctx, srv.base, cookie)
+		if err != nil {
+			return nil, err
+		}
+		res.DashboardBytes, res.ContentType = len(body), ctype
+		ceil, err := startCeiling(ctx, tmp, eng+"-dashboard", body, ctype)
+		if err != nil {
+			return nil, err
+		}
+		get := func(base string) scenario {
+			h := http.Header{"Cookie": {"mamori_session=" + cookie}}
+			return scenario{method: "GET", url: base + "/dashboard", header: h, expect: http.StatusOK}
+		}
+		res.Ceiling, err = load(get(ceil.base), "ceiling: GET /dashboard", o.clients, ceil.pid())
+		ceil.stop()
+		if err != nil {
+			return nil, err
+		}
+		if res.Dashboard, err = load(get(srv.base), "GET /dashboard", o.clients, srv.pid()); err != nil {
+			return nil, err
+		}
+		if res.Ceiling.RPS > 0 {
+			res.RatioDashboardCeiling = res.Dashboard.RPS / res.Ceiling.RPS
+		}
 	}
-	sc := get(ceil.base)
-	sc.name, sc.clients, sc.pid = "ceiling (bare net/http)", o.clients, ceil.pid()
-	fmt.Fprintf(os.Stderr, "bench: %s: %s …\n", eng, sc.name)
-	if res.Ceiling, err = runLoad(ctx, sc, o.warmup, o.duration); err != nil {
-		return nil, err
+	if o.has("login") {
+		if res.Login, err = load(loginScenario(srv.base), "POST /login", o.loginClients, srv.pid()); err != nil {
+			return nil, err
+		}
 	}
-	sc = get(srv.base)
-	sc.name, sc.clients, sc.pid = "GET /dashboard", o.clients, srv.pid()
-	fmt.Fprintf(os.Stderr, "bench: %s: %s …\n", eng, sc.name)
-	if res.Dashboard, err = runLoad(ctx, sc, o.warmup, o.duration); err != nil {
-		return nil, err
+	if o.has("score") {
+		body, ctype, err := fetchScore(ctx, srv.base)
+		if err != nil {
+			return nil, err
+		}
+		res.ScoreBytes, res.ScoreContentType, res.ScoreResult = len(body), ctype, scoreSummary(body)
+		ceil, err := startCeiling(ctx, tmp, eng+"-score", body, ctype)
+		if err != nil {
+			return nil, err
+		}
+		res.ScoreCeiling, err = load(scoreScenario(ceil.base), "ceiling: POST …/score", o.clients, ceil.pid())
+		ceil.stop()
+		if err != nil {
+			return nil, err
+		}
+		if res.Score, err = load(scoreScenario(srv.base), "POST "+scorePath, o.clients, srv.pid()); err != nil {
+			return nil, err
+		}
+		if res.ScoreCeiling.RPS > 0 {
+			res.RatioScoreCeiling = res.Score.RPS / res.ScoreCeiling.RPS
+		}
 	}
-	sc = loginScenario(srv.base)
-	sc.clients, sc.pid = o.loginClients, srv.pid()
-	fmt.Fprintf(os.Stderr, "bench: %s: %s …\n", eng, sc.name)
-	if res.Login, err = runLoad(ctx, sc, o.warmup, o.duration); err != nil {
-		return nil, err
+	var token string
+	if o.has("saves") || o.has("kill9") {
+		if token, err = createToken(ctx, bin, st); err != nil {
+			return nil, err
+		}
+	}
+	if o.has("saves") {
+		sc := saveScenario(srv.base, slug, token)
+		if res.Saves, err = load(sc, sc.name, o.clients, srv.pid()); err != nil {
+			return nil, err
+		}
 	}
 	res.AfterLoadRSSMB = procMB(srv.pid(), "VmRSS")
 	res.PeakRSSMB = procMB(srv.pid(), "VmHWM")
 
-	if res.Ceiling.RPS > 0 {
-		res.RatioDashboardCeiling = res.Dashboard.RPS / res.Ceiling.RPS
+	if o.has("kill9") {
+		fmt.Fprintf(os.Stderr, "bench: %s: kill -9 under save load after %s, restart, verify …\n", eng, o.killAfter)
+		kc, p, err := runKillCheck(ctx, srv, bin, st, filepath.Join(tmp, eng+"-after-kill.log"), slug, token, o.clients, o.killAfter)
+		if p != nil {
+			srv = p // the deferred stop now ends the restarted server
+		}
+		if err != nil {
+			return nil, err
+		}
+		res.Kill9 = kc
 	}
-	res.Targets = []target{
-		{"dashboard req/s ÷ ceiling", fmt.Sprintf("%.2f", res.RatioDashboardCeiling), fmt.Sprintf("≥ %.2f", targetRatio),
-			res.RatioDashboardCeiling >= targetRatio && res.Dashboard.Errors == 0},
-		{fmt.Sprintf("dashboard p99 @ %d clients", o.clients), fmt.Sprintf("%.2f ms", res.Dashboard.P99Ms),
-			fmt.Sprintf("≤ %.0f ms", targetP99Ms), res.Dashboard.P99Ms <= targetP99Ms && res.Dashboard.Errors == 0},
-		{"idle RSS", fmt.Sprintf("%.1f MB", res.IdleRSSMB), fmt.Sprintf("≤ %.0f MB", targetIdleRSSMB),
-			res.IdleRSSMB > 0 && res.IdleRSSMB <= targetIdleRSSMB},
-		{"start to ready (median)", fmt.Sprintf("%.0f ms", res.StartMedianMs), fmt.Sprintf("≤ %.0f ms", targetReadyMs),
-			res.StartMedianMs <= targetReadyMs},
-	}
+
+	res.Targets = engineTargets(res, o)
 	return res, nil
+}
+
+// engineTargets compares one engine's figures with both issues' targets.
+// A scenario that was not run has no target rows.
+func engineTargets(res *engineResult, o options) []target {
+	var ts []target
+	if res.Dashboard != nil {
+		ts = append(ts,
+			target{"dashboard req/s ÷ ceiling", fmt.Sprintf("%.2f", res.RatioDashboardCeiling), fmt.Sprintf("≥ %.2f", targetRatio),
+				res.RatioDashboardCeiling >= targetRatio && res.Dashboard.Errors == 0 && res.Ceiling.Errors == 0},
+			target{fmt.Sprintf("dashboard p99 @ %d clients", res.Dashboard.Clients), fmt.Sprintf("%.2f ms", res.Dashboard.P99Ms),
+				fmt.Sprintf("≤ %.0f ms", targetP99Ms), res.Dashboard.P99Ms <= targetP99Ms && res.Dashboard.Errors == 0})
+	}
+	ts = append(ts,
+		target{"idle RSS", fmt.Sprintf("%.1f MB", res.IdleRSSMB), fmt.Sprintf("≤ %.0f MB", targetIdleRSSMB),
+			res.IdleRSSMB > 0 && res.IdleRSSMB <= targetIdleRSSMB},
+		target{"start to ready (median)", fmt.Sprintf("%.0f ms", res.StartMedianMs), fmt.Sprintf("≤ %.0f ms", targetReadyMs),
+			res.StartMedianMs <= targetReadyMs})
+	if res.Score != nil {
+		ts = append(ts,
+			target{"score req/s ÷ ceiling", fmt.Sprintf("%.2f", res.RatioScoreCeiling), fmt.Sprintf("≥ %.2f", targetScoreRatio),
+				res.RatioScoreCeiling >= targetScoreRatio && res.Score.Errors == 0 && res.ScoreCeiling.Errors == 0},
+			target{fmt.Sprintf("score p99 @ %d clients", res.Score.Clients), fmt.Sprintf("%.2f ms", res.Score.P99Ms),
+				fmt.Sprintf("≤ %.0f ms", targetScoreP99Ms), res.Score.P99Ms <= targetScoreP99Ms && res.Score.Errors == 0})
+	}
+	if res.Saves != nil && res.Engine == "sqlite" { // PostgreSQL: measured, no threshold
+		ts = append(ts, target{fmt.Sprintf("durable saves/s @ %d clients", res.Saves.Clients), fmt.Sprintf("%.0f /s", res.Saves.RPS),
+			fmt.Sprintf("≥ %.0f /s", targetSavesPerSec), res.Saves.RPS >= targetSavesPerSec && res.Saves.Errors == 0})
+	}
+	if k := res.Kill9; k != nil {
+		ts = append(ts, target{"acknowledged saves lost, kill -9", fmt.Sprintf("%d of %d", k.Lost, k.Acknowledged), "0 (of > 0)", k.Pass})
+	}
+	return ts
 }
 
 // loginScenario posts the seed account's correct credentials, without a
@@ -210,14 +290,18 @@ func loginScenario(base string) scenario {
 }
 
 // seed creates the account and its organisation with mamori's own admin
-// commands, against the store of the running server.
-func seed(ctx context.Context, bin string, st store) error {
+// commands, against the store of the running server, and returns the
+// organisation's slug (the last line create-org prints).
+func seed(ctx context.Context, bin string, st store) (string, error) {
 	if _, err := admin(ctx, bin, st, benchPassword+"\n", "create-user", "--email", benchEmail, "--name", "ベンチ 太郎", "--password-stdin"); err != nil {
-		return err
+		return "", err
 	}
-	_, err := admin(ctx, bin, st, "", "create-org", "--name", benchOrg, "--owner", benchEmail,
+	slug, err := admin(ctx, bin, st, "", "create-org", "--name", benchOrg, "--owner", benchEmail,
 		"--prefecture", "13", "--industry", "E", "--employees", "40")
-	return err
+	if err == nil && (slug == "" || strings.ContainsAny(slug, " /")) {
+		err = fmt.Errorf("mamori admin create-org: unexpected last line %q (want the slug)", slug)
+	}
+	return slug, err
 }
 
 // storedArgonParams reads the cost parameters from the seed account's

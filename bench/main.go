@@ -24,6 +24,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +40,17 @@ const (
 	targetReadyMs   = 1000.0
 )
 
+// Targets from the self-diagnosis issue. The saves/s threshold applies to
+// SQLite; PostgreSQL's figure is only reported.
+const (
+	targetScoreRatio  = 0.70
+	targetScoreP99Ms  = 5.0
+	targetSavesPerSec = 1000.0
+)
+
+// allScenarios are the --scenarios names, in the order they run.
+var allScenarios = []string{"dashboard", "login", "score", "saves", "kill9"}
+
 type options struct {
 	bin          string
 	engines      []string
@@ -51,8 +63,12 @@ type options struct {
 	duration     time.Duration
 	warmup       time.Duration
 	idle         time.Duration
+	killAfter    time.Duration
 	keep         bool
+	scenarios    map[string]bool
 }
+
+func (o options) has(scenario string) bool { return o.scenarios[scenario] }
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "ceiling" {
@@ -63,7 +79,7 @@ func main() {
 
 func benchMain(args []string) int {
 	var o options
-	var engines string
+	var engines, scenarios string
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: go run ./bench [flags]   (see bench/README.md)")
@@ -75,12 +91,14 @@ func benchMain(args []string) int {
 		"PostgreSQL server to use (needs CREATEDB; a fresh database is created per start) [MAMORI_BENCH_DATABASE_URL]; empty starts a throwaway cluster")
 	fs.StringVar(&o.pgBin, "pg-bin", "/usr/lib/postgresql/15/bin", "directory with initdb and pg_ctl for the throwaway cluster")
 	fs.StringVar(&o.out, "out", "bench/results/latest.json", "JSON summary file (relative paths are taken from the module root)")
-	fs.IntVar(&o.clients, "clients", 32, "concurrent clients for the dashboard and the ceiling")
+	fs.StringVar(&scenarios, "scenarios", strings.Join(allScenarios, ","), "comma-separated scenarios: "+strings.Join(allScenarios, ", "))
+	fs.IntVar(&o.clients, "clients", 32, "concurrent clients for the dashboard, score, saves, kill -9 check and their ceilings")
 	fs.IntVar(&o.loginClients, "login-clients", 8, "concurrent clients for the login POST (argon2id is deliberately expensive)")
 	fs.IntVar(&o.starts, "starts", 3, "cold starts on an empty database for start-to-ready (median reported)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per scenario")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each scenario's measurement")
 	fs.DurationVar(&o.idle, "idle", 2*time.Second, "idle time after seeding before reading RSS")
+	fs.DurationVar(&o.killAfter, "kill-after", 2*time.Second, "kill9: save load before the server gets SIGKILL")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp directory (server logs, data) for inspection")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -98,8 +116,20 @@ func benchMain(args []string) int {
 			return 2
 		}
 	}
-	if len(o.engines) == 0 || o.clients < 1 || o.loginClients < 1 || o.starts < 1 || o.duration <= 0 || o.warmup < 0 {
-		fmt.Fprintln(os.Stderr, "bench: need at least one engine, clients ≥ 1, starts ≥ 1 and a positive duration")
+	o.scenarios = map[string]bool{}
+	for sc := range strings.SplitSeq(scenarios, ",") {
+		switch sc = strings.TrimSpace(sc); {
+		case slices.Contains(allScenarios, sc):
+			o.scenarios[sc] = true
+		case sc == "":
+		default:
+			fmt.Fprintf(os.Stderr, "bench: unknown scenario %q (use %s)\n", sc, strings.Join(allScenarios, ", "))
+			return 2
+		}
+	}
+	if len(o.engines) == 0 || o.clients < 1 || o.loginClients < 1 || o.starts < 1 || o.duration <= 0 || o.warmup < 0 ||
+		o.killAfter <= 0 || o.killAfter > 5*time.Minute {
+		fmt.Fprintln(os.Stderr, "bench: need at least one engine, clients ≥ 1, starts ≥ 1, a positive duration and 0 < kill-after ≤ 5m")
 		return 2
 	}
 
@@ -128,6 +158,8 @@ type summary struct {
 	Warmup       string          `json:"warmup"`
 	Clients      int             `json:"clients"`
 	LoginClients int             `json:"login_clients"`
+	Scenarios    []string        `json:"scenarios"`
+	KillAfter    string          `json:"kill_after,omitempty"`
 	Argon2id     argonParams     `json:"argon2id"`
 	Engines      []*engineResult `json:"engines"`
 }
@@ -186,12 +218,17 @@ func run(ctx context.Context, o options) error {
 			GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH},
 		Duration: o.duration.String(), Warmup: o.warmup.String(),
 		Clients: o.clients, LoginClients: o.loginClients,
-		Argon2id: argonParams{d.Memory, d.Iterations, d.Parallelism, "password.Default"},
+		Scenarios: slices.DeleteFunc(slices.Clone(allScenarios), func(sc string) bool { return !o.has(sc) }),
+		Argon2id:  argonParams{d.Memory, d.Iterations, d.Parallelism, "password.Default"},
 	}
 	fmt.Printf("mamori bench — %s, %d CPU (GOMAXPROCS %d), %s, %s\n", sum.Host.CPU, sum.Host.NumCPU,
 		sum.Host.GOMAXPROCS, sum.Host.GoVersion, sum.Host.OS)
+	if o.has("kill9") {
+		sum.KillAfter = o.killAfter.String()
+	}
 	fmt.Printf("per scenario: warmup %s, measure %s; closed loop, one keep-alive connection per client\n",
 		o.warmup, o.duration)
+	fmt.Printf("scenarios: %s\n", strings.Join(sum.Scenarios, ", "))
 
 	for _, eng := range o.engines {
 		st, cleanup, err := newStores(ctx, eng, o, tmp)
@@ -229,28 +266,68 @@ func printEngine(w io.Writer, r *engineResult, o options) {
 	fmt.Fprintf(w, "  → median %.0f ms\n", r.StartMedianMs)
 	fmt.Fprintf(w, "server RSS: idle %.1f MB · after first login %.1f MB · after load %.1f MB (peak %.1f MB)\n",
 		r.IdleRSSMB, r.FirstLoginRSSMB, r.AfterLoadRSSMB, r.PeakRSSMB)
-	fmt.Fprintf(w, "dashboard response: %d bytes, %s\n\n", r.DashboardBytes, r.ContentType)
-	fmt.Fprintf(w, "%-24s %7s %9s %9s %8s %8s %8s %8s %6s %7s %7s %9s\n",
-		"scenario", "clients", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "srv cpu", "gen cpu", "µs cpu/req")
-	for _, s := range []*loadResult{r.Ceiling, r.Dashboard, r.Login} {
-		fmt.Fprintf(w, "%-24s %7d %9d %9.0f %8.2f %8.2f %8.2f %8.2f %6d %7.2f %7.2f %9.0f\n",
-			s.Name, s.Clients, s.Requests, s.RPS, s.P50Ms, s.P90Ms, s.P99Ms, s.MaxMs, s.Errors, s.ServerCPU, s.GenCPU, s.ServerCPUPerReqMs*1000)
+	if r.Dashboard != nil {
+		fmt.Fprintf(w, "dashboard response: %d bytes, %s\n", r.DashboardBytes, r.ContentType)
 	}
-	for _, s := range []*loadResult{r.Ceiling, r.Dashboard, r.Login} {
-		if s.Errors > 0 {
-			fmt.Fprintf(w, "  ! %s: %d errors, statuses %v, e.g. %s\n", s.Name, s.Errors, s.Statuses, s.ErrorSample)
+	if r.Score != nil {
+		fmt.Fprintf(w, "score response: %d bytes, %s (%s)\n", r.ScoreBytes, r.ScoreContentType, r.ScoreResult)
+	}
+	var rows []*loadResult
+	for _, s := range []*loadResult{r.Ceiling, r.Dashboard, r.Login, r.ScoreCeiling, r.Score, r.Saves} {
+		if s != nil {
+			rows = append(rows, s)
 		}
 	}
-	fmt.Fprintln(w, "  srv cpu / gen cpu: cores used by the server process under test / by this load generator;")
-	fmt.Fprintln(w, "  µs cpu/req: server process CPU per counted request (PostgreSQL's own processes not included)")
-	fmt.Fprintf(w, "login POST: %s\n", r.Argon2id)
+	if len(rows) > 0 {
+		fmt.Fprintf(w, "\n%-38s %7s %9s %9s %8s %8s %8s %8s %6s %7s %7s %9s\n",
+			"scenario", "clients", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "srv cpu", "gen cpu", "µs cpu/req")
+		for _, s := range rows {
+			fmt.Fprintf(w, "%-38s %7d %9d %9.0f %8.2f %8.2f %8.2f %8.2f %6d %7.2f %7.2f %9.0f\n",
+				s.Name, s.Clients, s.Requests, s.RPS, s.P50Ms, s.P90Ms, s.P99Ms, s.MaxMs, s.Errors, s.ServerCPU, s.GenCPU, s.ServerCPUPerReqMs*1000)
+		}
+		for _, s := range rows {
+			if s.Errors > 0 {
+				fmt.Fprintf(w, "  ! %s: %d errors, statuses %v, e.g. %s\n", s.Name, s.Errors, s.Statuses, s.ErrorSample)
+			}
+		}
+		fmt.Fprintln(w, "  srv cpu / gen cpu: cores used by the server process under test / by this load generator;")
+		fmt.Fprintln(w, "  µs cpu/req: server process CPU per counted request (PostgreSQL's own processes not included)")
+	}
+	if r.Login != nil {
+		fmt.Fprintf(w, "login POST: %s\n", r.Argon2id)
+	}
+	if r.Dashboard != nil {
+		fmt.Fprintf(w, "dashboard ÷ ceiling: %.0f ÷ %.0f req/s = %.2f\n", r.Dashboard.RPS, r.Ceiling.RPS, r.RatioDashboardCeiling)
+	}
+	if r.Score != nil {
+		fmt.Fprintf(w, "score ÷ ceiling: %.0f ÷ %.0f req/s = %.2f\n", r.Score.RPS, r.ScoreCeiling.RPS, r.RatioScoreCeiling)
+	}
+	if r.Saves != nil {
+		fmt.Fprintf(w, "durable saves: %.0f /s at %d clients (each a 201 sent after its commit)\n", r.Saves.RPS, r.Saves.Clients)
+	}
+	if k := r.Kill9; k != nil {
+		fmt.Fprintf(w, "kill -9: %d clients saving, SIGKILL after %.0f ms with %d requests in flight; %d sent, %d transport errors",
+			k.Clients, k.KilledAfterMs, k.InFlightAtKill, k.Sent, k.TransportErrs)
+		if len(k.OtherStatuses) > 0 {
+			fmt.Fprintf(w, ", other statuses %v (e.g. %s)", k.OtherStatuses, k.ErrorSample)
+		}
+		fmt.Fprintf(w, "\n  restarted on the same store, ready in %.0f ms; %d results listed\n", k.RestartMs, k.Listed)
+		verdict := "MISS"
+		if k.Pass {
+			verdict = "PASS"
+		}
+		fmt.Fprintf(w, "  acknowledged %d, present after kill -9 %d, lost %d → %s\n", k.Acknowledged, k.Present, k.Lost, verdict)
+		if k.Lost > 0 {
+			fmt.Fprintf(w, "  lost, e.g.: %s\n", strings.Join(k.LostSample, ", "))
+		}
+	}
 	fmt.Fprintln(w, "\ntargets:")
 	for _, t := range r.Targets {
 		verdict := "MISS"
 		if t.Pass {
 			verdict = "PASS"
 		}
-		fmt.Fprintf(w, "  %-30s %12s   target %-10s %s\n", t.Name, t.Value, t.Target, verdict)
+		fmt.Fprintf(w, "  %-34s %12s   target %-10s %s\n", t.Name, t.Value, t.Target, verdict)
 	}
 }
 
