@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"mamori/internal/apperr"
@@ -192,24 +193,22 @@ func (s *Service) apiScore(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req scoreRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
+	raw, err := readAnswers(r)
+	if err != nil {
 		return err
 	}
-	if req.Answers == nil {
-		return apperr.Field("answers", "selfcheck.answers_required")
-	}
 	qs := s.Content.Current
-	answers, err := Validate(qs, req.Answers)
+	answers, err := Validate(qs, raw)
 	if err != nil {
 		return err
 	}
 	res := Score(qs, answers)
 	cache := s.apiCaches()[lang]
-	var b bytes.Buffer
-	b.Grow(4096)
+	b := scoreBufs.Get().(*bytes.Buffer)
+	b.Reset()
+	defer scoreBufs.Put(b)
 	b.WriteString(`{"version":`)
-	writeJSONString(&b, res.Version)
+	writeJSONString(b, res.Version)
 	b.WriteString(`,"score":` + strconv.Itoa(res.Score) + `,"max":` + strconv.Itoa(res.Max) + `,"band":"` + res.Band + `","parts":[`)
 	for i, p := range res.Parts {
 		if i > 0 {
@@ -238,6 +237,10 @@ func (s *Service) apiScore(w http.ResponseWriter, r *http.Request) error {
 	w.Write(b.Bytes())
 	return nil
 }
+
+// scoreBufs reuses response buffers: a full plan is about 10 KB, and
+// growing a fresh buffer to that size was most of the endpoint's cost.
+var scoreBufs = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 16<<10)) }}
 
 func writeJSONString(b *bytes.Buffer, s string) {
 	enc, _ := json.Marshal(s)

@@ -91,10 +91,11 @@ type QuestionSet struct {
 
 // Item returns the item with number n.
 func (q *QuestionSet) Item(n int) (Item, bool) {
-	for _, p := range q.Parts {
-		for _, it := range p.Items {
-			if it.Number == n {
-				return it, true
+	for pi := range q.Parts {
+		items := q.Parts[pi].Items
+		for i := range items {
+			if items[i].Number == n {
+				return items[i], true
 			}
 		}
 	}

@@ -109,15 +109,29 @@ func Validate(qs *QuestionSet, raw map[string]string) (Answers, error) {
 		}
 		out[n] = Answer(v)
 	}
-	for _, it := range qs.Items() {
-		if _, ok := raw[strconv.Itoa(it.Number)]; !ok {
-			fields.Add("answers."+strconv.Itoa(it.Number), "selfcheck.answer_missing")
+	if len(out) != len(raw) || len(raw) < qs.count() {
+		for _, p := range qs.Parts {
+			for i := range p.Items {
+				n := strconv.Itoa(p.Items[i].Number)
+				if _, ok := raw[n]; !ok {
+					fields.Add("answers."+n, "selfcheck.answer_missing")
+				}
+			}
 		}
 	}
 	if err := fields.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// count is the number of items in the set.
+func (q *QuestionSet) count() int {
+	n := 0
+	for _, p := range q.Parts {
+		n += len(p.Items)
+	}
+	return n
 }
 
 // Score computes the total, the parts, the items to review and the action

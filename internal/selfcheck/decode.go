@@ -1,0 +1,140 @@
+package selfcheck
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"mamori/internal/apperr"
+)
+
+// readAnswers decodes {"answers": {"1": "implemented", …}} from a request.
+// The common, plain form is parsed by hand (decoding a map through
+// reflection was a quarter of the score endpoint's cost); anything else —
+// escapes, other fields, odd values, repeated keys — goes to the strict
+// encoding/json decoder, so the answer is always what encoding/json says.
+func readAnswers(r *http.Request) (map[string]string, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, apperr.Wrap(err, apperr.TooLarge, "error.too_large")
+		}
+		return nil, apperr.Wrap(err, apperr.Invalid, "error.bad_json")
+	}
+	if m, ok := parseAnswersFast(body); ok {
+		return m, nil
+	}
+	var req scoreRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, apperr.Wrap(err, apperr.Invalid, "error.bad_json")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, apperr.New(apperr.Invalid, "error.bad_json")
+	}
+	if req.Answers == nil {
+		return nil, apperr.Field("answers", "selfcheck.answers_required")
+	}
+	return req.Answers, nil
+}
+
+// parseAnswersFast accepts only {"answers":{"<digits>":"<a-z_>",…}} with
+// optional whitespace and no repeated keys; it reports false for anything
+// else, never an error.
+func parseAnswersFast(b []byte) (map[string]string, bool) {
+	p := fastParser{b: b}
+	if !p.lit('{') || !p.key("answers") || !p.lit(':') || !p.lit('{') {
+		return nil, false
+	}
+	m := make(map[string]string, 25)
+	p.ws()
+	if p.peek('}') {
+		p.i++
+	} else {
+		for {
+			k, ok := p.str(isDigit)
+			if !ok || !p.lit(':') {
+				return nil, false
+			}
+			v, ok := p.str(isAnswerChar)
+			if !ok {
+				return nil, false
+			}
+			if _, dup := m[k]; dup {
+				return nil, false
+			}
+			m[k] = v
+			p.ws()
+			if p.peek(',') {
+				p.i++
+				p.ws()
+				continue
+			}
+			if !p.lit('}') {
+				return nil, false
+			}
+			break
+		}
+	}
+	if !p.lit('}') {
+		return nil, false
+	}
+	p.ws()
+	return m, p.i == len(p.b)
+}
+
+type fastParser struct {
+	b []byte
+	i int
+}
+
+func (p *fastParser) ws() {
+	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\n' || p.b[p.i] == '\t' || p.b[p.i] == '\r') {
+		p.i++
+	}
+}
+
+func (p *fastParser) peek(c byte) bool { return p.i < len(p.b) && p.b[p.i] == c }
+
+func (p *fastParser) lit(c byte) bool {
+	p.ws()
+	if p.peek(c) {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *fastParser) key(k string) bool {
+	s, ok := p.str(func(c byte) bool { return c >= 'a' && c <= 'z' })
+	return ok && s == k
+}
+
+// str reads a quoted string whose every byte satisfies allowed; the empty
+// string is refused.
+func (p *fastParser) str(allowed func(byte) bool) (string, bool) {
+	p.ws()
+	if !p.peek('"') {
+		return "", false
+	}
+	start := p.i + 1
+	j := start
+	for j < len(p.b) && p.b[j] != '"' {
+		if !allowed(p.b[j]) {
+			return "", false
+		}
+		j++
+	}
+	if j >= len(p.b) || j == start || j-start > 32 {
+		return "", false
+	}
+	p.i = j + 1
+	return string(p.b[start:j]), true
+}
+
+func isDigit(c byte) bool      { return c >= '0' && c <= '9' }
+func isAnswerChar(c byte) bool { return (c >= 'a' && c <= 'z') || c == '_' }
