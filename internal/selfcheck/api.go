@@ -164,6 +164,9 @@ func (s *Service) apiCaches() map[string]*apiCache {
 }
 
 func apiLang(r *http.Request) (string, error) {
+	if r.URL.RawQuery == "" {
+		return web.LangFrom(r.Context()), nil
+	}
 	if v, ok := r.URL.Query()["lang"]; ok {
 		if len(v) != 1 || !i18n.Supported(v[0]) {
 			return "", apperr.Field("lang", "selfcheck.lang_invalid")

@@ -88,8 +88,8 @@ func (s *Stack) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		route := new(string)
-		r = r.WithContext(context.WithValue(r.Context(), routeKey, route))
+		st := &requestState{}
+		r = r.WithContext(context.WithValue(r.Context(), stateKey, st))
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -101,7 +101,7 @@ func (s *Stack) observe(next http.Handler) http.Handler {
 				}
 			}
 			d := time.Since(start)
-			pattern := *route
+			pattern := st.route
 			if pattern == "" {
 				pattern = "unmatched"
 			}
@@ -117,17 +117,27 @@ func (s *Stack) observe(next http.Handler) http.Handler {
 	})
 }
 
+// securityHeaders are set on every response; the value slices are built
+// once and shared (net/http only reads them).
+var securityHeaders = map[string][]string{
+	"Content-Security-Policy":    {CSP},
+	"X-Content-Type-Options":     {"nosniff"},
+	"X-Frame-Options":            {"DENY"},
+	"Referrer-Policy":            {"same-origin"},
+	"Cross-Origin-Opener-Policy": {"same-origin"},
+	"Permissions-Policy":         {"camera=(), microphone=(), geolocation=(), interest-cohort=()"},
+}
+
+var hstsValue = []string{"max-age=63072000; includeSubDomains"}
+
 func (s *Stack) headers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", CSP)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+		for k, v := range securityHeaders {
+			h[k] = v
+		}
 		if s.Secure {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			h["Strict-Transport-Security"] = hstsValue
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -150,10 +160,15 @@ func (s *Stack) limitBody(next http.Handler) http.Handler {
 func (s *Stack) language(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		lang := i18n.Negotiate("", r)
-		if q := r.URL.Query().Get("lang"); i18n.Supported(q) {
-			lang = q
+		if strings.Contains(r.URL.RawQuery, "lang=") {
+			if q := r.URL.Query().Get("lang"); i18n.Supported(q) {
+				lang = q
+			}
 		}
-		next.ServeHTTP(w, r.WithContext(WithLang(r.Context(), lang)))
+		if ctx := WithLang(r.Context(), lang); ctx != r.Context() {
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -171,10 +186,13 @@ func (s *Stack) authenticate(next http.Handler) http.Handler {
 		ctx := r.Context()
 		if v != nil {
 			ctx = WithViewer(ctx, v)
-			if i18n.Supported(v.Lang) && r.URL.Query().Get("lang") == "" {
+			if i18n.Supported(v.Lang) && !strings.Contains(r.URL.RawQuery, "lang=") {
 				ctx = WithLang(ctx, v.Lang)
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		if ctx != r.Context() {
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(w, r)
 	})
 }

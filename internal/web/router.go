@@ -133,8 +133,8 @@ func (rt *Router) wrap(access Access, h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The mux sets Pattern on its own copy of the request; hand it back
 		// to the metrics middleware, which only sees the outer one.
-		if p, ok := r.Context().Value(routeKey).(*string); ok {
-			*p = r.Pattern
+		if st := stateOf(r.Context()); st != nil {
+			st.route = r.Pattern
 		}
 		if err := Authorize(access, r); err != nil {
 			rt.errs.Handle(w, r, err)

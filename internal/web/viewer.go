@@ -78,18 +78,45 @@ type ctxKey int
 const (
 	viewerKey ctxKey = iota
 	langKey
-	routeKey
+	stateKey
 )
+
+// requestState carries what the middleware learns about a request (its
+// route pattern, language and viewer) in one context value, filled in
+// place, so the chain copies the request once instead of once per layer.
+type requestState struct {
+	route  string
+	lang   string
+	viewer *Viewer
+	hasV   bool
+}
+
+func stateOf(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey).(*requestState)
+	return st
+}
 
 // WithViewer stores the viewer in a context.
 func WithViewer(ctx context.Context, v *Viewer) context.Context {
+	if st := stateOf(ctx); st != nil {
+		st.viewer, st.hasV = v, true
+		return ctx
+	}
 	return context.WithValue(ctx, viewerKey, v)
+}
+
+func rawViewer(ctx context.Context) *Viewer {
+	if st := stateOf(ctx); st != nil && st.hasV {
+		return st.viewer
+	}
+	v, _ := ctx.Value(viewerKey).(*Viewer)
+	return v
 }
 
 // ViewerFrom returns the request's viewer, nil when anonymous or pending
 // its second factor.
 func ViewerFrom(ctx context.Context) *Viewer {
-	v, _ := ctx.Value(viewerKey).(*Viewer)
+	v := rawViewer(ctx)
 	if v != nil && v.Pending {
 		return nil
 	}
@@ -98,7 +125,7 @@ func ViewerFrom(ctx context.Context) *Viewer {
 
 // PendingViewerFrom returns a viewer that still owes its second factor.
 func PendingViewerFrom(ctx context.Context) *Viewer {
-	v, _ := ctx.Value(viewerKey).(*Viewer)
+	v := rawViewer(ctx)
 	if v != nil && v.Pending {
 		return v
 	}
@@ -107,11 +134,18 @@ func PendingViewerFrom(ctx context.Context) *Viewer {
 
 // WithLang stores the negotiated language.
 func WithLang(ctx context.Context, lang string) context.Context {
+	if st := stateOf(ctx); st != nil {
+		st.lang = lang
+		return ctx
+	}
 	return context.WithValue(ctx, langKey, lang)
 }
 
 // LangFrom returns the negotiated language (ja by default).
 func LangFrom(ctx context.Context) string {
+	if st := stateOf(ctx); st != nil && st.lang != "" {
+		return st.lang
+	}
 	if l, ok := ctx.Value(langKey).(string); ok {
 		return l
 	}
