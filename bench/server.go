@@ -36,6 +36,12 @@ func spawn(name string, args []string, logPath string) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cpus := os.Getenv("MAMORI_BENCH_SERVER_CPUS"); cpus != "" {
+		// taskset execs the server in place, so the pid (and kill -9)
+		// still reach the server itself.
+		args = append([]string{"-c", cpus, name}, args...)
+		name = "taskset"
+	}
 	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = lf, lf
 	cmd.Env = childEnv()

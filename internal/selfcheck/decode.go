@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 
 	"mamori/internal/apperr"
 )
@@ -64,6 +65,7 @@ func parseAnswersFast(b []byte) (map[string]string, bool) {
 			if !ok {
 				return nil, false
 			}
+			k, v = intern(k), intern(v)
 			if _, dup := m[k]; dup {
 				return nil, false
 			}
@@ -133,7 +135,31 @@ func (p *fastParser) str(allowed func(byte) bool) (string, bool) {
 		return "", false
 	}
 	p.i = j + 1
+	if v, ok := interned[string(p.b[start:j])]; ok { // no allocation: map lookup by []byte conversion
+		return v, true
+	}
 	return string(p.b[start:j]), true
+}
+
+// interned holds the strings a body repeats: item numbers and answers.
+// Reusing them saves fifty small allocations per request.
+var interned = func() map[string]string {
+	m := map[string]string{}
+	for i := 0; i < 100; i++ {
+		k := strconv.Itoa(i)
+		m[k] = k
+	}
+	for _, a := range AnswerOrder {
+		m[string(a)] = string(a)
+	}
+	return m
+}()
+
+func intern(s string) string {
+	if v, ok := interned[s]; ok {
+		return v
+	}
+	return s
 }
 
 func isDigit(c byte) bool      { return c >= '0' && c <= '9' }

@@ -1,7 +1,7 @@
 package selfcheck
 
 import (
-	"sort"
+	"slices"
 	"strconv"
 
 	"mamori/internal/apperr"
@@ -92,7 +92,7 @@ type Answers map[int]Answer
 // values, naming each bad field ("answers.7") so a client can fix them all.
 func Validate(qs *QuestionSet, raw map[string]string) (Answers, error) {
 	fields := apperr.FieldSet{}
-	out := Answers{}
+	out := make(Answers, len(raw))
 	for k, v := range raw {
 		n, err := strconv.Atoi(k)
 		if err != nil || strconv.Itoa(n) != k {
@@ -138,10 +138,12 @@ func (q *QuestionSet) count() int {
 // plan. The plan is ordered by part, then by weight (most important first),
 // then by item number, so the basics come first.
 func Score(qs *QuestionSet, a Answers) Result {
-	r := Result{Version: qs.Version}
+	n := qs.count()
+	r := Result{Version: qs.Version, Parts: make([]PartScore, 0, len(qs.Parts)), Actions: make([]Action, 0, n)}
 	for _, p := range qs.Parts {
 		ps := PartScore{Number: p.Number}
-		for _, it := range p.Items {
+		for i := range p.Items {
+			it := &p.Items[i]
 			ps.Max += 4
 			ans := a[it.Number]
 			pts, ok := Points(ans)
@@ -161,15 +163,14 @@ func Score(qs *QuestionSet, a Answers) Result {
 		r.Max += ps.Max
 		r.Parts = append(r.Parts, ps)
 	}
-	sort.SliceStable(r.Actions, func(i, j int) bool {
-		x, y := r.Actions[i], r.Actions[j]
+	slices.SortStableFunc(r.Actions, func(x, y Action) int {
 		if x.Part != y.Part {
-			return x.Part < y.Part
+			return x.Part - y.Part
 		}
 		if x.Weight != y.Weight {
-			return x.Weight > y.Weight
+			return y.Weight - x.Weight
 		}
-		return x.Item < y.Item
+		return x.Item - y.Item
 	})
 	r.Band = BandFor(r.Score)
 	return r
