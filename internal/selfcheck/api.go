@@ -196,12 +196,12 @@ func (s *Service) apiScore(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	raw, err := readAnswers(r)
+	body, err := readBody(r)
 	if err != nil {
 		return err
 	}
 	qs := s.Content.Current
-	answers, err := Validate(qs, raw)
+	answers, err := scoreAnswers(body, qs)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,14 @@ import (
 // escapes, other fields, odd values, repeated keys — goes to the strict
 // encoding/json decoder, so the answer is always what encoding/json says.
 func readAnswers(r *http.Request) (map[string]string, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAnswers(body)
+}
+
+func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -25,6 +33,51 @@ func readAnswers(r *http.Request) (map[string]string, error) {
 		}
 		return nil, apperr.Wrap(err, apperr.Invalid, "error.bad_json")
 	}
+	return body, nil
+}
+
+// scoreAnswers turns a score request body into validated answers: the
+// plain, complete, valid form straight into Answers, anything else through
+// encoding/json and Validate (which names each bad field).
+func scoreAnswers(body []byte, qs *QuestionSet) (Answers, error) {
+	if a, ok := fastValidAnswers(body, qs); ok {
+		return a, nil
+	}
+	raw, err := decodeAnswers(body)
+	if err != nil {
+		return nil, err
+	}
+	return Validate(qs, raw)
+}
+
+// fastValidAnswers accepts only a complete, valid answer sheet in the
+// plain form; anything it is unsure of is left to the slow path.
+func fastValidAnswers(b []byte, qs *QuestionSet) (Answers, bool) {
+	m, ok := parseAnswersFast(b)
+	if !ok || len(m) != qs.count() {
+		return nil, false
+	}
+	a := NewAnswers(qs)
+	for k, v := range m {
+		n := 0
+		for i := 0; i < len(k); i++ {
+			n = n*10 + int(k[i]-'0')
+		}
+		if k[0] == '0' || len(k) > 3 || n <= 0 || n >= len(a) || a[n] != "" {
+			return nil, false
+		}
+		if _, ok := Points(Answer(v)); !ok {
+			return nil, false
+		}
+		if _, ok := qs.Item(n); !ok {
+			return nil, false
+		}
+		a[n] = Answer(v)
+	}
+	return a, true
+}
+
+func decodeAnswers(body []byte) (map[string]string, error) {
 	if m, ok := parseAnswersFast(body); ok {
 		return m, nil
 	}

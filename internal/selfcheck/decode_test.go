@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -68,5 +70,57 @@ func FuzzFastAnswers(f *testing.F) {
 	for _, s := range fastSeeds {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) { checkAgree(t, b) })
+	f.Add([]byte(fullSheet("partial")))
+	qs := mustSet(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		checkAgree(t, b)
+		checkValidAgree(t, qs, b)
+	})
+}
+
+func mustSet(tb testing.TB) *QuestionSet {
+	c, err := LoadContent()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c.Current
+}
+
+func fullSheet(v string) string {
+	m := map[string]string{}
+	for i := 1; i <= 25; i++ {
+		m[strconv.Itoa(i)] = v
+	}
+	b, _ := json.Marshal(map[string]any{"answers": m})
+	return string(b)
+}
+
+// checkValidAgree: when the fast validating path accepts a body, the slow
+// path (encoding/json and Validate) accepts it too, with the same answers.
+func checkValidAgree(t *testing.T, qs *QuestionSet, b []byte) {
+	fast, ok := fastValidAnswers(b, qs)
+	if !ok {
+		return
+	}
+	raw, rok := strictDecode(b)
+	if !rok {
+		t.Fatalf("fast accepted %q, encoding/json refused it", b)
+	}
+	slow, err := Validate(qs, raw)
+	if err != nil || !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("fast %v, slow %v (%v) for %q", fast, slow, err, b)
+	}
+}
+
+func TestFastValidAnswers(t *testing.T) {
+	qs := mustSet(t)
+	if _, ok := fastValidAnswers([]byte(fullSheet("implemented")), qs); !ok {
+		t.Fatal("complete plain sheet not taken by the fast path")
+	}
+	for _, s := range append(fastSeeds, strings.Replace(fullSheet("partial"), `"25"`, `"26"`, 1), strings.Replace(fullSheet("partial"), `"1"`, `"01"`, 1)) {
+		if _, ok := fastValidAnswers([]byte(s), qs); ok {
+			t.Fatalf("fast path accepted %q", s)
+		}
+		checkValidAgree(t, qs, []byte(s))
+	}
 }

@@ -85,14 +85,32 @@ type Result struct {
 	Actions []Action
 }
 
-// Answers maps item numbers to answers.
-type Answers map[int]Answer
+// Answers holds one answer per item, indexed by item number (index 0 is
+// unused); an empty answer counts as "don't know".
+type Answers []Answer
+
+// NewAnswers returns room for every item of qs.
+func NewAnswers(qs *QuestionSet) Answers { return make(Answers, qs.maxNumber()+1) }
+
+// maxNumber is the highest item number in the set.
+func (q *QuestionSet) maxNumber() int {
+	m := 0
+	for _, p := range q.Parts {
+		for i := range p.Items {
+			if p.Items[i].Number > m {
+				m = p.Items[i].Number
+			}
+		}
+	}
+	return m
+}
 
 // Validate checks that answers cover exactly the set's items with valid
 // values, naming each bad field ("answers.7") so a client can fix them all.
 func Validate(qs *QuestionSet, raw map[string]string) (Answers, error) {
 	fields := apperr.FieldSet{}
-	out := make(Answers, len(raw))
+	out := NewAnswers(qs)
+	valid := 0
 	for k, v := range raw {
 		n, err := strconv.Atoi(k)
 		if err != nil || strconv.Itoa(n) != k {
@@ -108,8 +126,9 @@ func Validate(qs *QuestionSet, raw map[string]string) (Answers, error) {
 			continue
 		}
 		out[n] = Answer(v)
+		valid++
 	}
-	if len(out) != len(raw) || len(raw) < qs.count() {
+	if valid != len(raw) || len(raw) < qs.count() {
 		for _, p := range qs.Parts {
 			for i := range p.Items {
 				n := strconv.Itoa(p.Items[i].Number)
@@ -145,7 +164,10 @@ func Score(qs *QuestionSet, a Answers) Result {
 		for i := range p.Items {
 			it := &p.Items[i]
 			ps.Max += 4
-			ans := a[it.Number]
+			var ans Answer
+			if it.Number < len(a) {
+				ans = a[it.Number]
+			}
 			pts, ok := Points(ans)
 			if !ok {
 				ans = Unknown

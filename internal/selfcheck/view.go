@@ -56,9 +56,9 @@ type resultView struct {
 }
 
 func (s *Service) view(qs *QuestionSet, answers map[string]string, lang string, done map[int]bool) resultView {
-	a := Answers{}
+	a := NewAnswers(qs)
 	for k, v := range answers {
-		if n, err := strconv.Atoi(k); err == nil {
+		if n, err := strconv.Atoi(k); err == nil && n > 0 && n < len(a) {
 			a[n] = Answer(v)
 		}
 	}
