@@ -334,7 +334,12 @@ func (s *Service) savePost(w http.ResponseWriter, r *http.Request) error {
 		return s.renderSave(w, r, http.StatusUnprocessableEntity, f, d)
 	}
 	siteID := ""
-	if site := f.Get("site"); site != "" {
+	// Each organisation has its own site list; only the chosen one counts.
+	site := f.Get("site_" + m.Slug)
+	if site == "" {
+		site = f.Get("site")
+	}
+	if site != "" {
 		sites, err := Sites(r.Context(), s.DB.Read(), m.OrgID)
 		if err != nil {
 			return err
