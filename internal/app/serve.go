@@ -152,6 +152,8 @@ func (a *App) housekeeping(ctx context.Context) {
 		a.DB.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, now)
 		a.DB.ExecContext(ctx, `DELETE FROM email_tokens WHERE expires_at < ?`, now.Add(-24*time.Hour))
 		a.DB.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, now.Add(-24*time.Hour))
+		// Anonymous diagnosis drafts live as long as their cookie (30 days).
+		a.DB.ExecContext(ctx, `DELETE FROM selfcheck_drafts WHERE updated_at < ?`, now.AddDate(0, 0, -30))
 		select {
 		case <-ctx.Done():
 			return
