@@ -46,6 +46,10 @@ type Config struct {
 	// account's password login until the window has passed.
 	LoginMaxFailures int
 	LoginWindow      time.Duration
+
+	// DiagnosisWindow is how recent a saved self-diagnosis must be for a
+	// two-star declaration.
+	DiagnosisWindow time.Duration
 }
 
 // Default returns the settings a newcomer gets with no flags at all.
@@ -63,6 +67,7 @@ func Default() Config {
 		SignupOpen:       true,
 		LoginMaxFailures: 5,
 		LoginWindow:      15 * time.Minute,
+		DiagnosisWindow:  365 * 24 * time.Hour,
 	}
 }
 
@@ -115,6 +120,7 @@ func Load(name string, args []string, env func(string) string, out io.Writer, st
 		durationVar(&c.SessionIdle, "session-idle", "MAMORI_SESSION_IDLE", "a session unused this long expires")
 		durationVar(&c.ShutdownTimeout, "shutdown-timeout", "MAMORI_SHUTDOWN_TIMEOUT", "time given to in-flight requests at shutdown")
 		durationVar(&c.LoginWindow, "login-window", "MAMORI_LOGIN_WINDOW", "window for counting failed logins")
+		durationVar(&c.DiagnosisWindow, "diagnosis-window", "MAMORI_DIAGNOSIS_WINDOW", "how recent a self-diagnosis must be for two stars (e.g. 8760h)")
 		intEnv := func(p *int, flagName, envName, usage string) {
 			if v := env(envName); v != "" {
 				n, err := strconv.Atoi(v)
@@ -220,6 +226,9 @@ func (c *Config) validate(problems []string) error {
 	}
 	if c.LoginWindow < time.Minute {
 		problems = append(problems, "login-window: must be at least 1m")
+	}
+	if c.DiagnosisWindow < 24*time.Hour {
+		problems = append(problems, "diagnosis-window: must be at least 24h")
 	}
 	if c.ShutdownTimeout <= 0 {
 		problems = append(problems, "shutdown-timeout: must be positive")

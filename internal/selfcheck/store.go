@@ -189,3 +189,11 @@ func AddSite(ctx context.Context, q db.Querier, orgID, name string, at time.Time
 	}
 	return id, nil
 }
+
+// LatestTakenAt is when the organisation last saved a result (any site);
+// db.ErrNotFound when it never did. The two-star declaration checks it.
+func LatestTakenAt(ctx context.Context, q db.Querier, orgID string) (time.Time, error) {
+	var t time.Time
+	err := q.QueryRowContext(ctx, `SELECT taken_at FROM selfcheck_results WHERE org_id = ? ORDER BY taken_at DESC LIMIT 1`, orgID).Scan(&t)
+	return t, db.Classify(err)
+}
