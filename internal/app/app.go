@@ -82,7 +82,10 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a.Mail = mail.New(d, a.Jobs, cfg.SMTPURL, cfg.MailFrom)
 	a.Auth = &auth.Service{DB: d, Cfg: cfg, Log: log, Mail: a.Mail, Catalog: cat, Render: rd, Params: password.Default}
 	a.Orgs = &org.Service{DB: d, Cfg: cfg, Log: log, Mail: a.Mail, Catalog: cat, Render: rd}
-	a.Decl = &declaration.Service{DB: d, Log: log, Catalog: cat, Render: rd}
+	a.Decl = &declaration.Service{DB: d, Log: log, Catalog: cat, Render: rd, Window: cfg.DiagnosisWindow,
+		DiagnosedAt: func(ctx context.Context, orgID string) (time.Time, error) {
+			return selfcheck.LatestTakenAt(ctx, d.Read(), orgID)
+		}}
 	a.Orgs.Badges = a.Decl.Badges
 	content, err := selfcheck.LoadContent()
 	if err != nil {

@@ -153,10 +153,14 @@ func TestRouteAccess(t *testing.T) {
 	rt := web.NewRouter(&web.ErrorHandler{})
 	(&Service{}).Routes(rt)
 	want := map[string]string{
-		"GET /principles":                       "public",
-		"GET /orgs/{org}/declaration":           "org_member",
-		"GET /orgs/{org}/declaration/one-star":  "org_owner",
-		"POST /orgs/{org}/declaration/one-star": "org_owner",
+		"GET /principles":                           "public",
+		"GET /orgs/{org}/declaration":               "org_member",
+		"GET /orgs/{org}/declaration/one-star":      "org_owner",
+		"POST /orgs/{org}/declaration/one-star":     "org_owner",
+		"GET /orgs/{org}/declaration/two-stars":     "org_owner",
+		"POST /orgs/{org}/declaration/two-stars":    "org_owner",
+		"POST /orgs/{org}/declaration/withdraw":     "org_owner",
+		"POST /orgs/{org}/declaration/refresh-name": "org_owner",
 	}
 	got := map[string]string{}
 	for _, r := range rt.Routes() {

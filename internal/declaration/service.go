@@ -49,6 +49,14 @@ type Service struct {
 	Render  *web.Renderer
 	// Now is replaceable so tests can fix the declaration time.
 	Now func() time.Time
+
+	// Two-star requirements come from other capabilities, wired in by the
+	// app: when the organisation last saved a self-diagnosis, the URL of
+	// its published basic policy (db.ErrNotFound when none), and how
+	// recent the diagnosis must be.
+	DiagnosedAt func(ctx context.Context, orgID string) (time.Time, error)
+	PolicyURL   func(ctx context.Context, orgID string) (string, error)
+	Window      time.Duration
 }
 
 // Routes registers the principles page and the declaration pages.
@@ -57,6 +65,10 @@ func (s *Service) Routes(rt *web.Router) {
 	rt.Handle("GET /orgs/{org}/declaration", web.OrgMember, s.statusPage)
 	rt.Handle("GET /orgs/{org}/declaration/one-star", web.OrgOwner, s.oneStarPage)
 	rt.Handle("POST /orgs/{org}/declaration/one-star", web.OrgOwner, s.oneStarPost)
+	rt.Handle("GET /orgs/{org}/declaration/two-stars", web.OrgOwner, s.twoStarPage)
+	rt.Handle("POST /orgs/{org}/declaration/two-stars", web.OrgOwner, s.twoStarPost)
+	rt.Handle("POST /orgs/{org}/declaration/withdraw", web.OrgOwner, s.withdrawPost)
+	rt.Handle("POST /orgs/{org}/declaration/refresh-name", web.OrgOwner, s.refreshPost)
 }
 
 func (s *Service) now() time.Time {
