@@ -26,7 +26,8 @@ var KnownActions = []string{LoginOK, LoginFailed, LoginLocked, Logout, Signup, E
 	UserDisabled, UserEnabled, SetupCompleted, OrgCreated, OrgUpdated, MemberAdded, MemberRemoved, MemberRoleChange,
 	InviteSent, InviteAccepted, InviteRevoked,
 	// Recorded by capabilities that audit cannot import.
-	"selfcheck.saved", "declaration.declared", "declaration.redeclared"}
+	"selfcheck.saved", "declaration.declared", "declaration.redeclared", "declaration.upgraded",
+	"declaration.withdrawn", "declaration.changed"}
 
 type listPage struct {
 	Events  []Event
