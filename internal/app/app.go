@@ -23,6 +23,7 @@ import (
 	"mamori/internal/metrics"
 	"mamori/internal/org"
 	"mamori/internal/selfcheck"
+	"mamori/internal/signing"
 	"mamori/internal/web"
 )
 
@@ -43,6 +44,7 @@ type App struct {
 	Orgs    *org.Service
 	Check   *selfcheck.Service
 	Decl    *declaration.Service
+	Keys    *signing.Keyring
 	Metrics *metrics.Registry
 	handler http.Handler
 	started time.Time
@@ -87,6 +89,9 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 			return selfcheck.LatestTakenAt(ctx, d.Read(), orgID)
 		}}
 	a.Orgs.Badges = a.Decl.Badges
+	if a.Keys, err = signing.LoadOrCreate(cfg.DataDir); err != nil {
+		return nil, err
+	}
 	content, err := selfcheck.LoadContent()
 	if err != nil {
 		return nil, err
@@ -115,6 +120,7 @@ func (a *App) routes(rt *web.Router) {
 	a.Orgs.Routes(rt)
 	a.Check.Routes(rt)
 	a.Decl.Routes(rt)
+	a.Decl.PublicRoutes(rt, a.Keys, a.Cfg.BaseURL)
 	mail.Routes(rt, a.DB, a.Render, a.Catalog)
 	audit.Routes(rt, a.DB, a.Render, a.Catalog)
 }

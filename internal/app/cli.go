@@ -18,6 +18,7 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/i18n"
 	"mamori/internal/org"
+	"mamori/internal/signing"
 )
 
 const usage = `mamori — security programmes for small businesses
@@ -26,6 +27,10 @@ Usage:
   mamori serve [flags]                 start the web server (see: mamori serve -h)
   mamori migrate [flags]               apply database migrations and exit
   mamori version                       print the version
+  mamori verify-declaration (--key-file KEYS.json | --data-dir DIR) FILE
+                                       check a saved /api/v1/declarations/{number} answer offline
+  mamori rotate-declaration-key --data-dir DIR
+                                       start signing with a new key (restart the servers after)
   mamori admin create-user  --email E [--role R] [--name N] [--password-stdin]
   mamori admin create-org   --name N --owner EMAIL [--prefecture NN] [--industry X] [--employees N]
                             [--capital YEN] [--corporate-number N] [--name-kana K] [--name-en E]
@@ -70,6 +75,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		d.Close()
 		fmt.Fprintln(stdout, "migrations up to date")
 		return 0
+	case "verify-declaration":
+		return signing.VerifyCommand(args[1:], stdout, stderr)
+	case "rotate-declaration-key":
+		return signing.RotateCommand(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "mamori", Version)
 		return 0

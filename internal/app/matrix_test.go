@@ -94,6 +94,8 @@ var routeRules = map[string]string{
 	"GET /api/v1/orgs/{org}/selfcheck/results":       "org_member",
 	"POST /api/v1/orgs/{org}/selfcheck/results":      "org_member",
 	"GET /principles":                                "public",
+	"GET /api/v1/declarations/{number}":              "public",
+	"GET /.well-known/mamori-declarations-key":       "public",
 	"GET /orgs/{org}/declaration":                    "org_member",
 	"GET /orgs/{org}/declaration/one-star":           "org_owner",
 	"POST /orgs/{org}/declaration/one-star":          "org_owner",
@@ -266,7 +268,7 @@ func (f *fixture) client(t *testing.T, e *apptest.Env, role string) *http.Client
 
 func (f *fixture) path(p string) string {
 	r := strings.NewReplacer("{org}", f.org.Slug, "{user}", f.bystander.ID, "{id}", f.bystander.ID,
-		"{token}", strings.Repeat("a", 52), "{part}", "1", "{item}", "1", "{$}", "")
+		"{token}", strings.Repeat("a", 52), "{part}", "1", "{item}", "1", "{number}", "10000000017", "{$}", "")
 	return r.Replace(p)
 }
 
