@@ -22,6 +22,7 @@ import (
 	"mamori/internal/mail"
 	"mamori/internal/metrics"
 	"mamori/internal/org"
+	"mamori/internal/policy"
 	"mamori/internal/selfcheck"
 	"mamori/internal/signing"
 	"mamori/internal/web"
@@ -45,6 +46,7 @@ type App struct {
 	Check   *selfcheck.Service
 	Decl    *declaration.Service
 	Keys    *signing.Keyring
+	Policy  *policy.Service
 	Metrics *metrics.Registry
 	handler http.Handler
 	started time.Time
@@ -53,7 +55,7 @@ type App struct {
 // LocaleSources lists every package's catalogs; a capability adds its own
 // here when it is wired in.
 func LocaleSources() []fs.FS {
-	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales()}
+	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales(), policy.Locales()}
 }
 
 // Build wires an App on an open, migrated database.
@@ -73,7 +75,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	for _, p := range []struct {
 		prefix string
 		fsys   fs.FS
-	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}, {"declaration", declaration.Templates}} {
+	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}, {"declaration", declaration.Templates}, {"policy", policy.Templates}} {
 		if err := rd.AddPages(p.prefix, p.fsys, "templates"); err != nil {
 			return nil, err
 		}
@@ -89,6 +91,14 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 			return selfcheck.LatestTakenAt(ctx, d.Read(), orgID)
 		}}
 	a.Orgs.Badges = a.Decl.Badges
+	a.Policy = &policy.Service{DB: d, Log: log, Catalog: cat, Render: rd}
+	a.Decl.PolicyURL = func(ctx context.Context, orgID string) (string, error) {
+		p, err := policy.PublishedFor(ctx, d.Read(), orgID)
+		if err != nil {
+			return "", err // db.ErrNotFound when nothing is published
+		}
+		return p.URL, nil
+	}
 	if a.Keys, err = signing.LoadOrCreate(cfg.DataDir); err != nil {
 		return nil, err
 	}
@@ -121,6 +131,7 @@ func (a *App) routes(rt *web.Router) {
 	a.Check.Routes(rt)
 	a.Decl.Routes(rt)
 	a.Decl.PublicRoutes(rt, a.Keys, a.Cfg.BaseURL)
+	a.Policy.Routes(rt)
 	mail.Routes(rt, a.DB, a.Render, a.Catalog)
 	audit.Routes(rt, a.DB, a.Render, a.Catalog)
 }

@@ -94,6 +94,12 @@ var routeRules = map[string]string{
 	"GET /api/v1/orgs/{org}/selfcheck/results":       "org_member",
 	"POST /api/v1/orgs/{org}/selfcheck/results":      "org_member",
 	"GET /principles":                                "public",
+	"GET /orgs/{org}/policy":                         "org_member",
+	"GET /orgs/{org}/policy/edit":                    "org_owner",
+	"POST /orgs/{org}/policy/edit":                   "org_owner",
+	"POST /orgs/{org}/policy/external":               "org_owner",
+	"GET /p/{slug}/policy":                           "public",
+	"GET /p/{slug}/policy/{version}":                 "public",
 	"GET /api/v1/declarations/{number}":              "public",
 	"GET /.well-known/mamori-declarations-key":       "public",
 	"GET /orgs/{org}/declaration":                    "org_member",
@@ -268,7 +274,7 @@ func (f *fixture) client(t *testing.T, e *apptest.Env, role string) *http.Client
 
 func (f *fixture) path(p string) string {
 	r := strings.NewReplacer("{org}", f.org.Slug, "{user}", f.bystander.ID, "{id}", f.bystander.ID,
-		"{token}", strings.Repeat("a", 52), "{part}", "1", "{item}", "1", "{number}", "10000000017", "{$}", "")
+		"{token}", strings.Repeat("a", 52), "{part}", "1", "{item}", "1", "{number}", "10000000017", "{slug}", "no-such-org", "{version}", "1", "{$}", "")
 	return r.Replace(p)
 }
 

@@ -27,7 +27,7 @@ var KnownActions = []string{LoginOK, LoginFailed, LoginLocked, Logout, Signup, E
 	InviteSent, InviteAccepted, InviteRevoked,
 	// Recorded by capabilities that audit cannot import.
 	"selfcheck.saved", "declaration.declared", "declaration.redeclared", "declaration.upgraded",
-	"declaration.withdrawn", "declaration.changed"}
+	"declaration.withdrawn", "declaration.changed", "policy.published", "policy.external_recorded"}
 
 type listPage struct {
 	Events  []Event

@@ -1,0 +1,71 @@
+package policy
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzCleanBody feeds arbitrary text to the body check and the paragraph
+// split, which see every owner's input: neither may panic, accepted text
+// is valid UTF-8 within the limit with no control character but newline,
+// and splitting never invents or loses a non-blank line.
+func FuzzCleanBody(f *testing.F) {
+	for _, s := range []string{"", "a\r\nb\n\nc", "<script>\n\n</script>", "\x00", "\xff\xfe", "\t", "\u3000\n\u3000", strings.Repeat("あ", 10)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out, problem := cleanBody(s)
+		if problem == "" {
+			if !utf8.ValidString(out) || utf8.RuneCountInString(out) > MaxSectionChars || strings.ContainsAny(out, "\r\x00\t") {
+				t.Fatalf("accepted %q as %q", s, out)
+			}
+		}
+		if !utf8.ValidString(s) {
+			return
+		}
+		lines := 0
+		for _, p := range Paragraphs(s) {
+			if len(p) == 0 {
+				t.Fatalf("empty paragraph from %q", s)
+			}
+			for _, l := range p {
+				if strings.TrimSpace(l) == "" || strings.ContainsAny(l, "\r\n") {
+					t.Fatalf("bad line %q from %q", l, s)
+				}
+				lines++
+			}
+		}
+		want := 0
+		for _, l := range strings.Split(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"), "\n") {
+			if strings.TrimSpace(l) != "" {
+				want++
+			}
+		}
+		if lines != want {
+			t.Fatalf("%d lines from %q, want %d", lines, s, want)
+		}
+	})
+}
+
+// FuzzExternalURL checks that whatever is accepted as an external policy
+// address is an absolute http(s) URL with a host within the limit.
+func FuzzExternalURL(f *testing.F) {
+	for _, s := range []string{"https://example.jp/p", "javascript:alert(1)", "http://", "https:\\\\evil", "//example.jp", "HTTP://A.B", "https://a@b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out, problem := cleanExternalURL(s)
+		if problem != "" {
+			return
+		}
+		u, err := url.Parse(out)
+		if err != nil || utf8.RuneCountInString(out) > MaxExternalURL || u.Hostname() == "" || u.User != nil {
+			t.Fatalf("accepted %q", s)
+		}
+		if sc := strings.ToLower(u.Scheme); sc != "http" && sc != "https" {
+			t.Fatalf("accepted scheme %q", u.Scheme)
+		}
+	})
+}
