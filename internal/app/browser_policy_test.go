@@ -89,4 +89,3 @@ func TestBrowserPolicyTwoStars(t *testing.T) {
 		})
 	}
 }
-
