@@ -23,6 +23,7 @@ import (
 	"mamori/internal/metrics"
 	"mamori/internal/org"
 	"mamori/internal/policy"
+	"mamori/internal/registry"
 	"mamori/internal/selfcheck"
 	"mamori/internal/signing"
 	"mamori/internal/web"
@@ -33,29 +34,30 @@ var Version = "dev"
 
 // App is a fully wired instance.
 type App struct {
-	Cfg     config.Config
-	Log     *slog.Logger
-	DB      *db.DB
-	Catalog *i18n.Catalog
-	Render  *web.Renderer
-	Router  *web.Router
-	Jobs    *jobs.Queue
-	Mail    *mail.Mailer
-	Auth    *auth.Service
-	Orgs    *org.Service
-	Check   *selfcheck.Service
-	Decl    *declaration.Service
-	Keys    *signing.Keyring
-	Policy  *policy.Service
-	Metrics *metrics.Registry
-	handler http.Handler
-	started time.Time
+	Cfg      config.Config
+	Log      *slog.Logger
+	DB       *db.DB
+	Catalog  *i18n.Catalog
+	Render   *web.Renderer
+	Router   *web.Router
+	Jobs     *jobs.Queue
+	Mail     *mail.Mailer
+	Auth     *auth.Service
+	Orgs     *org.Service
+	Check    *selfcheck.Service
+	Decl     *declaration.Service
+	Keys     *signing.Keyring
+	Policy   *policy.Service
+	Registry *registry.Service
+	Metrics  *metrics.Registry
+	handler  http.Handler
+	started  time.Time
 }
 
 // LocaleSources lists every package's catalogs; a capability adds its own
 // here when it is wired in.
 func LocaleSources() []fs.FS {
-	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales(), policy.Locales()}
+	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales(), policy.Locales(), registry.Locales()}
 }
 
 // Build wires an App on an open, migrated database.
@@ -75,7 +77,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	for _, p := range []struct {
 		prefix string
 		fsys   fs.FS
-	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}, {"declaration", declaration.Templates}, {"policy", policy.Templates}} {
+	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}, {"declaration", declaration.Templates}, {"policy", policy.Templates}, {"registry", registry.Templates}} {
 		if err := rd.AddPages(p.prefix, p.fsys, "templates"); err != nil {
 			return nil, err
 		}
@@ -92,6 +94,11 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 		}}
 	a.Orgs.Badges = a.Decl.Badges
 	a.Policy = &policy.Service{DB: d, Log: log, Catalog: cat, Render: rd}
+	if _, err := registry.EnsureIndex(context.Background(), d); err != nil {
+		return nil, err
+	}
+	a.Registry = &registry.Service{DB: d, Log: log, Catalog: cat, Render: rd, BaseURL: cfg.BaseURL}
+	a.Decl.Changed = registry.Sync
 	a.Decl.PolicyURL = func(ctx context.Context, orgID string) (string, error) {
 		p, err := policy.PublishedFor(ctx, d.Read(), orgID)
 		if err != nil {
@@ -132,6 +139,7 @@ func (a *App) routes(rt *web.Router) {
 	a.Decl.Routes(rt)
 	a.Decl.PublicRoutes(rt, a.Keys, a.Cfg.BaseURL)
 	a.Policy.Routes(rt)
+	a.Registry.Routes(rt)
 	mail.Routes(rt, a.DB, a.Render, a.Catalog)
 	audit.Routes(rt, a.DB, a.Render, a.Catalog)
 }

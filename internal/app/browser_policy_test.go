@@ -83,6 +83,23 @@ func TestBrowserPolicyTwoStars(t *testing.T) {
 			number := strings.TrimSpace(b.Text("#declaration-number"))
 			b.Run(chromedp.Navigate(e.URL + "/dashboard"))
 			b.WaitText("#badge-"+o.Slug, "★★ "+number)
+
+			// The public registry finds it by a two-character query (folding of
+			// kana and widths is covered in internal/registry), its page shows ★★,
+			// and the badge renders.
+			b.Run(chromedp.Navigate(e.URL + "/registry"))
+			b.Run(
+				chromedp.SendKeys(chromedp.CSS("#q"), "精機"),
+				chromedp.Click(chromedp.CSS("#registry-submit")),
+			)
+			b.WaitText("#entry-"+number, number)
+			b.Run(chromedp.Click(chromedp.CSS("#entry-" + number + " a")))
+			b.WaitText("#verify-stars", "★★")
+			b.Run(chromedp.Navigate(e.URL + "/v/" + number + "/badge.svg"))
+			svg, err := chromedp.Run(b.Ctx(), chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+			if err != nil || !strings.Contains(svg, number) || !strings.Contains(svg, "<svg") {
+				t.Fatalf("badge: %v %.300s", err, svg)
+			}
 			if errs := b.ConsoleErrors(); len(errs) > 0 {
 				t.Fatalf("console errors: %v", errs)
 			}

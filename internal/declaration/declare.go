@@ -150,6 +150,9 @@ func (s *Service) DeclareOneStar(ctx context.Context, r *http.Request, orgID, or
 		if err != nil {
 			return err
 		}
+		if err := s.changed(ctx, tx, d.ID); err != nil {
+			return err
+		}
 		commitments := make([]int, 0, NumPrinciples)
 		for i := range NumPrinciples {
 			commitments = append(commitments, i+1)

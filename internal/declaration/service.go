@@ -57,6 +57,17 @@ type Service struct {
 	DiagnosedAt func(ctx context.Context, orgID string) (time.Time, error)
 	PolicyURL   func(ctx context.Context, orgID string) (string, error)
 	Window      time.Duration
+	// Changed, when set, is called inside the transaction after a
+	// declaration's public fields were written, so indexes built on them
+	// (the registry's search names) never lag behind.
+	Changed func(ctx context.Context, q db.Querier, declarationID string) error
+}
+
+func (s *Service) changed(ctx context.Context, q db.Querier, id string) error {
+	if s.Changed == nil {
+		return nil
+	}
+	return s.Changed(ctx, q, id)
 }
 
 // Routes registers the principles page and the declaration pages.

@@ -135,6 +135,9 @@ func (s *Service) DeclareTwoStars(ctx context.Context, r *http.Request, orgID, u
 		if err != nil {
 			return err
 		}
+		if err := s.changed(ctx, tx, d.ID); err != nil {
+			return err
+		}
 		if err := appendEvent(ctx, tx, Event{ID: db.NewID(), DeclarationID: d.ID, At: now, Kind: kind, Stars: 2, ActorID: userID,
 			Detail: map[string]any{"number": d.Number, "org_name": d.OrgName, "declarant_name": d.DeclarantName,
 				"declarant_title": d.DeclarantTitle, "policy_url": req.PolicyURL, "diagnosed_at": req.DiagnosedAt.UTC().Format(time.RFC3339)}}); err != nil {
@@ -221,6 +224,9 @@ func (s *Service) RefreshName(ctx context.Context, r *http.Request, orgID, userI
 		}
 		now := s.now()
 		if _, err := tx.ExecContext(ctx, `UPDATE declarations SET org_name = ?, updated_at = ? WHERE id = ?`, name, now, cur.ID); err != nil {
+			return err
+		}
+		if err := s.changed(ctx, tx, cur.ID); err != nil {
 			return err
 		}
 		old := cur.OrgName

@@ -1,0 +1,233 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"mamori/internal/apperr"
+	"mamori/internal/db"
+	"mamori/internal/declaration"
+	"mamori/internal/org/jp"
+	"mamori/internal/policy"
+	"mamori/internal/web"
+)
+
+// apiItem is one entry of GET /api/v1/registry.
+type apiItem struct {
+	Number     string `json:"number"`
+	Name       string `json:"name"`
+	Stars      int    `json:"stars"`
+	Prefecture string `json:"prefecture"`
+	Industry   string `json:"industry"`
+	Status     string `json:"status"`
+	DeclaredAt string `json:"declared_at"`
+}
+
+type apiResult struct {
+	Total   int       `json:"total"`
+	Page    int       `json:"page"`
+	PerPage int       `json:"per_page"`
+	Items   []apiItem `json:"items"`
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// searchAPI answers GET /api/v1/registry with one page of results.
+func (s *Service) searchAPI(w http.ResponseWriter, r *http.Request) error {
+	q, err := ParseQuery(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	res, err := Search(r.Context(), s.DB.Read(), q)
+	if err != nil {
+		return err
+	}
+	out := apiResult{Total: res.Total, Page: q.Page, PerPage: q.PerPage, Items: make([]apiItem, 0, len(res.Entries))}
+	for _, e := range res.Entries {
+		out.Items = append(out.Items, apiItem{Number: e.Number, Name: e.Name, Stars: e.Stars, Prefecture: e.Prefecture,
+			Industry: e.Industry, Status: e.Status, DeclaredAt: rfc3339(e.DeclaredAt)})
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	return web.WriteJSON(w, http.StatusOK, out)
+}
+
+// option is one choice of a select on the search form.
+type option struct{ Code, Name string }
+
+type searchData struct {
+	Result      Result
+	Searched    bool // any parameter given
+	Prefectures []option
+	Industries  []option
+	// PrevURL and NextURL are the pager's links, "" at either end.
+	PrevURL, NextURL string
+}
+
+// PrefectureName and IndustryName are for the results table.
+func (d searchData) PrefectureName(code string) string { return lookup(d.Prefectures, code) }
+func (d searchData) IndustryName(code string) string   { return lookup(d.Industries, code) }
+
+func lookup(opts []option, code string) string {
+	for _, o := range opts {
+		if o.Code == code {
+			return o.Name
+		}
+	}
+	return ""
+}
+
+func prefectureOptions(lang string) []option {
+	var out []option
+	for _, p := range jp.Prefectures() {
+		name := p.NameJa
+		if lang == "en" {
+			name = p.NameEn
+		}
+		out = append(out, option{p.Code, name})
+	}
+	return out
+}
+
+func industryOptions(lang string) []option {
+	var out []option
+	for _, i := range jp.Industries() {
+		name := i.NameJa
+		if lang == "en" {
+			name = i.NameEn
+		}
+		out = append(out, option{i.Code, i.Code + " " + name})
+	}
+	return out
+}
+
+// prefectureName is a prefecture's name in lang, "" when unknown.
+func prefectureName(code, lang string) string {
+	p, ok := jp.PrefectureByCode(code)
+	if !ok {
+		return ""
+	}
+	if lang == "en" {
+		return p.NameEn
+	}
+	return p.NameJa
+}
+
+// searchPage is the public registry: a search form and one page of
+// results. Bad parameters show the form again with the problems, as 400.
+func (s *Service) searchPage(w http.ResponseWriter, r *http.Request) error {
+	lang := web.LangFrom(r.Context())
+	raw := r.URL.Query()
+	f := web.NewForm(raw)
+	data := searchData{Prefectures: prefectureOptions(lang), Industries: industryOptions(lang)}
+	title := s.printer(r).T("registry.title")
+	q, err := ParseQuery(raw)
+	if err != nil {
+		if !f.Apply(err) {
+			return err
+		}
+		data.Result = Result{Query: q, Entries: []Entry{}}
+		return s.render(w, r, http.StatusBadRequest, "search", title, f, data)
+	}
+	for k := range raw {
+		if k != "lang" && raw.Get(k) != "" {
+			data.Searched = true
+		}
+	}
+	if data.Result, err = Search(r.Context(), s.DB.Read(), q); err != nil {
+		return err
+	}
+	link := func(page int) string {
+		v := q.Values()
+		if page > 1 {
+			v.Set("page", strconv.Itoa(page))
+		}
+		if e := v.Encode(); e != "" {
+			return "/registry?" + e
+		}
+		return "/registry"
+	}
+	if q.Page > 1 {
+		data.PrevURL = link(q.Page - 1)
+	}
+	if q.Page < data.Result.Pages() && q.Page < MaxPage {
+		data.NextURL = link(q.Page + 1)
+	}
+	return s.render(w, r, http.StatusOK, "search", title, f, data)
+}
+
+// record is a declaration as the verification page shows it.
+type record struct {
+	Entry
+	OrgID string
+}
+
+// byNumber finds the declaration with number, active or withdrawn:
+// 400 for a malformed number or a wrong check digit, 404 when unknown.
+func byNumber(ctx context.Context, q db.Querier, number string) (*record, error) {
+	if err := declaration.CheckNumber(number); err != nil {
+		e := apperr.As(err)
+		return nil, &apperr.Error{Code: apperr.Invalid, Key: e.Fields["number"], Fields: e.Fields}
+	}
+	var rec record
+	err := q.QueryRowContext(ctx, `SELECT d.number, d.org_name, d.stars, COALESCE(o.prefecture, ''), COALESCE(o.industry, ''), d.status, d.declared_at, d.org_id
+		FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id WHERE d.number = ? AND `+listed, number).
+		Scan(&rec.Number, &rec.Name, &rec.Stars, &rec.Prefecture, &rec.Industry, &rec.Status, &rec.DeclaredAt, &rec.OrgID)
+	if err != nil {
+		if err = db.Classify(err); errors.Is(err, db.ErrNotFound) {
+			return nil, apperr.Wrap(err, apperr.NotFound, "registry.not_found")
+		}
+		return nil, err
+	}
+	rec.DeclaredAt = rec.DeclaredAt.UTC()
+	return &rec, nil
+}
+
+type verifyData struct {
+	Rec            *record
+	PrefectureName string
+	PolicyURL      string // "" when no policy is published
+	RecordURL      string // the signed public record
+	BadgeURL       string
+	PageURL        string
+	Snippet        string // HTML to embed the badge, shown as text
+}
+
+// verifyPage is the public verification page of one declaration.
+func (s *Service) verifyPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	q := s.DB.Read()
+	rec, err := byNumber(ctx, q, r.PathValue("number"))
+	if err != nil {
+		return err
+	}
+	p := s.printer(r)
+	data := verifyData{Rec: rec, PrefectureName: prefectureName(rec.Prefecture, web.LangFrom(ctx)),
+		RecordURL: "/api/v1/declarations/" + rec.Number}
+	pub, err := policy.PublishedFor(ctx, q, rec.OrgID)
+	switch {
+	case err == nil:
+		data.PolicyURL = pub.URL
+	case !errors.Is(err, db.ErrNotFound):
+		return err
+	}
+	base := s.base(r)
+	data.PageURL = base + "/v/" + rec.Number
+	data.BadgeURL = data.PageURL + "/badge.svg"
+	lang := ""
+	if web.LangFrom(ctx) == "en" {
+		lang = "?lang=en"
+	}
+	data.Snippet = `<a href="` + data.PageURL + `"><img src="` + data.BadgeURL + lang + `" width="` + strconv.Itoa(badgeWidth) +
+		`" height="` + strconv.Itoa(badgeHeight) + `" alt="` + xmlEscape(p.T("registry.badge.programme")+" "+rec.Mark()+" "+rec.Number) + `"></a>`
+	return s.render(w, r, http.StatusOK, "verify", p.T("registry.verify_title", rec.Number), nil, data)
+}
+
+// isFormulaStart reports whether a spreadsheet would read a cell starting
+// with c as a formula.
+func isFormulaStart(s string) bool {
+	return s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0]))
+}
