@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
@@ -18,6 +19,7 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/i18n"
 	"mamori/internal/org"
+	"mamori/internal/registry"
 	"mamori/internal/signing"
 )
 
@@ -27,6 +29,8 @@ Usage:
   mamori serve [flags]                 start the web server (see: mamori serve -h)
   mamori migrate [flags]               apply database migrations and exit
   mamori version                       print the version
+  mamori dev generate-registry --count N [--seed S]
+                                       fill the store with N synthetic declarations (for benchmarks)
   mamori verify-declaration (--key-file KEYS.json | --data-dir DIR) FILE
                                        check a saved /api/v1/declarations/{number} answer offline
   mamori rotate-declaration-key --data-dir DIR
@@ -79,6 +83,12 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		return signing.VerifyCommand(args[1:], stdout, stderr)
 	case "rotate-declaration-key":
 		return signing.RotateCommand(args[1:], stdout, stderr)
+	case "dev":
+		if len(args) < 2 || args[1] != "generate-registry" {
+			fmt.Fprintf(stderr, "mamori dev: unknown command\n\n%s", usage)
+			return 2
+		}
+		return runGenerate(args[2:], stdout, stderr, env)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "mamori", Version)
 		return 0
@@ -355,3 +365,51 @@ func runAdmin(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writ
 
 // Main is what cmd/mamori calls.
 func Main() { os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)) }
+
+// runGenerate fills a store with synthetic declarations for load tests.
+func runGenerate(args []string, stdout, stderr io.Writer, env func(string) string) int {
+	fs := flag.NewFlagSet("dev generate-registry", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	count := fs.Int("count", 10000, "number of declarations to generate")
+	seed := fs.Int64("seed", 1, "random seed (same seed, same data)")
+	var own, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		key, _, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if (key == "count" || key == "seed") && strings.HasPrefix(a, "-") {
+			own = append(own, a)
+			if !hasVal && i+1 < len(args) {
+				own = append(own, args[i+1])
+				i++
+			}
+			continue
+		}
+		rest = append(rest, a)
+	}
+	if err := fs.Parse(own); err != nil {
+		return 2
+	}
+	if *count < 1 || *count > 10_000_000 {
+		fmt.Fprintln(stderr, "mamori dev generate-registry: --count must be between 1 and 10000000")
+		return 2
+	}
+	cfg, _, err := config.Load("dev generate-registry", rest, env, stderr, true)
+	if err != nil {
+		return reportConfig(stderr, err)
+	}
+	ctx, stop := SignalContext()
+	defer stop()
+	d, err := Open(ctx, cfg, NewLogger(cfg, stderr))
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori:", err)
+		return 1
+	}
+	defer d.Close()
+	start := time.Now()
+	if err := registry.Generate(ctx, d, *count, *seed, stderr); err != nil {
+		fmt.Fprintln(stderr, "mamori dev generate-registry:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "generated %d declarations in %s\n%d\n", *count, time.Since(start).Round(time.Millisecond), *count)
+	return 0
+}

@@ -227,3 +227,14 @@ func TestServeLifecycle(t *testing.T) {
 		t.Fatal("no clean stop logged")
 	}
 }
+
+func TestDevGenerateRegistry(t *testing.T) {
+	st := storeArgs(t)
+	code, out, errs := run(t, "", append([]string{"dev", "generate-registry", "--count", "300", "--seed", "7"}, st...)...)
+	if code != 0 || lastLine(out) != "300" {
+		t.Fatalf("generate: %d %q %s", code, out, errs)
+	}
+	if code, _, _ := run(t, "", append([]string{"dev", "generate-registry", "--count", "0"}, st...)...); code != 2 {
+		t.Fatal("count 0 accepted")
+	}
+}

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -148,9 +149,11 @@ func (e Entry) Mark() string { return strings.Repeat("★", max(0, min(e.Stars, 
 
 // Result is one page of a search.
 type Result struct {
-	Total   int
-	Query   Query
-	Entries []Entry
+	Total int
+	// TotalCapped says Total is CountCap and the true count is larger.
+	TotalCapped bool
+	Query       Query
+	Entries     []Entry
 }
 
 // Pages is the number of pages of the whole result.
@@ -162,18 +165,32 @@ var escapeLike = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 // listed are the statuses the registry shows.
 const listed = `d.status IN ('active', 'withdrawn')`
 
+// CountCap bounds the counting of large results: past it a search reports
+// Total = CountCap and TotalCapped (the count would cost a scan of
+// millions of rows, and nobody pages that far: MaxPage bounds paging too).
+const CountCap = 10000
+
+// candidateLimit is the largest posting list Search reads whole (then
+// sorts); a query whose rarest gram is commoner walks the registry's order
+// instead and stops after one page.
+var candidateLimit = 5000
+
 // Search runs q on the reader pool: the total and one page, newest
 // declaration first, then by number.
+//
+// A name query is answered from the gram index (docs/registry.md): the
+// query's grams are looked up in registry_gram_counts; a gram no name has
+// means no result; when the rarest gram has at most candidateLimit names,
+// its postings (intersected with the second rarest) are the candidates,
+// verified with LIKE on the normalised name, counted exactly and sorted.
+// Otherwise, and for queries made of legal-form grams only, the registry
+// is walked in its order with the same LIKE, stopping after the page; the
+// total is then exact from the gram count when the query is one indexed
+// gram and there are no filters, and otherwise counted up to CountCap.
 func Search(ctx context.Context, rq db.Querier, q Query) (Result, error) {
 	res := Result{Query: q, Entries: []Entry{}}
-	from := ` FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id`
-	where := ` WHERE ` + listed
+	var where string
 	var args []any
-	if n := Normalize(q.Q); n != "" {
-		from += ` JOIN registry_names n ON n.declaration_id = d.id`
-		where += ` AND n.norm LIKE '%' || CAST(? AS TEXT) || '%' ESCAPE '\'`
-		args = append(args, escapeLike.Replace(n))
-	}
 	add := func(cond string, v any) {
 		where += ` AND ` + cond
 		args = append(args, v)
@@ -193,14 +210,109 @@ func Search(ctx context.Context, rq db.Querier, q Query) (Result, error) {
 	if q.CorporateNumber != "" {
 		add(`o.corporate_number = ?`, q.CorporateNumber)
 	}
-	if err := rq.QueryRowContext(ctx, `SELECT COUNT(*)`+from+where, args...).Scan(&res.Total); err != nil {
+	filtered := where != ""
+	norm := Normalize(q.Q)
+	if norm == "" {
+		return walk(ctx, rq, res, ``, where, args, -1)
+	}
+	where += ` AND n.norm LIKE '%' || CAST(? AS TEXT) || '%' ESCAPE '\'`
+	args = append(args, escapeLike.Replace(norm))
+	gs := queryGrams(norm)
+	if len(gs) == 0 { // legal-form grams only: scan in order
+		return walk(ctx, rq, res, ` JOIN registry_names n ON n.declaration_id = d.id`, where, args, -1)
+	}
+	counts, err := gramCounts(ctx, rq, gs)
+	if err != nil {
+		return res, err
+	}
+	if len(counts) < len(gs) {
+		return res, nil // a gram no name has
+	}
+	slices.SortFunc(gs, func(a, b string) int { return counts[a] - counts[b] })
+	if counts[gs[0]] > candidateLimit {
+		known := -1
+		if len(gs) == 1 && utf8.RuneCountInString(norm) <= 2 && !filtered {
+			known = counts[gs[0]] // the gram is the query: its count is the total
+		}
+		return walk(ctx, rq, res, ` JOIN registry_names n ON n.declaration_id = d.id`, where, args, known)
+	}
+	from := ` FROM registry_grams g JOIN registry_names n ON n.rid = g.rid JOIN declarations d ON d.id = n.declaration_id LEFT JOIN orgs o ON o.id = d.org_id`
+	cond := ` WHERE g.gram = ? AND ` + listed
+	gargs := []any{gs[0]}
+	if len(gs) > 1 {
+		cond += ` AND EXISTS (SELECT 1 FROM registry_grams g2 WHERE g2.gram = ? AND g2.rid = g.rid)`
+		gargs = append(gargs, gs[1])
+	}
+	all := append(gargs, args...)
+	if err := rq.QueryRowContext(ctx, `SELECT COUNT(*)`+from+cond+where, all...).Scan(&res.Total); err != nil {
 		return res, err
 	}
 	if res.Total <= q.Offset() {
 		return res, nil
 	}
+	return page(ctx, rq, res, from+cond+where, all)
+}
+
+// gramCounts returns the posting counts of gs; a gram no name has is
+// absent.
+func gramCounts(ctx context.Context, rq db.Querier, gs []string) (map[string]int, error) {
+	args := make([]any, len(gs))
+	for i, g := range gs {
+		args[i] = g
+	}
+	rows, err := rq.QueryContext(ctx, `SELECT gram, n FROM registry_gram_counts WHERE gram IN (`+
+		strings.TrimSuffix(strings.Repeat("?, ", len(gs)), ", ")+`) AND n > 0`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]int{}
+	for rows.Next() {
+		var g string
+		var n int
+		if err := rows.Scan(&g, &n); err != nil {
+			return nil, err
+		}
+		m[g] = n
+	}
+	return m, rows.Err()
+}
+
+// walk answers a search by reading declarations in the registry's order
+// (the registry_declarations_recent index) and stopping after the page.
+// known is the exact total when the caller has it, -1 otherwise: then the
+// matches are counted up to CountCap.
+func walk(ctx context.Context, rq db.Querier, res Result, join, where string, args []any, known int) (Result, error) {
+	q := res.Query
+	from := ` FROM declarations d`
+	// SQLite's planner would otherwise drive a filter from orgs and sort
+	// every match; a unique number filter is the one better driver.
+	if rq.Dialect() == db.SQLite && q.Number == "" && q.CorporateNumber == "" {
+		from += ` INDEXED BY registry_declarations_recent`
+	}
+	from += join + ` LEFT JOIN orgs o ON o.id = d.org_id`
+	cond := ` WHERE ` + listed + where
+	if known >= 0 {
+		res.Total = known
+	} else {
+		if err := rq.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+cond+` LIMIT ?) s`, append(slices.Clip(args), CountCap+1)...).Scan(&res.Total); err != nil {
+			return res, err
+		}
+		if res.Total > CountCap {
+			res.Total, res.TotalCapped = CountCap, true
+		}
+	}
+	if res.Total <= q.Offset() {
+		return res, nil
+	}
+	return page(ctx, rq, res, from+cond, args)
+}
+
+// page reads one page of fromWhere in the registry's order.
+func page(ctx context.Context, rq db.Querier, res Result, fromWhere string, args []any) (Result, error) {
+	q := res.Query
 	rows, err := rq.QueryContext(ctx, `SELECT d.number, d.org_name, d.stars, COALESCE(o.prefecture, ''), COALESCE(o.industry, ''), d.status, d.declared_at`+
-		from+where+` ORDER BY d.declared_at DESC, d.number LIMIT ? OFFSET ?`, append(args, q.PerPage, q.Offset())...)
+		fromWhere+` ORDER BY d.declared_at DESC, d.number LIMIT ? OFFSET ?`, append(slices.Clip(args), q.PerPage, q.Offset())...)
 	if err != nil {
 		return res, err
 	}
