@@ -3,9 +3,7 @@ package org
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -13,102 +11,25 @@ import (
 
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
-	"mamori/internal/i18n"
 	"mamori/internal/mail"
 	"mamori/internal/web"
+	"mamori/internal/webtest"
 )
 
-// harness drives the org routes through a real web.Router. The session
-// layer is replaced by an X-Test-User header whose viewer (with its
-// memberships) is read from the database on every request, as auth does.
+// harness serves this package's routes through webtest, with the
+// Service at hand for setting up fixtures.
 type harness struct {
-	t *testing.T
-	d *db.DB
+	*webtest.Harness
 	s *Service
-	h http.Handler
 }
 
 func newHarness(t *testing.T, d *db.DB) *harness {
 	s := newTestService(t, d)
 	eh := &web.ErrorHandler{Log: s.Log, Catalog: s.Catalog, Render: s.Render}
-	rt := web.NewRouter(eh)
-	s.Routes(rt)
-	hh := &harness{t: t, d: d, s: s}
-	hh.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lang := "ja"
-		if q := r.URL.Query().Get("lang"); i18n.Supported(q) {
-			lang = q
-		}
-		ctx := web.WithLang(r.Context(), lang)
-		if uid := r.Header.Get("X-Test-User"); uid != "" {
-			ctx = web.WithViewer(ctx, hh.viewer(uid))
-		}
-		rt.ServeHTTP(w, r.WithContext(ctx))
-	})
-	return hh
+	return &harness{Harness: webtest.New(t, d, eh, s.Routes, 0), s: s}
 }
 
-func (hh *harness) viewer(uid string) *web.Viewer {
-	ctx := context.Background()
-	v := &web.Viewer{UserID: uid}
-	var verified *time.Time
-	if err := hh.d.QueryRowContext(ctx, `SELECT email, name, email_verified_at FROM users WHERE id = ?`, uid).Scan(&v.Email, &v.Name, &verified); err != nil {
-		hh.t.Fatal(err)
-	}
-	v.Verified = verified != nil
-	rows, err := hh.d.QueryContext(ctx, `SELECT m.role, o.id, o.slug, o.name FROM org_members m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = ?`, uid)
-	if err != nil {
-		hh.t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m web.Membership
-		rows.Scan(&m.Role, &m.OrgID, &m.Slug, &m.Name)
-		v.Orgs = append(v.Orgs, m)
-	}
-	return v
-}
-
-func (hh *harness) do(method, path, user string, body io.Reader, contentType string) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(method, path, body)
-	if contentType != "" {
-		r.Header.Set("Content-Type", contentType)
-	}
-	if user != "" {
-		r.Header.Set("X-Test-User", user)
-	}
-	w := httptest.NewRecorder()
-	hh.h.ServeHTTP(w, r)
-	return w
-}
-
-func (hh *harness) get(path, user string) *httptest.ResponseRecorder {
-	return hh.do("GET", path, user, nil, "")
-}
-
-func (hh *harness) post(path, user string, form url.Values) *httptest.ResponseRecorder {
-	return hh.do("POST", path, user, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
-}
-
-func (hh *harness) api(method, path, user, body string) *httptest.ResponseRecorder {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	return hh.do(method, path, user, rd, "application/json")
-}
-
-func expect(t *testing.T, w *httptest.ResponseRecorder, status int, contains ...string) {
-	t.Helper()
-	if w.Code != status {
-		t.Fatalf("status %d, want %d; body:\n%s", w.Code, status, w.Body.String())
-	}
-	for _, c := range contains {
-		if !strings.Contains(w.Body.String(), c) {
-			t.Errorf("body lacks %q:\n%s", c, w.Body.String())
-		}
-	}
-}
+var expect = webtest.Expect
 
 func TestCreateOrgForm(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
@@ -116,14 +37,14 @@ func TestCreateOrgForm(t *testing.T) {
 		u := newUser(t, d, "taro@example.jp", true)
 		unverified := newUser(t, d, "new@example.jp", false)
 
-		expect(t, hh.get("/orgs/new", ""), http.StatusSeeOther)
-		expect(t, hh.get("/orgs/new", unverified), http.StatusOK, `id="verify-first"`)
-		expect(t, hh.post("/orgs/new", unverified, url.Values{"name": {"x"}}), http.StatusForbidden, "メールアドレスの確認")
-		expect(t, hh.get("/orgs/new", u), http.StatusOK, `id="org-form"`, `<option value="13">東京都</option>`, `<option value="I">I: 卸売業，小売業</option>`)
-		expect(t, hh.get("/orgs/new?lang=en", u), http.StatusOK, `<option value="13">Tokyo</option>`, "Register an organisation")
+		expect(t, hh.Get("/orgs/new", ""), http.StatusSeeOther)
+		expect(t, hh.Get("/orgs/new", unverified), http.StatusOK, `id="verify-first"`)
+		expect(t, hh.Post("/orgs/new", unverified, url.Values{"name": {"x"}}), http.StatusForbidden, "メールアドレスの確認")
+		expect(t, hh.Get("/orgs/new", u), http.StatusOK, `id="org-form"`, `<option value="13">東京都</option>`, `<option value="I">I: 卸売業，小売業</option>`)
+		expect(t, hh.Get("/orgs/new?lang=en", u), http.StatusOK, `<option value="13">Tokyo</option>`, "Register an organisation")
 
 		// Every problem is shown at once, what was typed is kept, nothing stored.
-		w := hh.post("/orgs/new", u, url.Values{"name": {""}, "corporate_number": {"1000012050002"}, "employees": {"たくさん"},
+		w := hh.Post("/orgs/new", u, url.Values{"name": {""}, "corporate_number": {"1000012050002"}, "employees": {"たくさん"},
 			"prefecture": {"13"}, "name_en": {"Keep Me"}})
 		expect(t, w, http.StatusUnprocessableEntity, `id="name-error"`, `id="corporate_number-error"`, `id="employees-error"`,
 			`value="Keep Me"`, `<option value="13" selected>`, "チェック用の数字")
@@ -133,7 +54,7 @@ func TestCreateOrgForm(t *testing.T) {
 			t.Fatalf("%d orgs stored from a refused form", n)
 		}
 
-		w = hh.post("/orgs/new", u, url.Values{"name": {"<script>alert(1)</script>"}, "name_en": {"Suzuki Trading"}, "industry": {"I"},
+		w = hh.Post("/orgs/new", u, url.Values{"name": {"<script>alert(1)</script>"}, "name_en": {"Suzuki Trading"}, "industry": {"I"},
 			"wholesale": {"1"}, "employees": {"１２０"}, "capital_yen": {"80,000,000"}, "prefecture": {"01"}, "corporate_number": {"7000012050002"}})
 		expect(t, w, http.StatusSeeOther)
 		if loc := w.Header().Get("Location"); loc != "/orgs/suzuki-trading" {
@@ -146,34 +67,34 @@ func TestCreateOrgForm(t *testing.T) {
 		if err != nil || *o.Employees != 120 || *o.CapitalYen != 80_000_000 || !o.Wholesale {
 			t.Fatalf("stored %+v %v", o, err)
 		}
-		w = hh.get("/orgs/suzuki-trading", u)
+		w = hh.Get("/orgs/suzuki-trading", u)
 		expect(t, w, http.StatusOK, "&lt;script&gt;alert(1)&lt;/script&gt;", "中小企業者", "卸売業では", "80,000,000円", "中小企業（従業員101人以上）", `id="edit-link"`)
 		if strings.Contains(w.Body.String(), "<script>alert(1)") {
 			t.Error("name not escaped")
 		}
-		expect(t, hh.get("/orgs/suzuki-trading?lang=en", u), http.StatusOK, "SME with 101 or more employees", "Wholesale: an SME")
+		expect(t, hh.Get("/orgs/suzuki-trading?lang=en", u), http.StatusOK, "SME with 101 or more employees", "Wholesale: an SME")
 
 		// Someone else sees nothing; the edit form is for owners only.
 		other := newUser(t, d, "other@example.jp", true)
-		expect(t, hh.get("/orgs/suzuki-trading", other), http.StatusNotFound)
-		expect(t, hh.get("/orgs/suzuki-trading/edit", other), http.StatusNotFound)
+		expect(t, hh.Get("/orgs/suzuki-trading", other), http.StatusNotFound)
+		expect(t, hh.Get("/orgs/suzuki-trading/edit", other), http.StatusNotFound)
 		if err := hh.s.AddMember(context.Background(), d, nil, "suzuki-trading", other, RoleMember); err != nil {
 			t.Fatal(err)
 		}
-		expect(t, hh.get("/orgs/suzuki-trading/edit", other), http.StatusForbidden)
-		w = hh.get("/orgs/suzuki-trading", other)
+		expect(t, hh.Get("/orgs/suzuki-trading/edit", other), http.StatusForbidden)
+		w = hh.Get("/orgs/suzuki-trading", other)
 		if strings.Contains(w.Body.String(), `id="edit-link"`) {
 			t.Error("member offered the edit link")
 		}
 
-		expect(t, hh.get("/orgs/suzuki-trading/edit", u), http.StatusOK, `value="Suzuki Trading"`, `value="120"`, `<option value="I" selected>`, `name="wholesale" value="1" checked`)
-		w = hh.post("/orgs/suzuki-trading/edit", u, url.Values{"name": {"鈴木商事"}, "industry": {"G"}, "employees": {"3"}, "corporate_number": {"7000012050002"}})
+		expect(t, hh.Get("/orgs/suzuki-trading/edit", u), http.StatusOK, `value="Suzuki Trading"`, `value="120"`, `<option value="I" selected>`, `name="wholesale" value="1" checked`)
+		w = hh.Post("/orgs/suzuki-trading/edit", u, url.Values{"name": {"鈴木商事"}, "industry": {"G"}, "employees": {"3"}, "corporate_number": {"7000012050002"}})
 		expect(t, w, http.StatusSeeOther)
-		expect(t, hh.get("/orgs/suzuki-trading", u), http.StatusOK, "鈴木商事", "小規模企業者")
-		expect(t, hh.post("/orgs/suzuki-trading/edit", u, url.Values{"name": {"x"}, "capital_yen": {"1e9"}}), http.StatusUnprocessableEntity, `id="capital_yen-error"`)
+		expect(t, hh.Get("/orgs/suzuki-trading", u), http.StatusOK, "鈴木商事", "小規模企業者")
+		expect(t, hh.Post("/orgs/suzuki-trading/edit", u, url.Values{"name": {"x"}, "capital_yen": {"1e9"}}), http.StatusUnprocessableEntity, `id="capital_yen-error"`)
 
 		// A taken corporate number is explained on the field.
-		w = hh.post("/orgs/new", other, url.Values{"name": {"copy"}, "corporate_number": {"7000012050002"}})
+		w = hh.Post("/orgs/new", other, url.Values{"name": {"copy"}, "corporate_number": {"7000012050002"}})
 		expect(t, w, http.StatusConflict, `id="corporate_number-error"`, "すでに別の組織")
 	})
 }
@@ -185,14 +106,14 @@ func TestDashboardAndList(t *testing.T) {
 		u := newUser(t, d, "taro@example.jp", true)
 		unverified := newUser(t, d, "new@example.jp", false)
 
-		expect(t, hh.get("/dashboard", ""), http.StatusSeeOther)
-		w := hh.get("/dashboard", u)
+		expect(t, hh.Get("/dashboard", ""), http.StatusSeeOther)
+		w := hh.Get("/dashboard", u)
 		expect(t, w, http.StatusOK, `id="create-org-link"`, "taro さん")
 		if strings.Contains(w.Body.String(), "unverified-banner") {
 			t.Error("verified user sees the banner")
 		}
-		expect(t, hh.get("/dashboard", unverified), http.StatusOK, `id="unverified-banner"`, `id="create-org-link"`)
-		expect(t, hh.get("/orgs", u), http.StatusOK, `id="no-orgs"`)
+		expect(t, hh.Get("/dashboard", unverified), http.StatusOK, `id="unverified-banner"`, `id="create-org-link"`)
+		expect(t, hh.Get("/orgs", u), http.StatusOK, `id="no-orgs"`)
 
 		o, err := hh.s.Create(ctx, d, nil, u, CreateInput{Name: "山田製作所", Prefecture: "23", Industry: "E", Employees: ptr(10)})
 		if err != nil {
@@ -205,22 +126,22 @@ func TestDashboardAndList(t *testing.T) {
 		if _, _, err := hh.s.Invite(ctx, d, nil, b.Slug, "taro@example.jp", RoleMember, "ja"); err != nil {
 			t.Fatal(err)
 		}
-		w = hh.get("/dashboard", u)
+		w = hh.Get("/dashboard", u)
 		expect(t, w, http.StatusOK, `id="org-card-`+o.Slug+`"`, "愛知県", "製造業", "小規模企業者", "オーナー", `id="pending-invitations"`, "別の会社")
 		if strings.Contains(w.Body.String(), `id="create-org-link"`) {
 			t.Error("call to action shown to a member")
 		}
-		expect(t, hh.get("/orgs?lang=en", u), http.StatusOK, "Aichi", "Manufacturing", "Small business", "Owner")
+		expect(t, hh.Get("/orgs?lang=en", u), http.StatusOK, "Aichi", "Manufacturing", "Small business", "Owner")
 
 		// Accepting from the dashboard needs a verified address.
 		inv, _ := InvitationsFor(ctx, d, "taro@example.jp", u, hh.s.now())
-		expect(t, hh.post("/dashboard/invitations/"+inv[0].ID+"/accept", unverified, nil), http.StatusForbidden)
-		w = hh.post("/dashboard/invitations/"+inv[0].ID+"/accept", u, nil)
+		expect(t, hh.Post("/dashboard/invitations/"+inv[0].ID+"/accept", unverified, nil), http.StatusForbidden)
+		w = hh.Post("/dashboard/invitations/"+inv[0].ID+"/accept", u, nil)
 		expect(t, w, http.StatusSeeOther)
 		if w.Header().Get("Location") != "/orgs/"+b.Slug {
 			t.Errorf("redirect %q", w.Header().Get("Location"))
 		}
-		expect(t, hh.get("/orgs/"+b.Slug, u), http.StatusOK, "別の会社")
+		expect(t, hh.Get("/orgs/"+b.Slug, u), http.StatusOK, "別の会社")
 	})
 }
 
@@ -236,17 +157,17 @@ func TestInvitationFlow(t *testing.T) {
 			t.Fatal(err)
 		}
 		members := "/orgs/" + o.Slug + "/members"
-		expect(t, hh.get(members, owner), http.StatusOK, `id="invite-form"`, `id="no-invitations"`)
+		expect(t, hh.Get(members, owner), http.StatusOK, `id="invite-form"`, `id="no-invitations"`)
 
 		// Bad address: the page comes back with the problem on the field.
-		expect(t, hh.post("/orgs/"+o.Slug+"/invitations", owner, url.Values{"email": {"nope"}, "role": {"member"}}),
+		expect(t, hh.Post("/orgs/"+o.Slug+"/invitations", owner, url.Values{"email": {"nope"}, "role": {"member"}}),
 			http.StatusUnprocessableEntity, `id="invite-email-error"`, `value="nope"`)
 		// Only owners invite.
 		if err := hh.s.AddMember(ctx, d, nil, o.Slug, stranger, RoleMember); err != nil {
 			t.Fatal(err)
 		}
-		expect(t, hh.post("/orgs/"+o.Slug+"/invitations", stranger, url.Values{"email": {"x@example.jp"}, "role": {"member"}}), http.StatusForbidden)
-		w := hh.get(members, stranger)
+		expect(t, hh.Post("/orgs/"+o.Slug+"/invitations", stranger, url.Values{"email": {"x@example.jp"}, "role": {"member"}}), http.StatusForbidden)
+		w := hh.Get(members, stranger)
 		expect(t, w, http.StatusOK, `id="leave-org"`)
 		if strings.Contains(w.Body.String(), `id="invite-form"`) {
 			t.Error("member sees the invite form")
@@ -255,7 +176,7 @@ func TestInvitationFlow(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		w = hh.post("/orgs/"+o.Slug+"/invitations?lang=en", owner, url.Values{"email": {"Hanako@example.jp"}, "role": {"member"}})
+		w = hh.Post("/orgs/"+o.Slug+"/invitations?lang=en", owner, url.Values{"email": {"Hanako@example.jp"}, "role": {"member"}})
 		expect(t, w, http.StatusSeeOther)
 		box, _ := mail.List(ctx, d, "hanako@example.jp", 5, 0)
 		if len(box) != 1 || !strings.HasPrefix(box[0].Subject, "[mamori] You are invited") {
@@ -266,40 +187,40 @@ func TestInvitationFlow(t *testing.T) {
 			t.Fatalf("no link in %q", box[0].Body)
 		}
 		link := "/invitations/" + m[1]
-		expect(t, hh.get(members, owner), http.StatusOK, "hanako@example.jp", `id="invitations-table"`)
+		expect(t, hh.Get(members, owner), http.StatusOK, "hanako@example.jp", `id="invitations-table"`)
 
 		// Anonymous: sees the organisation and is sent to log in, then back.
-		expect(t, hh.get(link, ""), http.StatusOK, "山田商店", `id="invite-login"`, "next=%2finvitations%2f"+m[1], "h***@example.jp")
-		expect(t, hh.post(link, "", nil), http.StatusUnauthorized)
+		expect(t, hh.Get(link, ""), http.StatusOK, "山田商店", `id="invite-login"`, "next=%2finvitations%2f"+m[1], "h***@example.jp")
+		expect(t, hh.Post(link, "", nil), http.StatusUnauthorized)
 		// The wrong account is told so, and nothing happens.
-		expect(t, hh.get(link, stranger), http.StatusOK, `id="invite-wrong-email"`)
-		expect(t, hh.post(link, stranger, nil), http.StatusForbidden, "別のメールアドレス宛て")
-		expect(t, hh.get(link, hanako), http.StatusOK, `id="invite-accept"`)
-		w = hh.post(link, hanako, nil)
+		expect(t, hh.Get(link, stranger), http.StatusOK, `id="invite-wrong-email"`)
+		expect(t, hh.Post(link, stranger, nil), http.StatusForbidden, "別のメールアドレス宛て")
+		expect(t, hh.Get(link, hanako), http.StatusOK, `id="invite-accept"`)
+		w = hh.Post(link, hanako, nil)
 		expect(t, w, http.StatusSeeOther)
 		if w.Header().Get("Location") != "/orgs/"+o.Slug {
 			t.Errorf("redirect %q", w.Header().Get("Location"))
 		}
-		expect(t, hh.get("/orgs/"+o.Slug, hanako), http.StatusOK, "山田商店")
+		expect(t, hh.Get("/orgs/"+o.Slug, hanako), http.StatusOK, "山田商店")
 		// Single use, clearly explained.
-		expect(t, hh.get(link, hanako), http.StatusGone, `id="invite-problem"`, "すでに使われています")
-		expect(t, hh.post(link, hanako, nil), http.StatusGone, "すでに使われています")
-		expect(t, hh.get("/invitations/garbage", ""), http.StatusNotFound, "正しくありません")
+		expect(t, hh.Get(link, hanako), http.StatusGone, `id="invite-problem"`, "すでに使われています")
+		expect(t, hh.Post(link, hanako, nil), http.StatusGone, "すでに使われています")
+		expect(t, hh.Get("/invitations/garbage", ""), http.StatusNotFound, "正しくありません")
 
 		// Revocation and expiry.
 		_, inv, err := hh.s.Invite(ctx, d, nil, o.Slug, "late@example.jp", RoleMember, "ja")
 		if err != nil {
 			t.Fatal(err)
 		}
-		expect(t, hh.post("/orgs/"+o.Slug+"/invitations/"+inv.ID+"/revoke", hanako, nil), http.StatusForbidden)
-		expect(t, hh.post("/orgs/"+o.Slug+"/invitations/"+inv.ID+"/revoke", owner, nil), http.StatusSeeOther)
-		expect(t, hh.post("/orgs/"+o.Slug+"/invitations/"+inv.ID+"/revoke", owner, nil), http.StatusNotFound)
+		expect(t, hh.Post("/orgs/"+o.Slug+"/invitations/"+inv.ID+"/revoke", hanako, nil), http.StatusForbidden)
+		expect(t, hh.Post("/orgs/"+o.Slug+"/invitations/"+inv.ID+"/revoke", owner, nil), http.StatusSeeOther)
+		expect(t, hh.Post("/orgs/"+o.Slug+"/invitations/"+inv.ID+"/revoke", owner, nil), http.StatusNotFound)
 		tok, _, err := hh.s.Invite(ctx, d, nil, o.Slug, "late@example.jp", RoleMember, "ja")
 		if err != nil {
 			t.Fatal(err)
 		}
 		hh.s.Now = func() time.Time { return time.Now().Add(8 * 24 * time.Hour) }
-		expect(t, hh.get("/invitations/"+tok, ""), http.StatusGone, "有効期限が切れています")
+		expect(t, hh.Get("/invitations/"+tok, ""), http.StatusGone, "有効期限が切れています")
 	})
 }
 
@@ -317,21 +238,21 @@ func TestMemberManagement(t *testing.T) {
 		if err := hh.s.AddMember(ctx, d, nil, o.Slug, m, RoleMember); err != nil {
 			t.Fatal(err)
 		}
-		expect(t, hh.get(base+"/members", owner), http.StatusOK, `id="leave-hint"`, "唯一のオーナー")
-		expect(t, hh.post(base+"/members/"+owner+"/role", owner, url.Values{"role": {"member"}}), http.StatusConflict, "最後のオーナー")
-		expect(t, hh.post(base+"/members/"+owner+"/remove", owner, nil), http.StatusConflict, "最後のオーナー")
-		expect(t, hh.post(base+"/leave", owner, nil), http.StatusConflict, "最後のオーナー")
-		expect(t, hh.post(base+"/members/"+owner+"/role", m, url.Values{"role": {"member"}}), http.StatusForbidden)
-		expect(t, hh.post(base+"/members/"+m+"/role", owner, url.Values{"role": {"owner"}}), http.StatusSeeOther)
-		expect(t, hh.post(base+"/members/"+owner+"/role", owner, url.Values{"role": {"member"}}), http.StatusSeeOther)
-		expect(t, hh.post(base+"/members/"+owner+"/role", owner, url.Values{"role": {"owner"}}), http.StatusForbidden)
-		w := hh.post(base+"/leave", owner, nil)
+		expect(t, hh.Get(base+"/members", owner), http.StatusOK, `id="leave-hint"`, "唯一のオーナー")
+		expect(t, hh.Post(base+"/members/"+owner+"/role", owner, url.Values{"role": {"member"}}), http.StatusConflict, "最後のオーナー")
+		expect(t, hh.Post(base+"/members/"+owner+"/remove", owner, nil), http.StatusConflict, "最後のオーナー")
+		expect(t, hh.Post(base+"/leave", owner, nil), http.StatusConflict, "最後のオーナー")
+		expect(t, hh.Post(base+"/members/"+owner+"/role", m, url.Values{"role": {"member"}}), http.StatusForbidden)
+		expect(t, hh.Post(base+"/members/"+m+"/role", owner, url.Values{"role": {"owner"}}), http.StatusSeeOther)
+		expect(t, hh.Post(base+"/members/"+owner+"/role", owner, url.Values{"role": {"member"}}), http.StatusSeeOther)
+		expect(t, hh.Post(base+"/members/"+owner+"/role", owner, url.Values{"role": {"owner"}}), http.StatusForbidden)
+		w := hh.Post(base+"/leave", owner, nil)
 		expect(t, w, http.StatusSeeOther)
 		if w.Header().Get("Location") != "/dashboard" {
 			t.Errorf("after leaving: %q", w.Header().Get("Location"))
 		}
-		expect(t, hh.get(base, owner), http.StatusNotFound)
-		expect(t, hh.post(base+"/members/nobody/remove", m, nil), http.StatusNotFound)
+		expect(t, hh.Get(base, owner), http.StatusNotFound)
+		expect(t, hh.Post(base+"/members/nobody/remove", m, nil), http.StatusNotFound)
 	})
 }
 
@@ -342,10 +263,10 @@ func TestAPI(t *testing.T) {
 		other := newUser(t, d, "other@example.jp", true)
 		unverified := newUser(t, d, "new@example.jp", false)
 
-		expect(t, hh.api("GET", "/api/v1/orgs", "", ""), http.StatusUnauthorized)
-		expect(t, hh.api("GET", "/api/v1/orgs", u, ""), http.StatusOK, `"items":[]`)
-		expect(t, hh.api("POST", "/api/v1/orgs", unverified, `{"name":"x"}`), http.StatusForbidden)
-		w := hh.api("POST", "/api/v1/orgs", u, `{"name":"","corporate_number":"123","prefecture":"48","employees":-1}`)
+		expect(t, hh.API("GET", "/api/v1/orgs", "", ""), http.StatusUnauthorized)
+		expect(t, hh.API("GET", "/api/v1/orgs", u, ""), http.StatusOK, `"items":[]`)
+		expect(t, hh.API("POST", "/api/v1/orgs", unverified, `{"name":"x"}`), http.StatusForbidden)
+		w := hh.API("POST", "/api/v1/orgs", u, `{"name":"","corporate_number":"123","prefecture":"48","employees":-1}`)
 		expect(t, w, http.StatusBadRequest)
 		var e struct {
 			Error struct {
@@ -357,9 +278,9 @@ func TestAPI(t *testing.T) {
 		if e.Error.Code != "invalid" || len(e.Error.Fields) != 4 || e.Error.Fields["corporate_number"] != "法人番号は13桁の数字で入力してください。" {
 			t.Errorf("error body %s", w.Body.String())
 		}
-		expect(t, hh.api("POST", "/api/v1/orgs", u, `{"name":"x","unknown":1}`), http.StatusBadRequest)
+		expect(t, hh.API("POST", "/api/v1/orgs", u, `{"name":"x","unknown":1}`), http.StatusBadRequest)
 
-		w = hh.api("POST", "/api/v1/orgs", u, `{"name":"テスト株式会社","name_kana":"テストカブシキガイシャ","name_en":"Test KK","corporate_number":"7000012050002",
+		w = hh.API("POST", "/api/v1/orgs", u, `{"name":"テスト株式会社","name_kana":"テストカブシキガイシャ","name_en":"Test KK","corporate_number":"7000012050002",
 			"prefecture":"13","industry":"G","wholesale":false,"employees":250,"capital_yen":40000000}`)
 		expect(t, w, http.StatusCreated)
 		var got map[string]any
@@ -379,24 +300,24 @@ func TestAPI(t *testing.T) {
 		if w.Header().Get("Location") != "/api/v1/orgs/test-kk" {
 			t.Errorf("location %q", w.Header().Get("Location"))
 		}
-		expect(t, hh.api("POST", "/api/v1/orgs", other, `{"name":"dup","corporate_number":"7000012050002"}`), http.StatusConflict, `"corporate_number"`)
+		expect(t, hh.API("POST", "/api/v1/orgs", other, `{"name":"dup","corporate_number":"7000012050002"}`), http.StatusConflict, `"corporate_number"`)
 
-		expect(t, hh.api("GET", "/api/v1/orgs", u, ""), http.StatusOK, `"slug":"test-kk"`, `"role":"owner"`)
-		expect(t, hh.api("GET", "/api/v1/orgs/test-kk", u, ""), http.StatusOK, `"employees":250`)
-		expect(t, hh.api("GET", "/api/v1/orgs/test-kk", other, ""), http.StatusNotFound)
-		expect(t, hh.api("PATCH", "/api/v1/orgs/test-kk", other, `{"name":"mine"}`), http.StatusNotFound)
-		expect(t, hh.api("GET", "/api/v1/orgs/test-kk/members", u, ""), http.StatusOK, `"email":"api@example.jp"`, `"role":"owner"`)
+		expect(t, hh.API("GET", "/api/v1/orgs", u, ""), http.StatusOK, `"slug":"test-kk"`, `"role":"owner"`)
+		expect(t, hh.API("GET", "/api/v1/orgs/test-kk", u, ""), http.StatusOK, `"employees":250`)
+		expect(t, hh.API("GET", "/api/v1/orgs/test-kk", other, ""), http.StatusNotFound)
+		expect(t, hh.API("PATCH", "/api/v1/orgs/test-kk", other, `{"name":"mine"}`), http.StatusNotFound)
+		expect(t, hh.API("GET", "/api/v1/orgs/test-kk/members", u, ""), http.StatusOK, `"email":"api@example.jp"`, `"role":"owner"`)
 
 		// PATCH: absent fields stay, null clears.
-		w = hh.api("PATCH", "/api/v1/orgs/test-kk", u, `{"employees":null,"name_en":"Renamed"}`)
+		w = hh.API("PATCH", "/api/v1/orgs/test-kk", u, `{"employees":null,"name_en":"Renamed"}`)
 		expect(t, w, http.StatusOK, `"employees":null`, `"name_en":"Renamed"`, `"capital_yen":40000000`, `"slug":"test-kk"`, `"size_class":"sme"`)
-		expect(t, hh.api("PATCH", "/api/v1/orgs/test-kk", u, `{"name":null}`), http.StatusBadRequest, `"name"`)
-		expect(t, hh.api("PATCH", "/api/v1/orgs/test-kk", u, `{"corporate_number":null}`), http.StatusOK, `"corporate_number":null`)
+		expect(t, hh.API("PATCH", "/api/v1/orgs/test-kk", u, `{"name":null}`), http.StatusBadRequest, `"name"`)
+		expect(t, hh.API("PATCH", "/api/v1/orgs/test-kk", u, `{"corporate_number":null}`), http.StatusOK, `"corporate_number":null`)
 		if err := hh.s.AddMember(context.Background(), d, nil, "test-kk", other, RoleMember); err != nil {
 			t.Fatal(err)
 		}
-		expect(t, hh.api("GET", "/api/v1/orgs/test-kk", other, ""), http.StatusOK)
-		expect(t, hh.api("PATCH", "/api/v1/orgs/test-kk", other, `{"name":"mine"}`), http.StatusForbidden)
+		expect(t, hh.API("GET", "/api/v1/orgs/test-kk", other, ""), http.StatusOK)
+		expect(t, hh.API("PATCH", "/api/v1/orgs/test-kk", other, `{"name":"mine"}`), http.StatusForbidden)
 	})
 }
 

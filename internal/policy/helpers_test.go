@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	"mamori/internal/mail"
 	"mamori/internal/org"
 	"mamori/internal/web"
+	"mamori/internal/webtest"
 )
 
 func testCatalog(t testing.TB) *i18n.Catalog {
@@ -118,98 +117,23 @@ func countRows(t testing.TB, d *db.DB, table string) int {
 // bodyLimit is the default MaxBodyBytes the middleware stack applies.
 const bodyLimit = 1 << 20
 
-// harness drives the routes through a real web.Router. The session layer
-// is replaced by an X-Test-User header whose viewer (with memberships) is
-// read from the database on every request, as auth does; bodies are
-// limited as the middleware stack limits them.
+// harness serves this package's routes through webtest, with the
+// Service at hand for setting up fixtures.
 type harness struct {
-	t *testing.T
-	d *db.DB
+	*webtest.Harness
 	s *Service
-	h http.Handler
 }
 
 func newHarness(t *testing.T, d *db.DB) *harness {
 	s := newTestService(t, d)
 	eh := &web.ErrorHandler{Log: s.Log, Catalog: s.Catalog, Render: s.Render}
-	rt := web.NewRouter(eh)
-	s.Routes(rt)
-	hh := &harness{t: t, d: d, s: s}
-	hh.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lang := "ja"
-		if q := r.URL.Query().Get("lang"); i18n.Supported(q) {
-			lang = q
-		}
-		ctx := web.WithLang(r.Context(), lang)
-		if uid := r.Header.Get("X-Test-User"); uid != "" {
-			ctx = web.WithViewer(ctx, hh.viewer(uid))
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, bodyLimit)
-		rt.ServeHTTP(w, r.WithContext(ctx))
-	})
-	return hh
+	return &harness{Harness: webtest.New(t, d, eh, s.Routes, bodyLimit), s: s}
 }
 
-func (hh *harness) viewer(uid string) *web.Viewer {
-	ctx := context.Background()
-	v := &web.Viewer{UserID: uid, Verified: true}
-	if err := hh.d.QueryRowContext(ctx, `SELECT email, name FROM users WHERE id = ?`, uid).Scan(&v.Email, &v.Name); err != nil {
-		hh.t.Fatal(err)
-	}
-	rows, err := hh.d.QueryContext(ctx, `SELECT m.role, o.id, o.slug, o.name FROM org_members m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = ?`, uid)
-	if err != nil {
-		hh.t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m web.Membership
-		rows.Scan(&m.Role, &m.OrgID, &m.Slug, &m.Name)
-		v.Orgs = append(v.Orgs, m)
-	}
-	return v
-}
-
-func (hh *harness) do(method, path, user string, body io.Reader, contentType string) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(method, path, body)
-	if contentType != "" {
-		r.Header.Set("Content-Type", contentType)
-	}
-	if user != "" {
-		r.Header.Set("X-Test-User", user)
-	}
-	w := httptest.NewRecorder()
-	hh.h.ServeHTTP(w, r)
-	return w
-}
-
-func (hh *harness) get(path, user string) *httptest.ResponseRecorder {
-	return hh.do("GET", path, user, nil, "")
-}
-
-func (hh *harness) post(path, user string, form url.Values) *httptest.ResponseRecorder {
-	return hh.do("POST", path, user, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
-}
-
-func expect(t *testing.T, w *httptest.ResponseRecorder, status int, contains ...string) {
-	t.Helper()
-	if w.Code != status {
-		t.Fatalf("status %d, want %d; body:\n%s", w.Code, status, w.Body.String())
-	}
-	for _, c := range contains {
-		if !strings.Contains(w.Body.String(), c) {
-			t.Errorf("body lacks %q:\n%s", c, w.Body.String())
-		}
-	}
-}
-
-func expectNot(t *testing.T, w *httptest.ResponseRecorder, absent ...string) {
-	t.Helper()
-	for _, c := range absent {
-		if strings.Contains(w.Body.String(), c) {
-			t.Errorf("body has %q", c)
-		}
-	}
-}
+var (
+	expect    = webtest.Expect
+	expectNot = webtest.ExpectNot
+)
 
 // fixedNow returns a clock for Service.Now.
 func fixedNow(t time.Time) func() time.Time { return func() time.Time { return t } }
