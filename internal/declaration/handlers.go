@@ -150,7 +150,7 @@ func (s *Service) oneStarPost(w http.ResponseWriter, r *http.Request) error {
 		if derr != nil {
 			return derr
 		}
-		return s.render(w, r, formStatus(err), "one_star", s.printer(r).T("decl.one_star_title"), f, d)
+		return s.render(w, r, web.FormStatus(err), "one_star", s.printer(r).T("decl.one_star_title"), f, d)
 	}
 	return web.Redirect(w, r, "/orgs/"+o.Slug+"/declaration", "flash.decl_declared")
 }

@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"time"
 
-	"mamori/internal/apperr"
 	"mamori/internal/db"
 	"mamori/internal/i18n"
 	"mamori/internal/web"
@@ -96,14 +95,6 @@ func (s *Service) printer(r *http.Request) *i18n.Printer {
 func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, name, title string, f *web.Form, data any) error {
 	s.Render.Page(w, r, status, "declaration/"+name, web.Page{Title: title, Form: f, Data: data})
 	return nil
-}
-
-// formStatus is the status a form shown again with err gets.
-func formStatus(err error) int {
-	if apperr.As(err).Code == apperr.Conflict {
-		return http.StatusConflict
-	}
-	return http.StatusUnprocessableEntity
 }
 
 // Summary is what dashboards show of an organisation's declaration:

@@ -281,7 +281,7 @@ func (s *Service) twoStarPost(w http.ResponseWriter, r *http.Request) error {
 	v := web.ViewerFrom(ctx)
 	if _, err := s.DeclareTwoStars(ctx, r, o.ID, v.UserID, inputFromForm(f)); err != nil {
 		if f.Apply(err) {
-			return s.renderTwoStar(w, r, formStatus(err), f)
+			return s.renderTwoStar(w, r, web.FormStatus(err), f)
 		}
 		return err
 	}

@@ -133,7 +133,7 @@ func (s *Service) showForm(w http.ResponseWriter, r *http.Request, err error, na
 	if !f.Apply(err) {
 		return err
 	}
-	return s.render(w, r, formStatus(err), name, title, f, d)
+	return s.render(w, r, web.FormStatus(err), name, title, f, d)
 }
 
 type showData struct {

@@ -68,7 +68,7 @@ func (s *Service) membersError(w http.ResponseWriter, r *http.Request, f *web.Fo
 	if lerr != nil {
 		return lerr
 	}
-	return s.render(w, r, formStatus(err), "members", s.printer(r).T("org.members_title"), f, d)
+	return s.render(w, r, web.FormStatus(err), "members", s.printer(r).T("org.members_title"), f, d)
 }
 
 func membersURL(r *http.Request) string { return "/orgs/" + r.PathValue("org") + "/members" }

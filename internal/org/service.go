@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"mamori/internal/apperr"
 	"mamori/internal/config"
 	"mamori/internal/db"
 	"mamori/internal/i18n"
@@ -98,15 +97,4 @@ func (s *Service) printer(r *http.Request) *i18n.Printer {
 func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, name, title string, f *web.Form, data any) error {
 	s.Render.Page(w, r, status, "org/"+name, web.Page{Title: title, Form: f, Data: data})
 	return nil
-}
-
-// formStatus is the status a form shown again with err gets.
-func formStatus(err error) int {
-	switch apperr.As(err).Code {
-	case apperr.Conflict:
-		return http.StatusConflict
-	case apperr.TooMany:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusUnprocessableEntity
 }

@@ -166,7 +166,7 @@ func (s *Service) editPost(w http.ResponseWriter, r *http.Request) error {
 		if !f.Apply(err) {
 			return err
 		}
-		return page(formStatus(err), f, nil)
+		return page(web.FormStatus(err), f, nil)
 	}
 	switch f.Get("action") {
 	case actionSave:
@@ -250,7 +250,7 @@ func (s *Service) externalPost(w http.ResponseWriter, r *http.Request) error {
 		vals.Set("external_url", f.Get("external_url"))
 		form := web.NewForm(vals)
 		form.Errors, form.Error, form.Args = f.Errors, f.Error, f.Args
-		return s.render(w, r, formStatus(err), "edit", s.printer(r).T("policy.edit_title"), form, data)
+		return s.render(w, r, web.FormStatus(err), "edit", s.printer(r).T("policy.edit_title"), form, data)
 	}
 	return web.Redirect(w, r, "/orgs/"+o.Slug+"/policy", "flash.policy_external_recorded")
 }

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"time"
 
-	"mamori/internal/apperr"
 	"mamori/internal/db"
 	"mamori/internal/i18n"
 	"mamori/internal/web"
@@ -72,14 +71,6 @@ func (s *Service) printer(r *http.Request) *i18n.Printer {
 func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, name, title string, f *web.Form, data any) error {
 	s.Render.Page(w, r, status, "policy/"+name, web.Page{Title: title, Form: f, Data: data})
 	return nil
-}
-
-// formStatus is the status a form shown again with err gets.
-func formStatus(err error) int {
-	if apperr.As(err).Code == apperr.Conflict {
-		return http.StatusConflict
-	}
-	return http.StatusUnprocessableEntity
 }
 
 // Published is what other capabilities need of an organisation's current

@@ -97,3 +97,15 @@ func CleanText(s string, max int) (string, bool) {
 	}
 	return s, true
 }
+
+// FormStatus is the status of a form shown again with err: 409 when it
+// clashes with stored state, 429 when rate limited, 422 otherwise.
+func FormStatus(err error) int {
+	switch apperr.As(err).Code {
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.TooMany:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusUnprocessableEntity
+}
