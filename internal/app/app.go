@@ -94,9 +94,6 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 		}}
 	a.Orgs.Badges = a.Decl.Badges
 	a.Policy = &policy.Service{DB: d, Log: log, Catalog: cat, Render: rd}
-	if _, err := registry.EnsureIndex(context.Background(), d); err != nil {
-		return nil, err
-	}
 	a.Registry = &registry.Service{DB: d, Log: log, Catalog: cat, Render: rd, BaseURL: cfg.BaseURL}
 	a.Decl.Changed = registry.Sync
 	a.Decl.PolicyURL = func(ctx context.Context, orgID string) (string, error) {

@@ -19,6 +19,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/config"
 	"mamori/internal/db"
+	"mamori/internal/registry"
 )
 
 func forbidden() error { return apperr.New(apperr.Forbidden, "error.forbidden") }
@@ -110,6 +111,19 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 	go func() { defer wg.Done(); a.Jobs.Run(workCtx) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); a.housekeeping(workCtx) }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// The declaration flows keep the registry index in step; this only
+		// catches rows left behind by an upgrade. It scans every
+		// declaration, so it runs beside serving, not before it, and only
+		// in the server (not in admin commands or tests).
+		if n, err := registry.EnsureIndex(workCtx, d); err != nil && workCtx.Err() == nil {
+			log.Error("registry index check", "err", err)
+		} else if n > 0 {
+			log.Info("registry index brought up to date", "rows", n)
+		}
+	}()
 
 	errc := make(chan error, 1)
 	go func() {
