@@ -11,19 +11,7 @@ import (
 	"mamori/internal/apperr"
 )
 
-// readAnswers decodes {"answers": {"1": "implemented", …}} from a request.
-// The common, plain form is parsed by hand (decoding a map through
-// reflection was a quarter of the score endpoint's cost); anything else —
-// escapes, other fields, odd values, repeated keys — goes to the strict
-// encoding/json decoder, so the answer is always what encoding/json says.
-func readAnswers(r *http.Request) (map[string]string, error) {
-	body, err := readBody(r)
-	if err != nil {
-		return nil, err
-	}
-	return decodeAnswers(body)
-}
-
+// readBody reads a score request body within the body limit.
 func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -77,6 +65,11 @@ func fastValidAnswers(b []byte, qs *QuestionSet) (Answers, bool) {
 	return a, true
 }
 
+// decodeAnswers reads {"answers": {"1": "implemented", …}}. The plain
+// form is parsed by hand (decoding a map through reflection was a quarter
+// of the score endpoint's cost); anything else — escapes, other fields,
+// odd values, repeated keys — goes to the strict encoding/json decoder, so
+// the answer is always what encoding/json says.
 func decodeAnswers(body []byte) (map[string]string, error) {
 	if m, ok := parseAnswersFast(body); ok {
 		return m, nil

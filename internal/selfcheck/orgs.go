@@ -31,15 +31,6 @@ func (s *Service) orgRoutes(rt *web.Router) {
 	rt.Handle("POST /orgs/{org}/selfcheck/sites", web.OrgOwner, s.sitePost)
 }
 
-type historyRow struct {
-	ID       string
-	SiteName string
-	Score    int
-	Band     string
-	TakenAt  interface{ IsZero() bool }
-	Stored   *Stored
-}
-
 type siteSummary struct {
 	Name   string
 	Latest *Stored

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
@@ -396,4 +395,3 @@ func cleanSiteName(s string) (string, bool) {
 	return strings.TrimSpace(name), ok && strings.TrimSpace(name) != ""
 }
 
-var _ = time.Second
