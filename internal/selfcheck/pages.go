@@ -394,4 +394,3 @@ func cleanSiteName(s string) (string, bool) {
 	name, ok := web.CleanText(s, 100)
 	return strings.TrimSpace(name), ok && strings.TrimSpace(name) != ""
 }
-
