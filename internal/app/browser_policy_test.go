@@ -93,7 +93,12 @@ func TestBrowserPolicyTwoStars(t *testing.T) {
 				chromedp.Click(chromedp.CSS("#registry-submit")),
 			)
 			b.WaitText("#entry-"+number, number)
-			b.Run(chromedp.Click(chromedp.CSS("#entry-" + number + " a")))
+			// Wait for the link in the freshly loaded results page before
+			// clicking: chromedp's node ids from the previous page go stale.
+			b.Run(
+				chromedp.WaitVisible(chromedp.CSS("#entry-"+number+" a")),
+				chromedp.Click(chromedp.CSS("#entry-"+number+" a")),
+			)
 			b.WaitText("#verify-stars", "★★")
 			b.Run(chromedp.Navigate(e.URL + "/v/" + number + "/badge.svg"))
 			svg, err := chromedp.Run(b.Ctx(), chromedp.Evaluate[string](`document.documentElement.outerHTML`))
