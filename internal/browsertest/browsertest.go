@@ -311,6 +311,10 @@ func (b *Browser) WaitText(sel, substring string) {
 		if err == nil {
 			last, lastErr = r, nil
 			if r.Found && strings.Contains(r.Text, substring) {
+				// The text is polled with JavaScript, which sees a new page
+				// before chromedp's own DOM tracking does; wait for that too,
+				// so a click right after does not use a stale node id.
+				b.Run(chromedp.WaitReady(chromedp.CSS(sel)))
 				return
 			}
 		} else if b.ctx.Err() == nil {
