@@ -93,12 +93,14 @@ func TestBrowserPolicyTwoStars(t *testing.T) {
 				chromedp.Click(chromedp.CSS("#registry-submit")),
 			)
 			b.WaitText("#entry-"+number, number)
-			// Wait for the link in the freshly loaded results page before
-			// clicking: chromedp's node ids from the previous page go stale.
-			b.Run(
-				chromedp.WaitVisible(chromedp.CSS("#entry-"+number+" a")),
-				chromedp.Click(chromedp.CSS("#entry-"+number+" a")),
-			)
+			// Follow the result's link. Reading its href and navigating,
+			// rather than clicking, avoids a chromedp race where the click's
+			// own follow-up query runs after the page has already changed.
+			href, err := chromedp.Run(b.Ctx(), chromedp.Evaluate[string](`document.querySelector("#entry-`+number+` a").getAttribute("href")`))
+			if err != nil || href != "/v/"+number {
+				t.Fatalf("result link %q (%v)", href, err)
+			}
+			b.Run(chromedp.Navigate(e.URL + href))
 			b.WaitText("#verify-stars", "★★")
 			b.Run(chromedp.Navigate(e.URL + "/v/" + number + "/badge.svg"))
 			svg, err := chromedp.Run(b.Ctx(), chromedp.Evaluate[string](`document.documentElement.outerHTML`))
