@@ -120,6 +120,14 @@ func Load(dataDir string) (*Keyring, error) {
 // load reads every key file and the current marker; a missing marker leaves
 // current empty.
 func load(dir string) (*Keyring, error) {
+	// The marker is read before the listing: a key file is always written
+	// before a marker names it, so reading in this order never sees a
+	// marker whose key is missing from the listing, even while another
+	// process is creating the first key (it did, read the other way round).
+	b, markerErr := os.ReadFile(filepath.Join(dir, currentFile))
+	if markerErr != nil && !errors.Is(markerErr, fs.ErrNotExist) {
+		return nil, fmt.Errorf("signing: %w", markerErr)
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("signing: %w", err)
@@ -143,12 +151,8 @@ func load(dir string) (*Keyring, error) {
 		}
 		kr.keys[id] = priv
 	}
-	b, err := os.ReadFile(filepath.Join(dir, currentFile))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return kr, nil
-	case err != nil:
-		return nil, fmt.Errorf("signing: %w", err)
+	if markerErr != nil {
+		return kr, nil // no marker yet
 	}
 	cur := strings.TrimSpace(string(b))
 	if _, ok := kr.keys[cur]; !ok {
