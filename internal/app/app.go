@@ -96,6 +96,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a.Policy = &policy.Service{DB: d, Log: log, Catalog: cat, Render: rd}
 	a.Registry = &registry.Service{DB: d, Log: log, Catalog: cat, Render: rd, BaseURL: cfg.BaseURL}
 	a.Decl.Changed = registry.Sync
+	a.Orgs.Changed = registry.SyncOrg
 	a.Decl.PolicyURL = func(ctx context.Context, orgID string) (string, error) {
 		p, err := policy.PublishedFor(ctx, d.Read(), orgID)
 		if err != nil {

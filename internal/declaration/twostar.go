@@ -188,6 +188,9 @@ func (s *Service) Withdraw(ctx context.Context, r *http.Request, orgID, userID, 
 		if _, err := tx.ExecContext(ctx, `UPDATE declarations SET status = ?, updated_at = ? WHERE id = ?`, StatusWithdrawn, now, cur.ID); err != nil {
 			return err
 		}
+		if err := s.changed(ctx, tx, cur.ID); err != nil {
+			return err
+		}
 		cur.Status, cur.UpdatedAt, d = StatusWithdrawn, now, cur
 		if err := appendEvent(ctx, tx, Event{ID: db.NewID(), DeclarationID: cur.ID, At: now, Kind: EventWithdrawn, Stars: cur.Stars, ActorID: userID,
 			Detail: map[string]any{"number": cur.Number, "reason": reason}}); err != nil {

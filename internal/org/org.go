@@ -141,6 +141,11 @@ func (s *Service) Update(ctx context.Context, q db.Querier, r *http.Request, slu
 			}
 			return err
 		}
+		if s.Changed != nil {
+			if err := s.Changed(ctx, q, o.ID); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, q, r, audit.Entry{Action: audit.OrgUpdated, TargetType: "org", TargetID: o.ID,
 			Detail: map[string]any{"slug": o.Slug, "fields": changed}})
 	})

@@ -45,6 +45,11 @@ type Service struct {
 	// it builds on organisations and org cannot import it.
 	Badges func(ctx context.Context, orgIDs []string) (map[string]string, error)
 
+	// Changed, when set, is called inside the transaction that changed an
+	// organisation's profile, so indexes built on it (the registry's
+	// prefecture and industry facets) never lag behind.
+	Changed func(ctx context.Context, q db.Querier, orgID string) error
+
 	dashOnce sync.Once
 	dash     *db.ReadCache[dashboardData]
 }

@@ -2,10 +2,10 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -135,26 +135,25 @@ func toFullWidth(s string) string {
 	}, s)
 }
 
-// genBatch is how many declarations one transaction writes; genRows is
-// how many rows one multi-row INSERT carries.
-const (
-	genBatch = 20000
-	genRows  = 500
-)
+// genRows is how many rows one multi-row INSERT of the generator carries.
+const genRows = 500
 
 // Generate fills d with count synthetic active or withdrawn declarations
-// (with their organisations and registry index rows), reproducible from
-// seed. Numbers come from the declaration counter in one block per batch;
-// corporate numbers (on about 70% of organisations) are derived from the
-// declaration serial, so they are unique and have valid check digits.
-// Progress lines go to progress when it is not nil.
+// (with their organisations and index entries), reproducible from seed.
+// Numbers and rids are taken from their counters in one block each, and
+// the declaration dates rise with them, spread from 2017 (or just after
+// the newest declaration) to now, so the registry's order holds. Rows are
+// written a posting block (65,536 declarations) per transaction through
+// the index builder. Corporate numbers (on about 70% of organisations)
+// are derived from the declaration serial, so they are unique and have
+// valid check digits. Progress lines go to progress when it is not nil.
 func Generate(ctx context.Context, d *db.DB, count int, seed int64, progress io.Writer) error {
 	if count <= 0 {
 		return nil
 	}
 	if d.Dialect() == db.SQLite {
 		// The writer pool has one connection: a larger page cache for it
-		// keeps the gram index's inserts in memory.
+		// keeps the indexes' inserts in memory.
 		if _, err := d.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
 			return err
 		}
@@ -170,115 +169,98 @@ func Generate(ctx context.Context, d *db.DB, count int, seed int64, progress io.
 	for _, w := range genIndWeights {
 		indTotal += w
 	}
+	var latest time.Time
+	err := db.Classify(d.QueryRowContext(ctx, `SELECT declared_at FROM declarations ORDER BY declared_at DESC LIMIT 1`).Scan(&latest))
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
 	from := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)
-	span := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC).Sub(from)
-	start := time.Now()
-	counts := map[string]int{}
-	for done := 0; done < count; {
-		n := min(genBatch, count-done)
-		err := d.InTx(ctx, func(tx *db.Tx) error {
-			var last int64
-			if err := tx.QueryRowContext(ctx, `UPDATE declaration_numbers SET last_serial = last_serial + ? WHERE id = 1 RETURNING last_serial`, n).Scan(&last); err != nil {
-				return err
-			}
-			first := last - int64(n) + 1
-			if first < 1_000_000_001 || last > 9_999_999_999 {
-				return fmt.Errorf("generate: serials %d–%d outside the 10-digit range", first, last)
-			}
-			rid0, err := allocRids(ctx, tx, n)
-			if err != nil {
-				return err
-			}
-			now := db.Now()
-			orgArgs := make([]any, 0, genRows*9)
-			declArgs := make([]any, 0, genRows*8)
-			nameArgs := make([]any, 0, genRows*4)
-			type posting struct {
-				g   string
-				rid int64
-			}
-			posts := make([]posting, 0, n*20)
-			flush := func(rows int) error {
-				if rows == 0 {
-					return nil
-				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO orgs (id, slug, name, corporate_number, prefecture, industry, employees, created_at, updated_at) VALUES `+multiRow(rows, 9), orgArgs...); err != nil {
-					return err
-				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO declarations (id, number, org_id, stars, status, org_name, declared_at, updated_at) VALUES `+multiRow(rows, 8), declArgs...); err != nil {
-					return err
-				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO registry_names (declaration_id, name, norm, rid) VALUES `+multiRow(rows, 4), nameArgs...); err != nil {
-					return err
-				}
-				orgArgs, declArgs, nameArgs = orgArgs[:0], declArgs[:0], nameArgs[:0]
-				return nil
-			}
-			rows := 0
-			for i := range n {
-				serial := first + int64(i)
-				s := strconv.FormatInt(serial, 10)
-				number := s + string(declaration.CheckDigit(s))
-				p := prefs[r.weighted(genPrefWeights, prefTotal)]
-				ind := inds[r.weighted(genIndWeights, indTotal)]
-				name := r.name(ind.Code[0], p.NameJa)
-				var corp any
-				if r.IntN(10) < 7 {
-					twelve := s + fmt.Sprintf("%02d", r.IntN(100))
-					cd, _ := jp.CorporateNumberCheckDigit(twelve)
-					corp = string(cd) + twelve
-				}
-				at := from.Add(time.Duration(r.Int64N(int64(span)))).Truncate(time.Second)
-				stars := 1
-				if r.IntN(100) < 30 {
-					stars = 2
-				}
-				status := declaration.StatusActive
-				if r.IntN(100) < 3 {
-					status = declaration.StatusWithdrawn
-				}
-				orgID, declID := db.NewID(), db.NewID()
-				orgArgs = append(orgArgs, orgID, "gen-"+s, name, corp, p.Code, ind.Code, 1+r.IntN(300), at, now)
-				declArgs = append(declArgs, declID, number, orgID, stars, status, name, at, now)
-				norm := Normalize(name)
-				rid := rid0 + int64(i)
-				nameArgs = append(nameArgs, declID, name, norm, rid)
-				for _, g := range nameGrams(norm) {
-					posts = append(posts, posting{g, rid})
-					counts[g]++
-				}
-				if rows++; rows == genRows {
-					if err := flush(rows); err != nil {
-						return err
-					}
-					rows = 0
-				}
-			}
-			if err := flush(rows); err != nil {
-				return err
-			}
-			// Sorted by (gram, rid), the postings land in key order.
-			slices.SortFunc(posts, func(a, b posting) int {
-				if c := strings.Compare(a.g, b.g); c != 0 {
-					return c
-				}
-				return int(a.rid - b.rid)
-			})
-			gs := make([]string, len(posts))
-			rs := make([]int64, len(posts))
-			for i, p := range posts {
-				gs[i], rs[i] = p.g, p.rid
-			}
-			return insertGrams(ctx, tx, gs, rs)
-		})
-		if err != nil {
+	if !latest.Before(from) {
+		from = latest.UTC().Add(time.Second)
+	}
+	slot := time.Now().UTC().Sub(from) / time.Duration(count)
+	if slot < 2*time.Microsecond {
+		slot = time.Second
+	}
+	var firstSerial, rid0 int64
+	if err := d.InTx(ctx, func(tx *db.Tx) error {
+		var last int64
+		if err := tx.QueryRowContext(ctx, `UPDATE declaration_numbers SET last_serial = last_serial + ? WHERE id = 1 RETURNING last_serial`, count).Scan(&last); err != nil {
 			return err
 		}
-		done += n
+		firstSerial = last - int64(count) + 1
+		if firstSerial < 1_000_000_001 || last > 9_999_999_999 {
+			return fmt.Errorf("generate: serials %d–%d outside the 10-digit range", firstSerial, last)
+		}
+		var err error
+		rid0, err = allocRids(ctx, tx, count)
+		return err
+	}); err != nil {
+		return err
+	}
+	start := time.Now()
+	now := db.Now()
+	b := newBuilder(d, rid0, count)
+	var orgArgs, declArgs []any
+	done := 0
+	b.before = func(ctx context.Context, tx *db.Tx) error {
+		for i := 0; i < len(orgArgs); i += 9 * genRows {
+			part := orgArgs[i:min(i+9*genRows, len(orgArgs))]
+			if _, err := tx.ExecContext(ctx, `INSERT INTO orgs (id, slug, name, corporate_number, prefecture, industry, employees, created_at, updated_at) VALUES `+multiRow(len(part)/9, 9), part...); err != nil {
+				return err
+			}
+		}
+		for i := 0; i < len(declArgs); i += 8 * genRows {
+			part := declArgs[i:min(i+8*genRows, len(declArgs))]
+			if _, err := tx.ExecContext(ctx, `INSERT INTO declarations (id, number, org_id, stars, status, org_name, declared_at, updated_at) VALUES `+multiRow(len(part)/8, 8), part...); err != nil {
+				return err
+			}
+		}
+		done += len(orgArgs) / 9
+		orgArgs, declArgs = orgArgs[:0], declArgs[:0]
 		if progress != nil {
 			el := time.Since(start)
 			fmt.Fprintf(progress, "generated %d/%d declarations in %s (%.0f/s)\n", done, count, el.Round(time.Millisecond), float64(done)/el.Seconds())
 		}
+		return nil
 	}
-	return d.InTx(ctx, func(tx *db.Tx) error { return addCounts(ctx, tx, counts) })
+	for i := range count {
+		serial := firstSerial + int64(i)
+		s := strconv.FormatInt(serial, 10)
+		number := s + string(declaration.CheckDigit(s))
+		p := prefs[r.weighted(genPrefWeights, prefTotal)]
+		ind := inds[r.weighted(genIndWeights, indTotal)]
+		name := r.name(ind.Code[0], p.NameJa)
+		corp := ""
+		if r.IntN(10) < 7 {
+			twelve := s + fmt.Sprintf("%02d", r.IntN(100))
+			cd, _ := jp.CorporateNumberCheckDigit(twelve)
+			corp = string(cd) + twelve
+		}
+		// Strictly rising: each declaration falls in the first half of
+		// its own slot.
+		at := from.Add(time.Duration(i)*slot + time.Duration(r.Int64N(int64(slot/2)+1)))
+		if slot >= 2*time.Second {
+			at = at.Truncate(time.Second)
+		} else {
+			at = at.Truncate(time.Microsecond)
+		}
+		stars := 1
+		if r.IntN(100) < 30 {
+			stars = 2
+		}
+		status := declaration.StatusActive
+		if r.IntN(100) < 3 {
+			status = declaration.StatusWithdrawn
+		}
+		orgID, declID := db.NewID(), db.NewID()
+		orgArgs = append(orgArgs, orgID, "gen-"+s, name, nullString(corp), p.Code, ind.Code, 1+r.IntN(300), at, now)
+		declArgs = append(declArgs, declID, number, orgID, stars, status, name, at, now)
+		e := &entry{declarationID: declID, corp: corp, norm: Normalize(name),
+			Entry: Entry{Number: number, Name: name, Stars: stars, Prefecture: p.Code, Industry: ind.Code, Status: status, DeclaredAt: at}}
+		if err := b.add(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -17,7 +17,7 @@ func TestGenerate(t *testing.T) {
 		if err := Generate(ctx, d, n, 1, nil); err != nil {
 			t.Fatal(err)
 		}
-		for table, want := range map[string]int{"orgs": n, "declarations": n, "registry_names": n} {
+		for table, want := range map[string]int{"orgs": n, "declarations": n, "registry_entries": n} {
 			var got int
 			if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&got); err != nil {
 				t.Fatal(err)

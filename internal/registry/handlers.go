@@ -28,12 +28,10 @@ type apiItem struct {
 }
 
 type apiResult struct {
-	Total int `json:"total"`
-	// TotalCapped: more than Total (= CountCap) declarations match.
-	TotalCapped bool      `json:"total_capped,omitempty"`
-	Page        int       `json:"page"`
-	PerPage     int       `json:"per_page"`
-	Items       []apiItem `json:"items"`
+	Total   int       `json:"total"`
+	Page    int       `json:"page"`
+	PerPage int       `json:"per_page"`
+	Items   []apiItem `json:"items"`
 }
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -48,7 +46,7 @@ func (s *Service) searchAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := apiResult{Total: res.Total, TotalCapped: res.TotalCapped, Page: q.Page, PerPage: q.PerPage, Items: make([]apiItem, 0, len(res.Entries))}
+	out := apiResult{Total: res.Total, Page: q.Page, PerPage: q.PerPage, Items: make([]apiItem, 0, len(res.Entries))}
 	for _, e := range res.Entries {
 		out.Items = append(out.Items, apiItem{Number: e.Number, Name: e.Name, Stars: e.Stars, Prefecture: e.Prefecture,
 			Industry: e.Industry, Status: e.Status, DeclaredAt: rfc3339(e.DeclaredAt)})

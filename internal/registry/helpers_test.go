@@ -41,7 +41,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, d *db.DB) *fixture {
 	f := &fixture{t: t, d: d, clock: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
-	f.decl = &declaration.Service{DB: d, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return f.clock }}
+	f.decl = &declaration.Service{DB: d, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return f.clock }, Changed: Sync}
 	return f
 }
 

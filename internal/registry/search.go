@@ -149,181 +149,399 @@ func (e Entry) Mark() string { return strings.Repeat("★", max(0, min(e.Stars, 
 
 // Result is one page of a search.
 type Result struct {
-	Total int
-	// TotalCapped says Total is CountCap and the true count is larger.
-	TotalCapped bool
-	Query       Query
-	Entries     []Entry
+	Total   int
+	Query   Query
+	Entries []Entry
 }
 
 // Pages is the number of pages of the whole result.
 func (r Result) Pages() int { return (r.Total + r.Query.PerPage - 1) / r.Query.PerPage }
 
-// escapeLike escapes LIKE's wildcards and the escape character itself.
-var escapeLike = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
 // listed are the statuses the registry shows.
 const listed = `d.status IN ('active', 'withdrawn')`
 
-// CountCap bounds the counting of large results: past it a search reports
-// Total = CountCap and TotalCapped (the count would cost a scan of
-// millions of rows, and nobody pages that far: MaxPage bounds paging too).
-const CountCap = 10000
+// maxLists bounds how many posting lists one search intersects (the
+// rarest ones); a long query is checked against the whole name anyway.
+const maxLists = 5
 
-// candidateLimit is the largest posting list Search reads whole (then
-// sorts); a query whose rarest gram is commoner walks the registry's order
-// instead and stops after one page.
-var candidateLimit = 5000
+// verifyAll is how many candidates of a query of three or more characters
+// are checked against the whole query to count them exactly; past it the
+// total counts the names holding every two-character piece of the query
+// (docs/registry.md), and only the page's rows are checked.
+var verifyAll = 2000
 
 // Search runs q on the reader pool: the total and one page, newest
-// declaration first, then by number.
+// declaration first (rid descending, see index.go).
 //
-// A name query is answered from the gram index (docs/registry.md): the
-// query's grams are looked up in registry_gram_counts; a gram no name has
-// means no result; when the rarest gram has at most candidateLimit names,
-// its postings (intersected with the second rarest) are the candidates,
-// verified with LIKE on the normalised name, counted exactly and sorted.
-// Otherwise, and for queries made of legal-form grams only, the registry
-// is walked in its order with the same LIKE, stopping after the page; the
-// total is then exact from the gram count when the query is one indexed
-// gram and there are no filters, and otherwise counted up to CountCap.
+// Each condition is a posting list: the query's bigrams (its unigram when
+// it has one character) and the facets pref:, ind:, stars:. The lists are
+// intersected block by block, rarest first; a query longer than two
+// characters, whose bigrams may also occur apart, is then checked against
+// each candidate's name. A number or corporate number is looked up
+// directly.
 func Search(ctx context.Context, rq db.Querier, q Query) (Result, error) {
 	res := Result{Query: q, Entries: []Entry{}}
-	var where string
-	var args []any
-	add := func(cond string, v any) {
-		where += ` AND ` + cond
-		args = append(args, v)
+	norm := Normalize(q.Q)
+	if q.Number != "" || q.CorporateNumber != "" {
+		return searchExact(ctx, rq, res, norm)
 	}
+	var keys []string
 	if q.Prefecture != "" {
-		add(`o.prefecture = ?`, q.Prefecture)
+		keys = append(keys, "pref:"+q.Prefecture)
 	}
 	if q.Industry != "" {
-		add(`o.industry = ?`, q.Industry)
+		keys = append(keys, "ind:"+q.Industry)
 	}
 	if q.Stars != 0 {
-		add(`d.stars = ?`, q.Stars)
+		keys = append(keys, "stars:"+strconv.Itoa(q.Stars))
 	}
-	if q.Number != "" {
-		add(`d.number = ?`, q.Number)
+	if norm != "" {
+		keys = append(keys, queryGrams(norm)...)
 	}
-	if q.CorporateNumber != "" {
-		add(`o.corporate_number = ?`, q.CorporateNumber)
+	if len(keys) == 0 {
+		return walkAll(ctx, rq, res)
 	}
-	filtered := where != ""
-	norm := Normalize(q.Q)
-	if norm == "" {
-		return walk(ctx, rq, res, ``, where, args, -1)
-	}
-	where += ` AND n.norm LIKE '%' || CAST(? AS TEXT) || '%' ESCAPE '\'`
-	args = append(args, escapeLike.Replace(norm))
-	gs := queryGrams(norm)
-	if len(gs) == 0 { // legal-form grams only: scan in order
-		return walk(ctx, rq, res, ` JOIN registry_names n ON n.declaration_id = d.id`, where, args, -1)
-	}
-	counts, err := gramCounts(ctx, rq, gs)
+	counts, err := keyCounts(ctx, rq, keys)
 	if err != nil {
 		return res, err
 	}
-	if len(counts) < len(gs) {
-		return res, nil // a gram no name has
-	}
-	slices.SortFunc(gs, func(a, b string) int { return counts[a] - counts[b] })
-	if counts[gs[0]] > candidateLimit {
-		known := -1
-		if len(gs) == 1 && utf8.RuneCountInString(norm) <= 2 && !filtered {
-			known = counts[gs[0]] // the gram is the query: its count is the total
+	for _, k := range keys {
+		if counts[k] == 0 {
+			return res, nil
 		}
-		return walk(ctx, rq, res, ` JOIN registry_names n ON n.declaration_id = d.id`, where, args, known)
 	}
-	from := ` FROM registry_grams g JOIN registry_names n ON n.rid = g.rid JOIN declarations d ON d.id = n.declaration_id LEFT JOIN orgs o ON o.id = d.org_id`
-	cond := ` WHERE g.gram = ? AND ` + listed
-	gargs := []any{gs[0]}
-	if len(gs) > 1 {
-		cond += ` AND EXISTS (SELECT 1 FROM registry_grams g2 WHERE g2.gram = ? AND g2.rid = g.rid)`
-		gargs = append(gargs, gs[1])
+	slices.SortFunc(keys, func(a, b string) int { return counts[a] - counts[b] })
+	verify := utf8.RuneCountInString(norm) > 2 || len(keys) > maxLists
+	keys = keys[:min(len(keys), maxLists)]
+	if len(keys) == 1 && !verify {
+		res.Total = counts[keys[0]]
+		return walkList(ctx, rq, res, keys[0])
 	}
-	all := append(gargs, args...)
-	if err := rq.QueryRowContext(ctx, `SELECT COUNT(*)`+from+cond+where, all...).Scan(&res.Total); err != nil {
+	blocks, err := intersection(ctx, rq, keys)
+	if err != nil {
 		return res, err
 	}
-	if res.Total <= q.Offset() {
-		return res, nil
+	for _, b := range blocks {
+		res.Total += b.n
 	}
-	return page(ctx, rq, res, from+cond+where, all)
-}
-
-// gramCounts returns the posting counts of gs; a gram no name has is
-// absent.
-func gramCounts(ctx context.Context, rq db.Querier, gs []string) (map[string]int, error) {
-	args := make([]any, len(gs))
-	for i, g := range gs {
-		args[i] = g
-	}
-	rows, err := rq.QueryContext(ctx, `SELECT gram, n FROM registry_gram_counts WHERE gram IN (`+
-		strings.TrimSuffix(strings.Repeat("?, ", len(gs)), ", ")+`) AND n > 0`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	m := map[string]int{}
-	for rows.Next() {
-		var g string
-		var n int
-		if err := rows.Scan(&g, &n); err != nil {
-			return nil, err
-		}
-		m[g] = n
-	}
-	return m, rows.Err()
-}
-
-// walk answers a search by reading declarations in the registry's order
-// (the registry_declarations_recent index) and stopping after the page.
-// known is the exact total when the caller has it, -1 otherwise: then the
-// matches are counted up to CountCap.
-func walk(ctx context.Context, rq db.Querier, res Result, join, where string, args []any, known int) (Result, error) {
-	q := res.Query
-	from := ` FROM declarations d`
-	// SQLite's planner would otherwise drive a filter from orgs and sort
-	// every match; a unique number filter is the one better driver.
-	if rq.Dialect() == db.SQLite && q.Number == "" && q.CorporateNumber == "" {
-		from += ` INDEXED BY registry_declarations_recent`
-	}
-	from += join + ` LEFT JOIN orgs o ON o.id = d.org_id`
-	cond := ` WHERE ` + listed + where
-	if known >= 0 {
-		res.Total = known
-	} else {
-		if err := rq.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1`+from+cond+` LIMIT ?) s`, append(slices.Clip(args), CountCap+1)...).Scan(&res.Total); err != nil {
+	switch {
+	case !verify:
+		rids := blocks.page(q.Offset(), q.PerPage)
+		res.Entries, err = fetch(ctx, rq, rids, nil)
+		return res, err
+	case res.Total <= verifyAll:
+		found, err := fetch(ctx, rq, blocks.page(0, res.Total), matcher(q, norm))
+		if err != nil {
 			return res, err
 		}
-		if res.Total > CountCap {
-			res.Total, res.TotalCapped = CountCap, true
-		}
-	}
-	if res.Total <= q.Offset() {
+		res.Total = len(found)
+		res.Entries = found[min(q.Offset(), len(found)):min(q.Offset()+q.PerPage, len(found))]
 		return res, nil
 	}
-	return page(ctx, rq, res, from+cond, args)
+	return walkVerified(ctx, rq, res, blocks, norm)
 }
 
-// page reads one page of fromWhere in the registry's order.
-func page(ctx context.Context, rq db.Querier, res Result, fromWhere string, args []any) (Result, error) {
+// searchExact answers a search by declaration or corporate number: one
+// entry at most, checked against the other conditions.
+func searchExact(ctx context.Context, rq db.Querier, res Result, norm string) (Result, error) {
 	q := res.Query
-	rows, err := rq.QueryContext(ctx, `SELECT d.number, d.org_name, d.stars, COALESCE(o.prefecture, ''), COALESCE(o.industry, ''), d.status, d.declared_at`+
-		fromWhere+` ORDER BY d.declared_at DESC, d.number LIMIT ? OFFSET ?`, append(slices.Clip(args), q.PerPage, q.Offset())...)
+	cond, args := `number = ?`, []any{q.Number}
+	if q.Number == "" {
+		cond, args = `corporate_number = ?`, []any{q.CorporateNumber}
+	}
+	rows, err := rq.QueryContext(ctx, `SELECT `+selectCols+` FROM registry_entries WHERE `+cond+` ORDER BY rid DESC`, args...)
+	if err != nil {
+		return res, err
+	}
+	defer rows.Close()
+	var all []Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return res, err
+		}
+		if (q.Number == "" || e.Number == q.Number) && (q.CorporateNumber == "" || e.corp == q.CorporateNumber) && matcher(q, norm)(e) {
+			all = append(all, e.Entry)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return res, err
+	}
+	res.Total = len(all)
+	res.Entries = append(res.Entries, all[min(q.Offset(), len(all)):min(q.Offset()+q.PerPage, len(all))]...)
+	return res, nil
+}
+
+// matcher checks an entry against every condition of q but the numbers
+// (norm is q.Q normalised): for candidates from fewer lists than
+// conditions, or from bigrams that may lie apart.
+func matcher(q Query, norm string) func(*entry) bool {
+	return func(e *entry) bool {
+		return (q.Prefecture == "" || e.Prefecture == q.Prefecture) && (q.Industry == "" || e.Industry == q.Industry) &&
+			(q.Stars == 0 || e.Stars == q.Stars) && strings.Contains(e.norm, norm)
+	}
+}
+
+// walkAll is the unfiltered registry: the entries in order, the total
+// from the star counts.
+func walkAll(ctx context.Context, rq db.Querier, res Result) (Result, error) {
+	counts, err := keyCounts(ctx, rq, []string{"stars:1", "stars:2"})
+	if err != nil {
+		return res, err
+	}
+	res.Total = counts["stars:1"] + counts["stars:2"]
+	if res.Total <= res.Query.Offset() {
+		return res, nil
+	}
+	rows, err := rq.QueryContext(ctx, `SELECT `+selectCols+` FROM registry_entries ORDER BY rid DESC LIMIT ? OFFSET ?`, res.Query.PerPage, res.Query.Offset())
 	if err != nil {
 		return res, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var e Entry
-		if err := rows.Scan(&e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt); err != nil {
+		e, err := scanEntry(rows)
+		if err != nil {
 			return res, err
 		}
-		e.DeclaredAt = e.DeclaredAt.UTC()
-		res.Entries = append(res.Entries, e)
+		res.Entries = append(res.Entries, e.Entry)
 	}
 	return res, rows.Err()
+}
+
+// walkList pages through one posting list from its newest block, reading
+// only the blocks before the page's end.
+func walkList(ctx context.Context, rq db.Querier, res Result, key string) (Result, error) {
+	q := res.Query
+	if res.Total <= q.Offset() {
+		return res, nil
+	}
+	rows, err := rq.QueryContext(ctx, `SELECT block, bits FROM registry_postings WHERE key = ? ORDER BY block DESC`, key)
+	if err != nil {
+		return res, err
+	}
+	skip, take := q.Offset(), q.PerPage
+	var rids []int64
+	for take > 0 && rows.Next() {
+		var blk int64
+		var raw []byte
+		if err := rows.Scan(&blk, &raw); err != nil {
+			rows.Close()
+			return res, err
+		}
+		b, err := decodeBlock(raw)
+		if err != nil {
+			rows.Close()
+			return res, err
+		}
+		if skip >= b.n {
+			skip -= b.n
+			continue
+		}
+		vals := b.values()
+		for i := len(vals) - 1 - skip; i >= 0 && take > 0; i-- {
+			rids = append(rids, blk<<blockBits|int64(vals[i]))
+			take--
+		}
+		skip = 0
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return res, err
+	}
+	res.Entries, err = fetch(ctx, rq, rids, nil)
+	return res, err
+}
+
+// keyCounts returns the counts of keys; a key no entry holds is absent.
+func keyCounts(ctx context.Context, rq db.Querier, keys []string) (map[string]int, error) {
+	const width = 8 // a fixed IN list keeps the statement text (and cache) fixed
+	m := make(map[string]int, len(keys))
+	for start := 0; start < len(keys); start += width {
+		args := make([]any, width)
+		for i := range args {
+			args[i] = ""
+			if start+i < len(keys) {
+				args[i] = keys[start+i]
+			}
+		}
+		rows, err := rq.QueryContext(ctx, `SELECT key, n FROM registry_counts WHERE key IN (?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k string
+			var n int
+			if err := rows.Scan(&k, &n); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			m[k] = n
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// matchBlock is one block of an intersection: its number, how many rids
+// all lists share in it, and the lists' blocks (rarest first).
+type matchBlock struct {
+	blk int64
+	n   int
+	bs  []block
+}
+
+// matches is an intersection, newest block first.
+type matches []matchBlock
+
+// intersection reads every block of keys (rarest first) and keeps the
+// blocks all of them hold, with the count of each.
+func intersection(ctx context.Context, rq db.Querier, keys []string) (matches, error) {
+	var cur map[int64][]block
+	for i, k := range keys {
+		rows, err := rq.QueryContext(ctx, `SELECT block, bits FROM registry_postings WHERE key = ?`, k)
+		if err != nil {
+			return nil, err
+		}
+		next := make(map[int64][]block, len(cur))
+		for rows.Next() {
+			var blk int64
+			var raw []byte
+			if err := rows.Scan(&blk, &raw); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			prev, ok := cur[blk]
+			if i > 0 && !ok {
+				continue
+			}
+			b, err := decodeBlock(raw)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			next[blk] = append(prev, b)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		cur = next
+		if len(cur) == 0 {
+			return nil, nil
+		}
+	}
+	scratch := make([]uint64, words)
+	out := make(matches, 0, len(cur))
+	for blk, bs := range cur {
+		slices.SortFunc(bs, func(a, b block) int { return a.n - b.n })
+		if n, _ := intersect(bs, false, scratch); n > 0 {
+			out = append(out, matchBlock{blk: blk, n: n, bs: bs})
+		}
+	}
+	slices.SortFunc(out, func(a, b matchBlock) int { return int(b.blk - a.blk) })
+	return out, nil
+}
+
+// page returns the rids from position skip (0 is the newest) on, at most
+// take of them, building only the blocks they are in.
+func (ms matches) page(skip, take int) []int64 {
+	var rids []int64
+	scratch := make([]uint64, words)
+	for _, m := range ms {
+		if take <= 0 {
+			break
+		}
+		if skip >= m.n {
+			skip -= m.n
+			continue
+		}
+		_, vals := intersect(m.bs, true, scratch)
+		for i := len(vals) - 1 - skip; i >= 0 && take > 0; i-- {
+			rids = append(rids, m.blk<<blockBits|int64(vals[i]))
+			take--
+		}
+		skip = 0
+	}
+	return rids
+}
+
+// walkVerified pages through a large intersection, checking each
+// candidate's name against the query and skipping the page's offset in
+// checked matches.
+func walkVerified(ctx context.Context, rq db.Querier, res Result, ms matches, norm string) (Result, error) {
+	q := res.Query
+	skip := q.Offset()
+	match := matcher(q, norm)
+	for pos := 0; len(res.Entries) < q.PerPage; pos += ridBatch {
+		rids := ms.page(pos, ridBatch)
+		if len(rids) == 0 {
+			break
+		}
+		found, err := fetch(ctx, rq, rids, match)
+		if err != nil {
+			return res, err
+		}
+		if skip >= len(found) {
+			skip -= len(found)
+			continue
+		}
+		found = found[skip:]
+		skip = 0
+		res.Entries = append(res.Entries, found[:min(len(found), q.PerPage-len(res.Entries))]...)
+	}
+	return res, nil
+}
+
+// ridBatch is how many entries one fetch query reads.
+const ridBatch = 100
+
+// fetchQuery reads up to ridBatch entries by rid; unused places hold 0,
+// which no entry has.
+var fetchQuery = `SELECT ` + selectCols + ` FROM registry_entries WHERE rid IN (` + strings.TrimSuffix(strings.Repeat("?, ", ridBatch), ", ") + `)`
+
+// fetch reads the entries of rids, in that order, keeping those match
+// accepts (all when match is nil).
+func fetch(ctx context.Context, rq db.Querier, rids []int64, match func(*entry) bool) ([]Entry, error) {
+	out := make([]Entry, 0, len(rids))
+	byRid := make(map[int64]*entry, min(len(rids), ridBatch))
+	for start := 0; start < len(rids); start += ridBatch {
+		part := rids[start:min(start+ridBatch, len(rids))]
+		args := make([]any, ridBatch)
+		for i := range args {
+			args[i] = int64(0)
+			if i < len(part) {
+				args[i] = part[i]
+			}
+		}
+		rows, err := rq.QueryContext(ctx, fetchQuery, args...)
+		if err != nil {
+			return nil, err
+		}
+		clear(byRid)
+		for rows.Next() {
+			e, err := scanEntry(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			byRid[e.rid] = e
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+		for _, rid := range part {
+			if e := byRid[rid]; e != nil && (match == nil || match(e)) {
+				out = append(out, e.Entry)
+			}
+		}
+	}
+	return out, nil
 }
