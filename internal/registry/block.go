@@ -24,30 +24,28 @@ const (
 	arrayMax   = bitmapSize / 2 // values; an array this long is as big as the bitmap
 )
 
-// block is one decoded block: either arr (sorted ascending) or bm, the
-// stored bitmap bytes themselves (read a word at a time, never copied).
+// block is one decoded block: either arr (sorted ascending) or bm.
 type block struct {
 	arr []uint16
-	bm  []byte // bitmapSize bytes when the block is a bitmap
+	bm  []uint64 // words long when the block is a bitmap
 	n   int
 }
-
-func (b block) word(i int) uint64 { return binary.LittleEndian.Uint64(b.bm[8*i:]) }
 
 const words = blockSize / 64
 
 var errBadBlock = errors.New("registry: malformed posting block")
 
-// decodeBlock reads a stored block; the block keeps b. A value of exactly
-// bitmapSize bytes is a bitmap; anything shorter an array of an even
-// length, sorted strictly.
+// decodeBlock reads a stored block. A value of exactly bitmapSize bytes is
+// a bitmap; anything shorter an array of an even length, sorted strictly.
 func decodeBlock(b []byte) (block, error) {
 	if len(b) == bitmapSize {
+		bm := make([]uint64, words)
 		n := 0
-		for i := 0; i < bitmapSize; i += 8 {
-			n += bits.OnesCount64(binary.LittleEndian.Uint64(b[i:]))
+		for i := range bm {
+			bm[i] = binary.LittleEndian.Uint64(b[8*i:])
+			n += bits.OnesCount64(bm[i])
 		}
-		return block{bm: b, n: n}, nil
+		return block{bm: bm, n: n}, nil
 	}
 	if len(b)%2 != 0 || len(b)/2 >= arrayMax {
 		return block{}, errBadBlock
@@ -66,7 +64,11 @@ func decodeBlock(b []byte) (block, error) {
 // bitmap.
 func (b block) encode() []byte {
 	if b.n >= arrayMax {
-		return b.toBitmap()
+		out := make([]byte, bitmapSize)
+		for i, w := range b.toBitmap() {
+			binary.LittleEndian.PutUint64(out[8*i:], w)
+		}
+		return out
 	}
 	vals := b.values()
 	out := make([]byte, 2*len(vals))
@@ -76,15 +78,15 @@ func (b block) encode() []byte {
 	return out
 }
 
-// toBitmap returns the block as bitmap bytes, building them from the
-// array when it is one.
-func (b block) toBitmap() []byte {
+// toBitmap returns the block as a bitmap, building it from the array when
+// it is one.
+func (b block) toBitmap() []uint64 {
 	if b.bm != nil {
 		return b.bm
 	}
-	bm := make([]byte, bitmapSize)
+	bm := make([]uint64, words)
 	for _, v := range b.arr {
-		bm[v>>3] |= 1 << (v & 7)
+		bm[v>>6] |= 1 << (v & 63)
 	}
 	return bm
 }
@@ -97,10 +99,9 @@ func (b block) values() []uint16 {
 	return appendBits(make([]uint16, 0, b.n), b.bm)
 }
 
-// appendBits appends the set bits of bitmap bytes bm, ascending.
-func appendBits(out []uint16, bm []byte) []uint16 {
-	for i := 0; i < words; i++ {
-		w := binary.LittleEndian.Uint64(bm[8*i:])
+// appendBits appends the set bits of bm, ascending.
+func appendBits(out []uint16, bm []uint64) []uint16 {
+	for i, w := range bm {
 		for w != 0 {
 			out = append(out, uint16(i<<6+bits.TrailingZeros64(w)))
 			w &= w - 1
@@ -112,7 +113,7 @@ func appendBits(out []uint16, bm []byte) []uint16 {
 // has reports whether v is in the block.
 func (b block) has(v uint16) bool {
 	if b.bm != nil {
-		return b.bm[v>>3]&(1<<(v&7)) != 0
+		return b.bm[v>>6]&(1<<(v&63)) != 0
 	}
 	_, ok := slices.BinarySearch(b.arr, v)
 	return ok
@@ -125,7 +126,7 @@ func (b block) with(v uint16) block {
 	}
 	if b.bm != nil {
 		bm := slices.Clone(b.bm)
-		bm[v>>3] |= 1 << (v & 7)
+		bm[v>>6] |= 1 << (v & 63)
 		return block{bm: bm, n: b.n + 1}
 	}
 	i, _ := slices.BinarySearch(b.arr, v)
@@ -141,7 +142,7 @@ func (b block) without(v uint16) block {
 	}
 	if b.bm != nil {
 		bm := slices.Clone(b.bm)
-		bm[v>>3] &^= 1 << (v & 7)
+		bm[v>>6] &^= 1 << (v & 63)
 		nb := block{bm: bm, n: b.n - 1}
 		if nb.n < arrayMax {
 			return block{arr: nb.values(), n: nb.n}
@@ -161,41 +162,64 @@ func intersect(bs []block, want bool, scratch []uint64) (int, []uint16) {
 		if len(bs) == 1 {
 			return first.n, first.arr
 		}
-		var out []uint16
-		n := 0
-	next:
-		for _, v := range first.arr {
-			for _, o := range bs[1:] {
-				if !o.has(v) {
-					continue next
+		// Narrow the smallest array by each other block in turn: a merge
+		// against arrays, a bit test against bitmaps. The first pass
+		// copies out of first.arr (which may be cached); later passes
+		// filter in place, never writing ahead of what they read.
+		cur := first.arr
+		buf := make([]uint16, 0, len(cur))
+		for _, o := range bs[1:] {
+			out := buf[:0]
+			if o.bm != nil {
+				for _, v := range cur {
+					if o.bm[v>>6]&(1<<(v&63)) != 0 {
+						out = append(out, v)
+					}
+				}
+			} else {
+				a, j := o.arr, 0
+				for _, v := range cur {
+					for j < len(a) && a[j] < v {
+						j++
+					}
+					if j == len(a) {
+						break
+					}
+					if a[j] == v {
+						out = append(out, v)
+					}
 				}
 			}
-			n++
-			if want {
-				out = append(out, v)
+			cur, buf = out, out
+			if len(cur) == 0 {
+				break
 			}
 		}
-		return n, out
+		return len(cur), cur
 	}
 	// The smallest is a bitmap, so all are.
-	n := 0
-	for i := range words {
-		w := first.word(i)
-		for _, o := range bs[1:] {
-			w &= o.word(i)
+	if len(bs) == 2 && !want {
+		n := 0
+		a, b := first.bm[:words], bs[1].bm[:words]
+		for i := range a {
+			n += bits.OnesCount64(a[i] & b[i])
 		}
-		scratch[i] = w
+		return n, nil
+	}
+	s := scratch[:words]
+	copy(s, first.bm)
+	for _, o := range bs[1:] {
+		ob := o.bm[:words]
+		for i := range s {
+			s[i] &= ob[i]
+		}
+	}
+	n := 0
+	for _, w := range s {
 		n += bits.OnesCount64(w)
 	}
 	if !want {
 		return n, nil
 	}
-	out := make([]uint16, 0, n)
-	for i, w := range scratch[:words] {
-		for w != 0 {
-			out = append(out, uint16(i<<6+bits.TrailingZeros64(w)))
-			w &= w - 1
-		}
-	}
-	return n, out
+	return n, appendBits(make([]uint16, 0, n), s)
 }

@@ -71,7 +71,7 @@ func TestGenerate(t *testing.T) {
 		}
 		// Generated names are found, by the index and by the scan.
 		for _, q := range []string{"山田", "精機", "山", "株式会社", "さくら"} {
-			res, err := Search(ctx, d.Read(), Query{Q: q, Page: 1, PerPage: 20})
+			res, err := Search(ctx, d.Read(), Query{Q: q, Page: 1, PerPage: 20}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

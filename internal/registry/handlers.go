@@ -42,7 +42,7 @@ func (s *Service) searchAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := Search(r.Context(), s.DB.Read(), q)
+	res, err := Search(r.Context(), s.DB.Read(), q, s.postingLists())
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (s *Service) searchPage(w http.ResponseWriter, r *http.Request) error {
 			data.Searched = true
 		}
 	}
-	if data.Result, err = Search(r.Context(), s.DB.Read(), q); err != nil {
+	if data.Result, err = Search(r.Context(), s.DB.Read(), q, s.postingLists()); err != nil {
 		return err
 	}
 	link := func(page int) string {

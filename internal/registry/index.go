@@ -116,11 +116,11 @@ func scanEntry(s interface{ Scan(...any) error }) (*entry, error) {
 }
 
 // lockIndex takes the index's write lock for the rest of the caller's
-// transaction. Posting blocks are read, changed and written back, so two
+// transaction and moves its version on (see Lists). Posting blocks are read, changed and written back, so two
 // writers must not interleave; on SQLite the single writer does this
 // already, on PostgreSQL the row lock of the rid counter does.
 func lockIndex(ctx context.Context, q db.Querier) error {
-	_, err := q.ExecContext(ctx, `UPDATE registry_rids SET last_rid = last_rid WHERE id = 1`)
+	_, err := q.ExecContext(ctx, `UPDATE registry_rids SET version = version + 1 WHERE id = 1`)
 	return err
 }
 

@@ -259,8 +259,13 @@ func TestSearchMatchesReference(t *testing.T) {
 			"株式会社", "会社", "株", "有限", "合同会社", "山田株式会社", "株式会社山", "式会社山", "社山", "東京", "大阪府",
 			"next", "ＮＥＸＴ", "Blue Tech", "tech", "建設", "精", "ー", "山田精機", "鈴木建設株式会社", "存在しない", "x", "%", "_"}
 		defer func() { verifyAll = 2000 }()
+		cache := NewLists(1 << 20) // small: fills and empties during the test
 		for _, limit := range []int{2000, 3} {
 			verifyAll = limit
+			lists := cache
+			if limit == 3 {
+				lists = nil
+			}
 			for _, s := range queries {
 				for _, q := range []Query{
 					{Q: s, Page: 1, PerPage: 20},
@@ -269,7 +274,7 @@ func TestSearchMatchesReference(t *testing.T) {
 					{Q: s, Stars: 2, Industry: "E", Page: 1, PerPage: 50},
 					{Q: s, Prefecture: "27", Industry: "I", Stars: 1, Page: 1, PerPage: 100},
 				} {
-					res, err := Search(ctx, d.Read(), q)
+					res, err := Search(ctx, d.Read(), q, lists)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -316,10 +321,12 @@ func TestSyncAndReindex(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// One cache throughout: every change must show through it.
+		cache := NewLists(DefaultListsBytes)
 		one := func(q Query) Result {
 			t.Helper()
 			q.Page, q.PerPage = 1, 20
-			res, err := Search(ctx, d.Read(), q)
+			res, err := Search(ctx, d.Read(), q, cache)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -379,7 +386,7 @@ func TestSyncAndReindex(t *testing.T) {
 			if q.PerPage == 0 {
 				q.Page, q.PerPage = 1, 20
 			}
-			res, err := Search(ctx, d.Read(), q)
+			res, err := Search(ctx, d.Read(), q, cache)
 			if err != nil {
 				t.Fatal(err)
 			}

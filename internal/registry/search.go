@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"database/sql"
 	"net/url"
 	"slices"
 	"strconv"
@@ -179,7 +180,9 @@ var verifyAll = 2000
 // characters, whose bigrams may also occur apart, is then checked against
 // each candidate's name. A number or corporate number is looked up
 // directly.
-func Search(ctx context.Context, rq db.Querier, q Query) (Result, error) {
+//
+// lists, when not nil, caches posting lists between index changes.
+func Search(ctx context.Context, rq db.Querier, q Query, lists *Lists) (Result, error) {
 	res := Result{Query: q, Entries: []Entry{}}
 	norm := Normalize(q.Q)
 	if q.Number != "" || q.CorporateNumber != "" {
@@ -201,6 +204,14 @@ func Search(ctx context.Context, rq db.Querier, q Query) (Result, error) {
 	if len(keys) == 0 {
 		return walkAll(ctx, rq, res)
 	}
+	var version int64
+	if lists != nil {
+		var err error
+		if version, err = indexVersion(ctx, rq); err != nil {
+			return res, err
+		}
+		lists.at(version)
+	}
 	counts, err := keyCounts(ctx, rq, keys)
 	if err != nil {
 		return res, err
@@ -215,30 +226,33 @@ func Search(ctx context.Context, rq db.Querier, q Query) (Result, error) {
 	keys = keys[:min(len(keys), maxLists)]
 	if len(keys) == 1 && !verify {
 		res.Total = counts[keys[0]]
-		return walkList(ctx, rq, res, keys[0])
+		return walkList(ctx, rq, res, lists, version, keys[0])
 	}
-	blocks, err := intersection(ctx, rq, keys)
+	blocks, err := intersection(ctx, rq, lists, version, keys)
 	if err != nil {
 		return res, err
 	}
 	for _, b := range blocks {
 		res.Total += b.n
 	}
+	var rids []int64
 	switch {
 	case !verify:
-		rids := blocks.page(q.Offset(), q.PerPage)
-		res.Entries, err = fetch(ctx, rq, rids, nil)
-		return res, err
+		rids = blocks.page(q.Offset(), q.PerPage)
 	case res.Total <= verifyAll:
-		found, err := fetch(ctx, rq, blocks.page(0, res.Total), matcher(q, norm))
+		ok, err := verified(ctx, rq, blocks.page(0, res.Total), matcher(q, norm))
 		if err != nil {
 			return res, err
 		}
-		res.Total = len(found)
-		res.Entries = found[min(q.Offset(), len(found)):min(q.Offset()+q.PerPage, len(found))]
-		return res, nil
+		res.Total = len(ok)
+		rids = ok[min(q.Offset(), len(ok)):min(q.Offset()+q.PerPage, len(ok))]
+	default:
+		if rids, err = walkVerified(ctx, rq, q, blocks, norm); err != nil {
+			return res, err
+		}
 	}
-	return walkVerified(ctx, rq, res, blocks, norm)
+	res.Entries, err = fetch(ctx, rq, rids)
+	return res, err
 }
 
 // searchExact answers a search by declaration or corporate number: one
@@ -308,48 +322,34 @@ func walkAll(ctx context.Context, rq db.Querier, res Result) (Result, error) {
 	return res, rows.Err()
 }
 
-// walkList pages through one posting list from its newest block, reading
-// only the blocks before the page's end.
-func walkList(ctx context.Context, rq db.Querier, res Result, key string) (Result, error) {
+// walkList pages through one posting list from its newest block.
+func walkList(ctx context.Context, rq db.Querier, res Result, lists *Lists, version int64, key string) (Result, error) {
 	q := res.Query
 	if res.Total <= q.Offset() {
 		return res, nil
 	}
-	rows, err := rq.QueryContext(ctx, `SELECT block, bits FROM registry_postings WHERE key = ? ORDER BY block DESC`, key)
+	l, err := readList(ctx, rq, lists, version, key)
 	if err != nil {
 		return res, err
 	}
 	skip, take := q.Offset(), q.PerPage
 	var rids []int64
-	for take > 0 && rows.Next() {
-		var blk int64
-		var raw []byte
-		if err := rows.Scan(&blk, &raw); err != nil {
-			rows.Close()
-			return res, err
+	for _, lb := range l {
+		if take <= 0 {
+			break
 		}
-		b, err := decodeBlock(raw)
-		if err != nil {
-			rows.Close()
-			return res, err
-		}
-		if skip >= b.n {
-			skip -= b.n
+		if skip >= lb.b.n {
+			skip -= lb.b.n
 			continue
 		}
-		vals := b.values()
+		vals := lb.b.values()
 		for i := len(vals) - 1 - skip; i >= 0 && take > 0; i-- {
-			rids = append(rids, blk<<blockBits|int64(vals[i]))
+			rids = append(rids, lb.blk<<blockBits|int64(vals[i]))
 			take--
 		}
 		skip = 0
 	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
-		return res, err
-	}
-	res.Entries, err = fetch(ctx, rq, rids, nil)
+	res.Entries, err = fetch(ctx, rq, rids)
 	return res, err
 }
 
@@ -398,38 +398,22 @@ type matchBlock struct {
 // matches is an intersection, newest block first.
 type matches []matchBlock
 
-// intersection reads every block of keys (rarest first) and keeps the
+// intersection reads the lists of keys (rarest first) and keeps the
 // blocks all of them hold, with the count of each.
-func intersection(ctx context.Context, rq db.Querier, keys []string) (matches, error) {
+func intersection(ctx context.Context, rq db.Querier, lists *Lists, version int64, keys []string) (matches, error) {
 	var cur map[int64][]block
 	for i, k := range keys {
-		rows, err := rq.QueryContext(ctx, `SELECT block, bits FROM registry_postings WHERE key = ?`, k)
+		l, err := readList(ctx, rq, lists, version, k)
 		if err != nil {
 			return nil, err
 		}
-		next := make(map[int64][]block, len(cur))
-		for rows.Next() {
-			var blk int64
-			var raw []byte
-			if err := rows.Scan(&blk, &raw); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			prev, ok := cur[blk]
+		next := make(map[int64][]block, min(len(l), len(cur)))
+		for _, lb := range l {
+			prev, ok := cur[lb.blk]
 			if i > 0 && !ok {
 				continue
 			}
-			b, err := decodeBlock(raw)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			next[blk] = append(prev, b)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, err
+			next[lb.blk] = append(prev[:len(prev):len(prev)], lb.b)
 		}
 		cur = next
 		if len(cur) == 0 {
@@ -471,76 +455,108 @@ func (ms matches) page(skip, take int) []int64 {
 	return rids
 }
 
-// walkVerified pages through a large intersection, checking each
-// candidate's name against the query and skipping the page's offset in
-// checked matches.
-func walkVerified(ctx context.Context, rq db.Querier, res Result, ms matches, norm string) (Result, error) {
-	q := res.Query
-	skip := q.Offset()
+// walkVerified pages through a large intersection, checking candidates
+// against the query in batches until the page is full, and returns the
+// page's rids. The offset counts checked matches.
+func walkVerified(ctx context.Context, rq db.Querier, q Query, ms matches, norm string) ([]int64, error) {
+	skip, take := q.Offset(), q.PerPage
 	match := matcher(q, norm)
-	for pos := 0; len(res.Entries) < q.PerPage; pos += ridBatch {
-		rids := ms.page(pos, ridBatch)
-		if len(rids) == 0 {
+	var out []int64
+	// Most candidates match, so the first batch is about the page.
+	for pos, n := 0, min(ridBatch, skip+take); take > 0; pos, n = pos+n, ridBatch {
+		cands := ms.page(pos, n)
+		if len(cands) == 0 {
 			break
 		}
-		found, err := fetch(ctx, rq, rids, match)
+		ok, err := verified(ctx, rq, cands, match)
 		if err != nil {
-			return res, err
+			return nil, err
 		}
-		if skip >= len(found) {
-			skip -= len(found)
+		if skip >= len(ok) {
+			skip -= len(ok)
 			continue
 		}
-		found = found[skip:]
+		ok = ok[skip:min(len(ok), skip+take)]
 		skip = 0
-		res.Entries = append(res.Entries, found[:min(len(found), q.PerPage-len(res.Entries))]...)
+		out = append(out, ok...)
+		take -= len(ok)
 	}
-	return res, nil
+	return out, nil
 }
 
-// ridBatch is how many entries one fetch query reads.
+// ridBatch is how many entries one query by rid reads.
 const ridBatch = 100
 
-// fetchQuery reads up to ridBatch entries by rid; unused places hold 0,
-// which no entry has.
-var fetchQuery = `SELECT ` + selectCols + ` FROM registry_entries WHERE rid IN (` + strings.TrimSuffix(strings.Repeat("?, ", ridBatch), ", ") + `)`
+// ridList is the IN list of queries by rid: unused places hold 0, which no
+// entry has, so the statement text never changes.
+var ridList = `rid IN (` + strings.TrimSuffix(strings.Repeat("?, ", ridBatch), ", ") + `)`
 
-// fetch reads the entries of rids, in that order, keeping those match
-// accepts (all when match is nil).
-func fetch(ctx context.Context, rq db.Querier, rids []int64, match func(*entry) bool) ([]Entry, error) {
-	out := make([]Entry, 0, len(rids))
-	byRid := make(map[int64]*entry, min(len(rids), ridBatch))
+// byRids runs query (ending in ridList) for each batch of rids, calling
+// scan for each row.
+func byRids(ctx context.Context, rq db.Querier, query string, rids []int64, scan func(*sql.Rows) error) error {
+	args := make([]any, ridBatch)
 	for start := 0; start < len(rids); start += ridBatch {
 		part := rids[start:min(start+ridBatch, len(rids))]
-		args := make([]any, ridBatch)
 		for i := range args {
 			args[i] = int64(0)
 			if i < len(part) {
 				args[i] = part[i]
 			}
 		}
-		rows, err := rq.QueryContext(ctx, fetchQuery, args...)
+		rows, err := rq.QueryContext(ctx, query, args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		clear(byRid)
 		for rows.Next() {
-			e, err := scanEntry(rows)
-			if err != nil {
+			if err := scan(rows); err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
-			byRid[e.rid] = e
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for _, rid := range part {
-			if e := byRid[rid]; e != nil && (match == nil || match(e)) {
-				out = append(out, e.Entry)
-			}
+	}
+	return nil
+}
+
+// verified returns the rids whose entries match accepts, in the order
+// given. It reads only what matching needs.
+func verified(ctx context.Context, rq db.Querier, rids []int64, match func(*entry) bool) ([]int64, error) {
+	ok := make(map[int64]bool, len(rids))
+	err := byRids(ctx, rq, `SELECT rid, norm, prefecture, industry, stars FROM registry_entries WHERE `+ridList, rids, func(rows *sql.Rows) error {
+		var e entry
+		if err := rows.Scan(&e.rid, &e.norm, &e.Prefecture, &e.Industry, &e.Stars); err != nil {
+			return err
+		}
+		ok[e.rid] = match(&e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(slices.Clone(rids), func(rid int64) bool { return !ok[rid] }), nil
+}
+
+// fetch reads the entries of rids, in that order.
+func fetch(ctx context.Context, rq db.Querier, rids []int64) ([]Entry, error) {
+	byRid := make(map[int64]*entry, len(rids))
+	err := byRids(ctx, rq, `SELECT `+selectCols+` FROM registry_entries WHERE `+ridList, rids, func(rows *sql.Rows) error {
+		e, err := scanEntry(rows)
+		if err == nil {
+			byRid[e.rid] = e
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Entry, 0, len(rids))
+	for _, rid := range rids {
+		if e := byRid[rid]; e != nil {
+			out = append(out, e.Entry)
 		}
 	}
 	return out, nil

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"mamori/internal/db"
@@ -41,6 +42,15 @@ type Service struct {
 	// the embed snippet and the CSV's policy links are absolute with it.
 	// When empty, the request's own scheme and host are used.
 	BaseURL string
+
+	listsOnce sync.Once
+	lists     *Lists
+}
+
+// postingLists is the service's cache of posting lists, made on first use.
+func (s *Service) postingLists() *Lists {
+	s.listsOnce.Do(func() { s.lists = NewLists(DefaultListsBytes) })
+	return s.lists
 }
 
 // Routes registers the public registry pages (all web.Public):

@@ -44,3 +44,6 @@ CREATE TABLE registry_counts (
 -- Bitmap blocks are 8 KiB of dense bits: store them out of line without
 -- compression, so a search does not spend its time in pglz.
 ALTER TABLE registry_postings ALTER COLUMN bits SET STORAGE EXTERNAL;
+-- Moved on by every write to the index, so caches of posting lists know
+-- when theirs are out of date (registry.Lists).
+ALTER TABLE registry_rids ADD COLUMN version BIGINT NOT NULL DEFAULT 0;

@@ -42,3 +42,6 @@ CREATE TABLE registry_counts (
     key TEXT PRIMARY KEY,
     n   INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- Moved on by every write to the index, so caches of posting lists know
+-- when theirs are out of date (registry.Lists).
+ALTER TABLE registry_rids ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
