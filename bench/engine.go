@@ -44,29 +44,30 @@ type target struct {
 }
 
 type engineResult struct {
-	Engine                string      `json:"engine"`
-	StartMs               []float64   `json:"start_to_ready_ms"`
-	StartMedianMs         float64     `json:"start_to_ready_median_ms"`
-	IdleRSSMB             float64     `json:"idle_rss_mb"`
-	FirstLoginRSSMB       float64     `json:"rss_after_first_login_mb"`
-	AfterLoadRSSMB        float64     `json:"rss_after_load_mb"`
-	PeakRSSMB             float64     `json:"peak_rss_mb"`
-	DashboardBytes        int         `json:"dashboard_bytes,omitempty"`
-	ContentType           string      `json:"content_type,omitempty"`
-	Argon2id              argonParams `json:"argon2id"`
-	Ceiling               *loadResult `json:"ceiling,omitempty"` // for the dashboard
-	Dashboard             *loadResult `json:"dashboard,omitempty"`
-	Login                 *loadResult `json:"login,omitempty"`
-	RatioDashboardCeiling float64     `json:"ratio_dashboard_ceiling,omitempty"`
-	ScoreBytes            int         `json:"score_bytes,omitempty"`
-	ScoreContentType      string      `json:"score_content_type,omitempty"`
-	ScoreResult           string      `json:"score_result,omitempty"`
-	ScoreCeiling          *loadResult `json:"score_ceiling,omitempty"`
-	Score                 *loadResult `json:"score,omitempty"`
-	RatioScoreCeiling     float64     `json:"ratio_score_ceiling,omitempty"`
-	Saves                 *loadResult `json:"saves,omitempty"`
-	Kill9                 *killCheck  `json:"kill9,omitempty"`
-	Targets               []target    `json:"targets"`
+	Engine                string          `json:"engine"`
+	StartMs               []float64       `json:"start_to_ready_ms"`
+	StartMedianMs         float64         `json:"start_to_ready_median_ms"`
+	IdleRSSMB             float64         `json:"idle_rss_mb"`
+	FirstLoginRSSMB       float64         `json:"rss_after_first_login_mb"`
+	AfterLoadRSSMB        float64         `json:"rss_after_load_mb"`
+	PeakRSSMB             float64         `json:"peak_rss_mb"`
+	DashboardBytes        int             `json:"dashboard_bytes,omitempty"`
+	ContentType           string          `json:"content_type,omitempty"`
+	Argon2id              argonParams     `json:"argon2id"`
+	Ceiling               *loadResult     `json:"ceiling,omitempty"` // for the dashboard
+	Dashboard             *loadResult     `json:"dashboard,omitempty"`
+	Login                 *loadResult     `json:"login,omitempty"`
+	RatioDashboardCeiling float64         `json:"ratio_dashboard_ceiling,omitempty"`
+	ScoreBytes            int             `json:"score_bytes,omitempty"`
+	ScoreContentType      string          `json:"score_content_type,omitempty"`
+	ScoreResult           string          `json:"score_result,omitempty"`
+	ScoreCeiling          *loadResult     `json:"score_ceiling,omitempty"`
+	Score                 *loadResult     `json:"score,omitempty"`
+	RatioScoreCeiling     float64         `json:"ratio_score_ceiling,omitempty"`
+	Saves                 *loadResult     `json:"saves,omitempty"`
+	Kill9                 *killCheck      `json:"kill9,omitempty"`
+	Registry              *registryResult `json:"registry,omitempty"`
+	Targets               []target        `json:"targets"`
 }
 
 // newStores returns a function handing out empty stores for one engine, and
@@ -241,6 +242,16 @@ func runEngine(ctx context.Context, eng, bin, tmp string, fresh func(context.Con
 		res.Kill9 = kc
 	}
 
+	if o.has("registry") {
+		srv.stop() // the registry runs on its own store and server
+		rst, err := fresh(ctx, o.starts)
+		if err != nil {
+			return nil, err
+		}
+		if res.Registry, err = runRegistry(ctx, eng, bin, tmp, rst, o); err != nil {
+			return nil, fmt.Errorf("registry: %w", err)
+		}
+	}
 	res.Targets = engineTargets(res, o)
 	return res, nil
 }
@@ -271,6 +282,15 @@ func engineTargets(res *engineResult, o options) []target {
 	if res.Saves != nil && res.Engine == "sqlite" { // PostgreSQL: measured, no threshold
 		ts = append(ts, target{fmt.Sprintf("durable saves/s @ %d clients", res.Saves.Clients), fmt.Sprintf("%.0f /s", res.Saves.RPS),
 			fmt.Sprintf("≥ %.0f /s", targetSavesPerSec), res.Saves.RPS >= targetSavesPerSec && res.Saves.Errors == 0})
+	}
+	if res.Registry != nil {
+		rts := registryTargets(res.Registry)
+		if res.Engine != "sqlite" { // PostgreSQL: measured, no threshold
+			for i := range rts {
+				rts[i].Target = "(reported)"
+			}
+		}
+		ts = append(ts, rts...)
 	}
 	if k := res.Kill9; k != nil {
 		ts = append(ts, target{"acknowledged saves lost, kill -9", fmt.Sprintf("%d of %d", k.Lost, k.Acknowledged), "0 (of > 0)", k.Pass})

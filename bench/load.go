@@ -20,6 +20,7 @@ type scenario struct {
 	clients int
 	method  string
 	url     string
+	urls    []string // when set, the clients take these in turn instead of url
 	body    string
 	header  http.Header
 	expect  int // any other status, or a transport error, is an error
@@ -72,7 +73,7 @@ func runLoad(ctx context.Context, sc scenario, warmup, duration time.Duration) (
 	for i := range sc.clients {
 		cs := &clientStats{lat: make([]time.Duration, 0, 1<<14), statuses: map[string]int{}}
 		stats[i] = cs
-		wg.Go(func() { client(ctx, lctx, sc, cs, mStart, mEnd, &dials) })
+		wg.Go(func() { client(ctx, lctx, sc, i, cs, mStart, mEnd, &dials) })
 	}
 
 	// CPU snapshots bracket the measured window.
@@ -130,7 +131,7 @@ func pct(sorted []time.Duration, p float64) time.Duration {
 
 // client is one closed-loop user: send, read the whole response, repeat
 // until stop ends. Requests run under ctx, which only Ctrl-C cancels.
-func client(ctx, stop context.Context, sc scenario, cs *clientStats, mStart, mEnd time.Time, dials *atomic.Int64) {
+func client(ctx, stop context.Context, sc scenario, id int, cs *clientStats, mStart, mEnd time.Time, dials *atomic.Int64) {
 	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		Proxy: nil, // loopback only, never through a proxy from the environment
@@ -146,12 +147,18 @@ func client(ctx, stop context.Context, sc scenario, cs *clientStats, mStart, mEn
 	defer tr.CloseIdleConnections()
 	c := &http.Client{Transport: tr, CheckRedirect: noRedirect, Timeout: 30 * time.Second}
 	header := sc.header.Clone() // reused by this client's requests, one at a time
+	next := id                  // this client's place in sc.urls: together the clients sweep it
 	for stop.Err() == nil {
+		u := sc.url
+		if len(sc.urls) > 0 {
+			u = sc.urls[next%len(sc.urls)]
+			next += sc.clients
+		}
 		var body io.Reader
 		if sc.body != "" {
 			body = strings.NewReader(sc.body)
 		}
-		req, err := http.NewRequestWithContext(ctx, sc.method, sc.url, body)
+		req, err := http.NewRequestWithContext(ctx, sc.method, u, body)
 		if err != nil {
 			cs.fail(err.Error())
 			return

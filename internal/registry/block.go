@@ -154,13 +154,15 @@ func (b block) without(v uint16) block {
 }
 
 // intersect returns how many values all of bs hold (bs sorted by n
-// ascending, at least one) and, when want is set, the values ascending.
-// scratch is a words-long buffer for the all-bitmap case.
-func intersect(bs []block, want bool, scratch []uint64) (int, []uint16) {
+// ascending, at least one) and the values themselves: as an ascending
+// array, or (when all are bitmaps) as a bitmap in scratch, a words-long
+// buffer. With count set only the count is needed, and two bitmaps are
+// counted without building their intersection.
+func intersect(bs []block, count bool, scratch []uint64) (int, block) {
 	first := bs[0]
 	if first.bm == nil {
 		if len(bs) == 1 {
-			return first.n, first.arr
+			return first.n, first
 		}
 		// Narrow the smallest array by each other block in turn: a merge
 		// against arrays, a bit test against bitmaps. The first pass
@@ -195,16 +197,19 @@ func intersect(bs []block, want bool, scratch []uint64) (int, []uint16) {
 				break
 			}
 		}
-		return len(cur), cur
+		return len(cur), block{arr: cur, n: len(cur)}
 	}
 	// The smallest is a bitmap, so all are.
-	if len(bs) == 2 && !want {
+	if len(bs) == 1 {
+		return first.n, first
+	}
+	if len(bs) == 2 && count {
 		n := 0
 		a, b := first.bm[:words], bs[1].bm[:words]
 		for i := range a {
 			n += bits.OnesCount64(a[i] & b[i])
 		}
-		return n, nil
+		return n, block{}
 	}
 	s := scratch[:words]
 	copy(s, first.bm)
@@ -218,8 +223,36 @@ func intersect(bs []block, want bool, scratch []uint64) (int, []uint16) {
 	for _, w := range s {
 		n += bits.OnesCount64(w)
 	}
-	if !want {
-		return n, nil
+	return n, block{bm: s, n: n}
+}
+
+// descending appends to out the block's values from the largest down,
+// skipping the first skip and stopping after take, without building the
+// whole list (a dense bitmap holds tens of thousands).
+func (b block) descending(skip, take int, out []uint16) []uint16 {
+	if b.bm == nil {
+		for i := len(b.arr) - 1 - skip; i >= 0 && take > 0; i-- {
+			out = append(out, b.arr[i])
+			take--
+		}
+		return out
 	}
-	return n, appendBits(make([]uint16, 0, n), s)
+	for i := len(b.bm) - 1; i >= 0 && take > 0; i-- {
+		w := b.bm[i]
+		if c := bits.OnesCount64(w); skip >= c {
+			skip -= c
+			continue
+		}
+		for w != 0 && take > 0 {
+			top := 63 - bits.LeadingZeros64(w)
+			w &^= 1 << top
+			if skip > 0 {
+				skip--
+				continue
+			}
+			out = append(out, uint16(i<<6+top))
+			take--
+		}
+	}
+	return out
 }

@@ -196,13 +196,36 @@ type verifyData struct {
 	Snippet        string // HTML to embed the badge, shown as text
 }
 
-// verifyPage is the public verification page of one declaration.
+// verifyPage is the public verification page of one declaration. It is
+// the page badges link to, so it is asked for far more than any other:
+// the rendered page of an anonymous visitor is kept in a read cache
+// (fresh until the next write on this instance, and at most
+// verifyCacheTTL), keyed by language, host and URL.
 func (s *Service) verifyPage(w http.ResponseWriter, r *http.Request) error {
+	if !web.Shared(r) {
+		body, err := s.renderVerify(w, r)
+		if err != nil {
+			return err
+		}
+		web.WriteHTML(w, http.StatusOK, body)
+		return nil
+	}
+	key := web.LangFrom(r.Context()) + "|" + r.Host + "|" + r.URL.RequestURI()
+	body, err := s.verifyPages().Get(key, func() ([]byte, error) { return s.renderVerify(w, r) })
+	if err != nil {
+		return err
+	}
+	web.WriteHTML(w, http.StatusOK, body)
+	return nil
+}
+
+// renderVerify builds the verification page of the number in r's path.
+func (s *Service) renderVerify(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	ctx := r.Context()
 	q := s.DB.Read()
 	rec, err := byNumber(ctx, q, r.PathValue("number"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p := s.printer(r)
 	data := verifyData{Rec: rec, PrefectureName: prefectureName(rec.Prefecture, web.LangFrom(ctx)),
@@ -212,7 +235,7 @@ func (s *Service) verifyPage(w http.ResponseWriter, r *http.Request) error {
 	case err == nil:
 		data.PolicyURL = pub.URL
 	case !errors.Is(err, db.ErrNotFound):
-		return err
+		return nil, err
 	}
 	base := s.base(r)
 	data.PageURL = base + "/v/" + rec.Number
@@ -223,7 +246,7 @@ func (s *Service) verifyPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	data.Snippet = `<a href="` + data.PageURL + `"><img src="` + data.BadgeURL + lang + `" width="` + strconv.Itoa(badgeWidth) +
 		`" height="` + strconv.Itoa(badgeHeight) + `" alt="` + xmlEscape(p.T("registry.badge.programme")+" "+rec.Mark()+" "+rec.Number) + `"></a>`
-	return s.render(w, r, http.StatusOK, "verify", p.T("registry.verify_title", rec.Number), nil, data)
+	return s.Render.Bytes(w, r, "registry/verify", web.Page{Title: p.T("registry.verify_title", rec.Number), Data: data})
 }
 
 // isFormulaStart reports whether a spreadsheet would read a cell starting

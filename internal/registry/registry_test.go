@@ -7,6 +7,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -228,6 +230,17 @@ func TestVerifyPage(t *testing.T) {
 			t.Error("a policy link without a published policy")
 		}
 		expect(t, get(h, "/v/"+b.Number+"?lang=en"), 200, "Withdrawn", "This declaration has been withdrawn", "Osaka")
+		// The page is cached for anonymous visitors, but a change made
+		// here shows at once: a's withdrawal after its page was served.
+		expect(t, get(h, "/v/"+a.Number), 200, "宣言中")
+		f.withdraw(a)
+		expect(t, get(h, "/v/"+a.Number), 200, "宣言停止", "この宣言は停止されています")
+		// A visitor with a flash message waiting gets their own page.
+		req := httptest.NewRequest("GET", "/v/"+a.Number, nil)
+		req.AddCookie(&http.Cookie{Name: "mamori_flash", Value: "flash.saved"})
+		fw := httptest.NewRecorder()
+		h.ServeHTTP(fw, req)
+		expect(t, fw, 200, "宣言停止")
 
 		p := s.Catalog.Printer("ja")
 		expect(t, get(h, "/v/"+badCheckDigit(a.Number)), 400, p.T("decl.number_check_digit"))

@@ -169,7 +169,7 @@ const maxLists = 5
 // are checked against the whole query to count them exactly; past it the
 // total counts the names holding every two-character piece of the query
 // (docs/registry.md), and only the page's rows are checked.
-var verifyAll = 2000
+var verifyAll = 200
 
 // Search runs q on the reader pool: the total and one page, newest
 // declaration first (rid descending, see index.go).
@@ -342,11 +342,11 @@ func walkList(ctx context.Context, rq db.Querier, res Result, lists *Lists, vers
 			skip -= lb.b.n
 			continue
 		}
-		vals := lb.b.values()
-		for i := len(vals) - 1 - skip; i >= 0 && take > 0; i-- {
-			rids = append(rids, lb.blk<<blockBits|int64(vals[i]))
-			take--
+		vals := lb.b.descending(skip, take, nil)
+		for _, v := range vals {
+			rids = append(rids, lb.blk<<blockBits|int64(v))
 		}
+		take -= len(vals)
 		skip = 0
 	}
 	res.Entries, err = fetch(ctx, rq, rids)
@@ -424,7 +424,7 @@ func intersection(ctx context.Context, rq db.Querier, lists *Lists, version int6
 	out := make(matches, 0, len(cur))
 	for blk, bs := range cur {
 		slices.SortFunc(bs, func(a, b block) int { return a.n - b.n })
-		if n, _ := intersect(bs, false, scratch); n > 0 {
+		if n, _ := intersect(bs, true, scratch); n > 0 {
 			out = append(out, matchBlock{blk: blk, n: n, bs: bs})
 		}
 	}
@@ -445,11 +445,12 @@ func (ms matches) page(skip, take int) []int64 {
 			skip -= m.n
 			continue
 		}
-		_, vals := intersect(m.bs, true, scratch)
-		for i := len(vals) - 1 - skip; i >= 0 && take > 0; i-- {
-			rids = append(rids, m.blk<<blockBits|int64(vals[i]))
-			take--
+		_, b := intersect(m.bs, false, scratch)
+		vals := b.descending(skip, take, nil)
+		for _, v := range vals {
+			rids = append(rids, m.blk<<blockBits|int64(v))
 		}
+		take -= len(vals)
 		skip = 0
 	}
 	return rids
@@ -487,23 +488,34 @@ func walkVerified(ctx context.Context, rq db.Querier, q Query, ms matches, norm 
 // ridBatch is how many entries one query by rid reads.
 const ridBatch = 100
 
-// ridList is the IN list of queries by rid: unused places hold 0, which no
-// entry has, so the statement text never changes.
-var ridList = `rid IN (` + strings.TrimSuffix(strings.Repeat("?, ", ridBatch), ", ") + `)`
+// ridWidths are the lengths of the IN lists of queries by rid: each batch
+// takes the shortest that holds it, unused places holding 0 (which no
+// entry has). Binding is a large part of such a query, so a page of 20
+// must not bind 100; a few fixed lengths keep the statement texts (and
+// the statement cache) fixed.
+var ridWidths = []int{10, 20, 50, ridBatch}
 
-// byRids runs query (ending in ridList) for each batch of rids, calling
-// scan for each row.
-func byRids(ctx context.Context, rq db.Querier, query string, rids []int64, scan func(*sql.Rows) error) error {
-	args := make([]any, ridBatch)
+func ridList(width int) string {
+	return `rid IN (` + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + `)`
+}
+
+// byRids runs query (ending in an IN list of ridList's length width, given
+// as %s) for each batch of rids, calling scan for each row.
+func byRids(ctx context.Context, rq db.Querier, queries *[4]string, rids []int64, scan func(*sql.Rows) error) error {
 	for start := 0; start < len(rids); start += ridBatch {
 		part := rids[start:min(start+ridBatch, len(rids))]
+		w := 0
+		for w < len(ridWidths)-1 && ridWidths[w] < len(part) {
+			w++
+		}
+		args := make([]any, ridWidths[w])
 		for i := range args {
 			args[i] = int64(0)
 			if i < len(part) {
 				args[i] = part[i]
 			}
 		}
-		rows, err := rq.QueryContext(ctx, query, args...)
+		rows, err := rq.QueryContext(ctx, queries[w], args...)
 		if err != nil {
 			return err
 		}
@@ -522,11 +534,35 @@ func byRids(ctx context.Context, rq db.Querier, query string, rids []int64, scan
 	return nil
 }
 
+// ridQueries returns prefix + ridList for each of ridWidths.
+func ridQueries(prefix string) *[4]string {
+	var qs [4]string
+	for i, w := range ridWidths {
+		qs[i] = prefix + ridList(w)
+	}
+	return &qs
+}
+
+// ridRange reports the span of rids when reading all of it costs little
+// more than reading the rids themselves (at most twice as many rows).
+func ridRange(rids []int64) (lo, hi int64, ok bool) {
+	if len(rids) < 2 {
+		return 0, 0, false
+	}
+	lo, hi = slices.Min(rids), slices.Max(rids)
+	return lo, hi, hi-lo+1 <= 2*int64(len(rids))
+}
+
+var (
+	verifyQueries = ridQueries(`SELECT rid, norm, prefecture, industry, stars FROM registry_entries WHERE `)
+	fetchQueries  = ridQueries(`SELECT ` + selectCols + ` FROM registry_entries WHERE `)
+)
+
 // verified returns the rids whose entries match accepts, in the order
 // given. It reads only what matching needs.
 func verified(ctx context.Context, rq db.Querier, rids []int64, match func(*entry) bool) ([]int64, error) {
 	ok := make(map[int64]bool, len(rids))
-	err := byRids(ctx, rq, `SELECT rid, norm, prefecture, industry, stars FROM registry_entries WHERE `+ridList, rids, func(rows *sql.Rows) error {
+	err := byRids(ctx, rq, verifyQueries, rids, func(rows *sql.Rows) error {
 		var e entry
 		if err := rows.Scan(&e.rid, &e.norm, &e.Prefecture, &e.Industry, &e.Stars); err != nil {
 			return err
@@ -540,16 +576,34 @@ func verified(ctx context.Context, rq db.Querier, rids []int64, match func(*entr
 	return slices.DeleteFunc(slices.Clone(rids), func(rid int64) bool { return !ok[rid] }), nil
 }
 
-// fetch reads the entries of rids, in that order.
+// fetch reads the entries of rids, in that order. Rids close together
+// (a page of a dense list: a prefecture, a common kanji) are read as one
+// range, one B-tree descent instead of one per entry.
 func fetch(ctx context.Context, rq db.Querier, rids []int64) ([]Entry, error) {
 	byRid := make(map[int64]*entry, len(rids))
-	err := byRids(ctx, rq, `SELECT `+selectCols+` FROM registry_entries WHERE `+ridList, rids, func(rows *sql.Rows) error {
+	keep := func(rows *sql.Rows) error {
 		e, err := scanEntry(rows)
 		if err == nil {
 			byRid[e.rid] = e
 		}
 		return err
-	})
+	}
+	var err error
+	if lo, hi, ok := ridRange(rids); ok {
+		var rows *sql.Rows
+		rows, err = rq.QueryContext(ctx, `SELECT `+selectCols+` FROM registry_entries WHERE rid BETWEEN ? AND ?`, lo, hi)
+		if err == nil {
+			for rows.Next() && err == nil {
+				err = keep(rows)
+			}
+			if err == nil {
+				err = rows.Err()
+			}
+			rows.Close()
+		}
+	} else {
+		err = byRids(ctx, rq, fetchQueries, rids, keep)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -45,11 +45,26 @@ type Service struct {
 
 	listsOnce sync.Once
 	lists     *Lists
+	pages     *db.ReadCache[[]byte]
+}
+
+// verifyCacheTTL bounds how long another instance's change (a withdrawal)
+// can take to show on this instance's cached verification pages.
+const verifyCacheTTL = 2 * time.Second
+
+// verifyPages caches rendered verification pages, up to 4,096 of them
+// (about 3 KB each).
+func (s *Service) verifyPages() *db.ReadCache[[]byte] {
+	s.postingLists() // one Once for both
+	return s.pages
 }
 
 // postingLists is the service's cache of posting lists, made on first use.
 func (s *Service) postingLists() *Lists {
-	s.listsOnce.Do(func() { s.lists = NewLists(DefaultListsBytes) })
+	s.listsOnce.Do(func() {
+		s.lists = NewLists(DefaultListsBytes)
+		s.pages = db.NewReadCache[[]byte](s.DB, verifyCacheTTL, 4096)
+	})
 	return s.lists
 }
 

@@ -219,6 +219,40 @@ func (rd *Renderer) Page(w http.ResponseWriter, r *http.Request, status int, nam
 	w.Write(buf.Bytes())
 }
 
+// Shared reports whether the page for r is the same for every visitor
+// asking for the same URL in the same language: nobody is logged in and
+// no flash message is waiting. Only such pages may be cached (Bytes).
+func Shared(r *http.Request) bool {
+	if ViewerFrom(r.Context()) != nil {
+		return false
+	}
+	_, err := r.Cookie(flashCookie)
+	return err != nil
+}
+
+// Bytes renders a page as Page does but returns it, for a handler that
+// caches a Shared page; WriteHTML sends it.
+func (rd *Renderer) Bytes(w http.ResponseWriter, r *http.Request, name string, p Page) ([]byte, error) {
+	t, ok := rd.pages[LangFrom(r.Context())][name]
+	if !ok {
+		return nil, fmt.Errorf("unknown template %q", name)
+	}
+	rd.fill(w, r, &p)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteHTML sends a page rendered by Bytes with the headers Page sets.
+func WriteHTML(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
 func (rd *Renderer) fill(w http.ResponseWriter, r *http.Request, p *Page) {
 	lang := LangFrom(r.Context())
 	p.L = rd.catalog.Printer(lang)
