@@ -164,6 +164,13 @@ func intersect(bs []block, count bool, scratch []uint64) (int, block) {
 		if len(bs) == 1 {
 			return first.n, first
 		}
+		if len(bs) == 2 && count && bs[1].bm != nil {
+			n, o := 0, bs[1].bm
+			for _, v := range first.arr {
+				n += int(o[v>>6] >> (v & 63) & 1)
+			}
+			return n, block{}
+		}
 		// Narrow the smallest array by each other block in turn: a merge
 		// against arrays, a bit test against bitmaps. The first pass
 		// copies out of first.arr (which may be cached); later passes

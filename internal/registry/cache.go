@@ -22,6 +22,10 @@ type Lists struct {
 	mu      sync.Mutex
 	version int64
 	lists   map[string][]listBlock
+	// matches are intersections of several lists, by their keys joined
+	// with NUL (filters are asked for again and again, as in Lucene's
+	// filter cache); they share the lists' blocks.
+	matches map[string]matches
 	bytes   int
 	max     int // bytes; the lists are dropped when they would exceed it
 }
@@ -34,7 +38,7 @@ type listBlock struct {
 
 // NewLists returns a cache holding up to maxBytes of posting lists.
 func NewLists(maxBytes int) *Lists {
-	return &Lists{lists: map[string][]listBlock{}, max: maxBytes, version: -1}
+	return &Lists{lists: map[string][]listBlock{}, matches: map[string]matches{}, max: maxBytes, version: -1}
 }
 
 // DefaultListsBytes bounds the registry's list cache: the largest list
@@ -55,6 +59,7 @@ func (c *Lists) at(v int64) {
 	if c.version != v {
 		c.version, c.bytes = v, 0
 		clear(c.lists)
+		clear(c.matches)
 	}
 }
 
@@ -77,10 +82,33 @@ func (c *Lists) put(v int64, key string, l []listBlock) {
 	}
 	if c.bytes+size > c.max {
 		clear(c.lists)
+		clear(c.matches)
 		c.bytes = 0
 	}
 	if _, ok := c.lists[key]; !ok {
 		c.lists[key] = l
+		c.bytes += size
+	}
+}
+
+func (c *Lists) getMatches(key string) (matches, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, ok := c.matches[key]
+	return m, ok
+}
+
+// putMatches keeps an intersection read at version v. Its blocks belong
+// to cached lists; only its own slices are counted.
+func (c *Lists) putMatches(v int64, key string, m matches) {
+	size := 64 + len(key) + 64*len(m)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version != v || c.bytes+size > c.max {
+		return
+	}
+	if _, ok := c.matches[key]; !ok {
+		c.matches[key] = m
 		c.bytes += size
 	}
 }

@@ -401,6 +401,23 @@ type matches []matchBlock
 // intersection reads the lists of keys (rarest first) and keeps the
 // blocks all of them hold, with the count of each.
 func intersection(ctx context.Context, rq db.Querier, lists *Lists, version int64, keys []string) (matches, error) {
+	var cacheKey string
+	if lists != nil {
+		cacheKey = strings.Join(keys, "\x00")
+		if m, ok := lists.getMatches(cacheKey); ok {
+			return m, nil
+		}
+	}
+	m, err := readMatches(ctx, rq, lists, version, keys)
+	if err == nil && lists != nil {
+		lists.putMatches(version, cacheKey, m)
+	}
+	return m, err
+}
+
+// readMatches intersects the lists of keys from the store (or the cached
+// lists).
+func readMatches(ctx context.Context, rq db.Querier, lists *Lists, version int64, keys []string) (matches, error) {
 	var cur map[int64][]block
 	for i, k := range keys {
 		l, err := readList(ctx, rq, lists, version, k)
