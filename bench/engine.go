@@ -157,7 +157,7 @@ func runEngine(ctx context.Context, eng, bin, tmp string, fresh func(context.Con
 	res.FirstLoginRSSMB = procMB(srv.pid(), "VmRSS")
 
 	load := func(sc scenario, name string, clients, pid int) (*loadResult, error) {
-		sc.name, sc.clients, sc.pid = name, clients, pid
+		sc.name, sc.clients, sc.pid, sc.lean = name, clients, pid, o.loadgen == "lean"
 		fmt.Fprintf(os.Stderr, "bench: %s: %s …\n", eng, sc.name)
 		return runLoad(ctx, sc, o.warmup, o.duration)
 	}

@@ -25,6 +25,8 @@ type scenario struct {
 	header  http.Header
 	expect  int // any other status, or a transport error, is an error
 	pid     int // the process under test, for its CPU use
+	// lean: use the lean client (rawclient.go) instead of net/http's.
+	lean bool
 }
 
 type loadResult struct {
@@ -73,7 +75,11 @@ func runLoad(ctx context.Context, sc scenario, warmup, duration time.Duration) (
 	for i := range sc.clients {
 		cs := &clientStats{lat: make([]time.Duration, 0, 1<<14), statuses: map[string]int{}}
 		stats[i] = cs
-		wg.Go(func() { client(ctx, lctx, sc, i, cs, mStart, mEnd, &dials) })
+		if sc.lean {
+			wg.Go(func() { leanClient(ctx, lctx, sc, i, cs, mStart, mEnd, &dials) })
+		} else {
+			wg.Go(func() { client(ctx, lctx, sc, i, cs, mStart, mEnd, &dials) })
+		}
 	}
 
 	// CPU snapshots bracket the measured window.
@@ -188,6 +194,54 @@ func client(ctx, stop context.Context, sc scenario, id int, cs *clientStats, mSt
 			}
 		case counted:
 			cs.statuses[strconv.Itoa(resp.StatusCode)]++
+			cs.lat = append(cs.lat, t1.Sub(t0))
+		}
+	}
+}
+
+// leanClient is client with the lean HTTP client: the same closed loop,
+// the same accounting.
+func leanClient(ctx, stop context.Context, sc scenario, id int, cs *clientStats, mStart, mEnd time.Time, dials *atomic.Int64) {
+	urls := sc.urls
+	if len(urls) == 0 {
+		urls = []string{sc.url}
+	}
+	reqs := make([][]byte, len(urls))
+	var addr string
+	for i, u := range urls {
+		req, host, err := rawRequest(sc, u)
+		if err != nil {
+			cs.fail(err.Error())
+			return
+		}
+		reqs[i], addr = req, host
+	}
+	c := &rawConn{addr: addr, dials: dials}
+	defer c.close()
+	next := id
+	for stop.Err() == nil {
+		req := reqs[next%len(reqs)]
+		next += sc.clients
+		t0 := time.Now()
+		status, err := c.do(ctx, req)
+		t1 := time.Now()
+		if ctx.Err() != nil {
+			return
+		}
+		counted := !t1.Before(mStart) && !t1.After(mEnd)
+		switch {
+		case err != nil:
+			if counted {
+				cs.fail(err.Error())
+			}
+			sleep(stop, 10*time.Millisecond)
+		case status != sc.expect:
+			if counted {
+				cs.statuses[strconv.Itoa(status)]++
+				cs.fail("status " + strconv.Itoa(status))
+			}
+		case counted:
+			cs.statuses[strconv.Itoa(status)]++
 			cs.lat = append(cs.lat, t1.Sub(t0))
 		}
 	}

@@ -69,6 +69,8 @@ type options struct {
 	// registry scenario
 	registryCount   int
 	registryClients int
+	// loadgen is "lean" (rawclient.go) or "net/http".
+	loadgen string
 }
 
 func (o options) has(scenario string) bool { return o.scenarios[scenario] }
@@ -104,6 +106,7 @@ func benchMain(args []string) int {
 	fs.DurationVar(&o.killAfter, "kill-after", 2*time.Second, "kill9: save load before the server gets SIGKILL")
 	fs.IntVar(&o.registryCount, "registry-count", targetRegistryAtCount, "registry: synthetic declarations to generate")
 	fs.IntVar(&o.registryClients, "registry-clients", 16, "registry: concurrent clients for search, filters and /v/{number}")
+	fs.StringVar(&o.loadgen, "loadgen", "lean", "load generator's HTTP client: lean (minimal keep-alive HTTP/1.1, little CPU) or net/http")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp directory (server logs, data) for inspection")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -131,6 +134,10 @@ func benchMain(args []string) int {
 			fmt.Fprintf(os.Stderr, "bench: unknown scenario %q (use %s)\n", sc, strings.Join(allScenarios, ", "))
 			return 2
 		}
+	}
+	if o.loadgen != "lean" && o.loadgen != "net/http" {
+		fmt.Fprintln(os.Stderr, "bench: --loadgen is lean or net/http")
+		return 2
 	}
 	if len(o.engines) == 0 || o.clients < 1 || o.registryCount < 1 || o.registryClients < 1 || o.loginClients < 1 || o.starts < 1 || o.duration <= 0 || o.warmup < 0 ||
 		o.killAfter <= 0 || o.killAfter > 5*time.Minute {
@@ -162,6 +169,7 @@ type summary struct {
 	Duration     string          `json:"duration"`
 	Warmup       string          `json:"warmup"`
 	Clients      int             `json:"clients"`
+	Loadgen      string          `json:"loadgen"`
 	LoginClients int             `json:"login_clients"`
 	Scenarios    []string        `json:"scenarios"`
 	KillAfter    string          `json:"kill_after,omitempty"`
@@ -222,7 +230,7 @@ func run(ctx context.Context, o options) error {
 		Host: hostInfo{CPU: cpuModel(), NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0),
 			GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH},
 		Duration: o.duration.String(), Warmup: o.warmup.String(),
-		Clients: o.clients, LoginClients: o.loginClients,
+		Clients: o.clients, LoginClients: o.loginClients, Loadgen: o.loadgen,
 		Scenarios: slices.DeleteFunc(slices.Clone(allScenarios), func(sc string) bool { return !o.has(sc) }),
 		Argon2id:  argonParams{d.Memory, d.Iterations, d.Parallelism, "password.Default"},
 	}
@@ -231,8 +239,8 @@ func run(ctx context.Context, o options) error {
 	if o.has("kill9") {
 		sum.KillAfter = o.killAfter.String()
 	}
-	fmt.Printf("per scenario: warmup %s, measure %s; closed loop, one keep-alive connection per client\n",
-		o.warmup, o.duration)
+	fmt.Printf("per scenario: warmup %s, measure %s; closed loop, one keep-alive connection per client, %s client\n",
+		o.warmup, o.duration, o.loadgen)
 	fmt.Printf("scenarios: %s\n", strings.Join(sum.Scenarios, ", "))
 
 	for _, eng := range o.engines {

@@ -150,7 +150,7 @@ func runRegistry(ctx context.Context, eng, bin, tmp string, st store, o options)
 		for i, u := range urls {
 			full[i] = base + u
 		}
-		sc := scenario{name: name, clients: o.registryClients, method: "GET", urls: full, expect: http.StatusOK, pid: pid}
+		sc := scenario{name: name, clients: o.registryClients, method: "GET", urls: full, expect: http.StatusOK, pid: pid, lean: o.loadgen == "lean"}
 		return runLoad(ctx, sc, o.warmup, o.duration)
 	}
 	var search []string

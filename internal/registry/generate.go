@@ -262,5 +262,11 @@ func Generate(ctx context.Context, d *db.DB, count int, seed int64, progress io.
 			return err
 		}
 	}
+	if d.Dialect() == db.Postgres {
+		// Fresh statistics, so the planner does not wait for autovacuum
+		// to learn the tables are no longer empty.
+		_, err := d.ExecContext(ctx, `ANALYZE orgs, declarations, registry_entries, registry_postings, registry_counts`)
+		return err
+	}
 	return nil
 }

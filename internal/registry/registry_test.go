@@ -417,3 +417,46 @@ func TestCSV(t *testing.T) {
 		}
 	})
 }
+
+// The flows keep the index in step: a withdrawal and an organisation's
+// profile edit (prefecture, industry, corporate number) show in search at
+// once, through declaration.Service.Changed and org.Service.Changed.
+func TestFlowsKeepIndex(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		a := f.declare(org.CreateInput{Name: "山田精機株式会社", Prefecture: "13", Industry: "E"})
+		lists := NewLists(DefaultListsBytes)
+		find := func(q Query) []Entry {
+			t.Helper()
+			q.Page, q.PerPage = 1, 20
+			res, err := Search(ctx, d.Read(), q, lists)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Entries
+		}
+		if es := find(Query{Prefecture: "13", Industry: "E"}); len(es) != 1 || es[0].Status != "active" {
+			t.Fatalf("before: %+v", es)
+		}
+		corp := corpNumber(t, "345678901234")
+		orgs := &org.Service{DB: d, Changed: SyncOrg}
+		if _, err := orgs.Update(ctx, d, nil, a.Org.Slug, org.CreateInput{Name: a.Org.Name, Prefecture: "47", Industry: "B", CorporateNumber: corp}); err != nil {
+			t.Fatal(err)
+		}
+		if es := find(Query{Prefecture: "13"}); len(es) != 0 {
+			t.Errorf("still under the old prefecture: %+v", es)
+		}
+		if es := find(Query{Q: "山田", Prefecture: "47", Industry: "B"}); len(es) != 1 || es[0].Number != a.Number {
+			t.Errorf("not under the new prefecture and industry: %+v", es)
+		}
+		if es := find(Query{CorporateNumber: corp}); len(es) != 1 {
+			t.Errorf("not found by the new corporate number: %+v", es)
+		}
+		f.withdraw(a)
+		if es := find(Query{Q: "精機"}); len(es) != 1 || es[0].Status != "withdrawn" {
+			t.Errorf("withdrawal not shown: %+v", es)
+		}
+		checkIndex(t, d)
+	})
+}

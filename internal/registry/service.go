@@ -2,9 +2,10 @@
 // verification page of each declaration (/v/{number}), its SVG badge, the
 // search page and API, and the open-data CSV export (docs/registry.md).
 //
-// It only reads declarations; the one table it keeps, registry_names, holds
-// each organisation name normalised for search. The declaration flows call
-// Sync after a change of name, and the app calls EnsureIndex at start.
+// It only reads declarations; what it keeps is its search index
+// (index.go: entries, posting lists and counts derived from declarations
+// and orgs), which the declaration and organisation flows keep in step
+// through Sync and SyncOrg and serve repairs at start with EnsureIndex.
 package registry
 
 import (
