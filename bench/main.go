@@ -71,6 +71,9 @@ type options struct {
 	registryClients int
 	// loadgen is "lean" (rawclient.go) or "net/http".
 	loadgen string
+	// genProcs is GOMAXPROCS for this process (the load generator), 0 to
+	// leave it; the servers and ceilings keep theirs.
+	genProcs int
 }
 
 func (o options) has(scenario string) bool { return o.scenarios[scenario] }
@@ -107,6 +110,7 @@ func benchMain(args []string) int {
 	fs.IntVar(&o.registryCount, "registry-count", targetRegistryAtCount, "registry: synthetic declarations to generate")
 	fs.IntVar(&o.registryClients, "registry-clients", 16, "registry: concurrent clients for search, filters and /v/{number}")
 	fs.StringVar(&o.loadgen, "loadgen", "lean", "load generator's HTTP client: lean (minimal keep-alive HTTP/1.1, little CPU) or net/http")
+	fs.IntVar(&o.genProcs, "gen-procs", 0, "GOMAXPROCS of the load generator (0: Go's default); servers keep theirs")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp directory (server logs, data) for inspection")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -145,6 +149,9 @@ func benchMain(args []string) int {
 		return 2
 	}
 
+	if o.genProcs > 0 {
+		runtime.GOMAXPROCS(o.genProcs)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {

@@ -14,7 +14,16 @@ func TestSecurityHeaders(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		for _, path := range []string{"/", "/login", "/nope", "/api/v1/me"} {
 			r := e.Get(e.Client(), path)
-			if got := r.Header.Get("Content-Security-Policy"); got != web.CSP {
+			wantCSP := web.CSP
+			if strings.HasPrefix(path, "/api/") {
+				wantCSP = web.APICSP
+				if r.Header.Get("Permissions-Policy") != "" {
+					t.Errorf("%s: document policies on a JSON response", path)
+				}
+			} else if r.Header.Get("Permissions-Policy") == "" || r.Header.Get("Cross-Origin-Opener-Policy") != "same-origin" {
+				t.Errorf("%s: document policies missing", path)
+			}
+			if got := r.Header.Get("Content-Security-Policy"); got != wantCSP {
 				t.Fatalf("%s: CSP %q", path, got)
 			}
 			for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"} {

@@ -13,7 +13,22 @@ import (
 
 // readBody reads a score request body within the body limit.
 func readBody(r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(r.Body)
+	// A body with a length is read into a buffer of that size at once
+	// (io.ReadAll grows its buffer from 512 bytes).
+	var body []byte
+	var err error
+	if n := r.ContentLength; n > 0 && n <= 1<<20 {
+		body = make([]byte, n)
+		_, err = io.ReadFull(r.Body, body)
+		if err == nil {
+			var one [1]byte
+			if m, _ := r.Body.Read(one[:]); m > 0 {
+				err = errors.New("body longer than its Content-Length")
+			}
+		}
+	} else {
+		body, err = io.ReadAll(r.Body)
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -41,26 +56,77 @@ func scoreAnswers(body []byte, qs *QuestionSet) (Answers, error) {
 // fastValidAnswers accepts only a complete, valid answer sheet in the
 // plain form; anything it is unsure of is left to the slow path.
 func fastValidAnswers(b []byte, qs *QuestionSet) (Answers, bool) {
-	m, ok := parseAnswersFast(b)
-	if !ok || len(m) != qs.count() {
+	a := NewAnswers(qs)
+	p := fastParser{b: b}
+	if !p.lit('{') || !p.key("answers") || !p.lit(':') || !p.lit('{') {
 		return nil, false
 	}
-	a := NewAnswers(qs)
-	for k, v := range m {
-		n := 0
-		for i := 0; i < len(k); i++ {
-			n = n*10 + int(k[i]-'0')
-		}
-		if k[0] == '0' || len(k) > 3 || n <= 0 || n >= len(a) || a[n] != "" {
+	count := 0
+	for {
+		// "<item number>": a key of one to three digits, no leading zero.
+		if !p.lit('"') {
 			return nil, false
 		}
-		if _, ok := Points(Answer(v)); !ok {
+		n, digits := 0, 0
+		for p.i < len(p.b) && isDigit(p.b[p.i]) {
+			if digits == 0 && p.b[p.i] == '0' {
+				return nil, false
+			}
+			n = n*10 + int(p.b[p.i]-'0')
+			p.i++
+			digits++
+		}
+		if digits == 0 || digits > 3 || !p.peek('"') {
+			return nil, false
+		}
+		p.i++
+		if !p.lit(':') || !p.lit('"') {
+			return nil, false
+		}
+		// "<answer>": one of the four, compared without allocating.
+		start := p.i
+		for p.i < len(p.b) && isAnswerChar(p.b[p.i]) {
+			p.i++
+		}
+		if !p.peek('"') {
+			return nil, false
+		}
+		var ans Answer
+		switch string(p.b[start:p.i]) {
+		case string(Implemented):
+			ans = Implemented
+		case string(Partial):
+			ans = Partial
+		case string(NotImplemented):
+			ans = NotImplemented
+		case string(Unknown):
+			ans = Unknown
+		default:
+			return nil, false
+		}
+		p.i++
+		if n >= len(a) || a[n] != "" {
 			return nil, false
 		}
 		if _, ok := qs.Item(n); !ok {
 			return nil, false
 		}
-		a[n] = Answer(v)
+		a[n] = ans
+		count++
+		if p.lit(',') {
+			continue
+		}
+		if !p.lit('}') {
+			return nil, false
+		}
+		break
+	}
+	if !p.lit('}') {
+		return nil, false
+	}
+	p.ws()
+	if p.i != len(p.b) || count != qs.count() {
+		return nil, false
 	}
 	return a, true
 }
@@ -111,7 +177,6 @@ func parseAnswersFast(b []byte) (map[string]string, bool) {
 			if !ok {
 				return nil, false
 			}
-			k, v = intern(k), intern(v)
 			if _, dup := m[k]; dup {
 				return nil, false
 			}
@@ -200,13 +265,6 @@ var interned = func() map[string]string {
 	}
 	return m
 }()
-
-func intern(s string) string {
-	if v, ok := interned[s]; ok {
-		return v
-	}
-	return s
-}
 
 func isDigit(c byte) bool      { return c >= '0' && c <= '9' }
 func isAnswerChar(c byte) bool { return (c >= 'a' && c <= 'z') || c == '_' }

@@ -157,8 +157,22 @@ func (q *QuestionSet) count() int {
 // plan. The plan is ordered by part, then by weight (most important first),
 // then by item number, so the basics come first.
 func Score(qs *QuestionSet, a Answers) Result {
+	var r Result
+	scoreInto(qs, a, &r)
+	return r
+}
+
+// scoreInto is Score into r, reusing r's slices (the score endpoint keeps
+// results in a pool).
+func scoreInto(qs *QuestionSet, a Answers, r *Result) {
 	n := qs.count()
-	r := Result{Version: qs.Version, Parts: make([]PartScore, 0, len(qs.Parts)), Actions: make([]Action, 0, n)}
+	*r = Result{Version: qs.Version, Parts: r.Parts[:0], Actions: r.Actions[:0], Review: r.Review[:0]}
+	if cap(r.Parts) < len(qs.Parts) {
+		r.Parts = make([]PartScore, 0, len(qs.Parts))
+	}
+	if cap(r.Actions) < n {
+		r.Actions = make([]Action, 0, n)
+	}
 	for _, p := range qs.Parts {
 		ps := PartScore{Number: p.Number}
 		for i := range p.Items {
@@ -195,5 +209,4 @@ func Score(qs *QuestionSet, a Answers) Result {
 		return x.Item - y.Item
 	})
 	r.Band = BandFor(r.Score)
-	return r
 }
