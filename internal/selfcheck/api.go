@@ -196,17 +196,22 @@ func (s *Service) apiScore(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, err := readBody(r)
+	sc := scratchPool.Get().(*scoreScratch)
+	defer scratchPool.Put(sc)
+	body, err := readBodyInto(r, sc.body[:0])
 	if err != nil {
 		return err
+	}
+	if cap(body) <= 16<<10 { // the pool keeps small buffers only
+		sc.body = body
 	}
 	qs := s.Content.Current
-	answers, err := scoreAnswers(body, qs)
+	answers, err := scoreAnswersInto(body, qs, sc.answers)
 	if err != nil {
 		return err
 	}
-	res := resultPool.Get().(*Result)
-	defer resultPool.Put(res)
+	sc.answers = answers
+	res := &sc.result
 	scoreInto(qs, answers, res)
 	cache := s.apiCaches()[lang]
 	b := scoreBufs.Get().(*bytes.Buffer)
@@ -253,9 +258,17 @@ var (
 	noStore         = []string{"no-store"}
 )
 
-// resultPool reuses score results: their slices were a sixth of what the
-// endpoint allocated, and the garbage collector's pauses set its p99.
-var resultPool = sync.Pool{New: func() any { return new(Result) }}
+// scoreScratch is what one score request needs beside its response:
+// reused through scratchPool, because the garbage collector's pauses set
+// the endpoint's p99, and the request body, the answers and the result
+// were half of what it allocated.
+type scoreScratch struct {
+	body    []byte
+	answers Answers
+	result  Result
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scoreScratch) }}
 
 // scoreBufs reuses response buffers: a full plan is about 10 KB, and
 // growing a fresh buffer to that size was most of the endpoint's cost.

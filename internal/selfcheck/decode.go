@@ -12,13 +12,20 @@ import (
 )
 
 // readBody reads a score request body within the body limit.
-func readBody(r *http.Request) ([]byte, error) {
-	// A body with a length is read into a buffer of that size at once
-	// (io.ReadAll grows its buffer from 512 bytes).
+func readBody(r *http.Request) ([]byte, error) { return readBodyInto(r, nil) }
+
+// readBodyInto is readBody reusing buf when a body with a length fits in
+// it (the score endpoint keeps buffers in a pool). A body with a length
+// is read at once (io.ReadAll grows its buffer from 512 bytes).
+func readBodyInto(r *http.Request, buf []byte) ([]byte, error) {
 	var body []byte
 	var err error
 	if n := r.ContentLength; n > 0 && n <= 1<<20 {
-		body = make([]byte, n)
+		if int64(cap(buf)) >= n {
+			body = buf[:n]
+		} else {
+			body = make([]byte, n)
+		}
 		_, err = io.ReadFull(r.Body, body)
 		if err == nil {
 			var one [1]byte
@@ -43,7 +50,13 @@ func readBody(r *http.Request) ([]byte, error) {
 // plain, complete, valid form straight into Answers, anything else through
 // encoding/json and Validate (which names each bad field).
 func scoreAnswers(body []byte, qs *QuestionSet) (Answers, error) {
-	if a, ok := fastValidAnswers(body, qs); ok {
+	return scoreAnswersInto(body, qs, nil)
+}
+
+// scoreAnswersInto is scoreAnswers filling into when it has room for every
+// item (the score endpoint's pool), a new Answers otherwise.
+func scoreAnswersInto(body []byte, qs *QuestionSet, into Answers) (Answers, error) {
+	if a, ok := fastValidAnswersInto(body, qs, into); ok {
 		return a, nil
 	}
 	raw, err := decodeAnswers(body)
@@ -56,7 +69,17 @@ func scoreAnswers(body []byte, qs *QuestionSet) (Answers, error) {
 // fastValidAnswers accepts only a complete, valid answer sheet in the
 // plain form; anything it is unsure of is left to the slow path.
 func fastValidAnswers(b []byte, qs *QuestionSet) (Answers, bool) {
-	a := NewAnswers(qs)
+	return fastValidAnswersInto(b, qs, nil)
+}
+
+func fastValidAnswersInto(b []byte, qs *QuestionSet, into Answers) (Answers, bool) {
+	a := into
+	if n := qs.maxNumber() + 1; cap(a) >= n {
+		a = a[:n]
+		clear(a)
+	} else {
+		a = NewAnswers(qs)
+	}
 	p := fastParser{b: b}
 	if !p.lit('{') || !p.key("answers") || !p.lit(':') || !p.lit('{') {
 		return nil, false
