@@ -144,11 +144,7 @@ func fastValidAnswersInto(b []byte, qs *QuestionSet, into Answers) (Answers, boo
 		}
 		break
 	}
-	if !p.lit('}') {
-		return nil, false
-	}
-	p.ws()
-	if p.i != len(p.b) || count != qs.count() {
+	if !p.end() || count != qs.count() {
 		return nil, false
 	}
 	return a, true
@@ -216,11 +212,7 @@ func parseAnswersFast(b []byte) (map[string]string, bool) {
 			break
 		}
 	}
-	if !p.lit('}') {
-		return nil, false
-	}
-	p.ws()
-	return m, p.i == len(p.b)
+	return m, p.end()
 }
 
 type fastParser struct {
@@ -232,6 +224,16 @@ func (p *fastParser) ws() {
 	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\n' || p.b[p.i] == '\t' || p.b[p.i] == '\r') {
 		p.i++
 	}
+}
+
+// end reads the closing brace of the body and reports whether only
+// whitespace follows it.
+func (p *fastParser) end() bool {
+	if !p.lit('}') {
+		return false
+	}
+	p.ws()
+	return p.i == len(p.b)
 }
 
 func (p *fastParser) peek(c byte) bool { return p.i < len(p.b) && p.b[p.i] == c }
