@@ -2,10 +2,7 @@ package assets
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io/fs"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,6 +11,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/i18n/i18ntest"
 )
 
 // newOrg inserts a bare organisation row for the ledger tests.
@@ -153,36 +151,14 @@ func TestLedger(t *testing.T) {
 // The catalogs are complete in both languages, use this package's prefix
 // and cover every key the package uses.
 func TestCatalog(t *testing.T) {
-	var ja, en map[string]string
-	for name, m := range map[string]*map[string]string{"ja.json": &ja, "en.json": &en} {
-		b, err := fs.ReadFile(Locales(), name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(b, m); err != nil {
-			t.Fatal(err)
-		}
+	ja, _ := i18ntest.Own(t, Locales(), regexp.MustCompile(`^assets\.`))
+	used := i18ntest.Used(t, regexp.MustCompile(`"(assets\.[a-z_.]+[a-z_])"`), "*.go")
+	if len(used) < 8 {
+		t.Fatalf("found only %d keys in use; is the scan broken?", len(used))
 	}
-	for k := range ja {
-		if _, ok := en[k]; !ok || !strings.HasPrefix(k, "assets.") {
-			t.Errorf("%s: missing in en or not this package's prefix", k)
-		}
-	}
-	for k := range en {
+	for _, k := range used {
 		if _, ok := ja[k]; !ok {
-			t.Errorf("%s missing in ja", k)
-		}
-	}
-	keyRe := regexp.MustCompile(`"(assets\.[a-z_.]+[a-z_])"`)
-	for _, f := range []string{"risk.go", "store.go"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range keyRe.FindAllStringSubmatch(string(b), -1) {
-			if _, ok := ja[m[1]]; !ok {
-				t.Errorf("%s uses %s, which no catalog has", f, m[1])
-			}
+			t.Errorf("%s is used, but no catalog defines it", k)
 		}
 	}
 }

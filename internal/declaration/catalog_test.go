@@ -1,14 +1,12 @@
 package declaration
 
 import (
-	"encoding/json"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"mamori/internal/i18n/i18ntest"
 )
 
 // The package's catalogs are complete in both languages, use only the
@@ -18,58 +16,8 @@ func TestCatalog(t *testing.T) {
 	if p := cat.Problems(); len(p) > 0 {
 		t.Fatalf("catalog problems: %v", p)
 	}
-	var ja, en map[string]string
-	for name, m := range map[string]*map[string]string{"ja.json": &ja, "en.json": &en} {
-		b, err := fs.ReadFile(Locales(), name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(b, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	prefix := regexp.MustCompile(`^(decl\.|principles\.|flash\.decl_)`)
-	for k := range ja {
-		if _, ok := en[k]; !ok {
-			t.Errorf("%s missing in en", k)
-		}
-		if !prefix.MatchString(k) {
-			t.Errorf("%s: not one of this package's prefixes", k)
-		}
-		if strings.Count(ja[k], "{") != strings.Count(en[k], "{") {
-			t.Errorf("%s: placeholders differ between ja and en", k)
-		}
-	}
-	for k := range en {
-		if _, ok := ja[k]; !ok {
-			t.Errorf("%s missing in ja", k)
-		}
-	}
-	for _, lang := range []map[string]string{ja, en} {
-		for k, v := range lang {
-			if strings.Contains(strings.ToUpper(v), "SECURITY ACTION") {
-				t.Errorf("%s names IPA's trademark", k)
-			}
-		}
-	}
-
-	var used []string
-	keyRe := regexp.MustCompile(`\.T "([a-z0-9_.]+)"|"((?:decl|principles|flash|error)\.[a-z0-9_.]+[a-z0-9_])"`)
-	for _, glob := range []string{"templates/*.html", "*.go"} {
-		files, _ := filepath.Glob(glob)
-		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") {
-				continue
-			}
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range keyRe.FindAllStringSubmatch(string(b), -1) {
-				used = append(used, m[1]+m[2])
-			}
-		}
-	}
+	i18ntest.Own(t, Locales(), regexp.MustCompile(`^(decl\.|principles\.|flash\.decl_)`))
+	used := i18ntest.Used(t, regexp.MustCompile(`\.T "([a-z0-9_.]+)"|"((?:decl|principles|flash|error)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
 	for _, k := range EventKinds {
 		used = append(used, "decl.event."+k)
 	}

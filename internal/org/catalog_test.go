@@ -1,14 +1,10 @@
 package org
 
 import (
-	"encoding/json"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
+	"mamori/internal/i18n/i18ntest"
 	"mamori/internal/org/jp"
 )
 
@@ -19,51 +15,8 @@ func TestCatalog(t *testing.T) {
 	if p := cat.Problems(); len(p) > 0 {
 		t.Fatalf("catalog problems: %v", p)
 	}
-	var ja, en map[string]string
-	for name, m := range map[string]*map[string]string{"ja.json": &ja, "en.json": &en} {
-		b, err := fs.ReadFile(Locales(), name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(b, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	prefix := regexp.MustCompile(`^(org\.|dashboard\.|invite\.|api\.org\.|flash\.org_|mail\.invite\.(subject|body)$)`)
-	for k := range ja {
-		if _, ok := en[k]; !ok {
-			t.Errorf("%s missing in en", k)
-		}
-		if !prefix.MatchString(k) {
-			t.Errorf("%s: not one of this package's prefixes", k)
-		}
-		if strings.Count(ja[k], "{") != strings.Count(en[k], "{") {
-			t.Errorf("%s: placeholders differ between ja and en", k)
-		}
-	}
-	for k := range en {
-		if _, ok := ja[k]; !ok {
-			t.Errorf("%s missing in ja", k)
-		}
-	}
-
-	var used []string
-	keyRe := regexp.MustCompile(`\.T "([a-z_.]+)"|"((?:org|invite|dashboard|flash|mail)\.[a-z_.]+[a-z_])"`)
-	for _, glob := range []string{"templates/*.html", "*.go"} {
-		files, _ := filepath.Glob(glob)
-		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") {
-				continue
-			}
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range keyRe.FindAllStringSubmatch(string(b), -1) {
-				used = append(used, m[1]+m[2])
-			}
-		}
-	}
+	i18ntest.Own(t, Locales(), regexp.MustCompile(`^(org\.|dashboard\.|invite\.|api\.org\.|flash\.org_|mail\.invite\.(subject|body)$)`))
+	used := i18ntest.Used(t, regexp.MustCompile(`\.T "([a-z_.]+)"|"((?:org|invite|dashboard|flash|mail)\.[a-z_.]+[a-z_])"`), "templates/*.html", "*.go")
 	for _, r := range []string{RoleOwner, RoleMember} {
 		used = append(used, "org.role."+r)
 	}
