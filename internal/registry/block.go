@@ -110,47 +110,27 @@ func appendBits(out []uint16, bm []uint64) []uint16 {
 	return out
 }
 
-// has reports whether v is in the block.
-func (b block) has(v uint16) bool {
-	if b.bm != nil {
-		return b.bm[v>>6]&(1<<(v&63)) != 0
-	}
-	_, ok := slices.BinarySearch(b.arr, v)
-	return ok
-}
-
-// with returns the block with v added (b itself when v is in it already).
-func (b block) with(v uint16) block {
-	if b.has(v) {
-		return b
-	}
-	if b.bm != nil {
-		bm := slices.Clone(b.bm)
-		bm[v>>6] |= 1 << (v & 63)
-		return block{bm: bm, n: b.n + 1}
-	}
-	i, _ := slices.BinarySearch(b.arr, v)
-	return block{arr: slices.Insert(slices.Clone(b.arr), i, v), n: b.n + 1}
-}
-
-// without returns the block with v removed. A bitmap that falls below
-// arrayMax turns back into an array, so the stored form depends on the
-// count alone.
-func (b block) without(v uint16) block {
-	if !b.has(v) {
-		return b
-	}
-	if b.bm != nil {
-		bm := slices.Clone(b.bm)
+// change returns the block with del removed and add added (in that
+// order), building one bitmap for the lot: a builder merging a whole block
+// into a partly filled one must not copy the block once per value. The
+// stored form depends on the count alone, as encode decides.
+func (b block) change(add, del []uint16) block {
+	bm := slices.Clone(b.toBitmap())
+	for _, v := range del {
 		bm[v>>6] &^= 1 << (v & 63)
-		nb := block{bm: bm, n: b.n - 1}
-		if nb.n < arrayMax {
-			return block{arr: nb.values(), n: nb.n}
-		}
-		return nb
 	}
-	i, _ := slices.BinarySearch(b.arr, v)
-	return block{arr: slices.Delete(slices.Clone(b.arr), i, i+1), n: b.n - 1}
+	for _, v := range add {
+		bm[v>>6] |= 1 << (v & 63)
+	}
+	n := 0
+	for _, w := range bm {
+		n += bits.OnesCount64(w)
+	}
+	nb := block{bm: bm, n: n}
+	if n < arrayMax {
+		return block{arr: nb.values(), n: n}
+	}
+	return nb
 }
 
 // intersect returns how many values all of bs hold (bs sorted by n

@@ -198,8 +198,10 @@ func apply(ctx context.Context, q db.Querier, cur, src *entry) error {
 				return err
 			}
 			src.rid = rid
-			if err := insertEntries(ctx, q, []*entry{src}); err != nil {
+			if ins, err := insertNewEntries(ctx, q, []*entry{src}); err != nil {
 				return err
+			} else if len(ins) == 0 {
+				return db.ErrConflict // an entry appeared although the index is locked
 			}
 			ch.add(rid, src.keys())
 		} else {
@@ -226,21 +228,6 @@ func nullString(s string) any {
 
 // entryRows is how many entries one multi-row INSERT carries.
 const entryRows = 400
-
-// insertEntries writes new entry rows, entryRows per statement.
-func insertEntries(ctx context.Context, q db.Querier, es []*entry) error {
-	for start := 0; start < len(es); start += entryRows {
-		end := min(start+entryRows, len(es))
-		args := make([]any, 0, 11*(end-start))
-		for _, e := range es[start:end] {
-			args = append(args, e.rid, e.declarationID, e.Number, e.Name, e.Stars, e.Prefecture, e.Industry, e.Status, e.DeclaredAt, nullString(e.corp), e.norm)
-		}
-		if _, err := q.ExecContext(ctx, `INSERT INTO registry_entries (`+entryCols+`) VALUES `+multiRow(end-start, 11), args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // diffKeys splits old and new (both sorted, distinct) into the keys to
 // delete and the keys to add.
@@ -322,15 +309,7 @@ func (c postingChanges) write(ctx context.Context, q db.Querier) error {
 			return err
 		}
 		before := b.n
-		for _, v := range ch.del {
-			b = b.without(v)
-		}
-		for _, v := range ch.add {
-			b = b.with(v)
-		}
-		if b.n == before && len(ch.add) == 0 && len(ch.del) == 0 {
-			continue
-		}
+		b = b.change(ch.add, ch.del)
 		delta[k.key] += b.n - before
 		if b.n == 0 {
 			_, err = q.ExecContext(ctx, `DELETE FROM registry_postings WHERE key = ? AND block = ?`, k.key, k.block)

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -35,10 +36,11 @@ func TestBlock(t *testing.T) {
 		for len(set) < size {
 			set[uint16(r.IntN(blockSize))] = true
 		}
-		var b block
+		var vals []uint16
 		for v := range set {
-			b = b.with(v)
+			vals = append(vals, v)
 		}
+		b := block{}.change(vals, nil)
 		if b.n != size {
 			t.Fatalf("size %d: n = %d", size, b.n)
 		}
@@ -50,14 +52,17 @@ func TestBlock(t *testing.T) {
 		if err != nil || dec.n != size || !slices.Equal(dec.values(), b.values()) {
 			t.Fatalf("size %d: round trip %v", size, err)
 		}
-		for v := range set {
-			if !dec.has(v) {
-				t.Fatalf("size %d: lost %d", size, v)
-			}
+		if !slices.Equal(b.values(), slices.Sorted(maps.Keys(set))) {
+			t.Fatalf("size %d: values differ from the set", size)
 		}
-		// Removing everything goes back through the array form to empty.
+		// Removing everything goes back through the array form to empty,
+		// one value at a time and all at once.
+		all := dec
 		for v := range set {
-			dec = dec.without(v)
+			dec = dec.change(nil, []uint16{v})
+		}
+		if all.change(nil, vals).n != 0 {
+			t.Fatalf("size %d: removing all at once left values", size)
 		}
 		if dec.n != 0 || len(dec.encode()) != 0 {
 			t.Fatalf("size %d: after removing all: n %d, %d bytes", size, dec.n, len(dec.encode()))

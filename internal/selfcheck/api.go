@@ -198,7 +198,7 @@ func (s *Service) apiScore(w http.ResponseWriter, r *http.Request) error {
 	}
 	sc := scratchPool.Get().(*scoreScratch)
 	defer scratchPool.Put(sc)
-	body, err := readBodyInto(r, sc.body[:0])
+	body, err := readBody(r, sc.body[:0])
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func (s *Service) apiScore(w http.ResponseWriter, r *http.Request) error {
 		sc.body = body
 	}
 	qs := s.Content.Current
-	answers, err := scoreAnswersInto(body, qs, sc.answers)
+	answers, err := scoreAnswers(body, qs, sc.answers)
 	if err != nil {
 		return err
 	}

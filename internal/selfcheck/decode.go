@@ -12,12 +12,10 @@ import (
 )
 
 // readBody reads a score request body within the body limit.
-func readBody(r *http.Request) ([]byte, error) { return readBodyInto(r, nil) }
-
-// readBodyInto is readBody reusing buf when a body with a length fits in
-// it (the score endpoint keeps buffers in a pool). A body with a length
-// is read at once (io.ReadAll grows its buffer from 512 bytes).
-func readBodyInto(r *http.Request, buf []byte) ([]byte, error) {
+// It reuses buf when a body with a length fits in it (the score endpoint
+// keeps buffers in a pool; nil is fine). A body with a length is read at
+// once (io.ReadAll grows its buffer from 512 bytes).
+func readBody(r *http.Request, buf []byte) ([]byte, error) {
 	var body []byte
 	var err error
 	if n := r.ContentLength; n > 0 && n <= 1<<20 {
@@ -49,14 +47,10 @@ func readBodyInto(r *http.Request, buf []byte) ([]byte, error) {
 // scoreAnswers turns a score request body into validated answers: the
 // plain, complete, valid form straight into Answers, anything else through
 // encoding/json and Validate (which names each bad field).
-func scoreAnswers(body []byte, qs *QuestionSet) (Answers, error) {
-	return scoreAnswersInto(body, qs, nil)
-}
-
-// scoreAnswersInto is scoreAnswers filling into when it has room for every
-// item (the score endpoint's pool), a new Answers otherwise.
-func scoreAnswersInto(body []byte, qs *QuestionSet, into Answers) (Answers, error) {
-	if a, ok := fastValidAnswersInto(body, qs, into); ok {
+// The fast path fills into when it has room for every item (the score
+// endpoint's pool; nil is fine), a new Answers otherwise.
+func scoreAnswers(body []byte, qs *QuestionSet, into Answers) (Answers, error) {
+	if a, ok := fastValidAnswers(body, qs, into); ok {
 		return a, nil
 	}
 	raw, err := decodeAnswers(body)
@@ -68,11 +62,7 @@ func scoreAnswersInto(body []byte, qs *QuestionSet, into Answers) (Answers, erro
 
 // fastValidAnswers accepts only a complete, valid answer sheet in the
 // plain form; anything it is unsure of is left to the slow path.
-func fastValidAnswers(b []byte, qs *QuestionSet) (Answers, bool) {
-	return fastValidAnswersInto(b, qs, nil)
-}
-
-func fastValidAnswersInto(b []byte, qs *QuestionSet, into Answers) (Answers, bool) {
+func fastValidAnswers(b []byte, qs *QuestionSet, into Answers) (Answers, bool) {
 	a := into
 	if n := qs.maxNumber() + 1; cap(a) >= n {
 		a = a[:n]

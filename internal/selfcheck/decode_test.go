@@ -98,7 +98,7 @@ func fullSheet(v string) string {
 // checkValidAgree: when the fast validating path accepts a body, the slow
 // path (encoding/json and Validate) accepts it too, with the same answers.
 func checkValidAgree(t *testing.T, qs *QuestionSet, b []byte) {
-	fast, ok := fastValidAnswers(b, qs)
+	fast, ok := fastValidAnswers(b, qs, nil)
 	if !ok {
 		return
 	}
@@ -114,11 +114,11 @@ func checkValidAgree(t *testing.T, qs *QuestionSet, b []byte) {
 
 func TestFastValidAnswers(t *testing.T) {
 	qs := mustSet(t)
-	if _, ok := fastValidAnswers([]byte(fullSheet("implemented")), qs); !ok {
+	if _, ok := fastValidAnswers([]byte(fullSheet("implemented")), qs, nil); !ok {
 		t.Fatal("complete plain sheet not taken by the fast path")
 	}
 	for _, s := range append(fastSeeds, strings.Replace(fullSheet("partial"), `"25"`, `"26"`, 1), strings.Replace(fullSheet("partial"), `"1"`, `"01"`, 1)) {
-		if _, ok := fastValidAnswers([]byte(s), qs); ok {
+		if _, ok := fastValidAnswers([]byte(s), qs, nil); ok {
 			t.Fatalf("fast path accepted %q", s)
 		}
 		checkValidAgree(t, qs, []byte(s))
