@@ -8,6 +8,7 @@ import (
 
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/org/orgtest"
 	"mamori/internal/web"
 )
 
@@ -32,10 +33,10 @@ func TestPrinciplesPagePublic(t *testing.T) {
 			"Never put off updating operating systems and software", "Learn about current threats and attack methods")
 
 		// A logged-in member is offered their organisations' pages.
-		u := newUser(t, d, "taro@example.jp")
-		o := newOrg(t, d, "山田商店", u)
+		u := orgtest.NewUser(t, d, "taro@example.jp")
+		o := orgtest.NewOrg(t, d, "山田商店", u)
 		expect(t, hh.Get("/principles", u), http.StatusOK, `href="/orgs/`+o.Slug+`/declaration"`, "「山田商店」の自己宣言")
-		lone := newUser(t, d, "lone@example.jp")
+		lone := orgtest.NewUser(t, d, "lone@example.jp")
 		expect(t, hh.Get("/principles", lone), http.StatusOK, `id="principles-register-org"`)
 	})
 }
@@ -44,11 +45,11 @@ func TestDeclareFlow(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		hh := newHarness(t, d)
-		owner := newUser(t, d, "owner@example.jp")
-		member := newUser(t, d, "member@example.jp")
-		outsider := newUser(t, d, "outsider@example.jp")
-		o := newOrg(t, d, "山田精機株式会社", owner, member)
-		newOrg(t, d, "よその会社", outsider)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		member := orgtest.NewUser(t, d, "member@example.jp")
+		outsider := orgtest.NewUser(t, d, "outsider@example.jp")
+		o := orgtest.NewOrg(t, d, "山田精機株式会社", owner, member)
+		orgtest.NewOrg(t, d, "よその会社", outsider)
 		base := "/orgs/" + o.Slug + "/declaration"
 
 		// Not declared: members see the status; only owners get the button.
@@ -138,8 +139,8 @@ func TestDeclareFlow(t *testing.T) {
 func TestDeclarantEscaped(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		hh := newHarness(t, d)
-		owner := newUser(t, d, "owner@example.jp")
-		o := newOrg(t, d, "<b>会社</b>", owner)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		o := orgtest.NewOrg(t, d, "<b>会社</b>", owner)
 		base := "/orgs/" + o.Slug + "/declaration"
 		expect(t, hh.Post(base+"/one-star", owner, fullForm(`<script>alert(1)</script>`)), http.StatusSeeOther)
 		w := hh.Get(base, owner)

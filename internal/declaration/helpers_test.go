@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -43,32 +42,6 @@ func newTestService(t testing.TB, d *db.DB) *Service {
 		t.Fatal(err)
 	}
 	return &Service{DB: d, Log: log, Catalog: cat, Render: rd}
-}
-
-func newUser(t testing.TB, d *db.DB, email string) string {
-	t.Helper()
-	u, err := auth.CreateUser(context.Background(), d, email, strings.Split(email, "@")[0], "", "ja", true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.ID
-}
-
-// newOrg registers an organisation owned by owner, with members added.
-func newOrg(t testing.TB, d *db.DB, name, owner string, members ...string) *org.Org {
-	t.Helper()
-	ctx := context.Background()
-	os := &org.Service{DB: d}
-	o, err := os.Create(ctx, d, nil, owner, org.CreateInput{Name: name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range members {
-		if err := os.AddMember(ctx, d, nil, o.Slug, m, org.RoleMember); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return o
 }
 
 func makeOwner(t testing.TB, d *db.DB, o *org.Org, user string) {

@@ -18,6 +18,7 @@ import (
 	"mamori/internal/db/dbtest"
 	"mamori/internal/i18n"
 	"mamori/internal/org"
+	"mamori/internal/org/orgtest"
 	"mamori/internal/signing"
 	"mamori/internal/web"
 )
@@ -71,7 +72,7 @@ func (ph *publicHarness) save(w *httptest.ResponseRecorder, name string) string 
 func declared(t *testing.T, d *db.DB, s *Service, email string, in org.CreateInput) *Declaration {
 	t.Helper()
 	ctx := context.Background()
-	u := newUser(t, d, email)
+	u := orgtest.NewUser(t, d, email)
 	o, err := (&org.Service{DB: d}).Create(ctx, d, nil, u, in)
 	if err != nil {
 		t.Fatal(err)

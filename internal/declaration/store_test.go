@@ -14,6 +14,7 @@ import (
 	"mamori/internal/audit"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/org/orgtest"
 )
 
 func TestDeclareOneStar(t *testing.T) {
@@ -22,8 +23,8 @@ func TestDeclareOneStar(t *testing.T) {
 		s := newTestService(t, d)
 		at := time.Date(2025, 6, 2, 1, 2, 3, 456789000, time.UTC)
 		s.Now = fixedNow(at)
-		owner := newUser(t, d, "owner@example.jp")
-		o := newOrg(t, d, "山田精機株式会社", owner)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		o := orgtest.NewOrg(t, d, "山田精機株式会社", owner)
 
 		if _, err := ForOrg(ctx, d, o.ID); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("before declaring: %v", err)
@@ -75,7 +76,7 @@ func TestDeclareOneStar(t *testing.T) {
 		}
 
 		// The next organisation gets the next number.
-		o2 := newOrg(t, d, "二社目", owner)
+		o2 := orgtest.NewOrg(t, d, "二社目", owner)
 		got2, err := s.DeclareOneStar(ctx, nil, o2.ID, "", owner, fullInput("山田 太郎"))
 		if err != nil {
 			t.Fatal(err)
@@ -90,8 +91,8 @@ func TestDeclareValidation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := newTestService(t, d)
-		owner := newUser(t, d, "owner@example.jp")
-		o := newOrg(t, d, "A社", owner)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		o := orgtest.NewOrg(t, d, "A社", owner)
 		missing3 := fullInput("山田")
 		missing3.Commit[2] = false
 		noConfirm := fullInput("山田")
@@ -135,10 +136,10 @@ func TestDeclareOnlyByOwner(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := newTestService(t, d)
-		owner := newUser(t, d, "owner@example.jp")
-		member := newUser(t, d, "member@example.jp")
-		stranger := newUser(t, d, "stranger@example.jp")
-		o := newOrg(t, d, "A社", owner, member)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		member := orgtest.NewUser(t, d, "member@example.jp")
+		stranger := orgtest.NewUser(t, d, "stranger@example.jp")
+		o := orgtest.NewOrg(t, d, "A社", owner, member)
 		for _, u := range []string{member, stranger, ""} {
 			_, err := s.DeclareOneStar(ctx, nil, o.ID, o.Name, u, fullInput("誰か"))
 			wantKey(t, err, apperr.Forbidden, "decl.owner_only")
@@ -164,9 +165,9 @@ func TestRedeclareAfterWithdrawal(t *testing.T) {
 		s := newTestService(t, d)
 		t0 := time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)
 		s.Now = fixedNow(t0)
-		owner := newUser(t, d, "owner@example.jp")
-		second := newUser(t, d, "second@example.jp")
-		o := newOrg(t, d, "A社", owner)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		second := orgtest.NewUser(t, d, "second@example.jp")
+		o := orgtest.NewOrg(t, d, "A社", owner)
 		makeOwner(t, d, o, second)
 		first, err := s.DeclareOneStar(ctx, nil, o.ID, o.Name, owner, fullInput("山田"))
 		if err != nil {
@@ -213,11 +214,11 @@ func TestForOrgsAndSummary(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := newTestService(t, d)
-		owner := newUser(t, d, "owner@example.jp")
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
 		var ids []string
 		declared := map[string]*Declaration{}
 		for i := range 5 {
-			o := newOrg(t, d, fmt.Sprintf("会社%d", i), owner)
+			o := orgtest.NewOrg(t, d, fmt.Sprintf("会社%d", i), owner)
 			ids = append(ids, o.ID)
 			if i%2 == 0 {
 				got, err := s.DeclareOneStar(ctx, nil, o.ID, o.Name, owner, fullInput("山田"))
@@ -289,10 +290,10 @@ func TestConcurrentDeclarationsOneOrg(t *testing.T) {
 		const n = 6
 		owners := make([]string, n)
 		for i := range owners {
-			owners[i] = newUser(t, d, fmt.Sprintf("owner%d@example.jp", i))
+			owners[i] = orgtest.NewUser(t, d, fmt.Sprintf("owner%d@example.jp", i))
 		}
 		for round := range 3 {
-			o := newOrg(t, d, fmt.Sprintf("競合%d", round), owners[0])
+			o := orgtest.NewOrg(t, d, fmt.Sprintf("競合%d", round), owners[0])
 			for _, u := range owners[1:] {
 				makeOwner(t, d, o, u)
 			}
@@ -340,11 +341,11 @@ func TestConcurrentNumbersUnique(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := newTestService(t, d)
-		owner := newUser(t, d, "owner@example.jp")
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
 		const n = 24
 		orgs := make([]string, n)
 		for i := range orgs {
-			orgs[i] = newOrg(t, d, fmt.Sprintf("会社%02d", i), owner).ID
+			orgs[i] = orgtest.NewOrg(t, d, fmt.Sprintf("会社%02d", i), owner).ID
 		}
 		start := make(chan struct{})
 		numbers := make([]string, n)

@@ -8,6 +8,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/org/orgtest"
 )
 
 // withRequirements wires fake-free requirement sources: a diagnosis time
@@ -35,9 +36,9 @@ func TestTwoStars(t *testing.T) {
 		var diagnosed time.Time
 		policy := ""
 		withRequirements(s, &diagnosed, &policy)
-		owner := newUser(t, d, "owner@example.jp")
-		member := newUser(t, d, "member@example.jp")
-		o := newOrg(t, d, "二つ星株式会社", owner, member)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		member := orgtest.NewUser(t, d, "member@example.jp")
+		o := orgtest.NewOrg(t, d, "二つ星株式会社", owner, member)
 
 		// Nothing yet: refused, and the requirements say what is missing.
 		_, err := s.DeclareTwoStars(ctx, nil, o.ID, owner, fullInput("山田"))
@@ -124,7 +125,7 @@ func TestTwoStars(t *testing.T) {
 		}
 
 		// Two stars straight away for an organisation that never declared.
-		o2 := newOrg(t, d, "直接二つ星株式会社", owner)
+		o2 := orgtest.NewOrg(t, d, "直接二つ星株式会社", owner)
 		direct, err := s.DeclareTwoStars(ctx, nil, o2.ID, owner, fullInput("山田"))
 		if err != nil || direct.Stars != 2 || direct.Number == one.Number || !ValidNumber(direct.Number) {
 			t.Fatalf("direct: %v %+v", err, direct)

@@ -9,17 +9,18 @@ import (
 
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/org/orgtest"
 	"mamori/internal/web"
 )
 
 func TestAccess(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		hh := newHarness(t, d)
-		owner := newUser(t, d, "owner@example.jp")
-		member := newUser(t, d, "member@example.jp")
-		outsider := newUser(t, d, "outsider@example.jp")
-		o := newOrg(t, d, "山田精機", owner, member)
-		newOrg(t, d, "よその会社", outsider)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		member := orgtest.NewUser(t, d, "member@example.jp")
+		outsider := orgtest.NewUser(t, d, "outsider@example.jp")
+		o := orgtest.NewOrg(t, d, "山田精機", owner, member)
+		orgtest.NewOrg(t, d, "よその会社", outsider)
 		base := "/orgs/" + o.Slug + "/policy"
 
 		for _, p := range []string{base, base + "/edit"} {
@@ -58,9 +59,9 @@ func TestEditorFlow(t *testing.T) {
 		hh := newHarness(t, d)
 		t0 := time.Date(2025, 4, 1, 1, 0, 0, 0, time.UTC)
 		hh.s.Now = fixedNow(t0)
-		owner := newUser(t, d, "owner@example.jp")
-		member := newUser(t, d, "member@example.jp")
-		o := newOrg(t, d, "山田精機株式会社", owner, member)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		member := orgtest.NewUser(t, d, "member@example.jp")
+		o := orgtest.NewOrg(t, d, "山田精機株式会社", owner, member)
 		base := "/orgs/" + o.Slug + "/policy"
 		pub := "/p/" + o.Slug + "/policy"
 
@@ -164,8 +165,8 @@ func TestEditorFlow(t *testing.T) {
 func TestExternalURL(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		hh := newHarness(t, d)
-		owner := newUser(t, d, "owner@example.jp")
-		o := newOrg(t, d, "山田精機", owner)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		o := orgtest.NewOrg(t, d, "山田精機", owner)
 		base := "/orgs/" + o.Slug + "/policy"
 		pub := "/p/" + o.Slug + "/policy"
 		form := func(u string) map[string][]string { return map[string][]string{"external_url": {u}} }
@@ -201,8 +202,8 @@ func TestHostileInput(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		hh := newHarness(t, d)
-		owner := newUser(t, d, "owner@example.jp")
-		o := newOrg(t, d, `<b>会社</b>`, owner)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		o := orgtest.NewOrg(t, d, `<b>会社</b>`, owner)
 		base := "/orgs/" + o.Slug + "/policy"
 
 		// 1 MB in one section: the body limit refuses the request.
@@ -213,7 +214,7 @@ func TestHostileInput(t *testing.T) {
 		in.Sections[0] = strings.Repeat("長", MaxSectionChars+1)
 		expect(t, hh.Post(base+"/edit?lang=en", owner, editForm(in, "publish")), http.StatusUnprocessableEntity, `id="h1-error"`, "Use at most 4000 characters")
 		// A short body that {company} would push over the limit.
-		long := newOrg(t, d, strings.Repeat("長", 50), owner)
+		long := orgtest.NewOrg(t, d, strings.Repeat("長", 50), owner)
 		in.Sections[0] = strings.Repeat("{company}", 100)
 		expect(t, hh.Post("/orgs/"+long.Slug+"/policy/edit", owner, editForm(in, "publish")), http.StatusUnprocessableEntity, `id="h1-error"`)
 		// Invalid UTF-8 is refused before anything else.

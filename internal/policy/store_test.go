@@ -12,14 +12,15 @@ import (
 	"mamori/internal/audit"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/org/orgtest"
 )
 
 func TestDraftFromTemplateStored(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := newTestService(t, d)
-		owner := newUser(t, d, "owner@example.jp")
-		o := newOrg(t, d, "山田精機株式会社", owner)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		o := orgtest.NewOrg(t, d, "山田精機株式会社", owner)
 		if _, err := DraftFor(ctx, d, o.ID); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("draft before first open: %v", err)
 		}
@@ -49,9 +50,9 @@ func TestSaveDraftValidation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := newTestService(t, d)
-		owner := newUser(t, d, "owner@example.jp")
-		member := newUser(t, d, "member@example.jp")
-		o := newOrg(t, d, "山田精機", owner, member)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		member := orgtest.NewUser(t, d, "member@example.jp")
+		o := orgtest.NewOrg(t, d, "山田精機", owner, member)
 
 		// A draft may be unfinished; only bad text is refused.
 		in := DraftInput{Lang: "ja", Intro: "  途中まで\r\n書いた  "}
@@ -95,10 +96,10 @@ func TestPublishVersions(t *testing.T) {
 		s := newTestService(t, d)
 		t0 := time.Date(2025, 4, 1, 1, 0, 0, 0, time.UTC)
 		s.Now = fixedNow(t0)
-		owner := newUser(t, d, "owner@example.jp")
-		member := newUser(t, d, "member@example.jp")
-		o := newOrg(t, d, "山田精機", owner, member)
-		other := newOrg(t, d, "よその会社", newUser(t, d, "other@example.jp"))
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		member := orgtest.NewUser(t, d, "member@example.jp")
+		o := orgtest.NewOrg(t, d, "山田精機", owner, member)
+		other := orgtest.NewOrg(t, d, "よその会社", orgtest.NewUser(t, d, "other@example.jp"))
 
 		if _, err := PublishedFor(ctx, d, o.ID); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("PublishedFor before publishing: %v", err)
@@ -219,8 +220,8 @@ func TestPublishConcurrent(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := newTestService(t, d)
-		owner := newUser(t, d, "owner@example.jp")
-		o := newOrg(t, d, "山田精機", owner)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		o := orgtest.NewOrg(t, d, "山田精機", owner)
 		const n = 8
 		var wg sync.WaitGroup
 		errs := make([]error, n)

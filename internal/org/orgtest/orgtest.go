@@ -1,0 +1,42 @@
+// Package orgtest makes the accounts and organisations that the tests of
+// capabilities built on organisations (declaration, policy, …) start from.
+// org's own tests cannot use it (it imports org).
+package orgtest
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"mamori/internal/auth"
+	"mamori/internal/db"
+	"mamori/internal/org"
+)
+
+// NewUser creates a verified Japanese-language account named after its
+// address and returns its id.
+func NewUser(t testing.TB, d *db.DB, email string) string {
+	t.Helper()
+	u, err := auth.CreateUser(context.Background(), d, email, strings.Split(email, "@")[0], "", "ja", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
+// NewOrg registers an organisation owned by owner, with members added.
+func NewOrg(t testing.TB, d *db.DB, name, owner string, members ...string) *org.Org {
+	t.Helper()
+	ctx := context.Background()
+	os := &org.Service{DB: d}
+	o, err := os.Create(ctx, d, nil, owner, org.CreateInput{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		if err := os.AddMember(ctx, d, nil, o.Slug, m, org.RoleMember); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return o
+}
