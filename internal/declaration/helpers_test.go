@@ -2,8 +2,6 @@ package declaration
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/url"
 	"testing"
 	"time"
@@ -31,16 +29,9 @@ func testCatalog(t testing.TB) *i18n.Catalog {
 // newTestService wires a Service the way app.Build would.
 func newTestService(t testing.TB, d *db.DB) *Service {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cat := testCatalog(t)
-	rd, err := web.NewRenderer(cat, log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd, log := webtest.Pages(t, cat, "declaration", Templates)
 	rd.Signup = true
-	if err := rd.AddPages("declaration", Templates, "templates"); err != nil {
-		t.Fatal(err)
-	}
 	return &Service{DB: d, Log: log, Catalog: cat, Render: rd}
 }
 

@@ -169,18 +169,7 @@ func (s *Service) Withdraw(ctx context.Context, r *http.Request, orgID, userID, 
 	}
 	var d *Declaration
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := lockOrg(ctx, tx, orgID); err != nil {
-			return err
-		}
-		if owner, err := isOwner(ctx, tx, orgID, userID); err != nil {
-			return err
-		} else if !owner {
-			return apperr.New(apperr.Forbidden, "decl.owner_only")
-		}
-		cur, err := ForOrg(ctx, tx, orgID)
-		if errors.Is(err, db.ErrNotFound) || (err == nil && !cur.Active()) {
-			return apperr.New(apperr.Conflict, "decl.not_active")
-		}
+		_, cur, err := standingForOwner(ctx, tx, orgID, userID)
 		if err != nil {
 			return err
 		}
@@ -201,24 +190,33 @@ func (s *Service) Withdraw(ctx context.Context, r *http.Request, orgID, userID, 
 	return d, err
 }
 
+// standingForOwner starts a change to a standing declaration in the
+// caller's transaction: it locks the organisation (returning its current
+// name), checks that userID owns it, and returns its declaration, which
+// must stand (decl.not_active otherwise).
+func standingForOwner(ctx context.Context, tx *db.Tx, orgID, userID string) (string, *Declaration, error) {
+	name, err := lockOrg(ctx, tx, orgID)
+	if err != nil {
+		return "", nil, err
+	}
+	if owner, err := isOwner(ctx, tx, orgID, userID); err != nil {
+		return "", nil, err
+	} else if !owner {
+		return "", nil, apperr.New(apperr.Forbidden, "decl.owner_only")
+	}
+	cur, err := ForOrg(ctx, tx, orgID)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !cur.Active()) {
+		return "", nil, apperr.New(apperr.Conflict, "decl.not_active")
+	}
+	return name, cur, err
+}
+
 // RefreshName records the organisation's current name on its standing
 // declaration after a change of name, keeping the old one in the history.
 func (s *Service) RefreshName(ctx context.Context, r *http.Request, orgID, userID string) (*Declaration, error) {
 	var d *Declaration
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
-		name, err := lockOrg(ctx, tx, orgID)
-		if err != nil {
-			return err
-		}
-		if owner, err := isOwner(ctx, tx, orgID, userID); err != nil {
-			return err
-		} else if !owner {
-			return apperr.New(apperr.Forbidden, "decl.owner_only")
-		}
-		cur, err := ForOrg(ctx, tx, orgID)
-		if errors.Is(err, db.ErrNotFound) || (err == nil && !cur.Active()) {
-			return apperr.New(apperr.Conflict, "decl.not_active")
-		}
+		name, cur, err := standingForOwner(ctx, tx, orgID, userID)
 		if err != nil {
 			return err
 		}

@@ -2,8 +2,6 @@ package org
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 
@@ -17,6 +15,7 @@ import (
 	"mamori/internal/mail"
 	"mamori/internal/org/jp"
 	"mamori/internal/web"
+	"mamori/internal/webtest"
 )
 
 func testCatalog(t testing.TB) *i18n.Catalog {
@@ -32,16 +31,9 @@ func testCatalog(t testing.TB) *i18n.Catalog {
 // in the outbox (no SMTP) so tests can read what was sent.
 func newTestService(t testing.TB, d *db.DB) *Service {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cat := testCatalog(t)
-	rd, err := web.NewRenderer(cat, log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd, log := webtest.Pages(t, cat, "org", Templates)
 	rd.Signup = true
-	if err := rd.AddPages("org", Templates, "templates"); err != nil {
-		t.Fatal(err)
-	}
 	cfg := config.Default()
 	cfg.BaseURL = "https://mamori.example"
 	m := mail.New(d, jobs.New(d, log), "", "mamori <no-reply@mamori.example>")

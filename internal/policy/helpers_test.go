@@ -2,8 +2,6 @@ package policy
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/url"
 	"testing"
 	"time"
@@ -31,15 +29,8 @@ func testCatalog(t testing.TB) *i18n.Catalog {
 // newTestService wires a Service the way app.Build would.
 func newTestService(t testing.TB, d *db.DB) *Service {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cat := testCatalog(t)
-	rd, err := web.NewRenderer(cat, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rd.AddPages("policy", Templates, "templates"); err != nil {
-		t.Fatal(err)
-	}
+	rd, log := webtest.Pages(t, cat, "policy", Templates)
 	return &Service{DB: d, Log: log, Catalog: cat, Render: rd}
 }
 

@@ -18,6 +18,7 @@ import (
 	"mamori/internal/mail"
 	"mamori/internal/org"
 	"mamori/internal/web"
+	"mamori/internal/webtest"
 )
 
 func testCatalog(t testing.TB) *i18n.Catalog {
@@ -89,15 +90,8 @@ func (f *fixture) withdraw(x declared) {
 // newHarness serves the registry's routes through a real web.Router.
 func newHarness(t *testing.T, d *db.DB) (*Service, http.Handler) {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cat := testCatalog(t)
-	rd, err := web.NewRenderer(cat, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rd.AddPages("registry", Templates, "templates"); err != nil {
-		t.Fatal(err)
-	}
+	rd, log := webtest.Pages(t, cat, "registry", Templates)
 	s := &Service{DB: d, Log: log, Catalog: cat, Render: rd, BaseURL: "https://mamori.example.jp/"}
 	rt := web.NewRouter(&web.ErrorHandler{Log: log, Catalog: cat, Render: rd})
 	s.Routes(rt)

@@ -8,6 +8,8 @@ package webtest
 import (
 	"context"
 	"io"
+	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -128,4 +130,20 @@ func ExpectNot(t *testing.T, w *httptest.ResponseRecorder, absent ...string) {
 			t.Errorf("body has %q", c)
 		}
 	}
+}
+
+// Pages is a renderer over cat with the page templates of one package
+// (templates/ in pages, named prefix/…) parsed as app.Build parses them,
+// and the discarding logger tests give services.
+func Pages(t testing.TB, cat *i18n.Catalog, prefix string, pages fs.FS) (*web.Renderer, *slog.Logger) {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	rd, err := web.NewRenderer(cat, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.AddPages(prefix, pages, "templates"); err != nil {
+		t.Fatal(err)
+	}
+	return rd, log
 }
