@@ -8,6 +8,8 @@
 package controls
 
 import (
+	"embed"
+	"io/fs"
 	"log/slog"
 	"time"
 
@@ -15,6 +17,15 @@ import (
 	"mamori/internal/i18n"
 	"mamori/internal/web"
 )
+
+//go:embed templates/*.html
+var Templates embed.FS
+
+//go:embed locales/*.json
+var locales embed.FS
+
+// Locales are this package's message catalogs.
+func Locales() fs.FS { s, _ := fs.Sub(locales, "locales"); return s }
 
 // ActionSaved is the audit action of a save of the sheet. Keep it
 // stable: operators search for it.
