@@ -147,6 +147,8 @@ type showData struct {
 	Employees, Capital string
 	// Badge is the declaration mark and number, "" when not declared.
 	Badge string
+	// Readiness lists the security work and whether each is done.
+	Readiness []ReadinessItem
 }
 
 // groupDigits writes n with thousands separators (both languages use
@@ -198,6 +200,11 @@ func (s *Service) showPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		d.Badge = b[o.ID]
+	}
+	if s.Readiness != nil {
+		if d.Readiness, err = s.Readiness(ctx, o); err != nil {
+			return err
+		}
 	}
 	return s.render(w, r, http.StatusOK, "show", o.Name, nil, d)
 }

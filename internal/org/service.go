@@ -45,6 +45,11 @@ type Service struct {
 	// it builds on organisations and org cannot import it.
 	Badges func(ctx context.Context, orgIDs []string) (map[string]string, error)
 
+	// Readiness, when set, tells the organisation's page how far its
+	// security work has come (asset ledger, risk analysis, cloud check,
+	// incident card); the capabilities that own that work provide it.
+	Readiness func(ctx context.Context, o *Org) ([]ReadinessItem, error)
+
 	// Changed, when set, is called inside the transaction that changed an
 	// organisation's profile, so indexes built on it (the registry's
 	// prefecture and industry facets) never lag behind.
@@ -102,4 +107,15 @@ func (s *Service) printer(r *http.Request) *i18n.Printer {
 func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, name, title string, f *web.Form, data any) error {
 	s.Render.Page(w, r, status, "org/"+name, web.Page{Title: title, Form: f, Data: data})
 	return nil
+}
+
+// ReadinessItem is one piece of an organisation's security work as its
+// page lists it.
+type ReadinessItem struct {
+	// Key is the message key naming the work; Note a translated detail
+	// key with Args ("3 of 5 services checked").
+	Key, Note string
+	Args      []any
+	Path      string // where to do it
+	Done      bool
 }

@@ -27,7 +27,10 @@ type Stack struct {
 	Auth         Authenticator
 	Metrics      *metrics.Registry
 	MaxBodyBytes int64
-	Secure       bool // HTTPS: Secure cookies and HSTS
+	// BodyLimit, when set, gives a route's own larger limit (see
+	// Router.HandleUpload); 0 means MaxBodyBytes.
+	BodyLimit func(*http.Request) int64
+	Secure    bool // HTTPS: Secure cookies and HSTS
 
 	requests *metrics.CounterVec
 	latency  *metrics.HistogramVec
@@ -165,11 +168,18 @@ func (s *Stack) headers(next http.Handler) http.Handler {
 
 func (s *Stack) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.MaxBodyBytes {
-			s.Errors.Handle(w, r, apperr.New(apperr.TooLarge, "error.too_large"))
+		limit, tooLarge := s.MaxBodyBytes, apperr.New(apperr.TooLarge, "error.too_large")
+		if s.BodyLimit != nil {
+			if l := s.BodyLimit(r); l > 0 {
+				// An upload route: say what size the file may have.
+				limit, tooLarge = l, apperr.New(apperr.TooLarge, "error.file_too_large", l>>20)
+			}
+		}
+		if r.ContentLength > limit {
+			s.Errors.Handle(w, r, tooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -328,6 +328,15 @@ func funcs() template.FuncMap {
 		},
 		"safeSVG": func(s string) template.HTML { return template.HTML(s) }, // only for SVG we generated
 		"add":     func(a, b int) int { return a + b },
+		// dict passes several values to a shared template fragment.
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				k, _ := kv[i].(string)
+				m[k] = kv[i+1]
+			}
+			return m
+		},
 		"contains": func(list []string, s string) bool {
 			for _, x := range list {
 				if x == s {

@@ -71,6 +71,9 @@ type Router struct {
 	mux    *http.ServeMux
 	routes []Route
 	errs   *ErrorHandler
+	// uploads are the few routes that take bodies over the stack's
+	// general limit (file imports), by pattern.
+	uploads map[string]int64
 }
 
 // NewRouter returns an empty router whose handlers report errors to eh.
@@ -87,6 +90,27 @@ func (rt *Router) Handle(pattern string, access Access, h HandlerFunc) {
 	api := strings.HasPrefix(path, "/api/")
 	rt.routes = append(rt.routes, Route{Method: method, Path: path, Access: access, API: api})
 	rt.mux.Handle(pattern, rt.wrap(access, h))
+}
+
+// HandleUpload registers a route that accepts a body of up to maxBytes,
+// above the general limit every other route keeps: only file uploads need
+// it, and naming them here keeps the large limit off every other route.
+func (rt *Router) HandleUpload(pattern string, access Access, maxBytes int64, h HandlerFunc) {
+	if rt.uploads == nil {
+		rt.uploads = map[string]int64{}
+	}
+	rt.uploads[pattern] = maxBytes
+	rt.Handle(pattern, access, h)
+}
+
+// BodyLimit is the body limit of the route r goes to, or 0 for the
+// general limit. Stack.BodyLimit calls it before routing.
+func (rt *Router) BodyLimit(r *http.Request) int64 {
+	if len(rt.uploads) == 0 || r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return 0
+	}
+	_, pattern := rt.mux.Handler(r)
+	return rt.uploads[pattern]
 }
 
 // HandleRaw registers a plain http.Handler (static files, metrics) with
