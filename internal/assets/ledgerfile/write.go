@@ -1,0 +1,165 @@
+package ledgerfile
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Write writes rows as a ledger file: a header row from Columns in lang,
+// then one row per element of rows, each len(Columns) strings in Columns
+// order.
+func Write(w io.Writer, f Format, lang string, rows [][]string) error {
+	for i, r := range rows {
+		if len(r) != len(Columns) {
+			return fmt.Errorf("ledgerfile: row %d has %d cells, want %d", i+1, len(r), len(Columns))
+		}
+	}
+	switch f {
+	case XLSX:
+		return writeXLSX(w, lang, rows)
+	case CSV:
+		return writeCSV(w, lang, rows)
+	}
+	return fmt.Errorf("ledgerfile: unknown format %q", f)
+}
+
+// writeXLSX streams the sheet (excelize's StreamWriter keeps only a buffer
+// of rows, spilling to a temporary file), so a 20,000-row ledger costs no
+// more memory than a short one.
+func writeXLSX(w io.Writer, lang string, rows [][]string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := SheetName(lang)
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	// Without this the file says it was made by excelize's author.
+	if err := f.SetDocProps(&excelize.DocProperties{Creator: "mamori", Title: sheet}); err != nil {
+		return err
+	}
+	head, err := f.NewStyle(&excelize.Style{
+		Font:      &excelize.Font{Bold: true},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
+	})
+	if err != nil {
+		return err
+	}
+	// Excel shows a line break inside a cell only when the cell wraps.
+	wrap, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
+	if err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	for i, c := range Columns {
+		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+			return err
+		}
+	}
+	// The header stays in view while scrolling a long ledger.
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	vals := make([]any, len(Columns))
+	for i, c := range Columns {
+		vals[i] = c.Header(lang)
+	}
+	if err := sw.SetRow("A1", vals, excelize.RowOpts{StyleID: head, Height: 32}); err != nil {
+		return err
+	}
+	for n, r := range rows {
+		for i, s := range r {
+			switch {
+			case s == "":
+				vals[i] = nil // no cell at all: smaller file, and reads as empty
+			case Columns[i].kind == number && isInt(s):
+				vals[i], _ = strconv.ParseInt(s, 10, 64)
+			case strings.Contains(s, "\n"):
+				vals[i] = excelize.Cell{StyleID: wrap, Value: s}
+			default:
+				// A string cell, never a formula, whatever it starts with.
+				vals[i] = s
+			}
+		}
+		if err := sw.SetRow("A"+strconv.Itoa(n+2), vals); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	return f.Write(w)
+}
+
+// isInt reports whether s is an integer written the one way strconv writes
+// it, small enough for a float64 to hold exactly: only then does a number
+// cell read back as the same text ("02" and "+2" stay text).
+func isInt(s string) bool {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && n > -1e15 && n < 1e15 && strconv.FormatInt(n, 10) == s
+}
+
+// writeCSV writes UTF-8 with a byte order mark and CRLF line ends: without
+// the mark Japanese Excel reads the file as Shift_JIS and shows garbage,
+// and CRLF is what Excel itself writes.
+func writeCSV(w io.Writer, lang string, rows [][]string) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	rec := make([]string, len(Columns))
+	for i, c := range Columns {
+		rec[i] = c.Header(lang)
+	}
+	if err := cw.Write(rec); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		for i, s := range r {
+			rec[i] = guard(s)
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// A spreadsheet opening a CSV runs a cell that starts with one of these as
+// a formula (CSV injection): a ledger cell reading =HYPERLINK(...) must stay
+// text. Tab and CR are on OWASP's list too.
+func isTrigger(c byte) bool {
+	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'
+}
+
+// guard prefixes a quote to a cell that would run as a formula, and to one
+// that already starts with quotes before such a character, so unguard can
+// strip exactly one quote and give back every cell unchanged.
+func guard(s string) string {
+	if needsGuard(s) {
+		return "'" + s
+	}
+	return s
+}
+
+func unguard(s string) string {
+	if len(s) > 1 && s[0] == '\'' && needsGuard(s) {
+		return s[1:]
+	}
+	return s
+}
+
+func needsGuard(s string) bool {
+	t := strings.TrimLeft(s, "'")
+	return t != "" && isTrigger(t[0])
+}
