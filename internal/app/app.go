@@ -11,10 +11,12 @@ import (
 	"net/http"
 	"time"
 
+	"mamori/internal/assets"
 	"mamori/internal/audit"
 	"mamori/internal/auth"
 	"mamori/internal/auth/password"
 	"mamori/internal/config"
+	"mamori/internal/controls"
 	"mamori/internal/db"
 	"mamori/internal/declaration"
 	"mamori/internal/i18n"
@@ -49,6 +51,8 @@ type App struct {
 	Keys     *signing.Keyring
 	Policy   *policy.Service
 	Registry *registry.Service
+	Assets   *assets.Service
+	Controls *controls.Service
 	Metrics  *metrics.Registry
 	handler  http.Handler
 	started  time.Time
@@ -57,7 +61,7 @@ type App struct {
 // LocaleSources lists every package's catalogs; a capability adds its own
 // here when it is wired in.
 func LocaleSources() []fs.FS {
-	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales(), policy.Locales(), registry.Locales()}
+	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales(), policy.Locales(), registry.Locales(), assets.Locales(), controls.Locales()}
 }
 
 // Build wires an App on an open, migrated database.
@@ -77,7 +81,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	for _, p := range []struct {
 		prefix string
 		fsys   fs.FS
-	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}, {"declaration", declaration.Templates}, {"policy", policy.Templates}, {"registry", registry.Templates}} {
+	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}, {"declaration", declaration.Templates}, {"policy", policy.Templates}, {"registry", registry.Templates}, {"assets", assets.Templates}, {"controls", controls.Templates}} {
 		if err := rd.AddPages(p.prefix, p.fsys, "templates"); err != nil {
 			return nil, err
 		}
@@ -93,8 +97,11 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 			return selfcheck.LatestTakenAt(ctx, d.Read(), orgID)
 		}}
 	a.Orgs.Badges = a.Decl.Badges
+	a.Orgs.Readiness = a.readiness
 	a.Policy = &policy.Service{DB: d, Log: log, Catalog: cat, Render: rd}
 	a.Registry = &registry.Service{DB: d, Log: log, Catalog: cat, Render: rd, BaseURL: cfg.BaseURL}
+	a.Assets = &assets.Service{DB: d, Log: log, Catalog: cat, Render: rd}
+	a.Controls = &controls.Service{DB: d, Log: log, Catalog: cat, Render: rd}
 	a.Decl.Changed = registry.Sync
 	a.Orgs.Changed = registry.SyncOrg
 	a.Decl.PolicyURL = func(ctx context.Context, orgID string) (string, error) {
@@ -117,7 +124,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	rt := web.NewRouter(eh)
 	a.Router = rt
 	a.routes(rt)
-	stack := &web.Stack{Log: log, Errors: eh, Auth: a.Auth, Metrics: a.Metrics, MaxBodyBytes: cfg.MaxBodyBytes, Secure: cfg.Secure()}
+	stack := &web.Stack{Log: log, Errors: eh, Auth: a.Auth, Metrics: a.Metrics, MaxBodyBytes: cfg.MaxBodyBytes, BodyLimit: rt.BodyLimit, Secure: cfg.Secure()}
 	a.handler = stack.Wrap(rt)
 	return a, nil
 }
@@ -138,6 +145,8 @@ func (a *App) routes(rt *web.Router) {
 	a.Decl.PublicRoutes(rt, a.Keys, a.Cfg.BaseURL)
 	a.Policy.Routes(rt)
 	a.Registry.Routes(rt)
+	a.Assets.Routes(rt)
+	a.Controls.Routes(rt)
 	mail.Routes(rt, a.DB, a.Render, a.Catalog)
 	audit.Routes(rt, a.DB, a.Render, a.Catalog)
 }
@@ -181,4 +190,20 @@ func (a *App) metrics(w http.ResponseWriter, r *http.Request) error {
 	}
 	a.Metrics.Handler().ServeHTTP(w, r)
 	return nil
+}
+
+// readiness gathers, for an organisation's page, how far its security
+// work has come from the capabilities that own each part.
+func (a *App) readiness(ctx context.Context, o *org.Org) ([]org.ReadinessItem, error) {
+	q := a.DB.Read()
+	base := "/orgs/" + o.Slug
+	p, err := assets.ProgressOf(ctx, q, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	items := []org.ReadinessItem{
+		{Key: "assets.readiness.ledger", Path: base + "/assets", Done: p.LedgerDone, Note: "assets.readiness.ledger_note", Args: []any{p.Assets}},
+		{Key: "assets.readiness.risk", Path: base + "/risk", Done: p.RiskDone, Note: "assets.readiness.risk_note", Args: []any{p.Unassessed, p.Untreated}},
+	}
+	return items, nil
 }

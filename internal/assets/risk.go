@@ -66,6 +66,11 @@ func ImportanceOf(c, i, a Rating, p PersonalData) Importance {
 // Method is a risk analysis method: how threat and vulnerability combine
 // with importance into a risk value, and how values are banded. The
 // organisation picks one; every figure records the method that made it.
+//
+// Both methods in use multiply importance by one figure made of threat and
+// vulnerability (the likelihood of damage, or threat × vulnerability), so
+// a method is that figure's rule; the heat map puts importance on one axis
+// and this figure on the other.
 type Method struct {
 	Key string // stored with each figure: "guideline", "classic"
 	// Max is the largest risk value the method gives.
@@ -73,17 +78,24 @@ type Method struct {
 	// Values are the distinct risk values, ascending (for the heat map's
 	// legend and the threshold choices).
 	Values []int
+	// Columns are the distinct values of the threat-and-vulnerability
+	// figure, ascending: the heat map's columns.
+	Columns []int
 	// Medium and High are the lowest values of the medium and high bands.
 	Medium, High int
 	// DefaultThreshold is the value from which an asset is listed as
 	// needing treatment when the organisation has not chosen its own.
 	DefaultThreshold int
-	risk             func(imp, threat, vuln Rating) int
+	column           func(threat, vuln Rating) int
 }
+
+// Column is the threat-and-vulnerability figure the method multiplies
+// importance by.
+func (m *Method) Column(threat, vuln Rating) int { return m.column(threat, vuln) }
 
 // Risk is the risk value of an asset of importance imp under threat
 // likelihood threat and vulnerability vuln (all valid ratings).
-func (m *Method) Risk(imp, threat, vuln Rating) int { return m.risk(imp, threat, vuln) }
+func (m *Method) Risk(imp, threat, vuln Rating) int { return int(imp) * m.column(threat, vuln) }
 
 // Band is "low", "medium" or "high" for a risk value of m.
 func (m *Method) Band(v int) string {
@@ -112,15 +124,15 @@ func LikelihoodOfDamage(threat, vuln Rating) Rating { return damageTable[threat]
 // Guideline is the current guideline's method: risk value = importance ×
 // likelihood of damage (1–9).
 var Guideline = &Method{
-	Key: "guideline", Max: 9, Values: []int{1, 2, 3, 4, 6, 9}, Medium: 3, High: 6, DefaultThreshold: 4,
-	risk: func(imp, threat, vuln Rating) int { return int(imp) * int(LikelihoodOfDamage(threat, vuln)) },
+	Key: "guideline", Max: 9, Values: []int{1, 2, 3, 4, 6, 9}, Columns: []int{1, 2, 3}, Medium: 3, High: 6, DefaultThreshold: 4,
+	column: func(threat, vuln Rating) int { return int(LikelihoodOfDamage(threat, vuln)) },
 }
 
 // Classic is the older method still used in the field: risk value =
 // importance × threat × vulnerability (1–27).
 var Classic = &Method{
-	Key: "classic", Max: 27, Values: []int{1, 2, 3, 4, 6, 8, 9, 12, 18, 27}, Medium: 6, High: 18, DefaultThreshold: 8,
-	risk: func(imp, threat, vuln Rating) int { return int(imp) * int(threat) * int(vuln) },
+	Key: "classic", Max: 27, Values: []int{1, 2, 3, 4, 6, 8, 9, 12, 18, 27}, Columns: []int{1, 2, 3, 4, 6, 9}, Medium: 6, High: 18, DefaultThreshold: 8,
+	column: func(threat, vuln Rating) int { return int(threat) * int(vuln) },
 }
 
 // Methods are the methods an organisation can choose, the default first.

@@ -72,6 +72,9 @@ func TestRiskMethods(t *testing.T) {
 				if got, want := Classic.Risk(imp, th, v), classic[imp-1][th-1][v-1]; got != want {
 					t.Errorf("classic imp %d threat %d vuln %d: %d, want %d", imp, th, v, got, want)
 				}
+				if Guideline.Column(th, v) != int(LikelihoodOfDamage(th, v)) || Classic.Column(th, v) != int(th)*int(v) {
+					t.Errorf("column of threat %d vuln %d", th, v)
+				}
 				seen["guideline"][Guideline.Risk(imp, th, v)] = true
 				seen["classic"][Classic.Risk(imp, th, v)] = true
 			}
@@ -90,6 +93,23 @@ func TestRiskMethods(t *testing.T) {
 		}
 		if !slices.Contains(m.Values, m.DefaultThreshold) || m.Band(m.Medium) != "medium" || m.Band(m.High) != "high" || m.Band(1) != "low" {
 			t.Errorf("%s: bands or threshold inconsistent", m.Key)
+		}
+	}
+	// Columns lists the heat map's columns: every value Column gives.
+	for _, m := range Methods {
+		set := map[int]bool{}
+		for th := Rating(1); th <= 3; th++ {
+			for v := Rating(1); v <= 3; v++ {
+				set[m.Column(th, v)] = true
+			}
+		}
+		var cols []int
+		for c := range set {
+			cols = append(cols, c)
+		}
+		slices.Sort(cols)
+		if !slices.Equal(cols, m.Columns) {
+			t.Errorf("%s: columns %v, the method says %v", m.Key, cols, m.Columns)
 		}
 	}
 	// The likelihood-of-damage table itself.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mamori/internal/apperr"
+	"mamori/internal/controls"
 	"mamori/internal/db"
 	"mamori/internal/web"
 )
@@ -27,9 +28,18 @@ type Asset struct {
 	C, I, A      Rating // confidentiality, integrity, availability
 	Retention    string // retention period, as the organisation writes it
 	RegisteredOn string // YYYY-MM-DD, "" when not given
-	DeletedAt    *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	Medium       string // kind of medium, a controls.Medium key; "" when not set
+	Threat       Rating // threat likelihood; 0 until assessed
+	// Vulnerability is an override of the value the countermeasure check
+	// gives, with its reason; 0 when the check's value applies.
+	Vulnerability       Rating
+	VulnerabilityReason string
+	Treatment           Treatment
+	TreatmentOwner      string
+	TreatmentDue        string // YYYY-MM-DD, "" when not given
+	DeletedAt           *time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // Importance is the asset's computed importance.
@@ -42,7 +52,26 @@ type Input struct {
 	PersonalData                                          string
 	C, I, A                                               string
 	Retention, RegisteredOn                               string
+	Medium, Threat, Vulnerability, VulnerabilityReason    string
+	Treatment, TreatmentOwner, TreatmentDue               string
 }
+
+// Treatment is what the organisation does about a risk.
+type Treatment string
+
+const (
+	TreatNone     Treatment = ""
+	TreatReduce   Treatment = "reduce"
+	TreatAvoid    Treatment = "avoid"
+	TreatTransfer Treatment = "transfer"
+	TreatAccept   Treatment = "accept"
+)
+
+// Treatments are the choices in the order forms list them.
+var Treatments = []Treatment{TreatReduce, TreatAvoid, TreatTransfer, TreatAccept}
+
+// Valid reports whether t is empty or one of Treatments.
+func (t Treatment) Valid() bool { return t == TreatNone || slices.Contains(Treatments, t) }
 
 // Field limits, in characters.
 const (
@@ -57,7 +86,11 @@ func (in Input) clean() (Asset, error) {
 	var a Asset
 	fields := apperr.FieldSet{}
 	text := func(field, s string, max int, dst *string) {
-		v, ok := web.CleanText(s, max)
+		clean := web.CleanText
+		if field == "notes" {
+			clean = web.CleanLines
+		}
+		v, ok := clean(s, max)
 		if !ok {
 			fields.Add(field, "assets.err.text")
 			return
@@ -93,25 +126,68 @@ func (in Input) clean() (Asset, error) {
 		}
 		*r.dst = Rating(n)
 	}
-	if s := strings.TrimSpace(in.RegisteredOn); s != "" {
+	date := func(field, s string, dst *string) {
+		if s = strings.TrimSpace(s); s == "" {
+			return
+		}
 		t, err := time.Parse(time.DateOnly, strings.ReplaceAll(s, "/", "-"))
 		if err != nil {
-			fields.Add("registered_on", "assets.err.date")
-		} else {
-			a.RegisteredOn = t.Format(time.DateOnly)
+			fields.Add(field, "assets.err.date")
+			return
 		}
+		*dst = t.Format(time.DateOnly)
 	}
+	date("registered_on", in.RegisteredOn, &a.RegisteredOn)
+	a.Medium = strings.TrimSpace(in.Medium)
+	if a.Medium != "" && !controls.Medium(a.Medium).Valid() {
+		fields.Add("medium", "assets.err.medium")
+	}
+	optional := func(field, s string, dst *Rating) {
+		if s = strings.TrimSpace(s); s == "" {
+			return
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || !Rating(n).Valid() {
+			fields.Add(field, "assets.err.rating")
+			return
+		}
+		*dst = Rating(n)
+	}
+	optional("threat", in.Threat, &a.Threat)
+	optional("vulnerability", in.Vulnerability, &a.Vulnerability)
+	text("vulnerability_reason", in.VulnerabilityReason, maxText, &a.VulnerabilityReason)
+	if a.Vulnerability != 0 && a.VulnerabilityReason == "" && fields["vulnerability_reason"] == "" {
+		// An override without a reason would leave the next person unable
+		// to tell a judgement from a typing slip.
+		fields.Add("vulnerability_reason", "assets.err.reason_required")
+	}
+	if a.Vulnerability == 0 {
+		a.VulnerabilityReason = ""
+	}
+	a.Treatment = Treatment(strings.TrimSpace(in.Treatment))
+	if !a.Treatment.Valid() {
+		fields.Add("treatment", "assets.err.treatment")
+	}
+	text("treatment_owner", in.TreatmentOwner, maxText, &a.TreatmentOwner)
+	date("treatment_due", in.TreatmentDue, &a.TreatmentDue)
 	return a, fields.Err()
 }
 
 const cols = `id, org_id, position, business_area, name, notes, users, department, storage, personal_data,
-	confidentiality, integrity, availability, retention, registered_on, deleted_at, created_at, updated_at`
+	confidentiality, integrity, availability, retention, registered_on, medium, COALESCE(threat, 0), COALESCE(vulnerability, 0),
+	vulnerability_reason, treatment, treatment_owner, treatment_due, deleted_at, created_at, updated_at`
+
+// insertCols are the columns Create writes, in cols' order.
+const insertCols = `id, org_id, position, business_area, name, notes, users, department, storage, personal_data,
+	confidentiality, integrity, availability, retention, registered_on, medium, threat, vulnerability,
+	vulnerability_reason, treatment, treatment_owner, treatment_due, deleted_at, created_at, updated_at`
 
 func scan(s interface{ Scan(...any) error }) (*Asset, error) {
 	var a Asset
 	var deleted *time.Time
 	if err := s.Scan(&a.ID, &a.OrgID, &a.Position, &a.BusinessArea, &a.Name, &a.Notes, &a.Users, &a.Department, &a.Storage,
-		&a.PersonalData, &a.C, &a.I, &a.A, &a.Retention, &a.RegisteredOn, &deleted, &a.CreatedAt, &a.UpdatedAt); err != nil {
+		&a.PersonalData, &a.C, &a.I, &a.A, &a.Retention, &a.RegisteredOn, &a.Medium, &a.Threat, &a.Vulnerability,
+		&a.VulnerabilityReason, &a.Treatment, &a.TreatmentOwner, &a.TreatmentDue, &deleted, &a.CreatedAt, &a.UpdatedAt); err != nil {
 		return nil, err
 	}
 	if deleted != nil {
@@ -147,9 +223,10 @@ func Create(ctx context.Context, q db.Querier, orgID string, in Input, now time.
 }
 
 func insert(ctx context.Context, q db.Querier, a *Asset) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO assets (`+cols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := q.ExecContext(ctx, `INSERT INTO assets (`+insertCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.OrgID, a.Position, a.BusinessArea, a.Name, a.Notes, a.Users, a.Department, a.Storage, string(a.PersonalData),
-		int(a.C), int(a.I), int(a.A), a.Retention, a.RegisteredOn, a.DeletedAt, a.CreatedAt, a.UpdatedAt)
+		int(a.C), int(a.I), int(a.A), a.Retention, a.RegisteredOn, a.Medium, nullRating(a.Threat), nullRating(a.Vulnerability),
+		a.VulnerabilityReason, string(a.Treatment), a.TreatmentOwner, a.TreatmentDue, a.DeletedAt, a.CreatedAt, a.UpdatedAt)
 	return db.Classify(err)
 }
 
@@ -159,18 +236,37 @@ func Update(ctx context.Context, q db.Querier, orgID, id string, in Input, now t
 	if err != nil {
 		return nil, err
 	}
-	res, err := q.ExecContext(ctx, `UPDATE assets SET business_area = ?, name = ?, notes = ?, users = ?, department = ?, storage = ?,
-		personal_data = ?, confidentiality = ?, integrity = ?, availability = ?, retention = ?, registered_on = ?, updated_at = ?
-		WHERE id = ? AND org_id = ? AND deleted_at IS NULL`,
-		a.BusinessArea, a.Name, a.Notes, a.Users, a.Department, a.Storage, string(a.PersonalData), int(a.C), int(a.I), int(a.A),
-		a.Retention, a.RegisteredOn, now, id, orgID)
-	if err != nil {
+	if err := update(ctx, q, orgID, id, &a, now); err != nil {
 		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, db.ErrNotFound
-	}
 	return Get(ctx, q, orgID, id)
+}
+
+func update(ctx context.Context, q db.Querier, orgID, id string, a *Asset, now time.Time) error {
+	res, err := q.ExecContext(ctx, `UPDATE assets SET business_area = ?, name = ?, notes = ?, users = ?, department = ?, storage = ?,
+		personal_data = ?, confidentiality = ?, integrity = ?, availability = ?, retention = ?, registered_on = ?,
+		medium = ?, threat = ?, vulnerability = ?, vulnerability_reason = ?, treatment = ?, treatment_owner = ?, treatment_due = ?,
+		updated_at = ?
+		WHERE id = ? AND org_id = ? AND deleted_at IS NULL`,
+		a.BusinessArea, a.Name, a.Notes, a.Users, a.Department, a.Storage, string(a.PersonalData), int(a.C), int(a.I), int(a.A),
+		a.Retention, a.RegisteredOn, a.Medium, nullRating(a.Threat), nullRating(a.Vulnerability), a.VulnerabilityReason,
+		string(a.Treatment), a.TreatmentOwner, a.TreatmentDue, now, id, orgID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.ErrNotFound
+	}
+	return nil
+}
+
+// nullRating stores an unset rating as NULL, so the CHECK constraint
+// still guards the set ones.
+func nullRating(r Rating) any {
+	if r == 0 {
+		return nil
+	}
+	return int(r)
 }
 
 // Duplicate copies a standing asset under a new name (the caller words
@@ -192,7 +288,17 @@ func Duplicate(ctx context.Context, q db.Querier, orgID, id, name string, now ti
 func (a *Asset) input() Input {
 	return Input{BusinessArea: a.BusinessArea, Name: a.Name, Notes: a.Notes, Users: a.Users, Department: a.Department,
 		Storage: a.Storage, PersonalData: string(a.PersonalData), C: strconv.Itoa(int(a.C)), I: strconv.Itoa(int(a.I)),
-		A: strconv.Itoa(int(a.A)), Retention: a.Retention, RegisteredOn: a.RegisteredOn}
+		A: strconv.Itoa(int(a.A)), Retention: a.Retention, RegisteredOn: a.RegisteredOn, Medium: a.Medium,
+		Threat: ratingText(a.Threat), Vulnerability: ratingText(a.Vulnerability), VulnerabilityReason: a.VulnerabilityReason,
+		Treatment: string(a.Treatment), TreatmentOwner: a.TreatmentOwner, TreatmentDue: a.TreatmentDue}
+}
+
+// ratingText is a rating as a form shows it: "" when unset.
+func ratingText(r Rating) string {
+	if r == 0 {
+		return ""
+	}
+	return strconv.Itoa(int(r))
 }
 
 // Delete marks a standing asset deleted; Restore brings it back. Either

@@ -3,7 +3,6 @@ package assets
 import (
 	"context"
 	"errors"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
-	"mamori/internal/i18n/i18ntest"
 )
 
 // newOrg inserts a bare organisation row for the ledger tests.
@@ -146,19 +144,4 @@ func TestLedger(t *testing.T) {
 			t.Errorf("bad input wrote something: %s", got)
 		}
 	})
-}
-
-// The catalogs are complete in both languages, use this package's prefix
-// and cover every key the package uses.
-func TestCatalog(t *testing.T) {
-	ja, _ := i18ntest.Own(t, Locales(), regexp.MustCompile(`^assets\.`))
-	used := i18ntest.Used(t, regexp.MustCompile(`"(assets\.[a-z_.]+[a-z_])"`), "*.go")
-	if len(used) < 8 {
-		t.Fatalf("found only %d keys in use; is the scan broken?", len(used))
-	}
-	for _, k := range used {
-		if _, ok := ja[k]; !ok {
-			t.Errorf("%s is used, but no catalog defines it", k)
-		}
-	}
 }

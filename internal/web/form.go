@@ -98,6 +98,21 @@ func CleanText(s string, max int) (string, bool) {
 	return s, true
 }
 
+// CleanLines is CleanText for a text area: line breaks (normalised to
+// "\n") and tabs are kept, other control characters refused.
+func CleanLines(s string, max int) (string, bool) {
+	s = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"))
+	if utf8.RuneCountInString(s) > max || !utf8.ValidString(s) {
+		return s, false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return s, false
+		}
+	}
+	return s, true
+}
+
 // FormStatus is the status of a form shown again with err: 409 when it
 // clashes with stored state, 429 when rate limited, 422 otherwise.
 func FormStatus(err error) int {
