@@ -14,14 +14,22 @@ func TestCatalog(t *testing.T) {
 	if p := cat.Problems(); len(p) > 0 {
 		t.Fatalf("catalog problems: %v", p)
 	}
-	i18ntest.Own(t, Locales(), regexp.MustCompile(`^(cloud\.|flash\.cloud_)`))
+	ja, _ := i18ntest.Own(t, Locales(), regexp.MustCompile(`^(cloud\.|flash\.cloud_)`))
 	used := i18ntest.Used(t, regexp.MustCompile(`\.T "([a-z0-9_.]+)"|"((?:cloud|flash|error|field)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
 	if len(used) < 80 {
 		t.Fatalf("found only %d keys in use; is the scan broken?", len(used))
 	}
+	inUse := map[string]bool{}
 	for _, k := range used {
+		inUse[k] = true
 		if !cat.Has(k) {
 			t.Errorf("key %q is used but not in any catalog", k)
+		}
+	}
+	// Every message of ours is shown somewhere: no dead keys.
+	for k := range ja {
+		if !inUse[k] {
+			t.Errorf("key %q is in the catalog but used nowhere", k)
 		}
 	}
 }
