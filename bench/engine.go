@@ -67,6 +67,7 @@ type engineResult struct {
 	Saves                 *loadResult     `json:"saves,omitempty"`
 	Kill9                 *killCheck      `json:"kill9,omitempty"`
 	Registry              *registryResult `json:"registry,omitempty"`
+	Assets                *assetsResult   `json:"assets,omitempty"`
 	Targets               []target        `json:"targets"`
 }
 
@@ -216,7 +217,7 @@ func runEngine(ctx context.Context, eng, bin, tmp string, fresh func(context.Con
 		}
 	}
 	var token string
-	if o.has("saves") || o.has("kill9") {
+	if o.has("saves") || o.has("kill9") || o.has("assets") {
 		if token, err = createToken(ctx, bin, st); err != nil {
 			return nil, err
 		}
@@ -229,6 +230,11 @@ func runEngine(ctx context.Context, eng, bin, tmp string, fresh func(context.Con
 	}
 	res.AfterLoadRSSMB = procMB(srv.pid(), "VmRSS")
 	res.PeakRSSMB = procMB(srv.pid(), "VmHWM")
+	if o.has("assets") {
+		if res.Assets, err = runAssets(ctx, eng, srv.base, srv.pid(), slug, token); err != nil {
+			return nil, fmt.Errorf("assets: %w", err)
+		}
+	}
 
 	if o.has("kill9") {
 		fmt.Fprintf(os.Stderr, "bench: %s: kill -9 under save load after %s, restart, verify …\n", eng, o.killAfter)
@@ -291,6 +297,9 @@ func engineTargets(res *engineResult, o options) []target {
 			}
 		}
 		ts = append(ts, rts...)
+	}
+	if res.Assets != nil {
+		ts = append(ts, assetsTargets(res.Assets)...)
 	}
 	if k := res.Kill9; k != nil {
 		ts = append(ts, target{"acknowledged saves lost, kill -9", fmt.Sprintf("%d of %d", k.Lost, k.Acknowledged), "0 (of > 0)", k.Pass})

@@ -49,7 +49,7 @@ const (
 )
 
 // allScenarios are the --scenarios names, in the order they run.
-var allScenarios = []string{"dashboard", "login", "score", "saves", "kill9", "registry"}
+var allScenarios = []string{"dashboard", "login", "score", "saves", "assets", "kill9", "registry"}
 
 type options struct {
 	bin          string
@@ -324,6 +324,9 @@ func printEngine(w io.Writer, r *engineResult, o options) {
 	}
 	if r.Saves != nil {
 		fmt.Fprintf(w, "durable saves: %.0f /s at %d clients (each a 201 sent after its commit)\n", r.Saves.RPS, r.Saves.Clients)
+	}
+	if r.Assets != nil {
+		printAssets(w, r.Assets)
 	}
 	if r.Registry != nil {
 		printRegistry(w, r.Registry)
