@@ -15,11 +15,13 @@ import (
 	"mamori/internal/audit"
 	"mamori/internal/auth"
 	"mamori/internal/auth/password"
+	"mamori/internal/cloudcheck"
 	"mamori/internal/config"
 	"mamori/internal/controls"
 	"mamori/internal/db"
 	"mamori/internal/declaration"
 	"mamori/internal/i18n"
+	"mamori/internal/incident"
 	"mamori/internal/jobs"
 	"mamori/internal/mail"
 	"mamori/internal/metrics"
@@ -53,6 +55,8 @@ type App struct {
 	Registry *registry.Service
 	Assets   *assets.Service
 	Controls *controls.Service
+	Cloud    *cloudcheck.Service
+	Incident *incident.Service
 	Metrics  *metrics.Registry
 	handler  http.Handler
 	started  time.Time
@@ -61,7 +65,7 @@ type App struct {
 // LocaleSources lists every package's catalogs; a capability adds its own
 // here when it is wired in.
 func LocaleSources() []fs.FS {
-	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales(), policy.Locales(), registry.Locales(), assets.Locales(), controls.Locales()}
+	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales(), policy.Locales(), registry.Locales(), assets.Locales(), controls.Locales(), cloudcheck.Locales(), incident.Locales()}
 }
 
 // Build wires an App on an open, migrated database.
@@ -81,7 +85,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	for _, p := range []struct {
 		prefix string
 		fsys   fs.FS
-	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}, {"declaration", declaration.Templates}, {"policy", policy.Templates}, {"registry", registry.Templates}, {"assets", assets.Templates}, {"controls", controls.Templates}} {
+	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}, {"declaration", declaration.Templates}, {"policy", policy.Templates}, {"registry", registry.Templates}, {"assets", assets.Templates}, {"controls", controls.Templates}, {"cloudcheck", cloudcheck.Templates}, {"incident", incident.Templates}} {
 		if err := rd.AddPages(p.prefix, p.fsys, "templates"); err != nil {
 			return nil, err
 		}
@@ -102,6 +106,21 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a.Registry = &registry.Service{DB: d, Log: log, Catalog: cat, Render: rd, BaseURL: cfg.BaseURL}
 	a.Assets = &assets.Service{DB: d, Log: log, Catalog: cat, Render: rd}
 	a.Controls = &controls.Service{DB: d, Log: log, Catalog: cat, Render: rd}
+	a.Cloud = &cloudcheck.Service{DB: d, Log: log, Catalog: cat, Render: rd}
+	a.Incident = &incident.Service{DB: d, Log: log, Catalog: cat, Render: rd}
+	a.Assets.Clouds = func(ctx context.Context, q db.Querier, orgID string) (map[string][]assets.CloudRef, error) {
+		m, err := cloudcheck.ServicesForAssets(ctx, q, orgID)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string][]assets.CloudRef, len(m))
+		for id, refs := range m {
+			for _, r := range refs {
+				out[id] = append(out[id], assets.CloudRef{ID: r.ID, Name: r.Name, Path: r.URL})
+			}
+		}
+		return out, nil
+	}
 	a.Decl.Changed = registry.Sync
 	a.Orgs.Changed = registry.SyncOrg
 	a.Decl.PolicyURL = func(ctx context.Context, orgID string) (string, error) {
@@ -147,6 +166,8 @@ func (a *App) routes(rt *web.Router) {
 	a.Registry.Routes(rt)
 	a.Assets.Routes(rt)
 	a.Controls.Routes(rt)
+	a.Cloud.Routes(rt)
+	a.Incident.Routes(rt)
 	mail.Routes(rt, a.DB, a.Render, a.Catalog)
 	audit.Routes(rt, a.DB, a.Render, a.Catalog)
 }
@@ -205,5 +226,26 @@ func (a *App) readiness(ctx context.Context, o *org.Org) ([]org.ReadinessItem, e
 		{Key: "assets.readiness.ledger", Path: base + "/assets", Done: p.LedgerDone, Note: "assets.readiness.ledger_note", Args: []any{p.Assets}},
 		{Key: "assets.readiness.risk", Path: base + "/risk", Done: p.RiskDone, Note: "assets.readiness.risk_note", Args: []any{p.Unassessed, p.Untreated}},
 	}
+	answered, total, err := controls.Status(ctx, q, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, org.ReadinessItem{Key: "assets.readiness.controls", Path: base + "/controls", Done: total > 0 && answered == total,
+		Note: "assets.readiness.controls_note", Args: []any{answered, total}})
+	cs, err := cloudcheck.Status(ctx, q, o.ID, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	cloudNote, cloudArgs := "assets.readiness.cloud_note", []any{cs.FullyAnswered, cs.Services, cs.Due}
+	if cs.NoCloud {
+		cloudNote, cloudArgs = "assets.readiness.no_cloud", nil
+	}
+	items = append(items, org.ReadinessItem{Key: "assets.readiness.cloud", Path: base + "/cloud", Done: cs.Done, Note: cloudNote, Args: cloudArgs})
+	is, err := incident.Status(ctx, q, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, org.ReadinessItem{Key: "assets.readiness.card", Path: base + "/incident", Done: is.Done,
+		Note: "assets.readiness.card_note", Args: []any{is.OpenIncidents}})
 	return items, nil
 }

@@ -27,7 +27,11 @@ var KnownActions = []string{LoginOK, LoginFailed, LoginLocked, Logout, Signup, E
 	InviteSent, InviteAccepted, InviteRevoked,
 	// Recorded by capabilities that audit cannot import.
 	"selfcheck.saved", "declaration.declared", "declaration.redeclared", "declaration.upgraded",
-	"declaration.withdrawn", "declaration.changed", "policy.published", "policy.external_recorded"}
+	"declaration.withdrawn", "declaration.changed", "policy.published", "policy.external_recorded",
+	"assets.created", "assets.updated", "assets.deleted", "assets.restored", "assets.imported", "assets.risk_settings_changed",
+	"controls.saved", "incident.card_saved", "incident.created", "incident.updated", "incident.closed", "incident.reopened",
+	"cloudcheck.service_created", "cloudcheck.service_deleted", "cloudcheck.service_restored",
+	"cloudcheck.check_completed", "cloudcheck.no_cloud_recorded", "cloudcheck.no_cloud_cleared"}
 
 type listPage struct {
 	Events  []Event

@@ -56,7 +56,7 @@ type Text struct {
 
 // Control is one countermeasure of the check sheet.
 type Control struct {
-	// Key is stable ("org.1"): answers are stored under it. Its part
+	// Key is stable (org.1, people.3, …): answers are stored under it. Its part
 	// before the dot is the chapter's key.
 	Key     string   `json:"key"`
 	Chapter string   `json:"-"`

@@ -67,7 +67,7 @@ type sheetData struct {
 	MaxNote int
 }
 
-// elementID turns a control key into an HTML id ("org.1" → "org-1").
+// elementID turns a control key into an HTML id (org.1 becomes org-1).
 func elementID(key string) string { return strings.ReplaceAll(key, ".", "-") }
 
 // sheetData builds the sheet in the reader's language with the summary
