@@ -89,7 +89,10 @@ func (s *Service) showPage(w http.ResponseWriter, r *http.Request) error {
 // already in the reader's language, so one partial prints every input.
 type field struct {
 	Name, Type, Label, Hint, Value, Error, Auto string
-	Max                                         int
+	// InputMode picks the on-screen keyboard ("tel" for phone numbers,
+	// which are type text so the shared stylesheet styles them).
+	InputMode string
+	Max       int
 	// Rows makes a text area of that many rows; 0 is a one-line input.
 	Rows int
 }
@@ -133,8 +136,8 @@ func (s *Service) cardData(ctx context.Context, o *org.Org, f *web.Form) (cardDa
 		role.Auto = "organization-title"
 		name := newField(f, p, internalField(i, "name"), "text", "incident.field.name", maxName)
 		name.Auto = "off"
-		phone := newField(f, p, internalField(i, "phone"), "tel", "incident.field.phone", maxPhone)
-		phone.Auto = "off"
+		phone := newField(f, p, internalField(i, "phone"), "text", "incident.field.phone", maxPhone)
+		phone.Auto, phone.InputMode = "off", "tel"
 		email := newField(f, p, internalField(i, "email"), "email", "incident.field.email", maxEmail)
 		email.Auto = "off"
 		g.Fields = []field{role, name, phone, email}
@@ -144,7 +147,7 @@ func (s *Service) cardData(ctx context.Context, o *org.Org, f *web.Form) (cardDa
 		g := fieldGroup{ID: "incident-contact-" + k, Legend: p.T(kindTitleKeys[k]), Hint: p.T(kindHintKeys[k]), Optional: optionalKinds[k]}
 		g.Fields = []field{
 			newField(f, p, contactField(k, "name"), "text", "incident.field.contact_name", maxName),
-			newField(f, p, contactField(k, "phone"), "tel", "incident.field.phone", maxPhone),
+			newField(f, p, contactField(k, "phone"), "text", "incident.field.phone", maxPhone),
 			newField(f, p, contactField(k, "email"), "email", "incident.field.email", maxEmail),
 			newField(f, p, contactField(k, "url"), "url", "incident.field.url", maxURL),
 			newField(f, p, contactField(k, "note"), "text", "incident.field.note", maxNote),
@@ -152,6 +155,7 @@ func (s *Service) cardData(ctx context.Context, o *org.Org, f *web.Form) (cardDa
 		for j := range g.Fields {
 			g.Fields[j].Auto = "off"
 		}
+		g.Fields[1].InputMode = "tel"
 		d.Contacts = append(d.Contacts, g)
 	}
 	for _, sit := range Situations {

@@ -158,7 +158,7 @@ func TestCardFlow(t *testing.T) {
 		expect(t, w, http.StatusOK, `id="incident-card-form"`, `id="incident-card-unsaved"`, `name="revision" value="0"`,
 			`<legend>社内の連絡先</legend>`, `<legend>連絡先 1</legend>`, `value="事故対応の責任者"`, `<legend>IPA 相談窓口</legend>`,
 			`value="IPA 情報セキュリティ安心相談窓口"`, `value="https://www.ipa.go.jp/security/anshin/"`, `<label for="steps_ransomware">ランサムウェア</label>`,
-			"LAN ケーブルを抜き、Wi-Fi を切る", `id="incident-report-ppc"`, "個人情報保護委員会", `type="tel"`, `id="incident-save"`, `id="incident-defaults"`,
+			"LAN ケーブルを抜き、Wi-Fi を切る", `id="incident-report-ppc"`, "個人情報保護委員会", `inputmode="tel"`, `id="incident-save"`, `id="incident-defaults"`,
 			"https://www.npa.go.jp/bureau/cyber/soudan.html", "#9110")
 		if n := countRows(t, d, "incident_cards"); n != 0 {
 			t.Fatalf("opening the editor stored %d cards", n)
