@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"mamori/internal/apptest"
+	"mamori/internal/assets"
 	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
@@ -390,14 +391,32 @@ func TestOrgDataNeverCrossesOrganisations(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		f := seed(t, e)
 		c := e.SessionClient(f.users["outsider_owner"].ID)
-		for _, p := range []string{"/orgs/" + f.org.Slug, "/api/v1/orgs/" + f.org.Slug, "/api/v1/orgs/" + f.org.Slug + "/members", "/orgs/" + f.org.Slug + "/members"} {
+		ctx := context.Background()
+		secret, err := assets.Create(ctx, e.DB, f.org.ID, assets.Input{Name: "極秘の設計図", C: "3", I: "3", A: "3"}, db.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths := []string{"/orgs/" + f.org.Slug, "/api/v1/orgs/" + f.org.Slug, "/api/v1/orgs/" + f.org.Slug + "/members", "/orgs/" + f.org.Slug + "/members",
+			"/api/v1/orgs/" + f.org.Slug + "/assets", "/api/v1/orgs/" + f.org.Slug + "/assets.xlsx", "/api/v1/orgs/" + f.org.Slug + "/assets.csv",
+			"/orgs/" + f.org.Slug + "/assets", "/orgs/" + f.org.Slug + "/assets/" + secret.ID, "/orgs/" + f.org.Slug + "/risk",
+			"/api/v1/orgs/" + f.org.Slug + "/controls", "/orgs/" + f.org.Slug + "/cloud", "/orgs/" + f.org.Slug + "/incident"}
+		// The outsider's own organisation does not open another's asset either.
+		paths = append(paths, "/orgs/"+f.outsider.Slug+"/assets/"+secret.ID)
+		for _, p := range paths {
 			r := e.Get(c, p)
 			expectStatus(t, r, http.StatusNotFound)
-			if strings.Contains(r.Body, "マトリクス") {
+			if strings.Contains(r.Body, "マトリクス") || strings.Contains(r.Body, "極秘") {
 				t.Fatalf("%s leaks the organisation name", p)
 			}
 		}
-		r := e.Get(c, "/api/v1/orgs")
+		// An import aimed at another organisation is refused unread.
+		r := e.Do(c, "POST", "/api/v1/orgs/"+f.org.Slug+"/assets/import", strings.NewReader("情報資産の名称,機密性,完全性,可用性\r\n侵入,1,1,1\r\n"),
+			map[string]string{"Content-Type": "text/csv", "Origin": e.URL, "Sec-Fetch-Site": "same-origin"})
+		expectStatus(t, r, http.StatusNotFound)
+		if n := e.Count(`SELECT COUNT(*) FROM assets`); n != 1 {
+			t.Fatalf("assets after a cross-organisation import: %d", n)
+		}
+		r = e.Get(c, "/api/v1/orgs")
 		expectStatus(t, r, 200)
 		if strings.Contains(r.Body, f.org.Slug) {
 			t.Fatal("org list leaks another organisation")

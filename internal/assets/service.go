@@ -70,7 +70,7 @@ func (s *Service) Routes(rt *web.Router) {
 	rt.Handle("GET /orgs/{org}/risk", web.OrgMember, s.riskPage)
 	rt.Handle("POST /orgs/{org}/risk/settings", web.OrgOwner, s.settingsPost)
 	rt.Handle("GET /orgs/{org}/assets/import", web.OrgMember, s.importPage)
-	rt.HandleUpload("POST /orgs/{org}/assets/import", web.OrgMember, MaxImportBytes+1<<20, s.importPost)
+	rt.HandleUpload("POST /orgs/{org}/assets/import", web.OrgMember, MaxImportBytes, s.importPost)
 	rt.Handle("GET /orgs/{org}/asset-imports/{id}", web.OrgMember, s.previewPage)
 	rt.Handle("POST /orgs/{org}/asset-imports/{id}", web.OrgMember, s.confirmPost)
 	rt.Handle("GET /api/v1/orgs/{org}/assets", web.OrgMember, s.apiList)

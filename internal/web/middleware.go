@@ -54,8 +54,8 @@ func (s *Stack) Wrap(h http.Handler) http.Handler {
 	}))
 	h = s.authenticate(h)
 	h = cop.Handler(h)
-	h = s.language(h)
 	h = s.limitBody(h)
+	h = s.language(h) // before limitBody, so a refusal is in the visitor's language
 	h = s.headers(h)
 	h = s.observe(h)
 	return h
