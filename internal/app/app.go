@@ -237,8 +237,11 @@ func (a *App) readiness(ctx context.Context, o *org.Org) ([]org.ReadinessItem, e
 		return nil, err
 	}
 	cloudNote, cloudArgs := "assets.readiness.cloud_note", []any{cs.FullyAnswered, cs.Services, cs.Due}
-	if cs.NoCloud {
+	switch {
+	case cs.NoCloud:
 		cloudNote, cloudArgs = "assets.readiness.no_cloud", nil
+	case cs.Services == 0:
+		cloudNote, cloudArgs = "assets.readiness.cloud_none", nil
 	}
 	items = append(items, org.ReadinessItem{Key: "assets.readiness.cloud", Path: base + "/cloud", Done: cs.Done, Note: cloudNote, Args: cloudArgs})
 	is, err := incident.Status(ctx, q, o.ID)

@@ -49,6 +49,9 @@ func TestCatalog(t *testing.T) {
 	for _, k := range []string{"confidentiality", "integrity", "availability"} {
 		want(t, cat.Has("assets.hint."+k), "assets.hint."+k)
 	}
+	for _, k := range []string{"max_cia", "personal", "special"} {
+		want(t, cat.Has("assets.importance."+k+"_short"), "assets.importance."+k+"_short")
+	}
 	for _, k := range []string{"low", "medium", "high"} {
 		want(t, cat.Has("assets.band."+k), "assets.band."+k)
 	}
