@@ -294,8 +294,8 @@ func TestHeaderVariants(t *testing.T) {
 		}
 	}
 	for _, h := range []string{
-		"業務分類,備考,利用者範囲,管理部署",  // no name column
-		"情報資産の名称,備考",            // name and one more
+		"業務分類,備考,利用者範囲,管理部署",      // no name column
+		"情報資産の名称,備考",              // name and one more
 		"情報資産の名称,情報資産の名称,情報資産の名称", // one column thrice
 		"",
 	} {

@@ -165,6 +165,19 @@ func (b *builder) header(line int, cells []string) {
 	}
 }
 
+// width is how many columns of a row the builder can use: all of them
+// until the header is found, then up to the last column it maps.
+func (b *builder) width() int {
+	if b.pos == nil {
+		return maxSheetCols
+	}
+	w := 0
+	for _, p := range b.pos {
+		w = max(w, p+1)
+	}
+	return w
+}
+
 func (b *builder) finish() (*Table, error) {
 	if b.pos == nil {
 		return nil, ErrNoHeader
