@@ -140,6 +140,9 @@ func TestBrowserAssetsJourney(t *testing.T) {
 			}
 			b.Run(chromedp.Navigate(e.URL + "/orgs/" + o.Slug))
 			b.Run(chromedp.WaitVisible(chromedp.CSS(`[id="readiness-assets.readiness.ledger"].done`)))
+			// The dashboard sums it up for each organisation.
+			b.Run(chromedp.Navigate(e.URL + "/dashboard"))
+			b.WaitText("#readiness-"+o.Slug, map[string]string{"ja": "✓ 情報資産管理台帳", "en": "✓ Information asset ledger"}[lang])
 			if errs := b.ConsoleErrors(); len(errs) > 0 {
 				t.Fatalf("console errors: %v", errs)
 			}

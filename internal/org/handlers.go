@@ -17,7 +17,15 @@ type dashboardData struct {
 	Orgs        []Membership
 	Invitations []Invitation
 	Badges      map[string]string // org id → "★ number"
+	// Readiness is each organisation's security work (org id → items),
+	// for the first dashboardReadinessOrgs organisations only.
+	Readiness map[string][]ReadinessItem
 }
+
+// dashboardReadinessOrgs caps the organisations whose work the dashboard
+// summarises: a supporter may belong to hundreds, and each costs a few
+// queries; the organisation's own page always has it.
+const dashboardReadinessOrgs = 12
 
 // dashboard is the logged-in home: two reads (memberships with their
 // profiles, open invitations) whatever the number of organisations, served
@@ -44,6 +52,17 @@ func (s *Service) dashboard(w http.ResponseWriter, r *http.Request) error {
 			}
 			if d.Badges, err = s.Badges(ctx, ids); err != nil {
 				return dashboardData{}, err
+			}
+		}
+		if s.Readiness != nil && len(orgs) > 0 {
+			d.Readiness = map[string][]ReadinessItem{}
+			for i, m := range orgs {
+				if i == dashboardReadinessOrgs {
+					break
+				}
+				if d.Readiness[m.Org.ID], err = s.Readiness(ctx, m.Org); err != nil {
+					return dashboardData{}, err
+				}
 			}
 		}
 		return d, nil
