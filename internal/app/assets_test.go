@@ -2,11 +2,15 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
 	"mamori/internal/apptest"
+	"mamori/internal/assets"
+	"mamori/internal/cloudcheck"
+	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
 )
 
@@ -43,4 +47,30 @@ func TestLedgerUploadLimits(t *testing.T) {
 	if n := e.Count(`SELECT COUNT(*) FROM assets`); n != 0 {
 		t.Fatalf("refused uploads stored %d assets", n)
 	}
+}
+
+// TestLedgerLinksCloudCheck: an asset kept in a cloud service links to
+// that service's check, on the ledger and on the asset's page.
+func TestLedgerLinksCloudCheck(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		f := seed(t, e)
+		ctx := context.Background()
+		a, err := assets.Create(ctx, e.DB, f.org.ID, assets.Input{Name: "見積書", C: "2", I: "2", A: "1", Medium: "cloud"}, db.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := e.App.Cloud.Create(ctx, nil, f.org.ID, f.users["sme_owner"].ID, cloudcheck.Input{Name: "クラウド会計", Provider: "会計サービス社", AssetIDs: []string{a.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := f.client(t, e, "sme_member")
+		link := `href="/orgs/` + f.org.Slug + `/cloud/` + svc.ID + `"`
+		for _, p := range []string{"/orgs/" + f.org.Slug + "/assets", "/orgs/" + f.org.Slug + "/assets/" + a.ID} {
+			r := e.Get(c, p)
+			expectStatus(t, r, 200)
+			if !strings.Contains(r.Body, link) || !strings.Contains(r.Body, "クラウド会計") {
+				t.Fatalf("%s lacks the link to the cloud check", p)
+			}
+		}
+	})
 }
