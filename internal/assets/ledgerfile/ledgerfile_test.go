@@ -395,6 +395,16 @@ func TestTooManyRows(t *testing.T) {
 	if _, err := Read(strings.NewReader(b.String()), testLimit); !errors.Is(err, ErrTooManyRows) {
 		t.Errorf("CSV: %v", err)
 	}
+	// Rows past a spreadsheet's last row, even empty ones, are refused
+	// before they cost time.
+	for name, in := range map[string]string{
+		"blank lines":  "情報資産の名称,備考,機密性\n" + strings.Repeat("\n", maxSheetRows) + "x,,1\n",
+		"empty fields": "情報資産の名称,備考,機密性\n" + strings.Repeat(",,\n", maxSheetRows),
+	} {
+		if _, err := Read(strings.NewReader(in), testLimit); !errors.Is(err, ErrTooManyRows) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 	rows := make([][]string, MaxRows+1)
 	for i := range rows {
 		rows[i] = row("name", strconv.Itoa(i))

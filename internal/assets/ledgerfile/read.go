@@ -340,6 +340,11 @@ func parseCSV(text []byte, delim rune) (*Table, bool, error) {
 		}
 		first, _ := cr.FieldPos(0)
 		line := first - breaks
+		if line > maxSheetRows {
+			// More rows than a spreadsheet has, even if all but a few are
+			// empty: stop before they cost seconds.
+			return nil, b.pos != nil, ErrTooManyRows
+		}
 		for _, f := range rec {
 			breaks += strings.Count(f, "\n")
 		}

@@ -31,8 +31,8 @@ const (
 	// maxUnpacked is the most the parts we read may unpack to together;
 	// a 20,000-row ledger is tens of MB of XML.
 	maxUnpacked = 200 << 20
-	// maxSheet caps one worksheet: reading costs about 10 ns a byte, so a
-	// hostile sheet costs a second, not a minute.
+	// maxSheet caps one worksheet: reading costs 10 to 20 ns a byte, so
+	// a hostile sheet costs a second or two, not minutes.
 	maxSheet = 100 << 20
 	// maxSharedStrings caps the shared strings part and maxStrings the
 	// strings held from it: a 20,000-row ledger has at most 500,000.
@@ -458,6 +458,9 @@ func (b *book) cell(s *scanner) (string, error) {
 		return "", malformed(s.err)
 	}
 	val := v.String()
+	if typ != "inlineStr" && strings.TrimSpace(val) == "" {
+		return "", nil
+	}
 	switch typ {
 	case "s":
 		i, err := strconv.Atoi(strings.TrimSpace(val))
