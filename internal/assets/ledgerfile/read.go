@@ -205,6 +205,14 @@ func cleanNumber(v string) string {
 // ２０２６年４月１日 typed by hand) as 2026-04-01; anything that is not a
 // real date that way is left for validation to reject.
 func cleanDate(v string) string {
+	if len(v) == 10 && v[4] == '-' && v[7] == '-' {
+		// Already as we want it (our own export, an XLSX date): checked
+		// without building it again.
+		y, m, d := digits([]byte(v[:4]), 9999), digits([]byte(v[5:7]), 99), digits([]byte(v[8:]), 99)
+		if y >= 1000 && m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m) {
+			return v
+		}
+	}
 	if !isASCII(v) {
 		v = norm.NFKC.String(v)
 	}

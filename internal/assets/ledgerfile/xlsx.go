@@ -56,6 +56,8 @@ type book struct {
 	files    map[string]*zip.File // by lower-case name: Excel ignores case
 	budget   int64                // bytes still allowed to unpack
 	strings  []string             // shared strings
+	buf      []byte               // a cell's <v> while it is read
+	ibuf     []byte               // a cell's <is> while it is read
 	dates    []bool               // per cell style: shows a date
 	date1904 bool
 }
@@ -256,7 +258,6 @@ func (b *book) open() ([]sheetRef, error) {
 // readStrings reads the shared strings: the text of each <si>, its runs
 // joined, its phonetic guide (<rPh>, furigana) left out.
 func (b *book) readStrings(name string) error {
-	var sb strings.Builder
 	return b.scan(name, maxSharedStrings, func(s *scanner) {
 		if !s.is("si") {
 			return
@@ -265,32 +266,32 @@ func (b *book) readStrings(name string) error {
 			s.err = fmt.Errorf("%w: more than %d shared strings", ErrTooLarge, maxStrings)
 			return
 		}
-		sb.Reset()
-		richText(s, &sb)
-		b.strings = append(b.strings, cellText(sb.String()))
+		b.buf = richText(s, b.buf[:0])
+		b.strings = append(b.strings, cellText(b.buf))
 	})
 }
 
-// richText gathers the text of a string item (<si> or <is>): its <t>, or
-// the <t> of each run <r>.
-func richText(s *scanner, sb *strings.Builder) {
+// richText appends to dst the text of a string item (<si> or <is>): its
+// <t>, or the <t> of each run <r>.
+func richText(s *scanner, dst []byte) []byte {
 	if s.self {
-		return
+		return dst
 	}
 	d := s.depth
 	for s.next() && !(s.kind == tokEnd && s.depth == d-1) {
 		switch {
 		case s.is("t"):
-			s.content(sb)
+			dst = s.content(dst)
 		case s.is("r"):
-			richText(s, sb)
+			dst = richText(s, dst)
 		case s.kind == tokStart:
 			s.skip() // rPh, phoneticPr, rPr
 		}
-		if sb.Len() > maxText {
+		if len(dst) > maxText {
 			s.fail("text of more than %d bytes", maxText)
 		}
 	}
+	return dst
 }
 
 // readStyles finds which cell styles show dates: the xf records of
@@ -349,12 +350,11 @@ func (b *book) readSheet(ref sheetRef) (*Table, error) {
 		case s.kind == tokEnd && string(local(s.tag)) == "sheetData":
 			inData = false
 		case inData && s.is("row"):
-			r, v := line+1, ""
-			if a, ok := s.attr("r"); ok {
-				v = a
-				r, err = strconv.Atoi(v)
+			r, v := line+1, []byte(nil)
+			if a, ok := s.rawAttr("r"); ok {
+				v, r = a, digits(a, maxSheetRows)
 			}
-			if err != nil || r <= line || r > maxSheetRows {
+			if r <= line || r > maxSheetRows {
 				return nil, malformed(fmt.Errorf("%s: row %q after row %d", ref.path, v, line))
 			}
 			line = r
@@ -388,7 +388,7 @@ func (b *book) readRow(s *scanner, cells []string, width int) ([]string, error) 
 			continue
 		}
 		n := col + 1
-		if ref, ok := s.attr("r"); ok {
+		if ref, ok := s.rawAttr("r"); ok {
 			n = refColumn(ref)
 		}
 		if n <= col || n > maxSheetCols {
@@ -418,7 +418,7 @@ func (b *book) readRow(s *scanner, cells []string, width int) ([]string, error) 
 
 // refColumn is the column number of a cell reference such as "AB12", or
 // 0 if it has no letters.
-func refColumn(ref string) int {
+func refColumn(ref []byte) int {
 	n := 0
 	for i := 0; i < len(ref) && n <= maxSheetCols; i++ {
 		c := ref[i] | 0x20 // lower case
@@ -434,22 +434,23 @@ func refColumn(ref string) int {
 // strings, the number itself for numbers (not as formatted: a format may
 // round or add units), YYYY-MM-DD for a date.
 func (b *book) cell(s *scanner) (string, error) {
-	typ, _ := s.attr("t")
+	t, _ := s.rawAttr("t")
+	typ := cellType(t)
 	style := -1
-	if v, ok := s.attr("s"); ok {
-		style, _ = strconv.Atoi(v)
+	if v, ok := s.rawAttr("s"); ok {
+		style = digits(v, len(b.dates))
 	}
 	if s.self {
 		return "", nil
 	}
-	var v, is strings.Builder
+	b.buf, b.ibuf = b.buf[:0], b.ibuf[:0]
 	depth := s.depth
 	for s.next() && !(s.kind == tokEnd && s.depth == depth-1) {
 		switch {
 		case s.is("v"):
-			s.content(&v)
+			b.buf = s.content(b.buf)
 		case s.is("is"):
-			richText(s, &is)
+			b.ibuf = richText(s, b.ibuf)
 		case s.kind == tokStart:
 			s.skip() // <f>: the formula; its cached value is in <v>
 		}
@@ -457,21 +458,26 @@ func (b *book) cell(s *scanner) (string, error) {
 	if s.err != nil {
 		return "", malformed(s.err)
 	}
-	val := v.String()
-	if typ != "inlineStr" && strings.TrimSpace(val) == "" {
+	if typ == "inlineStr" {
+		return cellText(b.ibuf), nil
+	}
+	v := bytes.TrimSpace(b.buf)
+	if len(v) == 0 {
 		return "", nil
 	}
-	switch typ {
-	case "s":
-		i, err := strconv.Atoi(strings.TrimSpace(val))
-		if err != nil || i < 0 || i >= len(b.strings) {
-			return "", malformed(fmt.Errorf("shared string %q of %d", val, len(b.strings)))
+	if typ == "s" {
+		// The index read by hand: this is most cells of an Excel file, and
+		// strconv would want a string made of it first.
+		i := digits(v, len(b.strings))
+		if i < 0 || i >= len(b.strings) {
+			return "", malformed(fmt.Errorf("shared string %q of %d", v, len(b.strings)))
 		}
 		return b.strings[i], nil
-	case "inlineStr":
-		return cellText(is.String()), nil
+	}
+	val := string(v)
+	switch typ {
 	case "str", "e":
-		return cellText(val), nil
+		return cellText(b.buf), nil
 	case "b":
 		if strings.TrimSpace(val) == "1" {
 			return "TRUE", nil
@@ -491,10 +497,38 @@ func (b *book) cell(s *scanner) (string, error) {
 	return general(val), nil
 }
 
+// digits reads a decimal number from b, or -1 if b is not one or it is
+// over most: strconv would want a string made of b first, and this is
+// read for most cells.
+func digits(b []byte, most int) int {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' || n > most {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	if len(b) == 0 || n > most {
+		return -1
+	}
+	return n
+}
+
+// cellType names a cell's t attribute without a copy per cell.
+func cellType(t []byte) string {
+	for _, k := range [...]string{"s", "inlineStr", "str", "e", "b", "d", "n"} {
+		if string(t) == k {
+			return k
+		}
+	}
+	return ""
+}
+
 // cellText undoes OOXML's own escape for characters XML cannot carry
 // (_x000D_ for a carriage return, _x005F_ for an underscore) and writes
 // line ends as \n, as a CSV cell reads.
-func cellText(s string) string {
+func cellText(b []byte) string {
+	s := string(b)
 	if strings.Contains(s, "_x") {
 		var sb strings.Builder
 		for {

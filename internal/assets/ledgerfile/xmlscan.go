@@ -173,7 +173,7 @@ func (s *scanner) readTag() bool {
 		}
 	}
 	if len(t) > 0 && t[0] == '/' {
-		return s.endTag(bytes.TrimRight(t[1:], " \t\r\n"))
+		return s.endTag(trimRightSpace(t[1:]))
 	}
 	s.self = len(t) > 0 && t[len(t)-1] == '/'
 	if s.self {
@@ -268,6 +268,15 @@ func openQuote(b []byte, q byte) byte {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
+// trimRightSpace is bytes.TrimRight for XML's white space, without the
+// cutset set-up that made it a sixth of the time spent reading a sheet.
+func trimRightSpace(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
 // tagName is the qualified name at the start of a tag.
 func tagName(t []byte) []byte {
 	i := 0
@@ -293,42 +302,55 @@ func (s *scanner) is(n string) bool {
 // attr returns the unescaped value of the start tag's attribute with
 // local name n. Malformed attributes end the scan.
 func (s *scanner) attr(n string) (string, bool) {
+	val, ok := s.rawAttr(n)
+	if !ok {
+		return "", false
+	}
+	if bytes.IndexByte(val, '&') < 0 && utf8.Valid(val) {
+		return string(val), true
+	}
+	v, err := unescape(nil, val)
+	if err != nil {
+		s.err = err
+		return "", false
+	}
+	return string(v), true
+}
+
+// rawAttr is attr with entities left as they are, and no copy: for the
+// references, styles and types of cells, read once per cell.
+func (s *scanner) rawAttr(n string) ([]byte, bool) {
 	t := s.tag[len(tagName(s.tag)):]
 	for {
 		for len(t) > 0 && isSpace(t[0]) {
 			t = t[1:]
 		}
 		if len(t) == 0 {
-			return "", false
+			return nil, false
 		}
 		eq := bytes.IndexByte(t, '=')
 		if eq <= 0 {
 			s.fail("an attribute without a value")
-			return "", false
+			return nil, false
 		}
-		name := bytes.TrimRight(t[:eq], " \t\r\n")
+		name := trimRightSpace(t[:eq])
 		t = t[eq+1:]
 		for len(t) > 0 && isSpace(t[0]) {
 			t = t[1:]
 		}
 		if len(t) == 0 || t[0] != '"' && t[0] != '\'' {
 			s.fail("an unquoted attribute")
-			return "", false
+			return nil, false
 		}
 		end := bytes.IndexByte(t[1:], t[0])
 		if end < 0 {
 			s.fail("an unclosed attribute")
-			return "", false
+			return nil, false
 		}
 		val := t[1 : end+1]
 		t = t[end+2:]
 		if string(local(name)) == n {
-			v, err := unescape(val)
-			if err != nil {
-				s.err = err
-				return "", false
-			}
-			return v, true
+			return val, true
 		}
 	}
 }
@@ -346,76 +368,66 @@ func (s *scanner) skip() {
 	}
 }
 
-// content gathers the text of the element whose start tag was just read,
-// elements inside it skipped; at most maxText bytes.
-func (s *scanner) content(b *strings.Builder) {
+// content appends to dst the text of the element whose start tag was
+// just read, elements inside it skipped; at most maxText bytes.
+func (s *scanner) content(dst []byte) []byte {
 	if s.kind != tokStart || s.self {
-		return
+		return dst
 	}
 	d := s.depth
 	for s.next() {
 		switch {
 		case s.kind == tokEnd && s.depth == d-1:
-			return
+			return dst
 		case s.kind == tokStart:
 			s.skip()
 		case s.kind == tokText:
-			if b.Len()+len(s.text) > maxText {
+			if len(dst)+len(s.text) > maxText {
 				s.fail("text of more than %d bytes", maxText)
-				return
+				return dst
 			}
+			var err error
 			if s.cdata {
-				b.Write(s.text)
-			} else if err := unescapeTo(b, s.text); err != nil {
+				dst = append(dst, s.text...)
+			} else if dst, err = unescape(dst, s.text); err != nil {
 				s.err = err
-				return
+				return dst
 			}
 		}
 	}
+	return dst
 }
 
-// unescape resolves XML's entities and character references.
-func unescape(b []byte) (string, error) {
-	if bytes.IndexByte(b, '&') < 0 {
-		if !utf8.Valid(b) {
-			return "", fmt.Errorf("%w: invalid UTF-8", errXML)
-		}
-		return string(b), nil
-	}
-	var sb strings.Builder
-	err := unescapeTo(&sb, b)
-	return sb.String(), err
-}
-
-func unescapeTo(sb *strings.Builder, b []byte) error {
+// unescape appends b to dst with XML's entities and character references
+// resolved.
+func unescape(dst, b []byte) ([]byte, error) {
 	if !utf8.Valid(b) {
-		return fmt.Errorf("%w: invalid UTF-8", errXML)
+		return dst, fmt.Errorf("%w: invalid UTF-8", errXML)
 	}
 	for {
 		i := bytes.IndexByte(b, '&')
 		if i < 0 {
-			sb.Write(b)
-			return nil
+			return append(dst, b...), nil
 		}
-		sb.Write(b[:i])
+		dst = append(dst, b[:i]...)
 		b = b[i+1:]
 		j := bytes.IndexByte(b, ';')
 		if j < 0 || j > 10 {
-			return fmt.Errorf("%w: a bare &", errXML)
+			return dst, fmt.Errorf("%w: a bare &", errXML)
 		}
 		ent := string(b[:j])
 		b = b[j+1:]
 		switch ent {
 		case "lt":
-			sb.WriteByte('<')
+			dst = append(dst, '<')
 		case "gt":
-			sb.WriteByte('>')
+			dst = append(dst, '>')
 		case "amp":
-			sb.WriteByte('&')
+			dst = append(dst, '&')
 		case "quot":
-			sb.WriteByte('"')
+			dst = append(dst, '"')
 		case "apos":
-			sb.WriteByte('\'')
+			dst = append(dst, '\'')
 		default:
 			var n uint64
 			var err error
@@ -428,9 +440,9 @@ func unescapeTo(sb *strings.Builder, b []byte) error {
 				err = errors.New("unknown")
 			}
 			if err != nil || !xmlChar(rune(n)) {
-				return fmt.Errorf("%w: entity &%s;", errXML, ent)
+				return dst, fmt.Errorf("%w: entity &%s;", errXML, ent)
 			}
-			sb.WriteRune(rune(n))
+			dst = utf8.AppendRune(dst, rune(n))
 		}
 	}
 }
