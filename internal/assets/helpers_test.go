@@ -7,25 +7,16 @@ import (
 	"time"
 
 	"mamori/internal/apperr"
-	"mamori/internal/audit"
-	"mamori/internal/auth"
 	"mamori/internal/controls"
 	"mamori/internal/db"
 	"mamori/internal/i18n"
-	"mamori/internal/mail"
 	"mamori/internal/org"
 	"mamori/internal/org/orgtest"
-	"mamori/internal/web"
 	"mamori/internal/webtest"
 )
 
 func testCatalog(t testing.TB) *i18n.Catalog {
-	t.Helper()
-	cat, err := i18n.Load(web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), controls.Locales(), Locales())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cat
+	return orgtest.Catalog(t, controls.Locales(), Locales())
 }
 
 // newTestService wires a Service the way app.Build would.
@@ -49,8 +40,7 @@ type harness struct {
 
 func newHarness(t *testing.T, d *db.DB) *harness {
 	s := newTestService(t, d)
-	eh := &web.ErrorHandler{Log: s.Log, Catalog: s.Catalog, Render: s.Render}
-	h := &harness{Harness: webtest.New(t, d, eh, s.Routes, MaxImportBytes+(1<<20)), s: s, d: d}
+	h := &harness{Harness: webtest.Serve(t, d, s.Catalog, s.Render, s.Log, s.Routes, MaxImportBytes+(1<<20)), s: s, d: d}
 	h.owner, h.member, h.outsider = orgtest.NewUser(t, d, "owner@example.jp"), orgtest.NewUser(t, d, "member@example.jp"), orgtest.NewUser(t, d, "outsider@example.jp")
 	h.org = orgtest.NewOrg(t, d, "台帳株式会社", h.owner, h.member)
 	h.other = orgtest.NewOrg(t, d, "よそ株式会社", h.outsider)

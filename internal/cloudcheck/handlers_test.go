@@ -12,6 +12,7 @@ import (
 	"mamori/internal/db/dbtest"
 	"mamori/internal/org/orgtest"
 	"mamori/internal/web"
+	"mamori/internal/webtest"
 )
 
 // Every route states an access rule, and the rules are the intended ones.
@@ -361,7 +362,7 @@ func TestBadInput(t *testing.T) {
 
 		// Over the body limit, and broken encodings.
 		big := checkForm(allAnswers(Yes))
-		big.Set("note1", strings.Repeat("a", bodyLimit))
+		big.Set("note1", strings.Repeat("a", webtest.BodyLimit))
 		expect(t, hh.Post(svc, owner, big), http.StatusRequestEntityTooLarge)
 		body := checkForm(allAnswers(Yes)).Encode() + "&note2=%FF%FE"
 		expect(t, hh.Do("POST", svc, owner, strings.NewReader(body), "application/x-www-form-urlencoded"), http.StatusBadRequest, "文字コード")

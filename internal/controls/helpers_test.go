@@ -4,23 +4,14 @@ import (
 	"net/url"
 	"testing"
 
-	"mamori/internal/audit"
-	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/i18n"
-	"mamori/internal/mail"
-	"mamori/internal/org"
-	"mamori/internal/web"
+	"mamori/internal/org/orgtest"
 	"mamori/internal/webtest"
 )
 
 func testCatalog(t testing.TB) *i18n.Catalog {
-	t.Helper()
-	cat, err := i18n.Load(web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), Locales())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cat
+	return orgtest.Catalog(t, Locales())
 }
 
 // newTestService wires a Service the way app.Build would.
@@ -31,9 +22,6 @@ func newTestService(t testing.TB, d *db.DB) *Service {
 	return &Service{DB: d, Log: log, Catalog: cat, Render: rd}
 }
 
-// bodyLimit is the default MaxBodyBytes the middleware stack applies.
-const bodyLimit = 1 << 20
-
 // harness serves this package's routes through webtest, with the
 // Service at hand for setting up fixtures.
 type harness struct {
@@ -43,8 +31,7 @@ type harness struct {
 
 func newHarness(t *testing.T, d *db.DB) *harness {
 	s := newTestService(t, d)
-	eh := &web.ErrorHandler{Log: s.Log, Catalog: s.Catalog, Render: s.Render}
-	return &harness{Harness: webtest.New(t, d, eh, s.Routes, bodyLimit), s: s}
+	return &harness{Harness: webtest.Serve(t, d, s.Catalog, s.Render, s.Log, s.Routes, webtest.BodyLimit), s: s}
 }
 
 var (

@@ -7,23 +7,15 @@ import (
 	"time"
 
 	"mamori/internal/apperr"
-	"mamori/internal/audit"
-	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/i18n"
-	"mamori/internal/mail"
 	"mamori/internal/org"
-	"mamori/internal/web"
+	"mamori/internal/org/orgtest"
 	"mamori/internal/webtest"
 )
 
 func testCatalog(t testing.TB) *i18n.Catalog {
-	t.Helper()
-	cat, err := i18n.Load(web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), Locales())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cat
+	return orgtest.Catalog(t, Locales())
 }
 
 // newTestService wires a Service the way app.Build would.
@@ -85,8 +77,7 @@ type harness struct {
 
 func newHarness(t *testing.T, d *db.DB) *harness {
 	s := newTestService(t, d)
-	eh := &web.ErrorHandler{Log: s.Log, Catalog: s.Catalog, Render: s.Render}
-	return &harness{Harness: webtest.New(t, d, eh, s.Routes, 0), s: s}
+	return &harness{Harness: webtest.Serve(t, d, s.Catalog, s.Render, s.Log, s.Routes, 0), s: s}
 }
 
 var (

@@ -13,6 +13,7 @@ import (
 	"mamori/internal/org"
 	"mamori/internal/org/orgtest"
 	"mamori/internal/web"
+	"mamori/internal/webtest"
 )
 
 // Every route states an access rule, and the rules are the intended ones.
@@ -288,7 +289,7 @@ func TestCardBadInput(t *testing.T) {
 		body := cardForm(good, "save", 1).Encode() + "&notes=%FF%FE"
 		expect(t, hh.Do("POST", f.base+"/card", f.member, strings.NewReader(body), "application/x-www-form-urlencoded"), http.StatusBadRequest, "文字コード")
 		big := cardForm(good, "save", 1)
-		big.Set("notes", strings.Repeat("a", bodyLimit))
+		big.Set("notes", strings.Repeat("a", webtest.BodyLimit))
 		expect(t, hh.Post(f.base+"/card", f.member, big), http.StatusRequestEntityTooLarge)
 
 		sc, err := CardFor(ctx, d, f.o.ID)

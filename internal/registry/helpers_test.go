@@ -10,24 +10,18 @@ import (
 	"testing"
 	"time"
 
-	"mamori/internal/audit"
 	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/declaration"
 	"mamori/internal/i18n"
-	"mamori/internal/mail"
 	"mamori/internal/org"
+	"mamori/internal/org/orgtest"
 	"mamori/internal/web"
 	"mamori/internal/webtest"
 )
 
 func testCatalog(t testing.TB) *i18n.Catalog {
-	t.Helper()
-	cat, err := i18n.Load(web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), declaration.Locales(), Locales())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cat
+	return orgtest.Catalog(t, declaration.Locales(), Locales())
 }
 
 // fixture declares organisations through declaration.Service, one day

@@ -53,6 +53,16 @@ func New(t testing.TB, d *db.DB, eh *web.ErrorHandler, routes func(*web.Router),
 	return hh
 }
 
+// BodyLimit is the general body limit the middleware stack applies by
+// default (config's MaxBodyBytes).
+const BodyLimit = 1 << 20
+
+// Serve is New with the error handler app.Build gives every route, for a
+// capability whose service holds its catalog, renderer and logger.
+func Serve(t testing.TB, d *db.DB, cat *i18n.Catalog, rd *web.Renderer, log *slog.Logger, routes func(*web.Router), maxBody int64) *Harness {
+	return New(t, d, &web.ErrorHandler{Log: log, Catalog: cat, Render: rd}, routes, maxBody)
+}
+
 func (hh *Harness) viewer(uid string) *web.Viewer {
 	ctx := context.Background()
 	v := &web.Viewer{UserID: uid}

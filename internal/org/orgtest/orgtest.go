@@ -5,12 +5,17 @@ package orgtest
 
 import (
 	"context"
+	"io/fs"
 	"strings"
 	"testing"
 
+	"mamori/internal/audit"
 	"mamori/internal/auth"
 	"mamori/internal/db"
+	"mamori/internal/i18n"
+	"mamori/internal/mail"
 	"mamori/internal/org"
+	"mamori/internal/web"
 )
 
 // NewUser creates a verified Japanese-language account named after its
@@ -39,4 +44,16 @@ func NewOrg(t testing.TB, d *db.DB, name, owner string, members ...string) *org.
 		}
 	}
 	return o
+}
+
+// Catalog loads the platform's catalogs (web, auth, org, mail, audit)
+// with a capability's own, as app.Build does, so a capability's handler
+// tests render the same pages the application does.
+func Catalog(t testing.TB, own ...fs.FS) *i18n.Catalog {
+	t.Helper()
+	cat, err := i18n.Load(append([]fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales()}, own...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }
