@@ -291,6 +291,8 @@ func TestHostileParts(t *testing.T) {
 		{"big cells", "xl/worksheets/sheet1.xml", sheetStart, `<row><c t="inlineStr"><is><t>` + strings.Repeat("x", 4000) + `</t></is></c></row>`, sheetEnd, maxSheet},
 		{"empty cells in rows", "xl/worksheets/sheet1.xml", sheetStart, `<row>` + strings.Repeat("<c/>", 1000) + `</row>`, sheetEnd, maxSheet},
 		{"data rows", "xl/worksheets/sheet1.xml", sheetStart, `<row><c t="inlineStr"><is><t>a</t></is></c><c/><c><v>1</v></c></row>`, sheetEnd, maxSheet},
+		{"comments", "xl/worksheets/sheet1.xml", sheetStart, "<!---->", sheetEnd, maxSheet},
+		{"processing instructions", "xl/worksheets/sheet1.xml", sheetStart, "<?a?>", sheetEnd, maxSheet},
 		{"deep rich text", "xl/worksheets/sheet1.xml", sheetStart + `<row r="2"><c r="A2" t="inlineStr"><is>`, `<r><t>ab</t></r>`, `</is></c></row>` + sheetEnd, maxSheet},
 		{"tiny shared strings", "xl/sharedStrings.xml", ns, `<si><t>a</t></si>`, `</sst>`, maxSharedStrings},
 		{"empty shared strings", "xl/sharedStrings.xml", ns, `<si/>`, `</sst>`, maxSharedStrings},

@@ -69,37 +69,41 @@ func (s *scanner) fail(format string, args ...any) bool {
 // next reads the next token. At the end of the document it returns false
 // with s.err nil; on any problem, false with s.err set.
 func (s *scanner) next() bool {
-	if s.err != nil {
-		return false
-	}
-	if !s.inTag {
-		text, ok := s.readUntil('<', maxText)
-		if !ok {
-			if s.err == io.EOF {
-				s.err = nil
-				if s.depth > 0 || !s.root {
-					return s.fail("ends before its root element closes")
+	for s.err == nil {
+		if !s.inTag {
+			text, ok := s.readUntil('<', maxText)
+			if !ok {
+				if s.err == io.EOF {
+					s.err = nil
+					if s.depth > 0 || !s.root {
+						return s.fail("ends before its root element closes")
+					}
+					if len(bytes.TrimSpace(text)) > 0 {
+						return s.fail("text after the root element")
+					}
 				}
-				if len(bytes.TrimSpace(text)) > 0 {
-					return s.fail("text after the root element")
+				return false
+			}
+			s.inTag = true
+			if len(text) > 0 {
+				if s.depth == 0 {
+					if len(bytes.TrimSpace(bytes.TrimPrefix(text, utf8BOM))) > 0 {
+						return s.fail("text outside the root element")
+					}
+				} else {
+					s.kind, s.text, s.cdata = tokText, text, false
+					return true
 				}
 			}
-			return false
 		}
-		s.inTag = true
-		if len(text) > 0 {
-			if s.depth == 0 {
-				if len(bytes.TrimSpace(bytes.TrimPrefix(text, utf8BOM))) > 0 {
-					return s.fail("text outside the root element")
-				}
-			} else {
-				s.kind, s.text, s.cdata = tokText, text, false
-				return true
-			}
+		s.inTag = false
+		// A loop, not a call back into next: a file of a million comments
+		// in a row must not grow the stack by a million frames.
+		if ok, skipped := s.readTag(); !skipped {
+			return ok
 		}
 	}
-	s.inTag = false
-	return s.readTag()
+	return false
 }
 
 // readUntil returns the bytes up to delim, consuming delim. A run longer
@@ -127,15 +131,16 @@ func (s *scanner) readUntil(delim byte, most int) ([]byte, bool) {
 	return s.buf[:len(s.buf)-1], true
 }
 
-// readTag reads what follows a '<'.
-func (s *scanner) readTag() bool {
+// readTag reads what follows a '<'. skipped says it was a comment or
+// a processing instruction, which make no token.
+func (s *scanner) readTag() (ok, skipped bool) {
 	t, ok := s.readUntil('>', maxTag)
 	if !ok {
 		if s.err == io.EOF {
 			s.err = nil
-			return s.fail("ends inside a tag")
+			return s.fail("ends inside a tag"), false
 		}
-		return false
+		return false, false
 	}
 	// Comments, CDATA and processing instructions may hold '>': read on
 	// to their proper end. t may be s.buf or r's buffer; own it first.
@@ -146,20 +151,20 @@ func (s *scanner) readTag() bool {
 		t = s.own(t)
 		for len(t) < len(k.open)+len(k.close) || !bytes.HasSuffix(t, []byte(k.close)) {
 			if t = s.more(t); t == nil {
-				return false
+				return false, false
 			}
 		}
 		if k.open == "![CDATA[" {
 			if s.depth == 0 {
-				return s.fail("CDATA outside the root element")
+				return s.fail("CDATA outside the root element"), false
 			}
 			s.kind, s.text, s.cdata = tokText, t[len(k.open):len(t)-len(k.close)], true
-			return true
+			return true, false
 		}
-		return s.next()
+		return true, true
 	}
 	if len(t) > 0 && t[0] == '!' {
-		return s.fail("a DTD or declaration: not in spreadsheet XML")
+		return s.fail("a DTD or declaration: not in spreadsheet XML"), false
 	}
 	// A '>' inside a quoted attribute value does not end the tag.
 	if q := openQuote(t, 0); q != 0 {
@@ -167,13 +172,13 @@ func (s *scanner) readTag() bool {
 		for q != 0 {
 			n := len(t)
 			if t = s.more(t); t == nil {
-				return false
+				return false, false
 			}
 			q = openQuote(t[n:], q)
 		}
 	}
 	if len(t) > 0 && t[0] == '/' {
-		return s.endTag(trimRightSpace(t[1:]))
+		return s.endTag(trimRightSpace(t[1:])), false
 	}
 	s.self = len(t) > 0 && t[len(t)-1] == '/'
 	if s.self {
@@ -181,22 +186,22 @@ func (s *scanner) readTag() bool {
 	}
 	name := tagName(t)
 	if len(name) == 0 {
-		return s.fail("a tag without a name")
+		return s.fail("a tag without a name"), false
 	}
 	if s.depth == 0 && s.root {
-		return s.fail("a second root element")
+		return s.fail("a second root element"), false
 	}
 	s.root = true
 	s.kind, s.tag = tokStart, t
 	if !s.self {
 		if s.depth == maxDepth {
-			return s.fail("nested more than %d deep", maxDepth)
+			return s.fail("nested more than %d deep", maxDepth), false
 		}
 		s.open = append(s.open, name...)
 		s.ends = append(s.ends, len(s.open))
 		s.depth++
 	}
-	return true
+	return true, false
 }
 
 func (s *scanner) endTag(name []byte) bool {
