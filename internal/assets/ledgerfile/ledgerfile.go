@@ -6,8 +6,10 @@
 //
 // Reading takes files from outside, so every path is bounded: the input is
 // capped by the caller's limit, an XLSX is checked for inflated sizes before
-// anything is unpacked, rows and cells are capped, and every failure is one
-// of a few sentinel errors the caller can turn into a message.
+// anything is unpacked, text runs, rows and cells are capped, and every
+// failure is one of a few sentinel errors the caller can turn into a
+// message. XLSX files are written with excelize but read by a small
+// streaming reader of our own: xlsx.go says why.
 package ledgerfile
 
 import (

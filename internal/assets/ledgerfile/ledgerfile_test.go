@@ -211,6 +211,7 @@ func TestReadCSVLedger(t *testing.T) {
 		"utf8":        ledgerCSV,
 		"utf8 bom":    "\uFEFF" + ledgerCSV,
 		"crlf":        strings.ReplaceAll(ledgerCSV, "\n", "\r\n"),
+		"cr":          strings.ReplaceAll(ledgerCSV, "\n", "\r"),
 		"shift_jis":   sjis,
 		"tabs":        tabbed(ledgerCSV),
 		"utf16 tabs":  utf16,

@@ -287,6 +287,10 @@ func readCSV(data []byte) (*Table, error) {
 	if bytes.IndexByte(text, 0) >= 0 {
 		return nil, malformed(errors.New("NUL byte: a binary file, not text"))
 	}
+	if bytes.IndexByte(text, '\n') < 0 {
+		// Old Mac Excel ("CSV (Macintosh)") ends lines with CR alone.
+		text = bytes.ReplaceAll(text, []byte("\r"), []byte("\n"))
+	}
 	t, found, err := parseCSV(text, ',')
 	// A tab-separated file reads as one column per line with commas, so
 	// it shows as no header, or as bad quoting, before any header.
