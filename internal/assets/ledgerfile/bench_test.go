@@ -3,7 +3,6 @@ package ledgerfile
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"testing"
 )
 
@@ -60,5 +59,3 @@ func BenchmarkRead10k(b *testing.B) {
 		})
 	}
 }
-
-var _ = io.Discard
