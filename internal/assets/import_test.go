@@ -161,7 +161,7 @@ func TestImportRejects(t *testing.T) {
 			status int
 			msg    string
 		}{
-			{"PK\x03\x04garbage that is not a zip", 400, "ファイルを読めませんでした"},
+			{"PK\x03\x04garbage that is not a zip", 400, "ファイルを読み取れませんでした"},
 			{"a,b,c\r\n1,2,3\r\n", 400, "見出しの行が見つかりません"},
 			{"", 422, ""},
 		} {
@@ -249,7 +249,7 @@ func TestImportPreviewAndConfirm(t *testing.T) {
 		}
 
 		// Refusals in the user's language, on the form.
-		expect(t, h.upload(t, h.member, "scan.pdf", []byte("%PDF-1.7 \x00\x01\x02")), 422, "ファイルを読めませんでした")
+		expect(t, h.upload(t, h.member, "scan.pdf", []byte("%PDF-1.7 \x00\x01\x02")), 422, "ファイルを読み取れませんでした")
 		expect(t, h.Do("POST", "/orgs/"+h.org.Slug+"/assets/import?lang=en", h.member, strings.NewReader("a=b"), "application/x-www-form-urlencoded"), 422, "Choose a file to import")
 		big := bytes.Repeat([]byte("a"), MaxImportBytes+10)
 		expect(t, h.upload(t, h.member, "big.csv", big), http.StatusRequestEntityTooLarge, "20 MB")

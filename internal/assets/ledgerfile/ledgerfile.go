@@ -30,6 +30,10 @@ type Column struct {
 	Key      string
 	Ja, En   string
 	Computed bool
+	// Aliases are other headings the column goes by: those of IPA's risk
+	// analysis sheet (情報資産名称, 媒体・保存先), so a ledger kept in that
+	// workbook comes in without renaming its columns.
+	Aliases []string
 
 	width float64 // XLSX column width, in Excel's character units
 	kind  kind
@@ -58,12 +62,12 @@ func (c Column) Header(lang string) string {
 var Columns = []Column{
 	{Key: "no", Ja: "No.", En: "No.", Computed: true, width: 6, kind: number},
 	{Key: "business_area", Ja: "業務分類", En: "Business area", width: 14},
-	{Key: "name", Ja: "情報資産の名称", En: "Information asset", width: 28},
+	{Key: "name", Ja: "情報資産の名称", En: "Information asset", Aliases: []string{"情報資産名称", "情報資産名", "資産名"}, width: 28},
 	{Key: "notes", Ja: "備考", En: "Notes", width: 30},
 	{Key: "users", Ja: "利用者範囲", En: "Users", width: 14},
 	{Key: "department", Ja: "管理部署", En: "Managing department", width: 14},
 	{Key: "medium", Ja: "媒体の種類", En: "Kind of medium", width: 12},
-	{Key: "storage", Ja: "媒体・保存場所", En: "Medium / storage location", width: 20},
+	{Key: "storage", Ja: "媒体・保存場所", En: "Medium / storage location", Aliases: []string{"媒体・保存先", "保存先", "保存場所"}, width: 20},
 	{Key: "personal_data", Ja: "個人情報の種類", En: "Personal data", width: 14},
 	{Key: "confidentiality", Ja: "機密性", En: "Confidentiality", width: 9, kind: number},
 	{Key: "integrity", Ja: "完全性", En: "Integrity", width: 9, kind: number},
@@ -71,7 +75,7 @@ var Columns = []Column{
 	{Key: "importance", Ja: "重要度", En: "Importance", Computed: true, width: 9, kind: number},
 	{Key: "retention", Ja: "保存期限", En: "Retention period", width: 12},
 	{Key: "registered_on", Ja: "登録日", En: "Registered on", width: 12, kind: date},
-	{Key: "threat", Ja: "脅威の発生頻度", En: "Threat likelihood", width: 10, kind: number},
+	{Key: "threat", Ja: "脅威の発生頻度", En: "Threat likelihood", Aliases: []string{"脅威"}, width: 10, kind: number},
 	{Key: "vulnerability", Ja: "脆弱性", En: "Vulnerability", width: 10, kind: number},
 	{Key: "vulnerability_reason", Ja: "脆弱性の変更理由", En: "Reason for vulnerability", width: 24},
 	{Key: "damage", Ja: "被害発生可能性", En: "Likelihood of damage", Computed: true, width: 10, kind: number},

@@ -481,3 +481,27 @@ func flip(b []byte, i int) []byte {
 	c[i] ^= 0xFF
 	return c
 }
+
+// TestIPASheetHeadings: a ledger kept in IPA's risk analysis workbook uses
+// 情報資産名称 and 媒体・保存先; both are read as ours.
+func TestIPASheetHeadings(t *testing.T) {
+	csv := "業務分類,情報資産名称,備考,利用者範囲,管理部署,媒体・保存先,機密性,完全性,可用性,保存期限,登録日\r\n" +
+		"経理,給与台帳,,総務部,総務部,鍵付き書庫,3,3,2,7年,2026/4/1\r\n"
+	tb, err := Read(strings.NewReader(csv), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tb.Ignored) != 0 || len(tb.Rows) != 1 {
+		t.Fatalf("ignored %v, rows %d", tb.Ignored, len(tb.Rows))
+	}
+	r := tb.Rows[0]
+	if name, _ := r.Get("name"); name != "給与台帳" {
+		t.Fatalf("name %q", name)
+	}
+	if st, _ := r.Get("storage"); st != "鍵付き書庫" {
+		t.Fatalf("storage %q", st)
+	}
+	if h := tb.Header("name"); h != "情報資産名称" {
+		t.Fatalf("header as written: %q", h)
+	}
+}

@@ -115,6 +115,9 @@ func (b *builder) header(line int, cells []string) {
 	for i, c := range Columns {
 		known[normHeader(c.En)] = i
 		known[normHeader(c.Ja)] = i
+		for _, a := range c.Aliases {
+			known[normHeader(a)] = i
+		}
 	}
 	at := make([]int, len(Columns))
 	for i := range at {
