@@ -106,7 +106,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a.Registry = &registry.Service{DB: d, Log: log, Catalog: cat, Render: rd, BaseURL: cfg.BaseURL}
 	a.Assets = &assets.Service{DB: d, Log: log, Catalog: cat, Render: rd}
 	a.Controls = &controls.Service{DB: d, Log: log, Catalog: cat, Render: rd}
-	a.Cloud = &cloudcheck.Service{DB: d, Log: log, Catalog: cat, Render: rd}
+	a.Cloud = &cloudcheck.Service{DB: d, Log: log, Catalog: cat, Render: rd, Jobs: a.Jobs, Mail: a.Mail, BaseURL: cfg.BaseURL}
 	a.Incident = &incident.Service{DB: d, Log: log, Catalog: cat, Render: rd}
 	a.Assets.Clouds = func(ctx context.Context, q db.Querier, orgID string) (map[string][]assets.CloudRef, error) {
 		m, err := cloudcheck.ServicesForAssets(ctx, q, orgID)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"mamori/internal/apptest"
 	"mamori/internal/assets"
@@ -71,6 +72,60 @@ func TestLedgerLinksCloudCheck(t *testing.T) {
 			if !strings.Contains(r.Body, link) || !strings.Contains(r.Body, "クラウド会計") {
 				t.Fatalf("%s lacks the link to the cloud check", p)
 			}
+		}
+	})
+}
+
+// TestCloudRecheckReminder: completing a service's check schedules a mail
+// to the owners a year later; redoing the check before then makes the
+// old reminder moot.
+func TestCloudRecheckReminder(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		f := seed(t, e)
+		ctx := context.Background()
+		owner := f.users["sme_owner"]
+		svc, err := e.App.Cloud.Create(ctx, nil, f.org.ID, owner.ID, cloudcheck.Input{Name: "ファイル共有サービス"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all cloudcheck.AnswersInput
+		for i := range all {
+			all[i].Answer = "yes"
+		}
+		if done, err := e.App.Cloud.SaveAnswers(ctx, nil, f.org.ID, owner.ID, svc.ID, all); err != nil || !done {
+			t.Fatalf("complete: %v %v", done, err)
+		}
+		var runAt time.Time
+		if err := e.DB.QueryRowContext(ctx, `SELECT run_at FROM jobs WHERE kind = 'cloudcheck.reminder'`).Scan(&runAt); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Until(runAt); d < 364*24*time.Hour || d > 366*24*time.Hour {
+			t.Fatalf("reminder due in %v, want a year", d)
+		}
+		e.App.Jobs.Drain(ctx)
+		if n := e.Count(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr = ?`, owner.Email); n != 0 {
+			t.Fatal("reminder sent early")
+		}
+		// A year later the owner is mailed, with the link to the check.
+		e.DB.ExecContext(ctx, `UPDATE jobs SET run_at = ? WHERE kind = 'cloudcheck.reminder'`, db.Now())
+		if err := e.App.Jobs.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr = ? AND body LIKE ? AND body LIKE ?`, owner.Email,
+			"%ファイル共有サービス%", "%/orgs/"+f.org.Slug+"/cloud/"+svc.ID+"%"); n != 1 {
+			t.Fatal("no reminder mail")
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr = ?`, f.users["sme_member"].Email); n != 0 {
+			t.Fatal("members other than owners were mailed")
+		}
+		// Redone before the reminder runs: the old reminder sends nothing.
+		all[0].Answer = "no"
+		e.App.Cloud.SaveAnswers(ctx, nil, f.org.ID, owner.ID, svc.ID, all)
+		e.DB.ExecContext(ctx, `UPDATE jobs SET run_at = ? WHERE kind = 'cloudcheck.reminder' AND status = 'pending'`, db.Now())
+		e.DB.ExecContext(ctx, `UPDATE cloud_services SET completed_at = ? WHERE id = ?`, db.Now().Add(time.Minute), svc.ID)
+		e.App.Jobs.Drain(ctx)
+		if n := e.Count(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr = ?`, owner.Email); n != 1 {
+			t.Fatalf("a moot reminder was sent (%d mails)", n)
 		}
 	})
 }

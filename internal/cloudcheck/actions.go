@@ -182,6 +182,9 @@ func (s *Service) SaveAnswers(ctx context.Context, r *http.Request, orgID, userI
 		if err := markCompleted(ctx, tx, orgID, id, userID, now); err != nil {
 			return err
 		}
+		if err := s.scheduleReminder(ctx, tx, orgID, id, now); err != nil {
+			return err
+		}
 		sum := Summarize(clean)
 		return audit.Record(ctx, tx, r, auditEntry(r, userID, ActionCompleted, id, map[string]any{"org": orgID,
 			"yes": sum.Total.Yes, "no": sum.Total.No, "na": sum.Total.NA, "content": ContentVersion()}))

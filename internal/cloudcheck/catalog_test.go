@@ -14,8 +14,8 @@ func TestCatalog(t *testing.T) {
 	if p := cat.Problems(); len(p) > 0 {
 		t.Fatalf("catalog problems: %v", p)
 	}
-	ja, _ := i18ntest.Own(t, Locales(), regexp.MustCompile(`^(cloud\.|flash\.cloud_)`))
-	used := i18ntest.Used(t, regexp.MustCompile(`\.T "([a-z0-9_.]+)"|"((?:cloud|flash|error|field)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
+	ja, _ := i18ntest.Own(t, Locales(), regexp.MustCompile(`^(cloud\.|flash\.cloud_|mail\.cloud_reminder\.)`))
+	used := i18ntest.Used(t, regexp.MustCompile(`\.T "([a-z0-9_.]+)"|"((?:cloud|flash|error|field|mail)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
 	if len(used) < 80 {
 		t.Fatalf("found only %d keys in use; is the scan broken?", len(used))
 	}

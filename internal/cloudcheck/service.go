@@ -19,6 +19,8 @@ import (
 
 	"mamori/internal/db"
 	"mamori/internal/i18n"
+	"mamori/internal/jobs"
+	"mamori/internal/mail"
 	"mamori/internal/web"
 )
 
@@ -50,6 +52,11 @@ type Service struct {
 	Render  *web.Renderer
 	// Now is replaceable so tests can fix the clock (the yearly re-check).
 	Now func() time.Time
+	// Jobs and Mail send the yearly re-check reminder; BaseURL makes its
+	// link absolute. Without Jobs no reminder is scheduled.
+	Jobs    *jobs.Queue
+	Mail    *mail.Mailer
+	BaseURL string
 }
 
 // Routes registers the organisation's cloud pages. Every member of the
@@ -67,6 +74,9 @@ func (s *Service) Routes(rt *web.Router) {
 	rt.Handle("POST /orgs/{org}/cloud/{id}/edit", web.OrgMember, s.editPost)
 	rt.Handle("POST /orgs/{org}/cloud/{id}/delete", web.OrgMember, s.deletePost)
 	rt.Handle("POST /orgs/{org}/cloud/{id}/restore", web.OrgMember, s.restorePost)
+	if s.Jobs != nil {
+		s.Jobs.Register(reminderJob, s.remind)
+	}
 }
 
 func (s *Service) now() time.Time {
