@@ -4,6 +4,8 @@
 package config
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -50,6 +52,13 @@ type Config struct {
 	// DiagnosisWindow is how recent a saved self-diagnosis must be for a
 	// two-star declaration.
 	DiagnosisWindow time.Duration
+
+	// SecretKey is the master key (32 bytes, hex or base64) that encrypts
+	// reported mail at rest and keys recipient pseudonyms. Taken from the
+	// environment only (MAMORI_SECRET_KEY), never a flag, so it does not
+	// show in process listings; when empty, <DataDir>/keys/secret.key is
+	// used, created at first need.
+	SecretKey string
 }
 
 // Default returns the settings a newcomer gets with no flags at all.
@@ -155,6 +164,7 @@ func Load(name string, args []string, env func(string) string, out io.Writer, st
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}
+	c.SecretKey = env("MAMORI_SECRET_KEY")
 	if err := c.validate(problems); err != nil {
 		return c, fs.Args(), err
 	}
@@ -233,6 +243,11 @@ func (c *Config) validate(problems []string) error {
 	if c.ShutdownTimeout <= 0 {
 		problems = append(problems, "shutdown-timeout: must be positive")
 	}
+	if c.SecretKey != "" {
+		if _, err := DecodeKey(c.SecretKey); err != nil {
+			problems = append(problems, "MAMORI_SECRET_KEY: "+err.Error())
+		}
+	}
 	if len(problems) > 0 {
 		return &FlagError{Problems: problems}
 	}
@@ -249,3 +264,19 @@ var ErrHelp = flag.ErrHelp
 
 // IsHelp reports whether err means the user asked for usage.
 func IsHelp(err error) bool { return errors.Is(err, flag.ErrHelp) }
+
+// DecodeKey reads a 32-byte key written as 64 hex digits or as base64
+// (standard or URL alphabet, padded or not): the forms `openssl rand`
+// prints.
+func DecodeKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if b, err := hex.DecodeString(s); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil && len(b) == 32 {
+			return b, nil
+		}
+	}
+	return nil, errors.New("expected 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)")
+}

@@ -202,3 +202,19 @@ func TestSecure(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeKey(t *testing.T) {
+	for s, ok := range map[string]bool{
+		strings.Repeat("0f", 32):                       true,
+		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=": true,
+		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8":  true,
+		" " + strings.Repeat("0f", 32) + "\n":          true,
+		strings.Repeat("0f", 31):                       false,
+		"secret":                                       false,
+		"":                                             false,
+	} {
+		if _, err := DecodeKey(s); (err == nil) != ok {
+			t.Errorf("DecodeKey(%q): %v", s, err)
+		}
+	}
+}
