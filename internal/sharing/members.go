@@ -1,0 +1,294 @@
+package sharing
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"time"
+
+	"mamori/internal/apperr"
+	"mamori/internal/db"
+	"mamori/internal/web"
+)
+
+// Member is an organisation in the partnership.
+type Member struct {
+	OrgID, Slug, Name string
+	Boundary          []string // host suffixes and CIDR prefixes, see ParseBoundary
+	JoinedAt          time.Time
+	LeftAt            *time.Time
+	// NDA is the NDA in force today, nil when none: then the member's
+	// staff see nothing shared.
+	NDA *NDA
+	// LatestNDA is the NDA that ends last, nil when none was ever
+	// recorded (to say when it lapsed).
+	LatestNDA *NDA
+	SIGs      []SIG
+}
+
+// Active reports whether the member may see shared information today:
+// still a member and under a current NDA.
+func (m *Member) Active() bool { return m.LeftAt == nil && m.NDA != nil }
+
+// NDA is one signed non-disclosure agreement.
+type NDA struct {
+	ID                  string
+	SignedOn, ExpiresOn string // YYYY-MM-DD, both days covered
+	Reference           string
+	RecordedAt          time.Time
+}
+
+// jst is the zone NDA dates are read in: an NDA "until 31 March" covers
+// that whole day in Japan, wherever the server runs.
+var jst = time.FixedZone("JST", 9*60*60)
+
+// Today is the date in Japan of t, as NDA dates are written.
+func Today(t time.Time) string { return t.In(jst).Format(time.DateOnly) }
+
+// Covers reports whether the NDA is in force on day (YYYY-MM-DD).
+func (n *NDA) Covers(day string) bool { return n.SignedOn <= day && day <= n.ExpiresOn }
+
+// AddMember makes an organisation a member. Adding one that left brings
+// it back.
+func AddMember(ctx context.Context, q db.Querier, orgID, userID string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO share_members (org_id, joined_at, added_by) VALUES (?, ?, ?)
+		ON CONFLICT (org_id) DO UPDATE SET left_at = NULL`, orgID, now, nullable(userID))
+	return db.Classify(err)
+}
+
+// RemoveMember ends a membership; its reports stay for the record.
+func RemoveMember(ctx context.Context, q db.Querier, orgID string, now time.Time) error {
+	res, err := q.ExecContext(ctx, `UPDATE share_members SET left_at = ? WHERE org_id = ? AND left_at IS NULL`, now, orgID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.ErrNotFound
+	}
+	return nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// NDAInput is an NDA as the coordinator records it.
+type NDAInput struct{ SignedOn, ExpiresOn, Reference string }
+
+func (in NDAInput) clean() (NDAInput, error) {
+	f := apperr.FieldSet{}
+	day := func(field, s string) string {
+		s = strings.ReplaceAll(strings.TrimSpace(s), "/", "-")
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			f.Add(field, "sharing.err.date")
+			return ""
+		}
+		return t.Format(time.DateOnly)
+	}
+	out := NDAInput{SignedOn: day("signed_on", in.SignedOn), ExpiresOn: day("expires_on", in.ExpiresOn)}
+	if out.SignedOn != "" && out.ExpiresOn != "" && out.ExpiresOn < out.SignedOn {
+		f.Add("expires_on", "sharing.err.nda_order")
+	}
+	ref, ok := web.CleanText(in.Reference, 200)
+	if !ok {
+		f.Add("reference", "sharing.err.text")
+	}
+	out.Reference = ref
+	return out, f.Err()
+}
+
+// RecordNDA records a signed NDA for a member.
+func RecordNDA(ctx context.Context, q db.Querier, orgID, userID string, in NDAInput, now time.Time) (*NDA, error) {
+	c, err := in.clean()
+	if err != nil {
+		return nil, err
+	}
+	n := &NDA{ID: db.NewID(), SignedOn: c.SignedOn, ExpiresOn: c.ExpiresOn, Reference: c.Reference, RecordedAt: now}
+	_, err = q.ExecContext(ctx, `INSERT INTO share_ndas (id, org_id, signed_on, expires_on, reference, recorded_by, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, n.ID, orgID, n.SignedOn, n.ExpiresOn, n.Reference, nullable(userID), now)
+	if err != nil {
+		return nil, db.Classify(err)
+	}
+	return n, nil
+}
+
+// NDAs lists a member's NDAs, the one ending last first.
+func NDAs(ctx context.Context, q db.Querier, orgID string) ([]NDA, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, signed_on, expires_on, reference, recorded_at FROM share_ndas
+		WHERE org_id = ? ORDER BY expires_on DESC, signed_on DESC`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []NDA
+	for rows.Next() {
+		var n NDA
+		if err := rows.Scan(&n.ID, &n.SignedOn, &n.ExpiresOn, &n.Reference, &n.RecordedAt); err != nil {
+			return nil, err
+		}
+		n.RecordedAt = n.RecordedAt.UTC()
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// memberCols reads a member with its organisation's name.
+const memberCols = `m.org_id, o.slug, o.name, m.boundary, m.joined_at, m.left_at`
+
+func scanMember(s interface{ Scan(...any) error }) (*Member, error) {
+	var m Member
+	var boundary string
+	var left *time.Time
+	if err := s.Scan(&m.OrgID, &m.Slug, &m.Name, &boundary, &m.JoinedAt, &left); err != nil {
+		return nil, err
+	}
+	m.JoinedAt = m.JoinedAt.UTC()
+	if left != nil {
+		l := left.UTC()
+		m.LeftAt = &l
+	}
+	m.Boundary = splitLines(boundary)
+	return &m, nil
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// GetMember returns a member (current or former) with its NDAs and SIGs
+// as of now.
+func GetMember(ctx context.Context, q db.Querier, orgID string, now time.Time) (*Member, error) {
+	m, err := scanMember(q.QueryRowContext(ctx, `SELECT `+memberCols+` FROM share_members m JOIN orgs o ON o.id = m.org_id WHERE m.org_id = ?`, orgID))
+	if err != nil {
+		return nil, db.Classify(err)
+	}
+	if err := fillMember(ctx, q, m, now); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func fillMember(ctx context.Context, q db.Querier, m *Member, now time.Time) error {
+	ndas, err := NDAs(ctx, q, m.OrgID)
+	if err != nil {
+		return err
+	}
+	today := Today(now)
+	for i := range ndas {
+		if m.LatestNDA == nil {
+			m.LatestNDA = &ndas[i]
+		}
+		if m.NDA == nil && ndas[i].Covers(today) {
+			m.NDA = &ndas[i]
+		}
+	}
+	m.SIGs, err = SIGsOf(ctx, q, m.OrgID)
+	return err
+}
+
+// Members lists every member, current ones first, by name.
+func Members(ctx context.Context, q db.Querier, now time.Time) ([]*Member, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+memberCols+` FROM share_members m JOIN orgs o ON o.id = m.org_id
+		ORDER BY (m.left_at IS NULL) DESC, o.name, o.id`)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, m := range out {
+		if err := fillMember(ctx, q, m, now); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ParseBoundary reads a member's mail-server boundary, one entry per
+// line: a host name suffix (mail.example.jp, .example.jp) or an IP prefix
+// (192.0.2.0/24, 2001:db8::/32, or one address). Problems are reported
+// with the line number.
+func ParseBoundary(s string) (hosts []string, nets []netip.Prefix, err error) {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	if len(lines) > 200 {
+		return nil, nil, apperr.Field("boundary", "sharing.err.boundary_long")
+	}
+	for _, l := range lines {
+		l = strings.ToLower(strings.TrimSpace(l))
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		if p, err := netip.ParsePrefix(l); err == nil {
+			nets = append(nets, p.Masked())
+			continue
+		}
+		if a, err := netip.ParseAddr(l); err == nil {
+			nets = append(nets, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		h := strings.TrimPrefix(l, ".")
+		if !validHost(h) {
+			return nil, nil, apperr.Field("boundary", "sharing.err.boundary")
+		}
+		hosts = append(hosts, h)
+	}
+	return hosts, nets, nil
+}
+
+func validHost(h string) bool {
+	if h == "" || len(h) > 253 || !strings.Contains(h, ".") {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// SetBoundary stores a member's boundary after checking it.
+func SetBoundary(ctx context.Context, q db.Querier, orgID, text string) error {
+	hosts, nets, err := ParseBoundary(text)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	lines = append(lines, hosts...)
+	for _, n := range nets {
+		lines = append(lines, n.String())
+	}
+	res, err := q.ExecContext(ctx, `UPDATE share_members SET boundary = ? WHERE org_id = ?`, strings.Join(lines, "\n"), orgID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,270 @@
+package sharing
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"mamori/internal/apperr"
+	"mamori/internal/db"
+	"mamori/internal/secretbox"
+	"mamori/internal/web"
+)
+
+// Upload bounds: a reported mail of up to 25 MB (attachments included),
+// at most 10 per report, and the request that carries them.
+const (
+	MaxMailBytes   = 25 << 20
+	MaxMailsPerRpt = 10
+	MaxUploadBytes = 60 << 20
+)
+
+// sealPurpose names the secretbox key reported mail is sealed with.
+const sealPurpose = "report mail"
+
+// Report statuses, in the order a report moves through them.
+const (
+	StatusReceived = "received" // reported, not yet looked at
+	StatusReview   = "review"   // an analyst is preparing the share
+	StatusApproval = "approval" // waiting for the reporter's approval
+	StatusChanges  = "changes"  // the reporter asked for changes
+	StatusReleased = "released" // shared
+	StatusClosed   = "closed"   // kept, not shared
+)
+
+// Report is a member's report of a suspicious mail.
+type Report struct {
+	ID, OrgID, ReporterID string
+	Summary               string
+	NoticedAt             time.Time
+	Recipients            int
+	Actions               string
+	Status                string
+	Targeted              bool
+	CreatedAt, UpdatedAt  time.Time
+	Mails                 []MailFile
+}
+
+// MailFile is a reported mail file; Body is empty unless opened.
+type MailFile struct {
+	ID, Name, SHA256 string
+	Size             int
+	Body             []byte
+}
+
+// ReportInput is the member's form.
+type ReportInput struct {
+	Summary, NoticedAt, Recipients, Actions string
+}
+
+// clean checks the form and the files. now bounds the date: a report of
+// something noticed tomorrow is a typing slip.
+func (in ReportInput) clean(files []MailFile, now time.Time) (ReportInput, time.Time, int, error) {
+	f := apperr.FieldSet{}
+	sum, ok := web.CleanLines(in.Summary, 4000)
+	if !ok {
+		f.Add("summary", "sharing.err.text")
+	} else if sum == "" {
+		f.Add("summary", "sharing.err.summary")
+	}
+	act, ok := web.CleanLines(in.Actions, 4000)
+	if !ok {
+		f.Add("actions", "sharing.err.text")
+	}
+	var at time.Time
+	s := strings.TrimSpace(in.NoticedAt)
+	var err error
+	if at, err = time.ParseInLocation("2006-01-02T15:04", s, jst); err != nil {
+		if at, err = time.ParseInLocation(time.DateOnly, s, jst); err != nil {
+			f.Add("noticed_at", "sharing.err.datetime")
+		}
+	}
+	if err == nil && at.After(now.Add(time.Hour)) {
+		f.Add("noticed_at", "sharing.err.future")
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(in.Recipients))
+	if err != nil || n < 0 || n > 1_000_000 {
+		f.Add("recipients", "sharing.err.recipients")
+	}
+	switch {
+	case len(files) == 0:
+		f.Add("mail", "sharing.err.mail_missing")
+	case len(files) > MaxMailsPerRpt:
+		f.Add("mail", "sharing.err.mail_count")
+	}
+	for _, m := range files {
+		if len(m.Body) > MaxMailBytes {
+			f.Add("mail", "sharing.err.mail_size")
+		}
+		if len(m.Body) == 0 || !looksLikeMail(m.Body) {
+			f.Add("mail", "sharing.err.mail_format")
+		}
+	}
+	return ReportInput{Summary: sum, Actions: act}, at.UTC(), n, f.Err()
+}
+
+// looksLikeMail accepts what a mail client saves as .eml: header lines
+// ("Name: value") before the first blank line. It keeps photos, PDFs and
+// Office files out, which are the usual wrong uploads.
+func looksLikeMail(b []byte) bool {
+	head := b[:min(len(b), 64<<10)]
+	s := string(head)
+	if i := strings.Index(s, "\n\n"); i >= 0 {
+		s = s[:i]
+	} else if i := strings.Index(s, "\r\n\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	lines, headers := 0, 0
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if l == "" {
+			continue
+		}
+		lines++
+		if l[0] == ' ' || l[0] == '\t' {
+			headers++ // continuation
+			continue
+		}
+		if i := strings.IndexByte(l, ':'); i > 0 && !strings.ContainsAny(l[:i], " \t") {
+			headers++
+		}
+	}
+	lower := strings.ToLower(s)
+	return lines > 0 && headers*10 >= lines*9 && (strings.Contains(lower, "from:") || strings.Contains(lower, "received:"))
+}
+
+// cleanName keeps an uploaded file's base name for display.
+func cleanName(s string) string {
+	s = filepath.Base(strings.ReplaceAll(s, "\\", "/"))
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	if rs := []rune(s); len(rs) > 100 {
+		s = string(rs[:100])
+	}
+	if s == "." || s == "/" || s == "" {
+		s = "mail.eml"
+	}
+	return s
+}
+
+// CreateReport stores a member's report with its mail files sealed.
+func CreateReport(ctx context.Context, q db.Querier, box *secretbox.Box, orgID, userID string, in ReportInput, files []MailFile, now time.Time) (*Report, error) {
+	c, at, n, err := in.clean(files, now)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{ID: db.NewID(), OrgID: orgID, ReporterID: userID, Summary: c.Summary, NoticedAt: at, Recipients: n, Actions: c.Actions,
+		Status: StatusReceived, CreatedAt: now, UpdatedAt: now}
+	if _, err := q.ExecContext(ctx, `INSERT INTO share_reports (id, org_id, reporter_id, summary, noticed_at, recipients, actions, status, targeted, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, orgID, nullable(userID), r.Summary, r.NoticedAt, r.Recipients, r.Actions, r.Status, false, now, now); err != nil {
+		return nil, db.Classify(err)
+	}
+	for _, f := range files {
+		sum := sha256.Sum256(f.Body)
+		m := MailFile{ID: db.NewID(), Name: cleanName(f.Name), Size: len(f.Body), SHA256: hex.EncodeToString(sum[:])}
+		sealed := box.Seal(sealPurpose, f.Body, []byte(m.ID))
+		if _, err := q.ExecContext(ctx, `INSERT INTO share_report_mails (id, report_id, filename, size, sha256, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			m.ID, r.ID, m.Name, m.Size, m.SHA256, sealed, now); err != nil {
+			return nil, err
+		}
+		r.Mails = append(r.Mails, m)
+	}
+	return r, nil
+}
+
+const reportCols = `id, org_id, COALESCE(reporter_id, ''), summary, noticed_at, recipients, actions, status, targeted, created_at, updated_at`
+
+func scanReport(s interface{ Scan(...any) error }) (*Report, error) {
+	var r Report
+	if err := s.Scan(&r.ID, &r.OrgID, &r.ReporterID, &r.Summary, &r.NoticedAt, &r.Recipients, &r.Actions, &r.Status, &r.Targeted, &r.CreatedAt, &r.UpdatedAt); err != nil {
+		return nil, err
+	}
+	r.NoticedAt, r.CreatedAt, r.UpdatedAt = r.NoticedAt.UTC(), r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	return &r, nil
+}
+
+// GetReport returns a report with its mail files listed (not opened).
+// orgID "" is the coordinators' view of any report; a member passes its
+// own organisation, and another member's report is not found.
+func GetReport(ctx context.Context, q db.Querier, orgID, id string) (*Report, error) {
+	query, args := `SELECT `+reportCols+` FROM share_reports WHERE id = ?`, []any{id}
+	if orgID != "" {
+		query, args = query+` AND org_id = ?`, append(args, orgID)
+	}
+	r, err := scanReport(q.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		return nil, db.Classify(err)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, filename, size, sha256 FROM share_report_mails WHERE report_id = ? ORDER BY created_at, id`, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m MailFile
+		if err := rows.Scan(&m.ID, &m.Name, &m.Size, &m.SHA256); err != nil {
+			return nil, err
+		}
+		r.Mails = append(r.Mails, m)
+	}
+	return r, rows.Err()
+}
+
+// OpenMail returns a report's mail file with its body. Only coordinators
+// call it, and they record the view in the audit log.
+func OpenMail(ctx context.Context, q db.Querier, box *secretbox.Box, reportID, mailID string) (*MailFile, error) {
+	var m MailFile
+	var sealed []byte
+	err := q.QueryRowContext(ctx, `SELECT id, filename, size, sha256, sealed FROM share_report_mails WHERE id = ? AND report_id = ?`, mailID, reportID).
+		Scan(&m.ID, &m.Name, &m.Size, &m.SHA256, &sealed)
+	if err != nil {
+		return nil, db.Classify(err)
+	}
+	if m.Body, err = box.Open(sealPurpose, sealed, []byte(m.ID)); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// ReportFilter narrows report lists.
+type ReportFilter struct {
+	OrgID  string // "" for all (coordinators)
+	Status string // "" for any
+	Limit  int
+}
+
+// Reports lists reports, newest first.
+func Reports(ctx context.Context, q db.Querier, f ReportFilter) ([]*Report, error) {
+	query, args := `SELECT `+reportCols+` FROM share_reports WHERE 1 = 1`, []any{}
+	if f.OrgID != "" {
+		query, args = query+` AND org_id = ?`, append(args, f.OrgID)
+	}
+	if f.Status != "" {
+		query, args = query+` AND status = ?`, append(args, f.Status)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 200
+	}
+	query, args = query+` ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, f.Limit)
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Report
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
