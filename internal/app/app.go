@@ -28,7 +28,9 @@ import (
 	"mamori/internal/org"
 	"mamori/internal/policy"
 	"mamori/internal/registry"
+	"mamori/internal/secretbox"
 	"mamori/internal/selfcheck"
+	"mamori/internal/sharing"
 	"mamori/internal/signing"
 	"mamori/internal/web"
 )
@@ -57,6 +59,8 @@ type App struct {
 	Controls *controls.Service
 	Cloud    *cloudcheck.Service
 	Incident *incident.Service
+	Sharing  *sharing.Service
+	Box      *secretbox.Box
 	Metrics  *metrics.Registry
 	handler  http.Handler
 	started  time.Time
@@ -65,7 +69,7 @@ type App struct {
 // LocaleSources lists every package's catalogs; a capability adds its own
 // here when it is wired in.
 func LocaleSources() []fs.FS {
-	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales(), policy.Locales(), registry.Locales(), assets.Locales(), controls.Locales(), cloudcheck.Locales(), incident.Locales()}
+	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales(), policy.Locales(), registry.Locales(), assets.Locales(), controls.Locales(), cloudcheck.Locales(), incident.Locales(), sharing.Locales()}
 }
 
 // Build wires an App on an open, migrated database.
@@ -85,7 +89,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	for _, p := range []struct {
 		prefix string
 		fsys   fs.FS
-	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}, {"declaration", declaration.Templates}, {"policy", policy.Templates}, {"registry", registry.Templates}, {"assets", assets.Templates}, {"controls", controls.Templates}, {"cloudcheck", cloudcheck.Templates}, {"incident", incident.Templates}} {
+	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}, {"declaration", declaration.Templates}, {"policy", policy.Templates}, {"registry", registry.Templates}, {"assets", assets.Templates}, {"controls", controls.Templates}, {"cloudcheck", cloudcheck.Templates}, {"incident", incident.Templates}, {"sharing", sharing.Templates}} {
 		if err := rd.AddPages(p.prefix, p.fsys, "templates"); err != nil {
 			return nil, err
 		}
@@ -133,6 +137,10 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	if a.Keys, err = signing.LoadOrCreate(cfg.DataDir); err != nil {
 		return nil, err
 	}
+	if a.Box, err = secretbox.Load(cfg); err != nil {
+		return nil, err
+	}
+	a.Sharing = &sharing.Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: a.Box, Orgs: a.Orgs}
 	content, err := selfcheck.LoadContent()
 	if err != nil {
 		return nil, err
@@ -168,6 +176,7 @@ func (a *App) routes(rt *web.Router) {
 	a.Controls.Routes(rt)
 	a.Cloud.Routes(rt)
 	a.Incident.Routes(rt)
+	a.Sharing.Routes(rt)
 	mail.Routes(rt, a.DB, a.Render, a.Catalog)
 	audit.Routes(rt, a.DB, a.Render, a.Catalog)
 }

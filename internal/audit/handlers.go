@@ -31,7 +31,10 @@ var KnownActions = []string{LoginOK, LoginFailed, LoginLocked, Logout, Signup, E
 	"assets.created", "assets.updated", "assets.deleted", "assets.restored", "assets.imported", "assets.risk_settings_changed",
 	"controls.saved", "incident.card_saved", "incident.created", "incident.updated", "incident.closed", "incident.reopened",
 	"cloudcheck.service_created", "cloudcheck.service_deleted", "cloudcheck.service_restored",
-	"cloudcheck.check_completed", "cloudcheck.no_cloud_recorded", "cloudcheck.no_cloud_cleared"}
+	"cloudcheck.check_completed", "cloudcheck.no_cloud_recorded", "cloudcheck.no_cloud_cleared",
+	"sharing.member_added", "sharing.member_left", "sharing.nda_recorded", "sharing.sig_created", "sharing.sig_updated",
+	"sharing.member_sigs_set", "sharing.staff_added", "sharing.staff_removed", "sharing.boundary_set", "sharing.reported",
+	"sharing.raw_mail_viewed"}
 
 type listPage struct {
 	Events  []Event

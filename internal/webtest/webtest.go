@@ -1,6 +1,6 @@
 // Package webtest drives one capability's routes through a real
 // web.Router without the session layer: an X-Test-User header names the
-// user, whose viewer (verification and memberships) is read from the
+// user, whose viewer (verification, memberships and global roles) is read from the
 // database on every request, as auth does. Capability packages use it to
 // test their handlers without wiring the whole application.
 package webtest
@@ -82,6 +82,18 @@ func (hh *Harness) viewer(uid string) *web.Viewer {
 			hh.t.Fatal(err)
 		}
 		v.Orgs = append(v.Orgs, m)
+	}
+	roles, err := hh.d.QueryContext(ctx, `SELECT role FROM user_roles WHERE user_id = ? ORDER BY role`, uid)
+	if err != nil {
+		hh.t.Fatal(err)
+	}
+	defer roles.Close()
+	for roles.Next() {
+		var role string
+		if err := roles.Scan(&role); err != nil {
+			hh.t.Fatal(err)
+		}
+		v.Roles = append(v.Roles, role)
 	}
 	return v
 }

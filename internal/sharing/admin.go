@@ -1,0 +1,349 @@
+package sharing
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"mamori/internal/apperr"
+	"mamori/internal/audit"
+	"mamori/internal/auth"
+	"mamori/internal/db"
+	"mamori/internal/org"
+	"mamori/internal/web"
+)
+
+type adminData struct {
+	Members []*Member
+	SIGs    []SIG
+	Today   string
+	Pending int // reports not yet handled
+}
+
+// adminPage is the coordinators' overview: every member with its NDA
+// standing, the SIGs, and how many reports wait.
+func (s *Service) adminPage(w http.ResponseWriter, r *http.Request) error {
+	return s.adminRender(w, r, http.StatusOK, nil)
+}
+
+func (s *Service) adminRender(w http.ResponseWriter, r *http.Request, status int, f *web.Form) error {
+	ctx := r.Context()
+	q := s.DB.Read()
+	d := adminData{Today: Today(s.now())}
+	var err error
+	if d.Members, err = Members(ctx, q, s.now()); err != nil {
+		return err
+	}
+	if d.SIGs, err = SIGs(ctx, q); err != nil {
+		return err
+	}
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_reports WHERE status IN (?, ?)`, StatusReceived, StatusReview).Scan(&d.Pending); err != nil {
+		return err
+	}
+	if f == nil {
+		f = web.NewForm(nil)
+	}
+	return s.render(w, r, status, "admin", s.printer(r).T("sharing.admin_title"), f, d)
+}
+
+// orgFromInput finds an organisation by its address (slug) or the full
+// URL of its page, as a coordinator would paste it.
+func orgFromInput(ctx context.Context, q db.Querier, s string) (*org.Org, error) {
+	s = strings.TrimSpace(s)
+	if u, err := url.Parse(s); err == nil && strings.Contains(u.Path, "/orgs/") {
+		s = strings.Trim(strings.SplitN(strings.SplitN(u.Path, "/orgs/", 2)[1], "/", 2)[0], "/")
+	}
+	if s == "" || len(s) > 100 {
+		return nil, apperr.Field("org", "sharing.err.org_unknown")
+	}
+	o, err := org.BySlug(ctx, q, s)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, apperr.Field("org", "sharing.err.org_unknown")
+	}
+	return o, err
+}
+
+func (s *Service) addMemberPost(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, err := web.ParseForm(r)
+	if err != nil {
+		return err
+	}
+	var o *org.Org
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if o, err = orgFromInput(ctx, tx, f.Get("org")); err != nil {
+			return err
+		}
+		if err := AddMember(ctx, tx, o.ID, web.ViewerFrom(ctx).UserID, s.now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionMemberAdded, TargetType: "org", TargetID: o.ID})
+	})
+	if err != nil {
+		if !f.Apply(err) {
+			return err
+		}
+		return s.adminRender(w, r, web.FormStatus(err), f)
+	}
+	return web.Redirect(w, r, "/share/admin/members/"+o.Slug, "flash.share_member_added")
+}
+
+type memberData struct {
+	Member  *Member
+	NDAs    []NDA
+	AllSIGs []SIG
+	InSIG   map[string]bool
+	Staff   []Staff
+	Today   string
+}
+
+// member finds the member named by {org}; an organisation that is not a
+// member is not found.
+func (s *Service) member(r *http.Request, q db.Querier) (*Member, error) {
+	o, err := org.BySlug(r.Context(), q, r.PathValue("org"))
+	if err != nil {
+		return nil, err
+	}
+	return GetMember(r.Context(), q, o.ID, s.now())
+}
+
+func (s *Service) memberPage(w http.ResponseWriter, r *http.Request) error {
+	return s.memberRender(w, r, http.StatusOK, nil)
+}
+
+func (s *Service) memberRender(w http.ResponseWriter, r *http.Request, status int, f *web.Form) error {
+	ctx := r.Context()
+	q := s.DB.Read()
+	m, err := s.member(r, q)
+	if err != nil {
+		return err
+	}
+	d := memberData{Member: m, InSIG: map[string]bool{}, Today: Today(s.now())}
+	if d.NDAs, err = NDAs(ctx, q, m.OrgID); err != nil {
+		return err
+	}
+	if d.AllSIGs, err = SIGs(ctx, q); err != nil {
+		return err
+	}
+	for _, g := range m.SIGs {
+		d.InSIG[g.ID] = true
+	}
+	if d.Staff, err = StaffOf(ctx, q, m.OrgID); err != nil {
+		return err
+	}
+	if f == nil {
+		f = web.NewForm(nil)
+	}
+	return s.render(w, r, status, "member", m.Name, f, d)
+}
+
+// memberAction runs a coordinator's change to a member in one
+// transaction with its audit entry, then returns to the member's page
+// (with the form's problems when the input was bad).
+func (s *Service) memberAction(w http.ResponseWriter, r *http.Request, flash string, do func(ctx context.Context, tx *db.Tx, m *Member, f *web.Form) (audit.Entry, error)) error {
+	ctx := r.Context()
+	f, err := web.ParseForm(r)
+	if err != nil {
+		return err
+	}
+	var m *Member
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if m, err = s.member(r, tx); err != nil {
+			return err
+		}
+		e, err := do(ctx, tx, m, f)
+		if err != nil {
+			return err
+		}
+		if e.TargetType == "" {
+			e.TargetType, e.TargetID = "org", m.OrgID
+		}
+		return audit.Record(ctx, tx, r, e)
+	})
+	if err != nil {
+		if !f.Apply(err) {
+			return err
+		}
+		return s.memberRender(w, r, web.FormStatus(err), f)
+	}
+	return web.Redirect(w, r, "/share/admin/members/"+m.Slug, flash)
+}
+
+func (s *Service) ndaPost(w http.ResponseWriter, r *http.Request) error {
+	return s.memberAction(w, r, "flash.share_nda_recorded", func(ctx context.Context, tx *db.Tx, m *Member, f *web.Form) (audit.Entry, error) {
+		n, err := RecordNDA(ctx, tx, m.OrgID, web.ViewerFrom(ctx).UserID, NDAInput{SignedOn: f.Get("signed_on"), ExpiresOn: f.Get("expires_on"), Reference: f.Get("reference")}, s.now())
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{Action: ActionNDARecorded, Detail: map[string]any{"signed_on": n.SignedOn, "expires_on": n.ExpiresOn}}, nil
+	})
+}
+
+// memberSIGsPost sets the member's SIGs to the boxes ticked.
+func (s *Service) memberSIGsPost(w http.ResponseWriter, r *http.Request) error {
+	return s.memberAction(w, r, "flash.share_sigs_saved", func(ctx context.Context, tx *db.Tx, m *Member, f *web.Form) (audit.Entry, error) {
+		all, err := SIGs(ctx, tx)
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		want := map[string]bool{}
+		for _, id := range f.Values["sig"] {
+			want[id] = true
+		}
+		var names []string
+		for _, g := range all {
+			if err := SetSIGMember(ctx, tx, g.ID, m.OrgID, want[g.ID], s.now()); err != nil {
+				return audit.Entry{}, err
+			}
+			if want[g.ID] {
+				names = append(names, g.Name)
+			}
+			delete(want, g.ID)
+		}
+		if len(want) > 0 {
+			return audit.Entry{}, apperr.Field("sig", "sharing.err.sig_unknown")
+		}
+		return audit.Entry{Action: ActionSIGsSet, Detail: map[string]any{"sigs": names}}, nil
+	})
+}
+
+// staffAddPost makes an existing account staff of the member: the
+// share_member role and membership of the organisation. Accounts are
+// created by their owners (sign-up), so nobody gets an account they did
+// not ask for.
+func (s *Service) staffAddPost(w http.ResponseWriter, r *http.Request) error {
+	return s.memberAction(w, r, "flash.share_staff_added", func(ctx context.Context, tx *db.Tx, m *Member, f *web.Form) (audit.Entry, error) {
+		email := strings.ToLower(strings.TrimSpace(f.Get("email")))
+		u, err := auth.UserByEmail(ctx, tx, email)
+		if errors.Is(err, db.ErrNotFound) || (err == nil && u.DisabledAt != nil) {
+			return audit.Entry{}, apperr.Field("email", "sharing.err.no_account")
+		}
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		var in int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members WHERE org_id = ? AND user_id = ?`, m.OrgID, u.ID).Scan(&in); err != nil {
+			return audit.Entry{}, err
+		}
+		if in == 0 {
+			if err := s.Orgs.AddMember(ctx, tx, r, m.Slug, u.ID, org.RoleMember); err != nil {
+				return audit.Entry{}, err
+			}
+		}
+		if _, err := auth.GrantRole(ctx, tx, u.ID, web.RoleShareMember); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{Action: ActionStaffAdded, TargetType: "user", TargetID: u.ID, Detail: map[string]any{"org": m.OrgID}}, nil
+	})
+}
+
+// staffRemovePost takes the share_member role from the account: it keeps
+// its membership of its organisation (the company's own pages) but no
+// longer acts for the hub.
+func (s *Service) staffRemovePost(w http.ResponseWriter, r *http.Request) error {
+	return s.memberAction(w, r, "flash.share_staff_removed", func(ctx context.Context, tx *db.Tx, m *Member, f *web.Form) (audit.Entry, error) {
+		uid := r.PathValue("user")
+		staff, err := StaffOf(ctx, tx, m.OrgID)
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		found := false
+		for _, st := range staff {
+			found = found || st.UserID == uid
+		}
+		if !found {
+			return audit.Entry{}, db.ErrNotFound
+		}
+		if _, err := auth.RevokeRole(ctx, tx, uid, web.RoleShareMember); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{Action: ActionStaffRemoved, TargetType: "user", TargetID: uid, Detail: map[string]any{"org": m.OrgID}}, nil
+	})
+}
+
+func (s *Service) leavePost(w http.ResponseWriter, r *http.Request) error {
+	return s.memberAction(w, r, "flash.share_member_left", func(ctx context.Context, tx *db.Tx, m *Member, f *web.Form) (audit.Entry, error) {
+		if err := RemoveMember(ctx, tx, m.OrgID, s.now()); err != nil {
+			return audit.Entry{}, apperr.New(apperr.Conflict, "sharing.err.already_left")
+		}
+		return audit.Entry{Action: ActionMemberLeft}, nil
+	})
+}
+
+type sigData struct {
+	SIG     *SIG
+	Members []*Member
+	Today   string
+}
+
+func (s *Service) sigNewPage(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, "sig", s.printer(r).T("sharing.sig_new_title"), web.NewForm(nil), sigData{})
+}
+
+func (s *Service) sigNewPost(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, err := web.ParseForm(r)
+	if err != nil {
+		return err
+	}
+	var g *SIG
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if g, err = CreateSIG(ctx, tx, web.ViewerFrom(ctx).UserID, SIGInput{Name: f.Get("name"), Description: f.Get("description")}, s.now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionSIGCreated, TargetType: "sig", TargetID: g.ID, Detail: map[string]any{"name": g.Name}})
+	})
+	if err != nil {
+		if !f.Apply(err) {
+			return err
+		}
+		return s.render(w, r, web.FormStatus(err), "sig", s.printer(r).T("sharing.sig_new_title"), f, sigData{})
+	}
+	return web.Redirect(w, r, "/share/admin/sigs/"+g.ID, "flash.share_sig_created")
+}
+
+func (s *Service) sigPage(w http.ResponseWriter, r *http.Request) error {
+	g, err := GetSIG(r.Context(), s.DB.Read(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return s.sigRender(w, r, http.StatusOK, g, web.NewForm(url.Values{"name": {g.Name}, "description": {g.Description}}))
+}
+
+func (s *Service) sigRender(w http.ResponseWriter, r *http.Request, status int, g *SIG, f *web.Form) error {
+	ms, err := SIGMembers(r.Context(), s.DB.Read(), g.ID, s.now())
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, status, "sig", g.Name, f, sigData{SIG: g, Members: ms, Today: Today(s.now())})
+}
+
+func (s *Service) sigPost(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, err := web.ParseForm(r)
+	if err != nil {
+		return err
+	}
+	g, err := GetSIG(ctx, s.DB.Read(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if err := UpdateSIG(ctx, tx, g.ID, SIGInput{Name: f.Get("name"), Description: f.Get("description")}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionSIGUpdated, TargetType: "sig", TargetID: g.ID})
+	})
+	if err != nil {
+		if !f.Apply(err) {
+			return err
+		}
+		return s.sigRender(w, r, web.FormStatus(err), g, f)
+	}
+	return web.Redirect(w, r, "/share/admin/sigs/"+g.ID, "flash.share_sig_saved")
+}

@@ -1,0 +1,163 @@
+package sharing
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"mamori/internal/auth"
+	"mamori/internal/db"
+	"mamori/internal/db/dbtest"
+	"mamori/internal/org"
+	"mamori/internal/org/orgtest"
+	"mamori/internal/secretbox"
+	"mamori/internal/web"
+	"mamori/internal/webtest"
+)
+
+type harness struct {
+	*webtest.Harness
+	s                       *Service
+	d                       *db.DB
+	analyst, staffA, staffB string
+	a, b                    *org.Org
+	clock                   time.Time
+}
+
+func newHarness(t *testing.T, d *db.DB) *harness {
+	cat := orgtest.Catalog(t, Locales())
+	rd, log := webtest.Pages(t, cat, "sharing", Templates)
+	box, _ := secretbox.New(bytes.Repeat([]byte{3}, 32))
+	h := &harness{d: d, clock: time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)}
+	h.s = &Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: box, Orgs: &org.Service{DB: d}, Now: func() time.Time { return h.clock }}
+	h.Harness = webtest.Serve(t, d, cat, rd, log, h.s.Routes, MaxUploadBytes)
+	ctx := context.Background()
+	h.analyst = orgtest.NewUser(t, d, "analyst@example.jp")
+	auth.GrantRole(ctx, d, h.analyst, web.RoleAnalyst)
+	h.staffA, h.staffB = orgtest.NewUser(t, d, "a@member-a.example.jp"), orgtest.NewUser(t, d, "b@member-b.example.jp")
+	h.a = orgtest.NewOrg(t, d, "会員A電機", h.staffA)
+	h.b = orgtest.NewOrg(t, d, "会員B重工", h.staffB)
+	return h
+}
+
+func (h *harness) post(t *testing.T, path, user string, kv ...string) *httptest.ResponseRecorder {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Add(kv[i], kv[i+1])
+	}
+	return h.Post(path, user, v)
+}
+
+// report posts the report form with mail files.
+func (h *harness) report(t *testing.T, user string, fields map[string]string, mails ...string) *httptest.ResponseRecorder {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	for i, m := range mails {
+		fw, _ := mw.CreateFormFile("mail", "suspicious-"+string(rune('0'+i))+".eml")
+		fw.Write([]byte(m))
+	}
+	mw.Close()
+	return h.Do("POST", "/share/reports/new", user, &buf, mw.FormDataContentType())
+}
+
+var (
+	expect    = webtest.Expect
+	expectNot = webtest.ExpectNot
+)
+
+func TestCoordinatorAndMemberFlow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+
+		// The coordinator adds both organisations, records NDAs, makes a
+		// SIG and names the staff.
+		expect(t, h.post(t, "/share/admin/members", h.analyst, "org", "no-such-org"), 422, "組織が見つかりません")
+		expect(t, h.post(t, "/share/admin/members", h.analyst, "org", "https://mamori.example/orgs/"+h.a.Slug), http.StatusSeeOther)
+		expect(t, h.post(t, "/share/admin/members", h.analyst, "org", h.b.Slug), http.StatusSeeOther)
+		expect(t, h.Get("/share/admin", h.analyst), 200, "会員A電機", "NDA 未締結")
+		base := "/share/admin/members/" + h.a.Slug
+		expect(t, h.post(t, base+"/ndas", h.analyst, "signed_on", "2026-04-01", "expires_on", "2026-03-01"), 422, "有効期限は締結日以降")
+		expect(t, h.post(t, base+"/ndas", h.analyst, "signed_on", "2026-04-01", "expires_on", "2026-12-31", "reference", "NDA-A"), http.StatusSeeOther)
+		expect(t, h.post(t, "/share/admin/members/"+h.b.Slug+"/ndas", h.analyst, "signed_on", "2026-04-01", "expires_on", "2027-03-31"), http.StatusSeeOther)
+		expect(t, h.post(t, "/share/admin/sigs/new", h.analyst, "name", "電機SIG", "description", "電機・重工"), http.StatusSeeOther)
+		sigs, _ := SIGs(ctx, d)
+		expect(t, h.post(t, base+"/sigs", h.analyst, "sig", sigs[0].ID), http.StatusSeeOther)
+		expect(t, h.post(t, base+"/sigs", h.analyst, "sig", "nope"), 422)
+		expect(t, h.post(t, base+"/staff", h.analyst, "email", "nobody@example.jp"), 422, "アカウントがありません")
+		expect(t, h.post(t, base+"/staff", h.analyst, "email", "A@member-a.example.jp"), http.StatusSeeOther)
+		expect(t, h.post(t, "/share/admin/members/"+h.b.Slug+"/staff", h.analyst, "email", "b@member-b.example.jp"), http.StatusSeeOther)
+		w := h.Get(base+"?lang=en", h.analyst)
+		expect(t, w, 200, "NDA valid until 2026-12-31", "a@member-a.example.jp", `id="sig-`+sigs[0].ID+`" checked`)
+
+		// Member A declares its boundary and reports a mail.
+		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffA, "boundary", "mx.member-a.example.jp\nnot a host"), 422, "1 行に 1 つずつ")
+		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffA, "boundary", "mx.member-a.example.jp\n192.0.2.0/24"), http.StatusSeeOther)
+		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffB, "boundary", "x.example.jp"), http.StatusNotFound)
+		fields := map[string]string{"org": h.a.ID, "summary": "請求書を装ったメール", "noticed_at": "2026-11-26T09:30", "recipients": "3", "actions": "開封なし"}
+		w = h.report(t, h.staffA, fields, sampleMail)
+		expect(t, w, http.StatusSeeOther)
+		loc := w.Header().Get("Location")
+		expect(t, h.Get(loc, h.staffA), 200, "受付済み", "請求書を装ったメール")
+		// Member B never sees A's report, nor can it report for A.
+		expect(t, h.Get(loc, h.staffB), http.StatusNotFound)
+		fieldsB := map[string]string{"org": h.a.ID, "summary": "x", "noticed_at": "2026-11-26T09:30", "recipients": "1"}
+		expect(t, h.report(t, h.staffB, fieldsB, sampleMail), 422, "報告する組織を選んでください")
+		// Bad uploads: a photo, nothing, with the form kept.
+		expect(t, h.report(t, h.staffA, fields, "\xff\xd8\xff\xe0 JFIF"), 422, "メールとして読めないファイル", "請求書を装ったメール")
+		expect(t, h.report(t, h.staffA, fields), 422, "1 つ以上添付してください")
+		if rs, _ := Reports(ctx, d, ReportFilter{}); len(rs) != 1 {
+			t.Fatalf("%d reports stored", len(rs))
+		}
+
+		// The coordinator sees the report and who sent it; opening the raw
+		// mail is logged.
+		rep := strings.TrimPrefix(loc, "/share/reports/")
+		expect(t, h.Get("/share/admin/reports", h.analyst), 200, "会員A電機", "請求書を装ったメール")
+		w = h.Get("/share/admin/reports/"+rep, h.analyst)
+		expect(t, w, 200, "会員A電機", "mx.member-a.example.jp")
+		r, _ := GetReport(ctx, d, "", rep)
+		w = h.Get("/share/admin/reports/"+rep+"/mails/"+r.Mails[0].ID, h.analyst)
+		expect(t, w, 200, "billing@example.com")
+		var n int
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND target_id = ?`, ActionRawMailViewed, rep).Scan(&n)
+		if n != 1 {
+			t.Fatalf("raw view audited %d times", n)
+		}
+		// Staff never reach the coordinators' pages (the router's rule),
+		// nor the raw mail.
+		expect(t, h.Get("/share/admin/reports/"+rep+"/mails/"+r.Mails[0].ID, h.staffA), http.StatusForbidden)
+
+		// When A's NDA lapses, A can no longer report; B still can.
+		h.clock = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC) // 09:00 on 1 January in Japan
+		expect(t, h.Get("/share", h.staffA), 200, "NDA が有効でないため")
+		expect(t, h.Get("/share/reports/new", h.staffA), http.StatusSeeOther)
+		expect(t, h.report(t, h.staffA, fields, sampleMail), http.StatusSeeOther)
+		if rs, _ := Reports(ctx, d, ReportFilter{}); len(rs) != 1 {
+			t.Fatal("a member without a current NDA reported")
+		}
+		expect(t, h.Get("/share/reports/new", h.staffB), 200, "不審メールを報告")
+		// A renewal restores it.
+		expect(t, h.post(t, base+"/ndas", h.analyst, "signed_on", "2027-01-01", "expires_on", "2027-12-31"), http.StatusSeeOther)
+		expect(t, h.Get("/share/reports/new", h.staffA), 200)
+
+		// Removing A's staff takes the role away.
+		expect(t, h.post(t, base+"/staff/"+h.staffA+"/remove", h.analyst), http.StatusSeeOther)
+		expect(t, h.Get("/share", h.staffA), http.StatusForbidden)
+		expect(t, h.post(t, base+"/staff/"+h.staffA+"/remove", h.analyst), http.StatusNotFound)
+		// An organisation that is not a member is not found in the admin.
+		outsider := orgtest.NewOrg(t, d, "部外者", h.staffA)
+		expect(t, h.Get("/share/admin/members/"+outsider.Slug, h.analyst), http.StatusNotFound)
+		expect(t, h.post(t, base+"/leave", h.analyst), http.StatusSeeOther)
+		expect(t, h.post(t, base+"/leave", h.analyst), http.StatusConflict)
+	})
+}

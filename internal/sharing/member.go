@@ -1,0 +1,250 @@
+package sharing
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"mamori/internal/apperr"
+	"mamori/internal/audit"
+	"mamori/internal/db"
+	"mamori/internal/web"
+)
+
+type homeData struct {
+	Members []*Member
+	Reports []*Report
+	// Standing is true when at least one of the account's organisations
+	// may report and see shares today.
+	Standing bool
+}
+
+// homePage is a staff account's start in the hub: its organisations with
+// their NDA standing, and their reports.
+func (s *Service) homePage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	ms, err := MembershipsOf(ctx, s.DB.Read(), web.ViewerFrom(ctx), s.now())
+	if err != nil {
+		return err
+	}
+	d := homeData{Members: ms}
+	for _, m := range ms {
+		d.Standing = d.Standing || m.Active()
+		rs, err := Reports(ctx, s.DB.Read(), ReportFilter{OrgID: m.OrgID, Limit: 50})
+		if err != nil {
+			return err
+		}
+		d.Reports = append(d.Reports, rs...)
+	}
+	return s.render(w, r, http.StatusOK, "home", s.printer(r).T("sharing.home_title"), nil, d)
+}
+
+// activeMembers are the account's organisations in good standing: the
+// ones it may report for.
+func (s *Service) activeMembers(r *http.Request) ([]*Member, error) {
+	ms, err := MembershipsOf(r.Context(), s.DB.Read(), web.ViewerFrom(r.Context()), s.now())
+	if err != nil {
+		return nil, err
+	}
+	var out []*Member
+	for _, m := range ms {
+		if m.Active() {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+type reportFormData struct {
+	Members  []*Member
+	MaxMB    int
+	MaxMails int
+}
+
+func (s *Service) reportNewPage(w http.ResponseWriter, r *http.Request) error {
+	ms, err := s.activeMembers(r)
+	if err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		return web.Redirect(w, r, "/share", "flash.share_no_standing")
+	}
+	f := web.NewForm(url.Values{"noticed_at": {s.now().In(jst).Format("2006-01-02T15:04")}, "org": {ms[0].OrgID}})
+	return s.render(w, r, http.StatusOK, "report_new", s.printer(r).T("sharing.report_new_title"), f, reportFormData{Members: ms, MaxMB: MaxMailBytes >> 20, MaxMails: MaxMailsPerRpt})
+}
+
+// readReportForm streams the multipart form: text fields into a form,
+// each "mail" file into memory up to MaxMailBytes+1 (a bigger one is
+// reported as too large without holding it).
+func readReportForm(r *http.Request) (*web.Form, []MailFile, error) {
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
+		return nil, nil, apperr.New(apperr.Invalid, "error.bad_form")
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, nil, apperr.Wrap(err, apperr.Invalid, "error.bad_form")
+	}
+	vals := url.Values{}
+	var files []MailFile
+	for {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, nil, apperr.New(apperr.TooLarge, "error.file_too_large", MaxUploadBytes>>20)
+			}
+			return nil, nil, apperr.Wrap(err, apperr.Invalid, "error.bad_form")
+		}
+		if p.FormName() == "mail" {
+			if p.FileName() == "" {
+				continue // an empty file input
+			}
+			if len(files) == MaxMailsPerRpt {
+				files = append(files, MailFile{Name: p.FileName()}) // counted, refused by clean
+				continue
+			}
+			b, err := io.ReadAll(io.LimitReader(p, MaxMailBytes+1))
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return nil, nil, apperr.New(apperr.TooLarge, "error.file_too_large", MaxUploadBytes>>20)
+				}
+				return nil, nil, apperr.Wrap(err, apperr.Invalid, "error.bad_form")
+			}
+			files = append(files, MailFile{Name: p.FileName(), Body: b})
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(p, 64<<10))
+		if err != nil {
+			return nil, nil, apperr.Wrap(err, apperr.Invalid, "error.bad_form")
+		}
+		vals.Add(p.FormName(), strings.ToValidUTF8(string(b), ""))
+	}
+	return web.NewForm(vals), files, nil
+}
+
+func (s *Service) reportNewPost(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	ms, err := s.activeMembers(r)
+	if err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		return web.Redirect(w, r, "/share", "flash.share_no_standing")
+	}
+	f, files, err := readReportForm(r)
+	if err != nil {
+		return err
+	}
+	var m *Member
+	for _, x := range ms {
+		if x.OrgID == f.Get("org") {
+			m = x
+		}
+	}
+	data := reportFormData{Members: ms, MaxMB: MaxMailBytes >> 20, MaxMails: MaxMailsPerRpt}
+	if m == nil {
+		f.Apply(apperr.Field("org", "sharing.err.org_choice"))
+		return s.render(w, r, http.StatusUnprocessableEntity, "report_new", s.printer(r).T("sharing.report_new_title"), f, data)
+	}
+	in := ReportInput{Summary: f.Get("summary"), NoticedAt: f.Get("noticed_at"), Recipients: f.Get("recipients"), Actions: f.Get("actions")}
+	var rep *Report
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if rep, err = CreateReport(ctx, tx, s.Box, m.OrgID, web.ViewerFrom(ctx).UserID, in, files, s.now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionReported, TargetType: "share_report", TargetID: rep.ID, Detail: map[string]any{"mails": len(files)}})
+	})
+	if err != nil {
+		if !f.Apply(err) {
+			return err
+		}
+		return s.render(w, r, web.FormStatus(err), "report_new", s.printer(r).T("sharing.report_new_title"), f, data)
+	}
+	return web.Redirect(w, r, "/share/reports/"+rep.ID, "flash.share_reported")
+}
+
+type reportData struct {
+	Report *Report
+	Member *Member
+}
+
+// reportPage shows a member its own organisation's report; anyone else's
+// is not found.
+func (s *Service) reportPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	ms, err := MembershipsOf(ctx, s.DB.Read(), web.ViewerFrom(ctx), s.now())
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		rep, err := GetReport(ctx, s.DB.Read(), m.OrgID, r.PathValue("id"))
+		if errors.Is(err, db.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		return s.render(w, r, http.StatusOK, "report", s.printer(r).T("sharing.report_title"), nil, reportData{Report: rep, Member: m})
+	}
+	return db.ErrNotFound
+}
+
+// staffMember is the member named by {org} if the account is its staff.
+func (s *Service) staffMember(r *http.Request) (*Member, error) {
+	ms, err := MembershipsOf(r.Context(), s.DB.Read(), web.ViewerFrom(r.Context()), s.now())
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if m.Slug == r.PathValue("org") {
+			return m, nil
+		}
+	}
+	return nil, db.ErrNotFound
+}
+
+type boundaryData struct{ Member *Member }
+
+func (s *Service) boundaryPage(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.staffMember(r)
+	if err != nil {
+		return err
+	}
+	f := web.NewForm(url.Values{"boundary": {strings.Join(m.Boundary, "\n")}})
+	return s.render(w, r, http.StatusOK, "boundary", s.printer(r).T("sharing.boundary_title"), f, boundaryData{Member: m})
+}
+
+// boundaryPost stores the member's mail-server boundary, which decides
+// which Received hops of its reports are its own (never shared).
+func (s *Service) boundaryPost(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, err := web.ParseForm(r)
+	if err != nil {
+		return err
+	}
+	m, err := s.staffMember(r)
+	if err != nil {
+		return err
+	}
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if err := SetBoundary(ctx, tx, m.OrgID, f.Get("boundary")); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionBoundarySet, TargetType: "org", TargetID: m.OrgID})
+	})
+	if err != nil {
+		if !f.Apply(err) {
+			return err
+		}
+		return s.render(w, r, web.FormStatus(err), "boundary", s.printer(r).T("sharing.boundary_title"), f, boundaryData{Member: m})
+	}
+	return web.Redirect(w, r, "/share", "flash.share_boundary_saved")
+}
