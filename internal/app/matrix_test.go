@@ -176,6 +176,8 @@ var routeRules = map[string]string{
 	"GET /share/admin/reports":                            "role:analyst",
 	"GET /share/admin/reports/{id}":                       "role:analyst",
 	"GET /share/admin/reports/{id}/mails/{mail}":          "role:analyst",
+	"GET /share/admin/figures":                        "role:analyst",
+	"POST /share/admin/figures/history":               "role:analyst",
 	"GET /share":                                          "role:share_member",
 	"GET /share/reports/new":                              "role:share_member",
 	"POST /share/reports/new":                             "role:share_member",

@@ -34,7 +34,7 @@ var KnownActions = []string{LoginOK, LoginFailed, LoginLocked, Logout, Signup, E
 	"cloudcheck.check_completed", "cloudcheck.no_cloud_recorded", "cloudcheck.no_cloud_cleared",
 	"sharing.member_added", "sharing.member_left", "sharing.nda_recorded", "sharing.sig_created", "sharing.sig_updated",
 	"sharing.member_sigs_set", "sharing.staff_added", "sharing.staff_removed", "sharing.boundary_set", "sharing.reported",
-	"sharing.raw_mail_viewed"}
+	"sharing.raw_mail_viewed", "sharing.history_set"}
 
 type listPage struct {
 	Events  []Event

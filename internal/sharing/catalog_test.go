@@ -21,7 +21,7 @@ func TestCatalog(t *testing.T) {
 		t.Fatalf("found only %d keys in use; is the scan broken?", len(used))
 	}
 	actions := map[string]bool{ActionMemberAdded: true, ActionMemberLeft: true, ActionNDARecorded: true, ActionSIGCreated: true, ActionSIGUpdated: true,
-		ActionSIGsSet: true, ActionStaffAdded: true, ActionStaffRemoved: true, ActionBoundarySet: true, ActionReported: true, ActionRawMailViewed: true}
+		ActionSIGsSet: true, ActionStaffAdded: true, ActionStaffRemoved: true, ActionBoundarySet: true, ActionReported: true, ActionRawMailViewed: true, ActionHistorySet: true}
 	for _, k := range used {
 		if actions[k] {
 			continue // audit action names, not messages

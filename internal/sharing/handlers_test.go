@@ -161,3 +161,18 @@ func TestCoordinatorAndMemberFlow(t *testing.T) {
 		expect(t, h.post(t, base+"/leave", h.analyst), http.StatusConflict)
 	})
 }
+
+func TestFiguresPage(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		expect(t, h.Get("/share/admin/figures", h.analyst), 200, "まだ実績がありません")
+		for fy, v := range map[string][2]string{"2012": {"246", "160"}, "2013": {"385", "180"}, "2014": {"626", "195"}, "2015": {"1092", "133"}} {
+			expect(t, h.post(t, "/share/admin/figures/history", h.analyst, "fy", fy, "metric", "reports", "value", v[0], "note", "IPA"), http.StatusSeeOther)
+			expect(t, h.post(t, "/share/admin/figures/history", h.analyst, "fy", fy, "metric", "shares", "value", v[1]), http.StatusSeeOther)
+		}
+		expect(t, h.post(t, "/share/admin/figures/history", h.analyst, "fy", "1999", "metric", "reports", "value", "x"), 422, "2000 年度から", "0 以上の整数")
+		w := h.Get("/share/admin/figures?lang=en", h.analyst)
+		expect(t, w, 200, `id="fy-2015"`, "1092", `data-fy="2015" data-kind="reports" data-value="1092"`, `data-fy="2012" data-kind="shares" data-value="160"`, "recorded")
+		expect(t, h.Get("/share/admin/figures", h.staffA), http.StatusForbidden)
+	})
+}

@@ -41,6 +41,7 @@ const (
 	ActionBoundarySet   = "sharing.boundary_set"
 	ActionReported      = "sharing.reported"
 	ActionRawMailViewed = "sharing.raw_mail_viewed"
+	ActionHistorySet    = "sharing.history_set"
 )
 
 // Service holds the hub's handlers and their dependencies.
@@ -75,6 +76,8 @@ func (s *Service) Routes(rt *web.Router) {
 	rt.Handle("GET /share/admin/reports", analyst, s.reportsAdminPage)
 	rt.Handle("GET /share/admin/reports/{id}", analyst, s.reportAdminPage)
 	rt.Handle("GET /share/admin/reports/{id}/mails/{mail}", analyst, s.rawMail)
+	rt.Handle("GET /share/admin/figures", analyst, s.figuresPage)
+	rt.Handle("POST /share/admin/figures/history", analyst, s.historyPost)
 
 	staff := web.Role(web.RoleShareMember)
 	rt.Handle("GET /share", staff, s.homePage)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -124,6 +125,94 @@ func TestShareLifecycle(t *testing.T) {
 		}
 		if _, mine, _ := Sightings(ctx, d, sh.ID, orgs["reporter"]); mine {
 			t.Fatal("mine for an organisation that did not record")
+		}
+	})
+}
+
+func TestFiscalYear(t *testing.T) {
+	for in, want := range map[string][2]int{
+		"2026-03-31T14:59:00Z": {2025, 4}, // 23:59 on 31 March in Japan
+		"2026-03-31T15:00:00Z": {2026, 1}, // 00:00 on 1 April in Japan
+		"2026-06-30T00:00:00Z": {2026, 1},
+		"2026-07-01T00:00:00Z": {2026, 2},
+		"2026-12-31T00:00:00Z": {2026, 3},
+		"2027-01-15T00:00:00Z": {2026, 4},
+	} {
+		tt, _ := time.Parse(time.RFC3339, in)
+		if fy, q := FiscalYear(tt); fy != want[0] || q != want[1] {
+			t.Errorf("%s: FY%d Q%d, want FY%d Q%d", in, fy, q, want[0], want[1])
+		}
+	}
+	for max, want := range map[int]int{1: 1, 7: 10, 246: 500, 1092: 2000, 180: 200, 5000: 5000} {
+		if got := niceTop(max); got != want {
+			t.Errorf("niceTop(%d) = %d, want %d", max, got, want)
+		}
+	}
+}
+
+func TestFigures(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		box, _ := secretbox.New(bytes.Repeat([]byte{9}, 32))
+		u := orgtest.NewUser(t, d, "fig@example.jp")
+		o := orgtest.NewOrg(t, d, "集計", u)
+		t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+		AddMember(ctx, d, o.ID, "", t0)
+		sig, _ := CreateSIG(ctx, d, "", SIGInput{Name: "電機"}, t0)
+		// FY2026: three reports (Q1, Q1, Q3), one targeted and shared in Q3.
+		for i, at := range []time.Time{t0, t0.AddDate(0, 0, 10), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)} {
+			r, err := CreateReport(ctx, d, box, o.ID, u, ReportInput{Summary: "s", NoticedAt: "2026-04-01", Recipients: "1"}, []MailFile{{Name: "a.eml", Body: []byte(sampleMail)}}, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 2 {
+				sh, _ := StartShare(ctx, d, r.ID, u, "{}", "[]", at)
+				UpdateShare(ctx, d, sh.ID, ShareInput{Title: "t", TLP: "amber", Lure: "attachment", AttachmentTypes: "zip,js", SIGIDs: []string{sig.ID}, Targeted: true}, at)
+				RequestApproval(ctx, d, sh.ID, at)
+				Answer(ctx, d, o.ID, r.ID, u, true, "", at)
+				Release(ctx, d, sh.ID, u, at)
+			}
+		}
+		// The seed's figures for FY2012–FY2015, entered by hand.
+		for fy, v := range map[int][2]string{2012: {"246", "160"}, 2013: {"385", "180"}, 2014: {"626", "195"}, 2015: {"1092", "133"}} {
+			if err := SetHistory(ctx, d, strconv.Itoa(fy), "reports", v[0], "IPA", t0); err != nil {
+				t.Fatal(err)
+			}
+			SetHistory(ctx, d, strconv.Itoa(fy), "shares", v[1], "", t0)
+		}
+		f := apperr.As(SetHistory(ctx, d, "2031", "visits", "-1", "", t0)).Fields
+		if f["fy"] == "" || f["metric"] == "" || f["value"] == "" {
+			t.Fatalf("bad history accepted: %v", f)
+		}
+		ys, err := Figures(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ys) != 5 || ys[0].FY != 2026 || ys[4].FY != 2012 {
+			t.Fatalf("years %d", len(ys))
+		}
+		y := ys[0]
+		if y.Reports != 3 || y.Shares != 1 || y.Targeted != 1 || y.Quarters[0].Reports != 2 || y.Quarters[2].Shares != 1 ||
+			y.BySIG["電機"] != 1 || y.ByLure["attachment"] != 1 || y.ByType["zip"] != 1 || y.ByType["js"] != 1 || y.Historical {
+			t.Fatalf("FY2026 %+v", y)
+		}
+		if h := ys[1]; h.FY != 2015 || h.Reports != 1092 || h.Shares != 133 || !h.Historical {
+			t.Fatalf("FY2015 %+v", h)
+		}
+		c := LayoutChart(ys)
+		if len(c.Bars) != 10 || c.Bars[0].FY != 2012 || c.Bars[len(c.Bars)-1].FY != 2026 {
+			t.Fatalf("chart bars %+v", c.Bars)
+		}
+		// The tallest bar (1,092 on a 2,000 axis) is about half the plot.
+		for _, b := range c.Bars {
+			if b.Value == 1092 && (b.H < 100 || b.H > 120) {
+				t.Fatalf("bar height %d", b.H)
+			}
+		}
+		// Removing an entry by leaving the value empty.
+		SetHistory(ctx, d, "2012", "shares", "", "", t0)
+		if hs, _ := History(ctx, d); len(hs) != 7 {
+			t.Fatalf("history entries %d", len(hs))
 		}
 	})
 }

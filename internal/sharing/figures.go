@@ -1,0 +1,224 @@
+package sharing
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"mamori/internal/apperr"
+	"mamori/internal/db"
+)
+
+// FiscalYear is the Japanese fiscal year (April to March, named by the
+// year it starts in) and quarter (1 = April–June) of t in Japan.
+func FiscalYear(t time.Time) (fy, quarter int) {
+	t = t.In(jst)
+	fy, m := t.Year(), int(t.Month())
+	if m < 4 {
+		fy--
+	}
+	return fy, (m+8)%12/3 + 1
+}
+
+// YearFigures are one fiscal year's counts.
+type YearFigures struct {
+	FY                         int
+	Reports, Shares, Targeted  int
+	Quarters                   [4]Quarter
+	BySIG                      map[string]int // SIG name → shares
+	ByLure                     map[string]int // lure → shares
+	ByType                     map[string]int // attachment type → shares
+	Historical                 bool           // entered by hand (before mamori), not counted
+	HistoryNote                string
+}
+
+// Quarter is one quarter's counts.
+type Quarter struct{ Reports, Shares, Targeted int }
+
+// Figures counts reports received, shares released and reports deemed
+// targeted per fiscal year and quarter, with the shares broken down by
+// SIG, lure and attachment type, newest year first. Years entered as
+// history (the figures kept before mamori) come from share_history
+// instead; a year with both shows the entered figures, since they were
+// the record of that year.
+func Figures(ctx context.Context, q db.Querier) ([]*YearFigures, error) {
+	years := map[int]*YearFigures{}
+	year := func(fy int) *YearFigures {
+		y := years[fy]
+		if y == nil {
+			y = &YearFigures{FY: fy, BySIG: map[string]int{}, ByLure: map[string]int{}, ByType: map[string]int{}}
+			years[fy] = y
+		}
+		return y
+	}
+	rows, err := q.QueryContext(ctx, `SELECT created_at, targeted FROM share_reports`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var at time.Time
+		var targeted bool
+		if err := rows.Scan(&at, &targeted); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		fy, qt := FiscalYear(at)
+		y := year(fy)
+		y.Reports++
+		y.Quarters[qt-1].Reports++
+		if targeted {
+			y.Targeted++
+			y.Quarters[qt-1].Targeted++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT s.id, s.released_at, s.lure, s.attachment_types FROM share_shares s WHERE s.released_at IS NOT NULL`)
+	if err != nil {
+		return nil, err
+	}
+	byShare := map[string]*YearFigures{}
+	for rows.Next() {
+		var id, lure, types string
+		var at time.Time
+		if err := rows.Scan(&id, &at, &lure, &types); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		fy, qt := FiscalYear(at)
+		y := year(fy)
+		y.Shares++
+		y.Quarters[qt-1].Shares++
+		if lure != "" {
+			y.ByLure[lure]++
+		}
+		for _, t := range splitComma(types) {
+			y.ByType[t]++
+		}
+		byShare[id] = y
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT x.share_id, g.name FROM share_share_sigs x JOIN share_sigs g ON g.id = x.sig_id`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if y := byShare[id]; y != nil {
+			y.BySIG[name]++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	hist, err := History(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hist {
+		y := year(h.FY)
+		if !y.Historical {
+			// The entered record replaces the counted one as a whole.
+			*y = YearFigures{FY: h.FY, BySIG: map[string]int{}, ByLure: map[string]int{}, ByType: map[string]int{}, Historical: true}
+		}
+		switch h.Metric {
+		case "reports":
+			y.Reports = h.Value
+		case "shares":
+			y.Shares = h.Value
+		case "targeted":
+			y.Targeted = h.Value
+		}
+		if h.Note != "" {
+			y.HistoryNote = h.Note
+		}
+	}
+	out := make([]*YearFigures, 0, len(years))
+	for _, y := range years {
+		out = append(out, y)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].FY > out[j].FY })
+	return out, nil
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// HistoryEntry is a figure entered by hand for a year before mamori.
+type HistoryEntry struct {
+	FY     int
+	Metric string
+	Value  int
+	Note   string
+}
+
+// History lists the entered figures.
+func History(ctx context.Context, q db.Querier) ([]HistoryEntry, error) {
+	rows, err := q.QueryContext(ctx, `SELECT fy, metric, value, note FROM share_history ORDER BY fy, metric`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []HistoryEntry
+	for rows.Next() {
+		var h HistoryEntry
+		if err := rows.Scan(&h.FY, &h.Metric, &h.Value, &h.Note); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// SetHistory enters (or, with an empty value, removes) a historical
+// figure: a fiscal year from 2000 to the current one, one of reports,
+// shares or targeted, a whole number.
+func SetHistory(ctx context.Context, q db.Querier, fyText, metric, valueText, note string, now time.Time) error {
+	f := apperr.FieldSet{}
+	cur, _ := FiscalYear(now)
+	fy, err := strconv.Atoi(fyText)
+	if err != nil || fy < 2000 || fy > cur {
+		f.Add("fy", "sharing.err.fy")
+	}
+	if metric != "reports" && metric != "shares" && metric != "targeted" {
+		f.Add("metric", "sharing.err.metric")
+	}
+	var v int
+	if valueText != "" {
+		if v, err = strconv.Atoi(valueText); err != nil || v < 0 || v > 10_000_000 {
+			f.Add("value", "sharing.err.value")
+		}
+	}
+	if len(note) > 200 {
+		f.Add("note", "sharing.err.text")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if valueText == "" {
+		_, err := q.ExecContext(ctx, `DELETE FROM share_history WHERE fy = ? AND metric = ?`, fy, metric)
+		return err
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO share_history (fy, metric, value, note) VALUES (?, ?, ?, ?)
+		ON CONFLICT (fy, metric) DO UPDATE SET value = excluded.value, note = excluded.note`, fy, metric, v, note)
+	return err
+}
