@@ -1,0 +1,354 @@
+package mailparse
+
+import (
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+	"golang.org/x/net/publicsuffix"
+)
+
+// indicators collects what the bodies name. The scanners are written by
+// hand rather than with regexp: bodies are tens of kilobytes and the
+// benchmark target is 200 mails a second on one core.
+type indicators struct {
+	urls, domains, ips, emails []string
+}
+
+func (x *indicators) merge(m *Message) {
+	m.URLs = append(m.URLs, x.urls...)
+	m.Domains = append(m.Domains, x.domains...)
+	m.IPs = append(m.IPs, x.ips...)
+	m.Emails = append(m.Emails, x.emails...)
+}
+
+// text scans plain text, defanged or not.
+func (x *indicators) text(s string) {
+	x.defangedHosts(s)
+	s = Refang(s)
+	x.scanURLs(s)
+	x.scanEmails(s)
+	x.scanIPs(s)
+}
+
+// html scans the attributes that hold links and the visible text, so a
+// link whose text differs from its href yields both.
+func (x *indicators) html(s string) {
+	z := html.NewTokenizer(strings.NewReader(s))
+	var text strings.Builder
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			x.text(text.String())
+			return
+		case html.TextToken:
+			text.Write(z.Text())
+			text.WriteByte(' ')
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			for hasAttr {
+				var k, v []byte
+				k, v, hasAttr = z.TagAttr()
+				x.attribute(atom.Lookup(name), string(k), string(v))
+			}
+		}
+	}
+}
+
+func (x *indicators) attribute(tag atom.Atom, key, val string) {
+	switch key {
+	case "href", "src", "action", "formaction", "background", "poster", "cite", "data", "longdesc":
+	case "content":
+		// <meta http-equiv="refresh" content="0; url=...">
+		if tag != atom.Meta {
+			return
+		}
+		i := strings.Index(strings.ToLower(val), "url=")
+		if i < 0 {
+			return
+		}
+		val = val[i+4:]
+	default:
+		return
+	}
+	v := strings.TrimSpace(Refang(val))
+	lv := strings.ToLower(v)
+	switch {
+	case strings.HasPrefix(lv, "mailto:"):
+		addr, _, _ := strings.Cut(v[len("mailto:"):], "?")
+		if a, err := url.PathUnescape(addr); err == nil {
+			addr = a
+		}
+		for a := range strings.SplitSeq(addr, ",") {
+			x.scanEmails(a)
+		}
+	case strings.HasPrefix(lv, "http://"), strings.HasPrefix(lv, "https://"), strings.HasPrefix(lv, "ftp://"):
+		x.addURL(v)
+	case strings.HasPrefix(lv, "//"):
+		x.addURL("http:" + v)
+	case strings.HasPrefix(lv, "www."):
+		x.addURL("http://" + v)
+	}
+}
+
+func isURLByte(c byte) bool {
+	if c <= ' ' || c >= 0x7f {
+		return false
+	}
+	switch c {
+	case '<', '>', '"', '{', '}', '|', '\\', '^', '`':
+		return false
+	}
+	return true
+}
+
+func isSchemeByte(c byte) bool { return isAlnum(c) || c == '+' || c == '-' || c == '.' }
+
+// scanURLs finds scheme://… and www.… in text.
+func (x *indicators) scanURLs(s string) {
+	for i := 0; i < len(s); {
+		j := strings.Index(s[i:], "://")
+		if j < 0 {
+			break
+		}
+		at := i + j
+		start := at
+		for start > 0 && at-start < 10 && isSchemeByte(s[start-1]) {
+			start--
+		}
+		scheme := strings.ToLower(s[start:at])
+		end := at + 3
+		for end < len(s) && isURLByte(s[end]) {
+			end++
+		}
+		if scheme == "http" || scheme == "https" || scheme == "ftp" {
+			x.addURL(trimURL(s[start:end]))
+		}
+		i = max(end, at+3)
+	}
+	for i := 0; i < len(s); {
+		j := strings.Index(s[i:], "www.")
+		if j < 0 {
+			break
+		}
+		at := i + j
+		end := at
+		for end < len(s) && isURLByte(s[end]) {
+			end++
+		}
+		if at == 0 || !isURLByte(s[at-1]) {
+			x.addURL("http://" + trimURL(s[at:end]))
+		}
+		i = max(end, at+4)
+	}
+}
+
+// trimURL drops the punctuation that ends a sentence rather than a URL;
+// a closing bracket stays when the URL opened one.
+func trimURL(u string) string {
+	for len(u) > 0 {
+		c := u[len(u)-1]
+		switch c {
+		case '.', ',', ';', ':', '!', '?', '\'', '*':
+			u = u[:len(u)-1]
+			continue
+		case ')':
+			if strings.Count(u, "(") < strings.Count(u, ")") {
+				u = u[:len(u)-1]
+				continue
+			}
+		case ']':
+			if strings.Count(u, "[") < strings.Count(u, "]") {
+				u = u[:len(u)-1]
+				continue
+			}
+		}
+		break
+	}
+	return u
+}
+
+// maxIndicators bounds each list: a body full of links is still one
+// mail, and the lists are for people and for correlation.
+const maxIndicators = 2000
+
+func (x *indicators) addURL(raw string) {
+	if len(x.urls) >= maxIndicators || len(raw) > 4096 {
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "" {
+		return
+	}
+	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		x.addIP(a)
+	} else if !validHostname(host) || !strings.Contains(host, ".") {
+		return
+	} else {
+		x.addDomain(host)
+	}
+	// Lower-case the scheme and host only; the rest is as written.
+	i := strings.Index(raw, "://")
+	rest := raw[i+3:]
+	hostEnd := strings.IndexAny(rest, "/?#")
+	if hostEnd < 0 {
+		hostEnd = len(rest)
+	}
+	x.urls = append(x.urls, strings.ToLower(raw[:i+3]+rest[:hostEnd])+rest[hostEnd:])
+}
+
+func (x *indicators) addDomain(host string) {
+	if len(x.domains) >= maxIndicators {
+		return
+	}
+	d, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil {
+		return
+	}
+	x.domains = append(x.domains, d)
+}
+
+func (x *indicators) addIP(a netip.Addr) {
+	if len(x.ips) >= maxIndicators || !a.IsValid() || a.IsUnspecified() {
+		return
+	}
+	x.ips = append(x.ips, a.Unmap().String())
+}
+
+func isLocalByte(c byte) bool {
+	if isAlnum(c) {
+		return true
+	}
+	// RFC 5322 allows more (/ = ? & …), but in prose those are the URL
+	// around an address, not its local part.
+	return c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+
+}
+
+func isHostByte(c byte) bool { return isAlnum(c) || c == '-' || c == '.' || c == '_' }
+
+// scanEmails finds local@domain around each @.
+func (x *indicators) scanEmails(s string) {
+	for i := 0; i < len(s); {
+		j := strings.IndexByte(s[i:], '@')
+		if j < 0 {
+			return
+		}
+		at := i + j
+		start := at
+		for start > 0 && at-start < 64 && isLocalByte(s[start-1]) {
+			start--
+		}
+		end := at + 1
+		for end < len(s) && end-at < 254 && isHostByte(s[end]) {
+			end++
+		}
+		local := strings.Trim(s[start:at], ".'")
+		domain := strings.ToLower(strings.Trim(s[at+1:end], ".-"))
+		if local != "" && strings.Contains(domain, ".") && validHostname(domain) && len(x.emails) < maxIndicators {
+			x.emails = append(x.emails, strings.ToLower(local)+"@"+domain)
+		}
+		i = end
+	}
+}
+
+// scanIPs finds IPv4 addresses (no leading zeros, not part of a longer
+// dotted number) and IPv6 addresses with at least two colons.
+func (x *indicators) scanIPs(s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' && (i == 0 || !isAlnum(s[i-1]) && s[i-1] != '.') {
+			end := i
+			for end < len(s) && end-i < 16 && (s[end] >= '0' && s[end] <= '9' || s[end] == '.') {
+				end++
+			}
+			cand := strings.TrimRight(s[i:end], ".")
+			if strings.Count(cand, ".") == 3 && (end >= len(s) || !isAlnum(s[end])) {
+				if a, err := netip.ParseAddr(cand); err == nil && a.Is4() {
+					x.addIP(a)
+				}
+			}
+			i = end
+			continue
+		}
+		if c == ':' && i+1 < len(s) && (s[i+1] == ':' || isHex(s[i+1])) {
+			start := i
+			for start > 0 && (isHex(s[start-1]) || s[start-1] == ':') {
+				start--
+			}
+			end := i
+			for end < len(s) && (isHex(s[end]) || s[end] == ':' || s[end] == '.') {
+				end++
+			}
+			cand := strings.TrimRight(s[start:end], ".:")
+			if strings.Count(cand, ":") >= 2 && (start == 0 || !isAlnum(s[start-1])) {
+				if a, err := netip.ParseAddr(cand); err == nil && a.Is6() && !a.Is4In6() {
+					x.addIP(a)
+				}
+			}
+			i = end
+		}
+	}
+}
+
+// defangedHosts finds host names written with [.] or (dot) and no
+// scheme: "evil-example[.]com". Bare host names in prose are otherwise
+// not taken, because file names like report.zip look the same.
+func (x *indicators) defangedHosts(s string) {
+	for _, marker := range []string{"[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}", "[DOT]", "(DOT)"} {
+		for i := 0; i < len(s); {
+			j := strings.Index(s[i:], marker)
+			if j < 0 {
+				break
+			}
+			at := i + j
+			start := at
+			for start > 0 && (isHostByte(s[start-1]) || s[start-1] == ']' || s[start-1] == ')' || s[start-1] == '[' || s[start-1] == '(') {
+				start--
+			}
+			end := at + len(marker)
+			for end < len(s) && (isHostByte(s[end]) || s[end] == '[' || s[end] == '(' || s[end] == ']' || s[end] == ')') {
+				end++
+			}
+			host := strings.ToLower(strings.Trim(Refang(s[start:end]), ".-[]()"))
+			if start > 0 && (s[start-1] == '@' || s[start-1] == '/') {
+				host = "" // part of an address or URL, found by the other scanners
+			}
+			if host != "" && strings.Contains(host, ".") && validHostname(host) {
+				if a, err := netip.ParseAddr(host); err == nil {
+					x.addIP(a)
+				} else {
+					x.addDomain(host)
+				}
+			}
+			i = end
+		}
+	}
+}
+
+// validHostname is a syntactic check: letters, digits, hyphens and
+// underscores in dot-separated labels of 1–63 bytes.
+func validHostname(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}

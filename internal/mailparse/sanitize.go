@@ -1,0 +1,1030 @@
+package mailparse
+
+import (
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+		"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+)
+
+// SanitizeOptions say whose identity must not leave the member.
+type SanitizeOptions struct {
+	// Key is the coordinator's secret for pseudonyms (at least 16 bytes):
+	// the same recipient gets the same pseudonym in every report, and
+	// without the key a pseudonym cannot be tied back to an address.
+	Key []byte
+	// Boundary is the member's mail-server boundary: hops whose sending
+	// side is inside it are dropped, and its host names are hidden in the
+	// hop that crosses it.
+	Boundary Boundary
+	// Reporter lists the reporter's own addresses and names; they are
+	// replaced wherever they appear, and never pseudonymised (a
+	// pseudonym would let members count one reporter's reports).
+	Reporter []string
+	// MemberDomains are the member's own mail domains: every address in
+	// them is treated as a recipient, and links to them are hidden.
+	MemberDomains []string
+}
+
+// Redaction is one change made for sharing, for the analyst's
+// side-by-side view. Before holds the original, so the list itself is
+// as confidential as the raw mail.
+type Redaction struct {
+	Kind   string `json:"kind"`
+	Field  string `json:"field"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+	Count  int    `json:"count,omitempty"`
+}
+
+// Sanitized is a shareable copy of a message and the list of changes.
+type Sanitized struct {
+	Message    *Message
+	Redactions []Redaction
+}
+
+// Kinds of redaction.
+const (
+	KindRecipientAddress = "recipient_address"
+	KindRecipientName    = "recipient_name"
+	KindGreetingName     = "greeting_name"
+	KindReporter         = "reporter"
+	KindMemberDomain     = "member_domain"
+	KindReceivedHop      = "received_hop"
+	KindReceivedBy       = "received_by"
+	KindReceivedFor      = "received_for"
+	KindHeader           = "header"
+	KindURLToken         = "url_token"
+	KindTime             = "time"
+)
+
+const (
+	redactedDomain  = "redacted.invalid"
+	boundaryHost    = "boundary.redacted.invalid"
+	memberHost      = "member.redacted.invalid"
+	reporterAddress = "reporter@redacted.invalid"
+	reporterName    = "[reporter]"
+)
+
+// ErrShortKey is returned when the pseudonym key is missing or short.
+var ErrShortKey = errors.New("the pseudonym key must be at least 16 bytes")
+
+// Pseudonym is a recipient address's keyed pseudonym:
+// recipient-<first 12 hex digits of HMAC-SHA256(key, lower-case
+// address)>@redacted.invalid. Twelve digits (48 bits) keep different
+// recipients apart across years of reports.
+func Pseudonym(key []byte, address string) string {
+	return "recipient-" + pseudoHex(key, strings.ToLower(strings.TrimSpace(address))) + "@" + redactedDomain
+}
+
+func pseudoHex(key []byte, s string) string {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(s))
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// Sanitize returns what may be shared of m, which it does not change.
+func Sanitize(m *Message, opts SanitizeOptions) (*Sanitized, error) {
+	if len(opts.Key) < 16 {
+		return nil, ErrShortKey
+	}
+	domains := make([]string, 0, len(opts.MemberDomains))
+	for _, d := range opts.MemberDomains {
+		if d = strings.ToLower(strings.Trim(strings.TrimSpace(d), ".")); d != "" {
+			domains = append(domains, d)
+		}
+	}
+	opts.MemberDomains = domains
+	s := &sanitizer{opts: opts, counts: map[Redaction]int{}}
+	out := cloneMessage(m)
+	s.collect(out)
+	s.buildRules()
+	s.message(out, "")
+	return &Sanitized{Message: out, Redactions: s.redactions()}, nil
+}
+
+type rule struct {
+	lower string // ASCII-lower-cased needle
+	repl  string
+	kind  string
+	word  bool // match only at word edges (Latin needles)
+	host  bool // match only a whole host name or address, not part of a longer one
+}
+
+type sanitizer struct {
+	opts       SanitizeOptions
+	recipients map[string]string // lower-case address → pseudonym
+	names      map[string]string // display or greeting name → replacement
+	nameKinds  map[string]string
+	reporter   map[string]string
+	rules      []rule
+	ids        []string // lower-case identity strings for URL checks
+	counts     map[Redaction]int
+	order      []Redaction
+}
+
+// collect finds every recipient and name in the message and in the
+// messages attached to it, before anything is replaced, so that a name
+// seen only in an attached mail is still hidden in the outer one.
+func (s *sanitizer) collect(m *Message) {
+	if s.recipients == nil {
+		s.recipients = map[string]string{}
+		s.names = map[string]string{}
+		s.nameKinds = map[string]string{}
+		s.reporter = map[string]string{}
+		for _, r := range s.opts.Reporter {
+			r = strings.TrimSpace(r)
+			if r == "" {
+				continue
+			}
+			if strings.Contains(r, "@") {
+				s.reporter[strings.ToLower(r)] = reporterAddress
+			} else {
+				s.reporter[r] = reporterName
+				for _, part := range nameParts(r) {
+					s.reporter[part] = reporterName
+				}
+			}
+		}
+	}
+	addr := func(a Address) {
+		la := strings.ToLower(strings.TrimSpace(a.Address))
+		if la == "" || !strings.Contains(la, "@") {
+			return
+		}
+		if _, isReporter := s.reporter[la]; isReporter {
+			s.addName(a.Name, reporterName, KindReporter)
+			return
+		}
+		p := Pseudonym(s.opts.Key, la)
+		s.recipients[la] = p
+		s.addName(a.Name, "["+strings.TrimSuffix(p, "@"+redactedDomain)+"]", KindRecipientName)
+	}
+	for _, a := range m.To {
+		addr(a)
+	}
+	for _, a := range m.Cc {
+		addr(a)
+	}
+	for _, h := range m.Headers {
+		if headerMatches(h.Name, recipientHeaders) {
+			for _, a := range looseAddresses(h.Value) {
+				addr(a)
+			}
+			if !strings.Contains(h.Value, "<") && strings.Contains(h.Value, "@") {
+				for f := range strings.FieldsFuncSeq(h.Value, func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
+					if strings.Contains(f, "@") {
+						addr(Address{Address: strings.TrimPrefix(strings.Trim(f, "<>"), "rfc822;")})
+					}
+				}
+			}
+		}
+	}
+	for _, h := range m.Received {
+		if h.For != "" {
+			addr(Address{Address: h.For})
+		}
+	}
+	// Addresses in the member's own domains are its staff.
+	for _, list := range [][]Address{m.From, m.ReplyTo} {
+		for _, a := range list {
+			if s.memberAddress(a.Address) {
+				addr(a)
+			}
+		}
+	}
+	for _, e := range m.Emails {
+		if s.memberAddress(e) {
+			addr(Address{Address: e})
+		}
+	}
+	if s.memberAddress(m.ReturnPath) {
+		addr(Address{Address: m.ReturnPath})
+	}
+	for _, body := range []string{m.Text, htmlText(m.HTML)} {
+		for _, n := range greetingNames(body) {
+			if _, isReporter := s.reporter[n]; isReporter {
+				continue
+			}
+			if _, known := s.names[n]; !known {
+				s.addName(n, "[recipient-"+pseudoHex(s.opts.Key, "name:"+strings.ToLower(n))+"]", KindGreetingName)
+			}
+		}
+	}
+	for _, a := range m.Attached {
+		s.collect(a)
+	}
+}
+
+func (s *sanitizer) memberAddress(a string) bool {
+	i := strings.LastIndexByte(a, '@')
+	return i >= 0 && hostIn(a[i+1:], s.opts.MemberDomains)
+}
+
+// addName records a display name and its parts ("山田 太郎" → also 山田
+// and 太郎; "Taro Yamada" → Taro, Yamada) so that a greeting using one
+// part is caught too.
+func (s *sanitizer) addName(name, repl, kind string) {
+	name = strings.TrimSpace(name)
+	if name == "" || strings.Contains(name, "@") {
+		return
+	}
+	if _, ok := s.names[name]; !ok {
+		s.names[name] = repl
+		s.nameKinds[name] = kind
+	}
+	for _, part := range nameParts(name) {
+		if _, ok := s.names[part]; !ok {
+			s.names[part] = repl
+			s.nameKinds[part] = kind
+		}
+	}
+}
+
+// nameParts splits a name at spaces and middle dots, keeping parts long
+// enough to be a name rather than an initial or a particle.
+func nameParts(name string) []string {
+	var out []string
+	for f := range strings.FieldsFuncSeq(name, func(r rune) bool {
+		return unicode.IsSpace(r) || r == '・' || r == ',' || r == '/' || r == '(' || r == ')' || r == '（' || r == '）' || r == '"'
+	}) {
+		f = strings.Trim(f, ".")
+		n := utf8.RuneCountInString(f)
+		latin := isASCII([]byte(f))
+		if latin && n >= 3 || !latin && n >= 2 {
+			if !genericAddressees[strings.ToLower(f)] && !nameTitles[strings.ToLower(f)] {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// buildRules orders the replacements longest first, so "山田 太郎" is
+// replaced whole before "山田" could split it.
+func (s *sanitizer) buildRules() {
+	add := func(needle, repl, kind string) {
+		if needle == "" {
+			return
+		}
+		first, _ := utf8.DecodeRuneInString(needle)
+		last, _ := utf8.DecodeLastRuneInString(needle)
+		s.rules = append(s.rules, rule{lower: asciiLower(needle), repl: repl, kind: kind,
+			word: first < 0x80 && isAlnumRune(first) || last < 0x80 && isAlnumRune(last),
+			host: kind == KindMemberDomain || strings.Contains(needle, "@")})
+		s.ids = append(s.ids, asciiLower(needle))
+	}
+	for a, p := range s.recipients {
+		add(a, p, KindRecipientAddress)
+		s.ids = append(s.ids, identityForms(a)...)
+		if local, _, ok := strings.Cut(a, "@"); ok && len(local) >= 4 {
+			s.ids = append(s.ids, local)
+		}
+	}
+	for n, repl := range s.names {
+		add(n, repl, s.nameKinds[n])
+	}
+	for r, repl := range s.reporter {
+		add(r, repl, KindReporter)
+		if strings.Contains(r, "@") {
+			s.ids = append(s.ids, identityForms(r)...)
+		}
+	}
+	for _, d := range s.opts.MemberDomains {
+		if d != "" {
+			add(d, memberHost, KindMemberDomain)
+		}
+	}
+	sort.SliceStable(s.rules, func(i, j int) bool {
+		if len(s.rules[i].lower) != len(s.rules[j].lower) {
+			return len(s.rules[i].lower) > len(s.rules[j].lower)
+		}
+		return s.rules[i].lower < s.rules[j].lower
+	})
+	s.ids = dedupe(s.ids)
+}
+
+// identityForms are the ways trackers put an address into a URL.
+func identityForms(a string) []string {
+	m5 := md5.Sum([]byte(a))
+	s1 := sha1.Sum([]byte(a))
+	s256 := sha256.Sum256([]byte(a))
+	return []string{
+		strings.ToLower(strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(a)), "=")),
+		strings.ToLower(strings.TrimRight(base64.URLEncoding.EncodeToString([]byte(a)), "=")),
+		hex.EncodeToString(m5[:]), hex.EncodeToString(s1[:]), hex.EncodeToString(s256[:]),
+		strings.ToLower(url.QueryEscape(a)),
+	}
+}
+
+func isAlnumRune(r rune) bool { return r < 0x80 && isAlnum(byte(r)) }
+
+// asciiLower lower-cases ASCII letters only, so byte offsets stay valid.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+func (s *sanitizer) record(kind, field, before, after string) {
+	r := Redaction{Kind: kind, Field: field, Before: before, After: after}
+	if _, seen := s.counts[r]; !seen {
+		s.order = append(s.order, r)
+	}
+	s.counts[r]++
+}
+
+func (s *sanitizer) redactions() []Redaction {
+	out := make([]Redaction, 0, len(s.order))
+	for _, r := range s.order {
+		r.Count = s.counts[r]
+		out = append(out, r)
+	}
+	return out
+}
+
+type span struct {
+	start, end int
+	r          *rule
+}
+
+// replace applies every rule to one string in a single pass.
+func (s *sanitizer) replace(field, text string) string {
+	if text == "" || len(s.rules) == 0 {
+		return text
+	}
+	lower := asciiLower(text)
+	var spans []span
+	for i := range s.rules {
+		r := &s.rules[i]
+		for from := 0; from < len(lower); {
+			j := strings.Index(lower[from:], r.lower)
+			if j < 0 {
+				break
+			}
+			at, end := from+j, from+j+len(r.lower)
+			from = at + 1
+			if r.word && (at > 0 && isAlnum(lower[at-1]) || end < len(lower) && isAlnum(lower[end])) {
+				continue
+			}
+			// "example.jp" is not in "lookalike-example.jp" nor in
+			// "example.jp.evil.example".
+			if r.host && (at > 0 && isHostByte(lower[at-1]) && lower[at-1] != '.' ||
+				end < len(lower) && (isHostByte(lower[end]) && lower[end] != '.' || lower[end] == '.' && end+1 < len(lower) && isAlnum(lower[end+1]))) {
+				continue
+			}
+			if overlaps(spans, at, end) {
+				continue
+			}
+			spans = append(spans, span{at, end, r})
+			from = end
+		}
+	}
+	if len(spans) == 0 {
+		return text
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+	var b strings.Builder
+	pos := 0
+	for _, sp := range spans {
+		b.WriteString(text[pos:sp.start])
+		b.WriteString(sp.r.repl)
+		s.record(sp.r.kind, field, text[sp.start:sp.end], sp.r.repl)
+		pos = sp.end
+	}
+	b.WriteString(text[pos:])
+	return b.String()
+}
+
+func overlaps(spans []span, start, end int) bool {
+	for _, sp := range spans {
+		if start < sp.end && sp.start < end {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *sanitizer) message(m *Message, prefix string) {
+	f := func(name string) string { return prefix + name }
+	if len(m.To)+len(m.Cc) > 0 || len(s.recipients) > 0 {
+		var ps []string
+		for _, a := range append(slices.Clone(m.To), m.Cc...) {
+			if p, ok := s.recipients[strings.ToLower(a.Address)]; ok {
+				ps = append(ps, p)
+			}
+		}
+		for _, h := range m.Received {
+			if p, ok := s.recipients[strings.ToLower(h.For)]; ok {
+				ps = append(ps, p)
+			}
+		}
+		for _, h := range m.Headers {
+			if headerMatches(h.Name, recipientHeaders) {
+				for _, a := range looseAddresses(h.Value) {
+					if p, ok := s.recipients[strings.ToLower(a.Address)]; ok {
+						ps = append(ps, p)
+					}
+				}
+			}
+		}
+		slices.Sort(ps)
+		m.Recipients = slices.Compact(ps)
+	}
+	if len(m.To) > 0 {
+		s.record(KindRecipientAddress, f("to"), formatAddresses(m.To), "(removed)")
+	}
+	if len(m.Cc) > 0 {
+		s.record(KindRecipientAddress, f("cc"), formatAddresses(m.Cc), "(removed)")
+	}
+	m.To, m.Cc = nil, nil
+	for i := range m.From {
+		m.From[i] = s.address(f("from"), m.From[i])
+	}
+	for i := range m.ReplyTo {
+		m.ReplyTo[i] = s.address(f("reply_to"), m.ReplyTo[i])
+	}
+	m.ReturnPath = s.replace(f("return_path"), m.ReturnPath)
+	m.MessageID = s.replace(f("message_id"), m.MessageID)
+	m.Subject = s.text(f("subject"), m.Subject)
+	m.XMailer = s.replace(f("x_mailer"), m.XMailer)
+	if !m.DateTime.IsZero() {
+		t := m.DateTime.Truncate(time.Hour)
+		if !t.Equal(m.DateTime) {
+			s.record(KindTime, f("date"), m.Date, t.Format(time.RFC3339))
+		}
+		m.DateTime = t
+		m.Date = t.Format(time.RFC3339)
+	}
+	m.Received = s.hops(f("received"), m.Received)
+	var sending []string
+	for _, ip := range m.SendingIPs {
+		if !s.opts.Boundary.containsIP(ip) {
+			sending = append(sending, ip)
+		}
+	}
+	m.SendingIPs = nonNil(sending)
+	for i, u := range m.URLs {
+		m.URLs[i] = s.url(f("urls"), u)
+	}
+	m.URLs = dedupe(m.URLs)
+	var domains []string
+	for _, d := range m.Domains {
+		if hostIn(d, s.opts.MemberDomains) {
+			s.record(KindMemberDomain, f("domains"), d, "(removed)")
+			continue
+		}
+		domains = append(domains, d)
+	}
+	m.Domains = nonNil(domains)
+	var ips []string
+	for _, ip := range m.IPs {
+		if s.opts.Boundary.containsIP(ip) {
+			s.record(KindReceivedHop, f("ips"), ip, "(removed: inside the member's boundary)")
+			continue
+		}
+		ips = append(ips, ip)
+	}
+	m.IPs = nonNil(ips)
+	for i, e := range m.Emails {
+		m.Emails[i] = s.replace(f("emails"), e)
+	}
+	m.Emails = dedupe(m.Emails)
+	s.attachments(f("attachments"), m.Attachments)
+	for i, e := range m.Errors {
+		m.Errors[i] = s.replace(f("errors"), e)
+	}
+	m.Headers = s.headers(f("headers"), m)
+	m.Text = s.text(f("text"), m.Text)
+	m.HTML = s.html(f("html"), m.HTML)
+	for i, a := range m.Attached {
+		s.message(a, prefix+"attached["+strconv.Itoa(i)+"].")
+	}
+}
+
+func formatAddresses(as []Address) string {
+	parts := make([]string, 0, len(as))
+	for _, a := range as {
+		if a.Name != "" {
+			parts = append(parts, a.Name+" <"+a.Address+">")
+		} else {
+			parts = append(parts, a.Address)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (s *sanitizer) address(field string, a Address) Address {
+	la := strings.ToLower(a.Address)
+	if p, ok := s.recipients[la]; ok {
+		s.record(KindRecipientAddress, field, a.Address, p)
+		return Address{Name: s.replace(field, a.Name), Address: p}
+	}
+	if _, ok := s.reporter[la]; ok {
+		s.record(KindReporter, field, a.Address, reporterAddress)
+		return Address{Name: reporterName, Address: reporterAddress}
+	}
+	return Address{Name: s.replace(field, a.Name), Address: s.replace(field, a.Address)}
+}
+
+// hops keeps the hops whose sending side is outside the boundary, hides
+// the member's host in the hop that crosses it, drops "for" clauses and
+// rounds times down to the hour. A hop that could not be read is dropped:
+// it may describe the member's network in a form not understood.
+func (s *sanitizer) hops(field string, hops []Hop) []Hop {
+	out := []Hop{}
+	inside := s.opts.Boundary.insideHops(hops)
+	for i, h := range hops {
+		fi := field + "[" + strconv.Itoa(i) + "]"
+		parsed := h.FromHost != "" || h.FromIP != ""
+		if !parsed || inside[i] || hostIn(h.FromHost, s.opts.MemberDomains) && h.FromIP == "" {
+			s.record(KindReceivedHop, fi, h.Raw, "(removed)")
+			continue
+		}
+		if s.opts.Boundary.ContainsHost(h.ByHost) || hostIn(h.ByHost, s.opts.MemberDomains) {
+			s.record(KindReceivedBy, fi, h.ByHost, boundaryHost)
+			h.ByHost = boundaryHost
+		}
+		if h.For != "" {
+			s.record(KindReceivedFor, fi, h.For, "(removed)")
+			h.For = ""
+		}
+		h.FromHost = s.replace(fi, h.FromHost)
+		h.FromRDNS = s.replace(fi, h.FromRDNS)
+		if !h.When.IsZero() {
+			t := h.When.Truncate(time.Hour)
+			if !t.Equal(h.When) {
+				s.record(KindTime, fi, h.Time, t.Format(time.RFC3339))
+			}
+			h.When = t
+			h.Time = t.Format(time.RFC3339)
+		}
+		h.Raw = formatHop(h)
+		out = append(out, h)
+	}
+	return out
+}
+
+func formatHop(h Hop) string {
+	var b strings.Builder
+	if h.FromHost != "" || h.FromIP != "" {
+		b.WriteString("from")
+		if h.FromHost != "" {
+			b.WriteString(" " + h.FromHost)
+		}
+		if h.FromRDNS != "" || h.FromIP != "" {
+			b.WriteString(" (")
+			b.WriteString(h.FromRDNS)
+			if h.FromIP != "" {
+				if h.FromRDNS != "" {
+					b.WriteByte(' ')
+				}
+				b.WriteString("[" + h.FromIP + "]")
+			}
+			b.WriteString(")")
+		}
+	}
+	if h.ByHost != "" {
+		b.WriteString(" by " + h.ByHost)
+	}
+	if !h.When.IsZero() {
+		b.WriteString("; " + h.When.Format(time.RFC1123Z))
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func (s *sanitizer) attachments(field string, as []Attachment) {
+	for i := range as {
+		as[i].Name = s.replace(field, as[i].Name)
+		s.attachments(field, as[i].Entries)
+	}
+}
+
+// headers drops the receiver's headers and the member's signatures,
+// rebuilds Received from the kept hops and Date from the rounded time,
+// and passes every other value through the text rules.
+func (s *sanitizer) headers(field string, m *Message) []Header {
+	out := make([]Header, 0, len(m.Headers))
+	hopsAdded := false
+	for _, h := range m.Headers {
+		fi := field + "." + h.Name
+		switch {
+		case headerMatches(h.Name, receiverHeaders):
+			s.record(KindHeader, fi, h.Value, "(removed)")
+			continue
+		case headerMatches(h.Name, signatureHeaders) && s.memberSignature(h.Value):
+			s.record(KindHeader, fi, h.Value, "(removed)")
+			continue
+		case strings.EqualFold(h.Name, "Received"):
+			if !hopsAdded {
+				for _, hop := range m.Received {
+					out = append(out, Header{Name: "Received", Value: hop.Raw})
+				}
+				hopsAdded = true
+			}
+			continue
+		case strings.EqualFold(h.Name, "Date") && m.Date != "":
+			if !m.DateTime.IsZero() {
+				out = append(out, Header{Name: h.Name, Value: m.DateTime.Format(time.RFC1123Z)})
+			}
+			continue
+		}
+		out = append(out, Header{Name: h.Name, Value: s.text(fi, h.Value)})
+	}
+	return out
+}
+
+// memberSignature reports a DKIM or ARC signature made for the member's
+// domain or by its boundary hosts, that is, added on receipt.
+func (s *sanitizer) memberSignature(v string) bool {
+	for tag := range strings.SplitSeq(v, ";") {
+		k, val, ok := strings.Cut(strings.TrimSpace(tag), "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "d") {
+			d := strings.ToLower(strings.TrimSpace(val))
+			return hostIn(d, s.opts.MemberDomains) || s.opts.Boundary.ContainsHost(d)
+		}
+	}
+	return false
+}
+
+// text sanitises prose: URLs (plain or defanged) first, so a recipient
+// inside a link costs the link its parameter rather than its shape, then
+// names and addresses everywhere.
+func (s *sanitizer) text(field, t string) string {
+	if t == "" {
+		return t
+	}
+	t = s.urlsInText(field, t)
+	return s.replace(field, t)
+}
+
+func (s *sanitizer) urlsInText(field, t string) string {
+	var b strings.Builder
+	pos := 0
+	for i := 0; i < len(t); {
+		j := strings.Index(t[i:], "://")
+		if j < 0 {
+			break
+		}
+		at := i + j
+		start := at
+		for start > 0 && at-start < 10 && isSchemeByte(t[start-1]) {
+			start--
+		}
+		end := at + 3
+		for end < len(t) && (isURLByte(t[end])) {
+			end++
+		}
+		i = max(end, at+3)
+		if start == at || start < pos {
+			continue
+		}
+		orig := trimURL(t[start:end])
+		fanged := Refang(orig)
+		clean := s.url(field, fanged)
+		if clean == fanged {
+			continue
+		}
+		if fanged != orig {
+			clean = Defang(clean)
+		}
+		b.WriteString(t[pos:start])
+		b.WriteString(clean)
+		pos = start + len(orig)
+	}
+	if pos == 0 {
+		return t
+	}
+	b.WriteString(t[pos:])
+	return b.String()
+}
+
+// url removes what ties a link to one recipient: query parameters and
+// fragments that hold the recipient (plainly, encoded or hashed) or look
+// like a tracking token, path segments holding the recipient, user info,
+// and the host when it is the member's. Host and path otherwise stay, so
+// the link still correlates with other reports.
+func (s *sanitizer) url(field, raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return s.replace(field, raw)
+	}
+	changed := false
+	if u.User != nil {
+		u.User = nil
+		changed = true
+	}
+	if hostIn(u.Hostname(), s.opts.MemberDomains) {
+		port := u.Port()
+		u.Host = memberHost
+		if port != "" {
+			u.Host += ":" + port
+		}
+		changed = true
+	}
+	if u.Path != "" {
+		segs := strings.Split(u.EscapedPath(), "/")
+		for i, seg := range segs {
+			v, err := url.PathUnescape(seg)
+			if err != nil {
+				v = seg
+			}
+			if s.identifies(v) {
+				segs[i] = "redacted"
+				changed = true
+			}
+		}
+		if changed {
+			p := strings.Join(segs, "/")
+			if up, err := url.PathUnescape(p); err == nil {
+				u.Path, u.RawPath = up, p
+			}
+		}
+	}
+	if u.RawQuery != "" {
+		var kept []string
+		for pair := range strings.FieldsFuncSeq(u.RawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
+			k, v, _ := strings.Cut(pair, "=")
+			dk, _ := url.QueryUnescape(k)
+			dv, err := url.QueryUnescape(v)
+			if err != nil {
+				dv = v
+			}
+			if tokenKeys[strings.ToLower(dk)] && dv != "" || s.identifies(dv) || looksLikeToken(dv) {
+				changed = true
+				continue
+			}
+			kept = append(kept, pair)
+		}
+		u.RawQuery = strings.Join(kept, "&")
+	}
+	if u.Fragment != "" && (s.identifies(u.Fragment) || looksLikeToken(u.Fragment) || strings.Contains(u.Fragment, "@")) {
+		u.Fragment, u.RawFragment = "", ""
+		changed = true
+	}
+	if !changed {
+		return raw
+	}
+	clean := u.String()
+	s.record(KindURLToken, field, raw, clean)
+	return clean
+}
+
+// identifies reports whether a value holds a recipient or the reporter,
+// as text, URL-encoded, base64 or hashed.
+func (s *sanitizer) identifies(v string) bool {
+	if len(v) < 4 {
+		return false
+	}
+	lv := asciiLower(v)
+	for _, id := range s.ids {
+		if len(id) >= 4 && strings.Contains(lv, id) {
+			return true
+		}
+	}
+	for _, n := range []string{"recipient-", redactedDomain} {
+		if strings.Contains(lv, n) {
+			return true
+		}
+	}
+	if len(v) >= 8 && len(v) <= 512 {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+			if d, err := enc.DecodeString(v); err == nil && utf8.Valid(d) {
+				ld := asciiLower(string(d))
+				for _, id := range s.ids {
+					if len(id) >= 4 && strings.Contains(ld, id) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// looksLikeToken: long values of URL-safe characters mixing letters and
+// digits with many distinct characters, or long runs of digits. Words,
+// URLs and paths are not tokens.
+func looksLikeToken(v string) bool {
+	if len(v) < 16 || strings.Contains(v, "://") || strings.ContainsAny(v, " /") {
+		return false
+	}
+	letters, digits := 0, 0
+	seen := map[byte]bool{}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letters++
+		case strings.IndexByte("-_=+.%~", c) >= 0:
+		default:
+			return false
+		}
+		seen[c] = true
+	}
+	if letters == 0 {
+		return digits >= 16
+	}
+	return digits > 0 && len(seen) >= 10
+}
+
+// html sanitises an HTML body token by token: text and attribute values
+// get the text rules, link attributes the URL rules. Entity-encoded names
+// are caught because the tokenizer decodes them first.
+func (s *sanitizer) html(field, h string) string {
+	if h == "" {
+		return h
+	}
+	z := html.NewTokenizer(strings.NewReader(h))
+	var b strings.Builder
+	b.Grow(len(h))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return b.String()
+		}
+		tok := z.Token()
+		switch tt {
+		case html.TextToken:
+			tok.Data = s.text(field, tok.Data)
+		case html.StartTagToken, html.SelfClosingTagToken:
+			for i, a := range tok.Attr {
+				switch a.Key {
+				case "href", "src", "action", "formaction", "background":
+					v := strings.TrimSpace(a.Val)
+					if lv := strings.ToLower(v); strings.HasPrefix(lv, "http") || strings.HasPrefix(lv, "//") {
+						tok.Attr[i].Val = s.replace(field, s.url(field, v))
+					} else {
+						tok.Attr[i].Val = s.replace(field, v)
+					}
+				default:
+					tok.Attr[i].Val = s.replace(field, a.Val)
+				}
+			}
+		case html.CommentToken:
+			tok.Data = s.replace(field, tok.Data)
+		}
+		b.WriteString(tok.String())
+	}
+}
+
+// htmlText is the visible text of an HTML body, for greeting detection.
+func htmlText(h string) string {
+	if h == "" {
+		return ""
+	}
+	z := html.NewTokenizer(strings.NewReader(h))
+	var b strings.Builder
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return b.String()
+		case html.TextToken:
+			b.Write(z.Text())
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "br", "p", "div", "tr", "li", "h1", "h2", "h3", "table":
+				b.WriteByte('\n')
+			}
+		}
+	}
+}
+
+// greetingNames finds who a mail addresses in its first lines: "山田様",
+// "株式会社サンプル 経理部 山田 太郎 様", "Dear Mr Yamada,", "Hi Taro,".
+func greetingNames(body string) []string {
+	var out []string
+	lines := 0
+	for line := range strings.SplitSeq(body, "\n") {
+		line = strings.TrimFunc(line, func(r rune) bool { return unicode.IsSpace(r) || r == '\u3000' })
+		if line == "" {
+			continue
+		}
+		if lines++; lines > 8 {
+			break
+		}
+		if n := japaneseAddressee(line); n != "" {
+			out = append(out, n)
+			continue
+		}
+		if n := englishAddressee(line); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func japaneseAddressee(line string) string {
+	best := -1
+	for _, h := range honorifics {
+		if i := strings.Index(line, h); i > 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	name := strings.TrimFunc(line[:best], func(r rune) bool { return unicode.IsSpace(r) || r == '\u3000' })
+	if n := utf8.RuneCountInString(name); n < 1 || n > 40 || isASCII([]byte(name)) {
+		return ""
+	}
+	if strings.ContainsAny(name, "。、！？「」") || genericAddressees[name] {
+		return ""
+	}
+	for _, p := range nameParts(name) {
+		if genericAddressees[p] {
+			return ""
+		}
+	}
+	return name
+}
+
+func englishAddressee(line string) string {
+	words := strings.Fields(line)
+	if len(words) < 2 {
+		return ""
+	}
+	first := strings.ToLower(strings.TrimRight(words[0], ":,"))
+	if !slices.Contains(greetingWords, first) {
+		return ""
+	}
+	var name []string
+	for _, w := range words[1:] {
+		stop := strings.IndexAny(w, ",:;!") >= 0
+		w = strings.TrimRight(w, ",:;!.")
+		w = strings.TrimSuffix(strings.TrimSuffix(w, "-san"), "-sama")
+		lw := strings.ToLower(strings.TrimSuffix(w, "."))
+		switch {
+		case nameTitles[lw] && len(name) == 0:
+		case genericAddressees[lw]:
+			return ""
+		case w != "" && unicode.IsUpper([]rune(w)[0]):
+			name = append(name, w)
+		default:
+			stop = true
+		}
+		if stop || len(name) == 4 {
+			break
+		}
+	}
+	return strings.Join(name, " ")
+}
+
+// cloneMessage copies everything Sanitize changes.
+func cloneMessage(m *Message) *Message {
+	c := *m
+	c.From = slices.Clone(m.From)
+	c.ReplyTo = slices.Clone(m.ReplyTo)
+	c.To = slices.Clone(m.To)
+	c.Cc = slices.Clone(m.Cc)
+	c.Received = slices.Clone(m.Received)
+	c.SendingIPs = slices.Clone(m.SendingIPs)
+	c.URLs = slices.Clone(m.URLs)
+	c.Domains = slices.Clone(m.Domains)
+	c.IPs = slices.Clone(m.IPs)
+	c.Emails = slices.Clone(m.Emails)
+	c.Attachments = cloneAttachments(m.Attachments)
+	c.Errors = slices.Clone(m.Errors)
+	c.Headers = slices.Clone(m.Headers)
+	c.Attached = make([]*Message, len(m.Attached))
+	for i, a := range m.Attached {
+		c.Attached[i] = cloneMessage(a)
+	}
+	return &c
+}
+
+func cloneAttachments(as []Attachment) []Attachment {
+	if as == nil {
+		return nil
+	}
+	out := slices.Clone(as)
+	for i := range out {
+		out[i].Entries = cloneAttachments(as[i].Entries)
+	}
+	return out
+}
