@@ -10,17 +10,17 @@ import (
 // [], (), {} or their full-width forms; the inside is matched without
 // case and without surrounding spaces.
 var defangTokens = map[string]string{
-	".":    ".",
-	"dot":  ".",
-	"．":    ".",
-	"。":    ".",
-	"@":    "@",
-	"at":   "@",
-	"＠":    "@",
-	":":    ":",
-	"：":    ":",
-	"://":  "://",
-	"/":    "/",
+	".":     ".",
+	"dot":   ".",
+	"．":     ".",
+	"。":     ".",
+	"@":     "@",
+	"at":    "@",
+	"＠":     "@",
+	":":     ":",
+	"：":     ":",
+	"://":   "://",
+	"/":     "/",
 	"colon": ":",
 }
 

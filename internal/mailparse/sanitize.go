@@ -8,7 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-		"net/url"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
