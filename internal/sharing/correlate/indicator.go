@@ -284,7 +284,7 @@ func normDomain(v string) (string, error) {
 			return "", errors.New("character not allowed in a host name")
 		}
 	}
-	if !strings.Contains(h, ".") || strings.HasPrefix(h, ".") || strings.Contains(h, "..") {
+	if !strings.Contains(h, ".") || strings.HasPrefix(h, ".") || strings.HasSuffix(h, ".") || strings.Contains(h, "..") {
 		return "", errors.New("host needs two or more labels")
 	}
 	// A host of digits and dots that is not an IP (999.1.1.1) would be

@@ -15,7 +15,7 @@ import (
 //
 //  1. invalid UTF-8 dropped, control characters made spaces, NFKC (so
 //     full-width letters, digits and brackets become ASCII, half-width
-//     katakana full-width);
+//     katakana full-width), runs of white space made one space;
 //  2. reply and forward prefixes removed from the start, repeatedly
 //     (Re:, RE[2]:, Fw:, Fwd:, AW:, WG:, TR:, RV:, SV:, VS:, 返信:, 転送:),
 //     and receiving gateways' tags from either end ([EXTERNAL], [外部],
@@ -32,7 +32,7 @@ import (
 //     a pseudonym like r7f3a9), kanji numerals before 年, 月, 日, 回,
 //     号 or 件 or after 第, and English month and weekday names, so
 //     every date (2024/03/15, 3月15日, 三月, March 15) is the same;
-//  6. lower case, white space collapsed, cut to 300 bytes.
+//  6. lower case, white space collapsed again, cut to 300 bytes.
 //
 // The two reminders "【重要】3月分請求書のご確認（No.48213）" and
 // "【重要】4月分請求書のご確認（No.99120）" both become
@@ -45,7 +45,7 @@ func SubjectTemplate(subject string) string {
 		}
 		return r
 	}, s)
-	s = norm.NFKC.String(s)
+	s = collapseSpace(norm.NFKC.String(s))
 	s = stripMarkers(s)
 	rs := []rune(s)
 	rs = replaceAddresses(rs)
