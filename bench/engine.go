@@ -68,6 +68,7 @@ type engineResult struct {
 	Kill9                 *killCheck      `json:"kill9,omitempty"`
 	Registry              *registryResult `json:"registry,omitempty"`
 	Assets                *assetsResult   `json:"assets,omitempty"`
+	Correlation           *corrResult     `json:"correlation,omitempty"`
 	Targets               []target        `json:"targets"`
 }
 
@@ -258,6 +259,11 @@ func runEngine(ctx context.Context, eng, bin, tmp string, fresh func(context.Con
 			return nil, fmt.Errorf("registry: %w", err)
 		}
 	}
+	if o.has("correlation") { // in this process, on a store of its own
+		if res.Correlation, err = runCorrelation(ctx, eng, fresh, o); err != nil {
+			return nil, fmt.Errorf("correlation: %w", err)
+		}
+	}
 	res.Targets = engineTargets(res, o)
 	return res, nil
 }
@@ -300,6 +306,9 @@ func engineTargets(res *engineResult, o options) []target {
 	}
 	if res.Assets != nil {
 		ts = append(ts, assetsTargets(res.Assets)...)
+	}
+	if res.Correlation != nil {
+		ts = append(ts, correlationTargets(res.Engine, res.Correlation)...)
 	}
 	if k := res.Kill9; k != nil {
 		ts = append(ts, target{"acknowledged saves lost, kill -9", fmt.Sprintf("%d of %d", k.Lost, k.Acknowledged), "0 (of > 0)", k.Pass})

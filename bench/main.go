@@ -49,7 +49,7 @@ const (
 )
 
 // allScenarios are the --scenarios names, in the order they run.
-var allScenarios = []string{"dashboard", "login", "score", "saves", "assets", "kill9", "registry"}
+var allScenarios = []string{"dashboard", "login", "score", "saves", "assets", "kill9", "registry", "correlation"}
 
 type options struct {
 	bin          string
@@ -330,6 +330,9 @@ func printEngine(w io.Writer, r *engineResult, o options) {
 	}
 	if r.Registry != nil {
 		printRegistry(w, r.Registry)
+	}
+	if r.Correlation != nil {
+		printCorrelation(w, r.Correlation)
 	}
 	if k := r.Kill9; k != nil {
 		fmt.Fprintf(w, "kill -9: %d clients saving, SIGKILL after %.0f ms with %d requests in flight; %d sent, %d transport errors",
