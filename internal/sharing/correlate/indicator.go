@@ -34,7 +34,7 @@ const (
 	MailerSubject Kind = "mailer_subject"
 )
 
-// Kinds lists the correlated kinds in the order reasons are shown.
+// kinds lists the correlated kinds in the order reasons are shown.
 var kinds = [...]Kind{Sender, SendingIP, URLHost, AttachmentSHA256, MailerSubject}
 
 // Kinds returns the kinds this package stores, in display order.

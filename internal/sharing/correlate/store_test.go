@@ -419,3 +419,41 @@ func TestWarningList(t *testing.T) {
 		}
 	})
 }
+
+// Reports written at once that share values (in any order) keep the
+// counts exact and never deadlock, removals included.
+func TestConcurrentWrites(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		shared := []Indicator{{URLHost, "a.example"}, {URLHost, "b.example"}, {SendingIP, "203.0.113.1"}, {AttachmentSHA256, hash(3)}}
+		errs := make(chan error, 8)
+		for w := range 8 {
+			go func() {
+				var err error
+				for i := 0; i < 15 && err == nil; i++ {
+					inds := slices.Clone(shared)
+					if w%2 == 1 {
+						slices.Reverse(inds)
+					}
+					inds = append(inds, Indicator{URLHost, fmt.Sprintf("w%d-%d.example", w, i)})
+					id := fmt.Sprintf("w%d-%d", w, i)
+					err = Add(ctx, d, id, t0, inds)
+					if err == nil && i%3 == 0 {
+						err = Remove(ctx, d, id)
+					}
+				}
+				errs <- err
+			}()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		checkCounts(t, d)
+		var n int
+		if err := d.QueryRowContext(ctx, `SELECT reports FROM correlation_values WHERE ind = ?`, storeKey(shared[0])).Scan(&n); err != nil || n != 8*10 {
+			t.Errorf("a.example held by %d reports, want 80 (%v)", n, err)
+		}
+	})
+}

@@ -21,8 +21,9 @@ import (
 //     and receiving gateways' tags from either end ([EXTERNAL], [外部],
 //     【外部メール】, [SPAM], [迷惑メール], [meiwaku], ***SPAM*** and the
 //     like, see receiverTags);
-//  3. e-mail addresses → "@", anything in angle brackets (where
-//     sanitised mail puts recipient pseudonyms) → "<>";
+//  3. e-mail addresses (the sanitiser's recipient-…@redacted.invalid
+//     included) → "@", anything in angle brackets → "<>", the
+//     sanitiser's name pseudonyms ([recipient-3f9a2b1c04de]) → "*";
 //  4. names → "*": the words before an honorific (山田太郎様, 山田 太郎 様,
 //     ヤマダ様, ABC株式会社 御中, さま, さん, 殿) — not words such as
 //     仕様 or 同様 —, and capitalised words after Dear, Hi, Hello, Attn or
@@ -145,11 +146,17 @@ func cutTag(s string, front bool) (string, bool) {
 	return s, false
 }
 
-// replaceAddresses turns e-mail addresses into "@" and angle-bracketed
-// text (at most 64 characters) into "<>".
+// replaceAddresses turns e-mail addresses into "@", angle-bracketed
+// text (at most 64 characters) into "<>", and the mail sanitiser's name
+// pseudonyms ("[recipient-3f9a2b1c04de]", package mailparse) into "*".
 func replaceAddresses(rs []rune) []rune {
 	out := make([]rune, 0, len(rs))
 	for i := 0; i < len(rs); i++ {
+		if n := namePseudonymAt(rs, i); n > 0 {
+			out = append(out, '*')
+			i += n - 1
+			continue
+		}
 		if rs[i] == '<' {
 			j := i + 1
 			for j < len(rs) && j-i <= 65 && rs[j] != '>' && rs[j] != '<' {
@@ -184,6 +191,35 @@ func replaceAddresses(rs []rune) []rune {
 		out = append(out, rs[i])
 	}
 	return out
+}
+
+// namePseudonymAt returns the length of a sanitiser's name pseudonym at
+// i: "recipient-" and six or more hex digits, in brackets or not, not
+// part of an address.
+func namePseudonymAt(rs []rune, i int) int {
+	const word = "recipient-"
+	j := i
+	if j < len(rs) && rs[j] == '[' {
+		j++
+	}
+	if j+len(word) > len(rs) || strings.ToLower(string(rs[j:j+len(word)])) != word || i > 0 && addrLocal(rs[i-1]) {
+		return 0
+	}
+	j += len(word)
+	k := j
+	for k < len(rs) && (rs[k] >= '0' && rs[k] <= '9' || rs[k] >= 'a' && rs[k] <= 'f' || rs[k] >= 'A' && rs[k] <= 'F') {
+		k++
+	}
+	if k-j < 6 || k < len(rs) && (rs[k] == '@' || isAlnum(rs[k])) {
+		return 0
+	}
+	if rs[i] == '[' {
+		if k >= len(rs) || rs[k] != ']' {
+			return 0
+		}
+		k++
+	}
+	return k - i
 }
 
 func addrLocal(r rune) bool {

@@ -31,6 +31,11 @@ func TestSubjectTemplate(t *testing.T) {
 		{"佐々木さま 確認依頼", "*さま 確認依頼"},
 		{"taro.yamada@example.co.jp様 パスワード期限のお知らせ", "@様 パスワード期限のお知らせ"},
 		{"<recipient:r7f3a9b2>様 請求書", "<>様 請求書"},
+		// What mailparse.Sanitize leaves of names and addresses.
+		{"[recipient-abcdefabcdef]様 ご請求書送付の件", "*様 ご請求書送付の件"},
+		{"RE: recipient-3f9a2b1c04de@redacted.invalid のパスワード", "@ のパスワード"},
+		{"Dear [recipient-0123456789ab], invoice", "dear *, invoice"},
+		{"recipient-list update", "recipient-list update"},
 		{"Dear John Smith, your parcel is waiting", "dear *, your parcel is waiting"},
 		{"Hi Hanako: password expires", "hi *: password expires"},
 		{"Hello, please check", "hello, please check"},
@@ -54,7 +59,7 @@ func TestSubjectTemplate(t *testing.T) {
 func TestSubjectTemplateSameLure(t *testing.T) {
 	for _, group := range [][]string{
 		{"【重要】3月分請求書のご確認（No.48213）", "【重要】4月分請求書のご確認（No.99120）", "RE: 【重要】12月分請求書のご確認（No.1）"},
-		{"山田様 ご請求書送付の件", "鈴木 一郎 様 ご請求書送付の件", "[外部] ＳＡＴＯ様 ご請求書送付の件"},
+		{"山田様 ご請求書送付の件", "鈴木 一郎 様 ご請求書送付の件", "[外部] ＳＡＴＯ様 ご請求書送付の件", "[recipient-3f9a2b1c04de]様 ご請求書送付の件"},
 		{"Invoice 48213 overdue - March 2024", "INVOICE 99120 OVERDUE - April 2025", "Fwd: invoice 7 overdue - Sep 2023"},
 		{"Dear John Smith, your account is locked", "Dear Hanako Yamada, your account is locked"},
 	} {
