@@ -140,7 +140,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	if a.Box, err = secretbox.Load(cfg); err != nil {
 		return nil, err
 	}
-	a.Sharing = &sharing.Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: a.Box, Orgs: a.Orgs}
+	a.Sharing = &sharing.Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: a.Box, Orgs: a.Orgs, Mail: a.Mail, BaseURL: cfg.BaseURL}
 	content, err := selfcheck.LoadContent()
 	if err != nil {
 		return nil, err

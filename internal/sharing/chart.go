@@ -7,8 +7,8 @@ import "strconv"
 // computed here so the template only places them.
 type Chart struct {
 	Width, Height, Base int
-	Bars               []ChartBar
-	Ticks              []ChartTick
+	Bars                []ChartBar
+	Ticks               []ChartTick
 }
 
 // ChartBar is one bar.

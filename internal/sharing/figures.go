@@ -24,14 +24,14 @@ func FiscalYear(t time.Time) (fy, quarter int) {
 
 // YearFigures are one fiscal year's counts.
 type YearFigures struct {
-	FY                         int
-	Reports, Shares, Targeted  int
-	Quarters                   [4]Quarter
-	BySIG                      map[string]int // SIG name → shares
-	ByLure                     map[string]int // lure → shares
-	ByType                     map[string]int // attachment type → shares
-	Historical                 bool           // entered by hand (before mamori), not counted
-	HistoryNote                string
+	FY                        int
+	Reports, Shares, Targeted int
+	Quarters                  [4]Quarter
+	BySIG                     map[string]int // SIG name → shares
+	ByLure                    map[string]int // lure → shares
+	ByType                    map[string]int // attachment type → shares
+	Historical                bool           // entered by hand (before mamori), not counted
+	HistoryNote               string
 }
 
 // Quarter is one quarter's counts.

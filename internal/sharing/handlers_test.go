@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,8 @@ import (
 	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/jobs"
+	"mamori/internal/mail"
 	"mamori/internal/org"
 	"mamori/internal/org/orgtest"
 	"mamori/internal/secretbox"
@@ -35,7 +38,8 @@ func newHarness(t *testing.T, d *db.DB) *harness {
 	rd, log := webtest.Pages(t, cat, "sharing", Templates)
 	box, _ := secretbox.New(bytes.Repeat([]byte{3}, 32))
 	h := &harness{d: d, clock: time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)}
-	h.s = &Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: box, Orgs: &org.Service{DB: d}, Now: func() time.Time { return h.clock }}
+	h.s = &Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: box, Orgs: &org.Service{DB: d}, Now: func() time.Time { return h.clock },
+		Mail: mail.New(d, jobs.New(d, log), "", "mamori <no-reply@example.jp>"), BaseURL: "https://mamori.example"}
 	h.Harness = webtest.Serve(t, d, cat, rd, log, h.s.Routes, MaxUploadBytes)
 	ctx := context.Background()
 	h.analyst = orgtest.NewUser(t, d, "analyst@example.jp")
@@ -130,8 +134,8 @@ func TestCoordinatorAndMemberFlow(t *testing.T) {
 		expect(t, w, 200, "billing@example.com")
 		var n int
 		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND target_id = ?`, ActionRawMailViewed, rep).Scan(&n)
-		if n != 1 {
-			t.Fatalf("raw view audited %d times", n)
+		if n != 2 { // the report page (its unsanitised extract) and the download
+			t.Fatalf("raw views audited %d times, want 2", n)
 		}
 		// Staff never reach the coordinators' pages (the router's rule),
 		// nor the raw mail.
@@ -174,5 +178,100 @@ func TestFiguresPage(t *testing.T) {
 		w := h.Get("/share/admin/figures?lang=en", h.analyst)
 		expect(t, w, 200, `id="fy-2015"`, "1092", `data-fy="2015" data-kind="reports" data-value="1092"`, `data-fy="2012" data-kind="shares" data-value="160"`, "recorded")
 		expect(t, h.Get("/share/admin/figures", h.staffA), http.StatusForbidden)
+	})
+}
+
+// TestShareFlow: a member reports a real-looking mail; the coordinator
+// prepares the share, whose sanitised version names neither the recipient
+// nor the reporter; the reporter asks for a change, then approves; the
+// release reaches the SIG's other member (by mail too), who records a
+// sighting; a member outside the SIG never sees it.
+func TestShareFlow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+		raw, err := os.ReadFile("testdata/zip-quote.eml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		staffC := orgtest.NewUser(t, d, "c@member-c.example.jp")
+		c := orgtest.NewOrg(t, d, "会員C商事", staffC)
+		for _, o := range []*org.Org{h.a, h.b, c} {
+			AddMember(ctx, d, o.ID, h.analyst, h.clock)
+			RecordNDA(ctx, d, o.ID, h.analyst, NDAInput{SignedOn: "2026-04-01", ExpiresOn: "2027-03-31"}, h.clock)
+		}
+		auth.GrantRole(ctx, d, h.staffA, web.RoleShareMember)
+		auth.GrantRole(ctx, d, h.staffB, web.RoleShareMember)
+		auth.GrantRole(ctx, d, staffC, web.RoleShareMember)
+		sig, _ := CreateSIG(ctx, d, "", SIGInput{Name: "製造業SIG"}, h.clock)
+		SetSIGMember(ctx, d, sig.ID, h.a.ID, true, h.clock)
+		SetSIGMember(ctx, d, sig.ID, h.b.ID, true, h.clock)
+		SetBoundary(ctx, d, h.a.ID, "mx1.example.jp")
+
+		fields := map[string]string{"org": h.a.ID, "summary": "見積書を装う ZIP 付きメール", "noticed_at": "2026-11-26T09:30", "recipients": "1"}
+		w := h.report(t, h.staffA, fields, string(raw))
+		expect(t, w, http.StatusSeeOther)
+		rep := strings.TrimPrefix(w.Header().Get("Location"), "/share/reports/")
+		// The coordinator sees the unsanitised extract, with the recipient.
+		expect(t, h.Get("/share/admin/reports/"+rep, h.analyst), 200, "h.sato@example.jp", "見積書_20250422.zip", "Denbun Mailer")
+		w = h.post(t, "/share/admin/reports/"+rep+"/share", h.analyst)
+		expect(t, w, http.StatusSeeOther)
+		edit := w.Header().Get("Location")
+		shareID := strings.TrimPrefix(edit, "/share/admin/shares/")
+		expect(t, h.Get(edit, h.analyst), 200, "受信者のアドレス", "h.sato@example.jp", "recipient-")
+		sh, _ := GetShare(ctx, d, shareID)
+		for _, secret := range []string{"h.sato@example.jp", "佐藤", "a@member-a.example.jp", "会員A電機", "mx1.example.jp"} {
+			if strings.Contains(sh.Sanitized, secret) {
+				t.Errorf("the proposed share holds %q", secret)
+			}
+		}
+		if !strings.Contains(sh.Sanitized, "tanaka@quote-example.co.jp") {
+			t.Fatal("the sender (an indicator) was removed")
+		}
+		// Incomplete: AMBER with no SIG.
+		expect(t, h.post(t, edit, h.analyst, "action", "approval", "title", "見積書を装う PPAP", "tlp", "amber"), 422, "共有先の SIG")
+		expect(t, h.post(t, edit, h.analyst, "action", "approval", "title", "見積書を装う PPAP", "tlp", "amber", "sig", sig.ID,
+			"lure", "attachment", "attachment_types", "zip", "analysis", "パスワード別送の ZIP。中身は exe。", "redact_terms", "田中"), http.StatusSeeOther)
+		sh, _ = GetShare(ctx, d, shareID)
+		if strings.Contains(sh.Sanitized, "田中") {
+			t.Fatal("an extra redaction term was left in")
+		}
+		// The reporter sees the proposal and asks for a change.
+		expect(t, h.Get("/share/reports/"+rep, h.staffA), 200, "共有する版の確認", "TLP:AMBER")
+		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "changes"), 422, "どこを直してほしいか")
+		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffB, "action", "approve"), http.StatusNotFound)
+		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "changes", "note", "件名の日付を消してください"), http.StatusSeeOther)
+		expect(t, h.Get(edit, h.analyst), 200, "件名の日付を消してください")
+		expect(t, h.post(t, edit, h.analyst, "action", "approval", "title", "見積書を装う PPAP", "tlp", "amber", "sig", sig.ID, "redact_terms", "田中"), http.StatusSeeOther)
+		expect(t, h.post(t, edit, h.analyst, "action", "release"), 409, "承認がまだです")
+		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "approve"), http.StatusSeeOther)
+		expect(t, h.post(t, edit, h.analyst, "action", "release"), http.StatusSeeOther)
+
+		// B (same SIG) was mailed and sees it, without A's identity or the
+		// recipient; C (other SIG) sees nothing.
+		var mails int
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM mail_outbox WHERE to_addr = ? AND body LIKE ?`, "b@member-b.example.jp", "%/share/shares/"+shareID+"%").Scan(&mails)
+		if mails != 1 {
+			t.Fatalf("B was mailed %d times", mails)
+		}
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM mail_outbox WHERE to_addr = ?`, "c@member-c.example.jp").Scan(&mails)
+		if mails != 0 {
+			t.Fatal("C was mailed")
+		}
+		w = h.Get("/share/shares/"+shareID, h.staffB)
+		expect(t, w, 200, "見積書を装う PPAP", "TLP:AMBER", "tanaka@quote-example.co.jp", "受け取った組織の数は 3 組織以上")
+		expectNot(t, w, "会員A電機", "h.sato@example.jp", "a@member-a.example.jp", "佐藤")
+		expect(t, h.Get("/share", h.staffB), 200, "見積書を装う PPAP")
+		expect(t, h.Get("/share/shares/"+shareID, staffC), http.StatusNotFound)
+		expectNot(t, h.Get("/share", staffC), "見積書を装う PPAP")
+		expect(t, h.post(t, "/share/shares/"+shareID+"/sighting", staffC), http.StatusNotFound)
+		// B records a sighting; the count stays hidden below three.
+		expect(t, h.post(t, "/share/shares/"+shareID+"/sighting", h.staffB), http.StatusSeeOther)
+		expect(t, h.Get("/share/shares/"+shareID, h.staffB), 200, "記録済み")
+		if n, _, _ := Sightings(ctx, d, shareID, h.b.ID); n != 1 {
+			t.Fatalf("sightings %d", n)
+		}
+		// Released: no more edits.
+		expect(t, h.post(t, edit, h.analyst, "action", "save", "title", "x", "tlp", "red"), 409)
 	})
 }

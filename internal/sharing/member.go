@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"mamori/internal/apperr"
@@ -17,6 +18,8 @@ import (
 type homeData struct {
 	Members []*Member
 	Reports []*Report
+	// Feed are the released shares the account's organisations may see.
+	Feed []*Share
 	// Standing is true when at least one of the account's organisations
 	// may report and see shares today.
 	Standing bool
@@ -38,6 +41,15 @@ func (s *Service) homePage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		d.Reports = append(d.Reports, rs...)
+		feed, err := Feed(ctx, s.DB.Read(), m, 100)
+		if err != nil {
+			return err
+		}
+		for _, sh := range feed {
+			if !slices.ContainsFunc(d.Feed, func(x *Share) bool { return x.ID == sh.ID }) {
+				d.Feed = append(d.Feed, sh)
+			}
+		}
 	}
 	return s.render(w, r, http.StatusOK, "home", s.printer(r).T("sharing.home_title"), nil, d)
 }
@@ -160,6 +172,9 @@ func (s *Service) reportNewPost(w http.ResponseWriter, r *http.Request) error {
 		if rep, err = CreateReport(ctx, tx, s.Box, m.OrgID, web.ViewerFrom(ctx).UserID, in, files, s.now()); err != nil {
 			return err
 		}
+		if err := s.indexReport(ctx, tx, rep, m); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionReported, TargetType: "share_report", TargetID: rep.ID, Detail: map[string]any{"mails": len(files)}})
 	})
 	if err != nil {
@@ -174,27 +189,44 @@ func (s *Service) reportNewPost(w http.ResponseWriter, r *http.Request) error {
 type reportData struct {
 	Report *Report
 	Member *Member
+	// Share is the proposed share while the reporter's approval is
+	// asked (or changes were asked), nil otherwise.
+	Share *ShareView
 }
 
-// reportPage shows a member its own organisation's report; anyone else's
-// is not found.
+// reportPage shows a member its own organisation's report, with the
+// proposed share when its approval is asked; anyone else's report is not
+// found.
 func (s *Service) reportPage(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	ms, err := MembershipsOf(ctx, s.DB.Read(), web.ViewerFrom(ctx), s.now())
+	ms, err := MembershipsOf(r.Context(), s.DB.Read(), web.ViewerFrom(r.Context()), s.now())
 	if err != nil {
 		return err
 	}
 	for _, m := range ms {
-		rep, err := GetReport(ctx, s.DB.Read(), m.OrgID, r.PathValue("id"))
-		if errors.Is(err, db.ErrNotFound) {
-			continue
+		if _, err := GetReport(r.Context(), s.DB.Read(), m.OrgID, r.PathValue("id")); err == nil {
+			return s.reportRender(w, r, http.StatusOK, m, r.PathValue("id"), web.NewForm(nil))
 		}
+	}
+	return db.ErrNotFound
+}
+
+func (s *Service) reportRender(w http.ResponseWriter, r *http.Request, status int, m *Member, id string, f *web.Form) error {
+	ctx := r.Context()
+	rep, err := GetReport(ctx, s.DB.Read(), m.OrgID, id)
+	if err != nil {
+		return err
+	}
+	d := reportData{Report: rep, Member: m}
+	if rep.Status == StatusApproval || rep.Status == StatusChanges || rep.Status == StatusReleased {
+		sh, err := ShareOfReport(ctx, s.DB.Read(), rep.ID)
 		if err != nil {
 			return err
 		}
-		return s.render(w, r, http.StatusOK, "report", s.printer(r).T("sharing.report_title"), nil, reportData{Report: rep, Member: m})
+		if d.Share, err = s.shareView(ctx, s.DB.Read(), sh); err != nil {
+			return err
+		}
 	}
-	return db.ErrNotFound
+	return s.render(w, r, status, "report", s.printer(r).T("sharing.report_title"), f, d)
 }
 
 // staffMember is the member named by {org} if the account is its staff.

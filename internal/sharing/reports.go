@@ -149,7 +149,7 @@ func cleanName(s string) string {
 		s = string(rs[:100])
 	}
 	if s == "." || s == "/" || s == "" {
-		s = "mail.eml"
+		s = "reported.eml"
 	}
 	return s
 }

@@ -43,25 +43,6 @@ func (s *Service) reportsAdminPage(w http.ResponseWriter, r *http.Request) error
 	return s.render(w, r, http.StatusOK, "reports_admin", s.printer(r).T("sharing.reports_title"), nil, d)
 }
 
-type reportAdminData struct {
-	Report  *Report
-	OrgName string
-	Member  *Member
-}
-
-func (s *Service) reportAdminPage(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	rep, err := GetReport(ctx, s.DB.Read(), "", r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	m, err := GetMember(ctx, s.DB.Read(), rep.OrgID, s.now())
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, http.StatusOK, "report_admin", s.printer(r).T("sharing.report_title"), nil, reportAdminData{Report: rep, OrgName: m.Name, Member: m})
-}
-
 // rawMail serves a reported mail exactly as uploaded, to coordinators
 // only, and records every view in the audit log: the raw mail names its
 // recipients.

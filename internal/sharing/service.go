@@ -13,6 +13,7 @@ import (
 
 	"mamori/internal/db"
 	"mamori/internal/i18n"
+	"mamori/internal/mail"
 	"mamori/internal/org"
 	"mamori/internal/secretbox"
 	"mamori/internal/web"
@@ -42,6 +43,12 @@ const (
 	ActionReported      = "sharing.reported"
 	ActionRawMailViewed = "sharing.raw_mail_viewed"
 	ActionHistorySet    = "sharing.history_set"
+	ActionShareStarted  = "sharing.share_started"
+	ActionShareEdited   = "sharing.share_edited"
+	ActionShareAnswered = "sharing.share_answered"
+	ActionShareReleased = "sharing.share_released"
+	ActionReportClosed  = "sharing.report_closed"
+	ActionSighting      = "sharing.sighting"
 )
 
 // Service holds the hub's handlers and their dependencies.
@@ -52,6 +59,10 @@ type Service struct {
 	Render  *web.Renderer
 	Box     *secretbox.Box
 	Orgs    *org.Service
+	// Mail and BaseURL notify members of a released share; without Mail
+	// nobody is mailed (the feed still shows it).
+	Mail    *mail.Mailer
+	BaseURL string
 	// Now is replaceable so tests can move past an NDA's end.
 	Now func() time.Time
 }
@@ -76,6 +87,10 @@ func (s *Service) Routes(rt *web.Router) {
 	rt.Handle("GET /share/admin/reports", analyst, s.reportsAdminPage)
 	rt.Handle("GET /share/admin/reports/{id}", analyst, s.reportAdminPage)
 	rt.Handle("GET /share/admin/reports/{id}/mails/{mail}", analyst, s.rawMail)
+	rt.Handle("POST /share/admin/reports/{id}/share", analyst, s.startSharePost)
+	rt.Handle("POST /share/admin/reports/{id}/close", analyst, s.closeReportPost)
+	rt.Handle("GET /share/admin/shares/{id}", analyst, s.shareEditPage)
+	rt.Handle("POST /share/admin/shares/{id}", analyst, s.shareEditPost)
 	rt.Handle("GET /share/admin/figures", analyst, s.figuresPage)
 	rt.Handle("POST /share/admin/figures/history", analyst, s.historyPost)
 
@@ -84,6 +99,9 @@ func (s *Service) Routes(rt *web.Router) {
 	rt.Handle("GET /share/reports/new", staff, s.reportNewPage)
 	rt.HandleUpload("POST /share/reports/new", staff, MaxUploadBytes, s.reportNewPost)
 	rt.Handle("GET /share/reports/{id}", staff, s.reportPage)
+	rt.Handle("POST /share/reports/{id}/answer", staff, s.answerPost)
+	rt.Handle("GET /share/shares/{id}", staff, s.sharePage)
+	rt.Handle("POST /share/shares/{id}/sighting", staff, s.sightingPost)
 	rt.Handle("GET /share/boundary/{org}", staff, s.boundaryPage)
 	rt.Handle("POST /share/boundary/{org}", staff, s.boundaryPost)
 }

@@ -33,6 +33,7 @@ type Share struct {
 	AttachmentTypes        []string
 	Sanitized, Redactions  string // JSON from the mail sanitiser
 	ChangeNote             string // the reporter's request for changes
+	RedactTerms            []string
 	SIGIDs                 []string
 	CreatedAt, UpdatedAt   time.Time
 	ApprovedAt, ReleasedAt *time.Time
@@ -70,9 +71,23 @@ type ShareInput struct {
 	AttachmentTypes            string // comma or space separated: "zip, docm"
 	SIGIDs                     []string
 	Targeted                   bool
-	// Sanitized and Redactions, when not empty, replace the proposal
-	// (the analyst adjusted the redactions).
+	// RedactTerms are extra words the analyst removes from the mail
+	// (a person's or company's name the sanitiser could not know), one
+	// per line; Sanitized and Redactions, when not empty, are the
+	// proposal made again with them.
+	RedactTerms           string
 	Sanitized, Redactions string
+}
+
+// Terms splits the analyst's extra redaction terms, one per line.
+func (in ShareInput) Terms() []string {
+	var out []string
+	for _, l := range strings.Split(in.RedactTerms, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func (in ShareInput) clean(ctx context.Context, q db.Querier) (ShareInput, []string, error) {
@@ -119,8 +134,12 @@ func (in ShareInput) clean(ctx context.Context, q db.Querier) (ShareInput, []str
 			sigs = append(sigs, id)
 		}
 	}
+	terms, ok := web.CleanLines(in.RedactTerms, 2000)
+	if !ok {
+		f.Add("redact_terms", "sharing.err.text")
+	}
 	out := ShareInput{Title: title, Analysis: analysis, TLP: in.TLP, Lure: in.Lure, SIGIDs: sigs, Targeted: in.Targeted,
-		Sanitized: in.Sanitized, Redactions: in.Redactions}
+		RedactTerms: terms, Sanitized: in.Sanitized, Redactions: in.Redactions}
 	return out, types, f.Err()
 }
 
@@ -144,8 +163,8 @@ func UpdateShare(ctx context.Context, q db.Querier, id string, in ShareInput, no
 		sanitized, redactions = c.Sanitized, c.Redactions
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE share_shares SET title = ?, analysis = ?, tlp = ?, lure = ?, attachment_types = ?, sanitized = ?, redactions = ?,
-		approved_at = NULL, approved_by = NULL, updated_at = ? WHERE id = ?`,
-		c.Title, c.Analysis, c.TLP, c.Lure, strings.Join(types, ","), sanitized, redactions, now, id); err != nil {
+		redact_terms = ?, approved_at = NULL, approved_by = NULL, updated_at = ? WHERE id = ?`,
+		c.Title, c.Analysis, c.TLP, c.Lure, strings.Join(types, ","), sanitized, redactions, strings.Join(c.Terms(), "\n"), now, id); err != nil {
 		return err
 	}
 	if _, err := q.ExecContext(ctx, `DELETE FROM share_share_sigs WHERE share_id = ?`, id); err != nil {
@@ -169,14 +188,17 @@ func UpdateShare(ctx context.Context, q db.Querier, id string, in ShareInput, no
 	return nil
 }
 
-const shareCols = `id, report_id, title, analysis, tlp, lure, attachment_types, sanitized, redactions, change_note, created_at, updated_at, approved_at, released_at`
+const shareCols = `id, report_id, title, analysis, tlp, lure, attachment_types, sanitized, redactions, change_note, redact_terms, created_at, updated_at, approved_at, released_at`
 
 func scanShare(sc interface{ Scan(...any) error }) (*Share, error) {
 	var s Share
-	var types string
-	if err := sc.Scan(&s.ID, &s.ReportID, &s.Title, &s.Analysis, &s.TLP, &s.Lure, &types, &s.Sanitized, &s.Redactions, &s.ChangeNote,
+	var types, terms string
+	if err := sc.Scan(&s.ID, &s.ReportID, &s.Title, &s.Analysis, &s.TLP, &s.Lure, &types, &s.Sanitized, &s.Redactions, &s.ChangeNote, &terms,
 		&s.CreatedAt, &s.UpdatedAt, &s.ApprovedAt, &s.ReleasedAt); err != nil {
 		return nil, err
+	}
+	if terms != "" {
+		s.RedactTerms = strings.Split(terms, "\n")
 	}
 	if types != "" {
 		s.AttachmentTypes = strings.Split(types, ",")

@@ -14,6 +14,7 @@ CREATE TABLE share_shares (
     sanitized    TEXT NOT NULL DEFAULT '',
     redactions   TEXT NOT NULL DEFAULT '',
     change_note  TEXT NOT NULL DEFAULT '',
+    redact_terms TEXT NOT NULL DEFAULT '',
     created_by   TEXT REFERENCES users(id) ON DELETE SET NULL,
     created_at   TIMESTAMP NOT NULL,
     updated_at   TIMESTAMP NOT NULL,

@@ -1,0 +1,142 @@
+package sharing
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"mamori/internal/auth"
+	"mamori/internal/db"
+	"mamori/internal/mailparse"
+	"mamori/internal/sharing/correlate"
+)
+
+// pseudonymPurpose names the secretbox key recipient pseudonyms are made
+// with: one key for the whole hub, so a recipient is linkable across
+// reports and members.
+const pseudonymPurpose = "recipient pseudonym"
+
+// boundaryOf turns a member's declared boundary into the parser's.
+func boundaryOf(m *Member) mailparse.Boundary {
+	var b mailparse.Boundary
+	for _, l := range m.Boundary {
+		if p, err := netip.ParsePrefix(l); err == nil {
+			b.Nets = append(b.Nets, p)
+		} else {
+			b.Hosts = append(b.Hosts, l)
+		}
+	}
+	return b
+}
+
+// parseMail reads one of a report's mails as the member's boundary sees
+// it.
+func (s *Service) parseMail(ctx context.Context, q db.Querier, rep *Report, mf MailFile, m *Member) (*mailparse.Message, error) {
+	full, err := OpenMail(ctx, q, s.Box, rep.ID, mf.ID)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := mailparse.ParseBytes(full.Body, mailparse.Options{MaxSize: MaxMailBytes, Boundary: boundaryOf(m)})
+	if err != nil {
+		return nil, err
+	}
+	msg.File = mf.Name
+	return msg, nil
+}
+
+// Indicators are the values of a parsed mail the hub correlates on.
+func Indicators(m *mailparse.Message) []correlate.Indicator {
+	var inds []correlate.Indicator
+	add := func(k correlate.Kind, v string) {
+		if v != "" {
+			inds = append(inds, correlate.Indicator{Kind: k, Value: v})
+		}
+	}
+	for _, a := range m.From {
+		add(correlate.Sender, a.Address)
+	}
+	for _, ip := range m.SendingIPs {
+		add(correlate.SendingIP, ip)
+	}
+	for _, u := range m.URLs {
+		if p, err := url.Parse(u); err == nil {
+			add(correlate.URLHost, p.Hostname())
+		}
+	}
+	var walk func([]mailparse.Attachment)
+	walk = func(as []mailparse.Attachment) {
+		for _, a := range as {
+			add(correlate.AttachmentSHA256, a.SHA256)
+			walk(a.Entries)
+		}
+	}
+	walk(m.Attachments)
+	if in, ok := correlate.MailerSubjectOf(m.XMailer, m.Subject); ok {
+		inds = append(inds, in)
+	}
+	for _, a := range m.Attached {
+		inds = append(inds, Indicators(a)...)
+	}
+	ok, _ := correlate.Clean(inds)
+	return ok
+}
+
+// indexReport parses a new report's mails and stores their indicators,
+// so the coordinators see at once which earlier reports it resembles. A
+// mail that does not parse adds nothing; the coordinators still have it.
+func (s *Service) indexReport(ctx context.Context, q db.Querier, rep *Report, m *Member) error {
+	var inds []correlate.Indicator
+	for _, mf := range rep.Mails {
+		msg, err := s.parseMail(ctx, q, rep, mf, m)
+		if err != nil {
+			continue
+		}
+		inds = append(inds, Indicators(msg)...)
+	}
+	return correlate.Add(ctx, q, rep.ID, rep.CreatedAt, inds)
+}
+
+// propose builds the shareable version of a report's mails: recipients
+// pseudonymised, the member's hops and domains hidden, the reporter and
+// any extra terms the analyst names removed. It returns the sanitised
+// messages and the redactions, each as JSON.
+func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Member, extra []string) (string, string, error) {
+	opts := mailparse.SanitizeOptions{Key: s.Box.Key(pseudonymPurpose), Boundary: boundaryOf(m), Reporter: append([]string(nil), extra...)}
+	if rep.ReporterID != "" {
+		if u, err := auth.UserByID(ctx, q, rep.ReporterID); err == nil {
+			opts.Reporter = append(opts.Reporter, u.Email)
+			if u.Name != "" {
+				opts.Reporter = append(opts.Reporter, u.Name)
+			}
+			if _, dom, ok := strings.Cut(u.Email, "@"); ok {
+				opts.MemberDomains = append(opts.MemberDomains, dom)
+			}
+		}
+	}
+	for _, h := range opts.Boundary.Hosts {
+		opts.MemberDomains = append(opts.MemberDomains, h)
+	}
+	msgs := []*mailparse.Message{}
+	reds := [][]mailparse.Redaction{}
+	for _, mf := range rep.Mails {
+		msg, err := s.parseMail(ctx, q, rep, mf, m)
+		if err != nil {
+			continue // listed on the report page; nothing of it is shared
+		}
+		san, err := mailparse.Sanitize(msg, opts)
+		if err != nil {
+			return "", "", err
+		}
+		san.Message.File = ""
+		msgs = append(msgs, san.Message)
+		reds = append(reds, san.Redactions)
+	}
+	a, err := json.Marshal(msgs)
+	if err != nil {
+		return "", "", err
+	}
+	b, err := json.Marshal(reds)
+	return string(a), string(b), err
+}

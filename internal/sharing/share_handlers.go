@@ -1,0 +1,468 @@
+package sharing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"mamori/internal/audit"
+	"mamori/internal/db"
+	"mamori/internal/mail"
+	"mamori/internal/mailparse"
+	"mamori/internal/sharing/correlate"
+	"mamori/internal/web"
+)
+
+// ShareView is a share decoded for display.
+type ShareView struct {
+	*Share
+	Mails      []MailView
+	Redactions [][]mailparse.Redaction
+	SIGNames   []string
+}
+
+// MailView is a parsed mail as pages show it: URLs defanged (hxxp, [.])
+// so an indicator on a page is never followed by accident.
+type MailView struct {
+	*mailparse.Message
+	Links []string
+}
+
+func viewOf(m *mailparse.Message) MailView {
+	v := MailView{Message: m}
+	for _, u := range m.URLs {
+		v.Links = append(v.Links, mailparse.Defang(u))
+	}
+	return v
+}
+
+// TLPLabel is the TLP as written on labels: TLP:AMBER+STRICT.
+func (s *Share) TLPLabel() string { return "TLP:" + strings.ToUpper(s.TLP) }
+
+func (s *Service) shareView(ctx context.Context, q db.Querier, sh *Share) (*ShareView, error) {
+	v := &ShareView{Share: sh}
+	if sh.Sanitized != "" {
+		var msgs []*mailparse.Message
+		if err := json.Unmarshal([]byte(sh.Sanitized), &msgs); err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			v.Mails = append(v.Mails, viewOf(m))
+		}
+	}
+	if sh.Redactions != "" {
+		if err := json.Unmarshal([]byte(sh.Redactions), &v.Redactions); err != nil {
+			return nil, err
+		}
+	}
+	all, err := SIGs(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range all {
+		for _, id := range sh.SIGIDs {
+			if g.ID == id {
+				v.SIGNames = append(v.SIGNames, g.Name)
+			}
+		}
+	}
+	return v, nil
+}
+
+type mailExtract struct {
+	File MailFile
+	Msg  *MailView
+	Err  string
+}
+
+type reportAdminData struct {
+	Report   *Report
+	OrgName  string
+	Member   *Member
+	Extracts []mailExtract
+	Share    *Share
+	Links    []correlate.Link
+	Campaign *correlate.Campaign
+	Summary  map[string]string // report id → summary, for the links
+}
+
+// reportAdminPage shows a report to the coordinators with what was read
+// from its mails (unsanitised: the view is audited like the raw mail),
+// the earlier reports it resembles and why, and the way to its share.
+func (s *Service) reportAdminPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	q := s.DB.Read()
+	rep, err := GetReport(ctx, q, "", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	m, err := GetMember(ctx, q, rep.OrgID, s.now())
+	if err != nil {
+		return err
+	}
+	d := reportAdminData{Report: rep, OrgName: m.Name, Member: m, Summary: map[string]string{}}
+	for _, mf := range rep.Mails {
+		msg, err := s.parseMail(ctx, q, rep, mf, m)
+		x := mailExtract{File: mf}
+		if err != nil {
+			x.Err = err.Error()
+		} else {
+			v := viewOf(msg)
+			x.Msg = &v
+		}
+		d.Extracts = append(d.Extracts, x)
+	}
+	if d.Share, err = ShareOfReport(ctx, q, rep.ID); err != nil && !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	inds, err := correlate.Stored(ctx, q, rep.ID)
+	if err != nil {
+		return err
+	}
+	if d.Links, err = correlate.Links(ctx, q, rep.ID, inds, 20); err != nil {
+		return err
+	}
+	if d.Campaign, err = correlate.Cluster(ctx, q, rep.ID, 50); err != nil && !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	ids := map[string]bool{}
+	for _, l := range d.Links {
+		ids[l.ReportID] = true
+	}
+	if d.Campaign != nil {
+		for _, c := range d.Campaign.Reports {
+			ids[c.ReportID] = true
+		}
+	}
+	for id := range ids {
+		if o, err := GetReport(ctx, q, "", id); err == nil {
+			d.Summary[id] = o.Summary
+		}
+	}
+	if err := audit.Record(ctx, s.DB, r, audit.Entry{Action: ActionRawMailViewed, TargetType: "share_report", TargetID: rep.ID,
+		Detail: map[string]any{"view": "extract"}}); err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "report_admin", s.printer(r).T("sharing.report_title"), nil, d)
+}
+
+// startSharePost proposes the shareable version and opens the editor.
+func (s *Service) startSharePost(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	if _, err := web.ParseForm(r); err != nil {
+		return err
+	}
+	var sh *Share
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		rep, err := GetReport(ctx, tx, "", r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		m, err := GetMember(ctx, tx, rep.OrgID, s.now())
+		if err != nil {
+			return err
+		}
+		san, reds, err := s.propose(ctx, tx, rep, m, nil)
+		if err != nil {
+			return err
+		}
+		if sh, err = StartShare(ctx, tx, rep.ID, web.ViewerFrom(ctx).UserID, san, reds, s.now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionShareStarted, TargetType: "share", TargetID: sh.ID})
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/share/admin/shares/"+sh.ID, "")
+}
+
+func (s *Service) closeReportPost(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	if _, err := web.ParseForm(r); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if err := CloseReport(ctx, tx, id, s.now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionReportClosed, TargetType: "share_report", TargetID: id})
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/share/admin/reports/"+id, "flash.share_report_closed")
+}
+
+type shareEditData struct {
+	View    *ShareView
+	Report  *Report
+	AllSIGs []SIG
+	TLPs    []string
+	Lures   []string
+}
+
+func shareForm(sh *Share, targeted bool) *web.Form {
+	v := url.Values{"title": {sh.Title}, "analysis": {sh.Analysis}, "tlp": {sh.TLP}, "lure": {sh.Lure},
+		"attachment_types": {strings.Join(sh.AttachmentTypes, ", ")}, "sig": sh.SIGIDs, "redact_terms": {strings.Join(sh.RedactTerms, "\n")}}
+	if targeted {
+		v.Set("targeted", "1")
+	}
+	return web.NewForm(v)
+}
+
+func (s *Service) shareEditPage(w http.ResponseWriter, r *http.Request) error {
+	sh, err := GetShare(r.Context(), s.DB.Read(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	rep, err := GetReport(r.Context(), s.DB.Read(), "", sh.ReportID)
+	if err != nil {
+		return err
+	}
+	return s.shareEditRender(w, r, http.StatusOK, sh, shareForm(sh, rep.Targeted))
+}
+
+func (s *Service) shareEditRender(w http.ResponseWriter, r *http.Request, status int, sh *Share, f *web.Form) error {
+	ctx := r.Context()
+	q := s.DB.Read()
+	v, err := s.shareView(ctx, q, sh)
+	if err != nil {
+		return err
+	}
+	rep, err := GetReport(ctx, q, "", sh.ReportID)
+	if err != nil {
+		return err
+	}
+	all, err := SIGs(ctx, q)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, status, "share_edit", s.printer(r).T("sharing.share_edit_title"), f, shareEditData{View: v, Report: rep, AllSIGs: all, TLPs: TLPs, Lures: Lures})
+}
+
+// shareEditPost saves the analyst's edits and, by the button pressed,
+// asks the reporter's approval or releases the approved share.
+func (s *Service) shareEditPost(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, err := web.ParseForm(r)
+	if err != nil {
+		return err
+	}
+	sh, err := GetShare(ctx, s.DB.Read(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	action := f.Get("action")
+	var released *Share
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		uid := web.ViewerFrom(ctx).UserID
+		if action == "release" {
+			var err error
+			if released, err = Release(ctx, tx, sh.ID, uid, s.now()); err != nil {
+				return err
+			}
+			if err := s.notify(ctx, tx, released); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, r, audit.Entry{Action: ActionShareReleased, TargetType: "share", TargetID: sh.ID})
+		}
+		in := ShareInput{Title: f.Get("title"), Analysis: f.Get("analysis"), TLP: f.Get("tlp"), Lure: f.Get("lure"),
+			AttachmentTypes: f.Get("attachment_types"), SIGIDs: f.Values["sig"], Targeted: f.Get("targeted") == "1", RedactTerms: f.Get("redact_terms")}
+		if strings.Join(in.Terms(), "\n") != strings.Join(sh.RedactTerms, "\n") {
+			rep, err := GetReport(ctx, tx, "", sh.ReportID)
+			if err != nil {
+				return err
+			}
+			m, err := GetMember(ctx, tx, rep.OrgID, s.now())
+			if err != nil {
+				return err
+			}
+			if in.Sanitized, in.Redactions, err = s.propose(ctx, tx, rep, m, in.Terms()); err != nil {
+				return err
+			}
+		}
+		if err := UpdateShare(ctx, tx, sh.ID, in, s.now()); err != nil {
+			return err
+		}
+		if action == "approval" {
+			if err := RequestApproval(ctx, tx, sh.ID, s.now()); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionShareEdited, TargetType: "share", TargetID: sh.ID, Detail: map[string]any{"action": action}})
+	})
+	if err != nil {
+		if !f.Apply(err) {
+			return err
+		}
+		return s.shareEditRender(w, r, web.FormStatus(err), sh, f)
+	}
+	flash := "flash.share_saved"
+	switch action {
+	case "approval":
+		flash = "flash.share_approval_asked"
+	case "release":
+		flash = "flash.share_released"
+	}
+	return web.Redirect(w, r, "/share/admin/shares/"+sh.ID, flash)
+}
+
+// notify mails the staff of every member that can see a released share,
+// in their language, with the link: the share's title is not in the mail
+// (mail leaves the hub; the TLP may not allow it).
+func (s *Service) notify(ctx context.Context, q db.Querier, sh *Share) error {
+	if s.Mail == nil {
+		return nil
+	}
+	members, err := Members(ctx, q, s.now())
+	if err != nil {
+		return err
+	}
+	link := s.BaseURL + "/share/shares/" + sh.ID
+	for _, m := range members {
+		ok, err := Visible(ctx, q, sh, m)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		staff, err := StaffOf(ctx, q, m.OrgID)
+		if err != nil {
+			return err
+		}
+		for _, st := range staff {
+			var lang string
+			if err := q.QueryRowContext(ctx, `SELECT lang FROM users WHERE id = ? AND disabled_at IS NULL`, st.UserID).Scan(&lang); err != nil {
+				continue
+			}
+			p := s.Catalog.Printer(lang)
+			if err := s.Mail.Send(ctx, q, mail.Message{To: st.Email, Subject: p.T("mail.share_released.subject", strings.ToUpper(sh.TLP)),
+				Body: p.T("mail.share_released.body", strings.ToUpper(sh.TLP), link)}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+type memberShareData struct {
+	View      *ShareView
+	Member    *Member
+	Sightings int
+	ShowCount bool
+	Mine      bool
+	Threshold int
+}
+
+// visibleTo finds, among the account's organisations, one that may see
+// the share.
+func (s *Service) visibleTo(r *http.Request, sh *Share) (*Member, error) {
+	ms, err := MembershipsOf(r.Context(), s.DB.Read(), web.ViewerFrom(r.Context()), s.now())
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		ok, err := Visible(r.Context(), s.DB.Read(), sh, m)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return m, nil
+		}
+	}
+	return nil, db.ErrNotFound
+}
+
+// sharePage shows a released share to a member allowed to see it; for
+// anyone else it does not exist. The reporting member is never named.
+func (s *Service) sharePage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	sh, err := GetShare(ctx, s.DB.Read(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	m, err := s.visibleTo(r, sh)
+	if err != nil {
+		return err
+	}
+	v, err := s.shareView(ctx, s.DB.Read(), sh)
+	if err != nil {
+		return err
+	}
+	d := memberShareData{View: v, Member: m, Threshold: SightingThreshold}
+	if d.Sightings, d.Mine, err = Sightings(ctx, s.DB.Read(), sh.ID, m.OrgID); err != nil {
+		return err
+	}
+	d.ShowCount = d.Sightings >= SightingThreshold
+	return s.render(w, r, http.StatusOK, "share", sh.Title, nil, d)
+}
+
+func (s *Service) sightingPost(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	if _, err := web.ParseForm(r); err != nil {
+		return err
+	}
+	sh, err := GetShare(ctx, s.DB.Read(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	m, err := s.visibleTo(r, sh)
+	if err != nil {
+		return err
+	}
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if err := RecordSighting(ctx, tx, sh.ID, m.OrgID, web.ViewerFrom(ctx).UserID, s.now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionSighting, TargetType: "share", TargetID: sh.ID, Detail: map[string]any{"org": m.OrgID}})
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/share/shares/"+sh.ID, "flash.share_sighting_recorded")
+}
+
+// answerPost takes the reporting member's approval or request for
+// changes.
+func (s *Service) answerPost(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, err := web.ParseForm(r)
+	if err != nil {
+		return err
+	}
+	ms, err := MembershipsOf(ctx, s.DB.Read(), web.ViewerFrom(ctx), s.now())
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	for _, m := range ms {
+		if _, err := GetReport(ctx, s.DB.Read(), m.OrgID, id); err != nil {
+			continue
+		}
+		approve := f.Get("action") == "approve"
+		err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+			if err := Answer(ctx, tx, m.OrgID, id, web.ViewerFrom(ctx).UserID, approve, f.Get("note"), s.now()); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, r, audit.Entry{Action: ActionShareAnswered, TargetType: "share_report", TargetID: id, Detail: map[string]any{"approved": approve}})
+		})
+		if err != nil {
+			if !f.Apply(err) {
+				return err
+			}
+			return s.reportRender(w, r, web.FormStatus(err), m, id, f)
+		}
+		flash := "flash.share_changes_asked"
+		if approve {
+			flash = "flash.share_approved"
+		}
+		return web.Redirect(w, r, "/share/reports/"+id, flash)
+	}
+	return db.ErrNotFound
+}
