@@ -26,7 +26,7 @@ const (
 	MaxLinks     = 1000
 )
 
-// Link is an other report sharing indicators with the one asked about.
+// Link is another report sharing indicators with the one asked about.
 type Link struct {
 	ReportID string    `json:"report_id"`
 	At       time.Time `json:"at"`
