@@ -180,6 +180,8 @@ var routeRules = map[string]string{
 	"POST /share/admin/reports/{id}/close":                "role:analyst",
 	"GET /share/admin/shares/{id}":                        "role:analyst",
 	"POST /share/admin/shares/{id}":                       "role:analyst",
+	"GET /share/admin/warnings":                           "role:analyst",
+	"POST /share/admin/warnings":                          "role:analyst",
 	"GET /share/admin/figures":                            "role:analyst",
 	"POST /share/admin/figures/history":                   "role:analyst",
 	"GET /share":                                          "role:share_member",

@@ -275,3 +275,18 @@ func TestShareFlow(t *testing.T) {
 		expect(t, h.post(t, edit, h.analyst, "action", "save", "title", "x", "tlp", "red"), 409)
 	})
 }
+
+func TestWarningList(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		expect(t, h.Get("/share/admin/warnings", h.analyst), 200, "gmail.com")
+		expect(t, h.post(t, "/share/admin/warnings", h.analyst, "kind", "url_host", "value", "Bit.LY", "note", "短縮 URL"), http.StatusSeeOther)
+		expect(t, h.Get("/share/admin/warnings", h.analyst), 200, "bit.ly", "短縮 URL")
+		expect(t, h.post(t, "/share/admin/warnings", h.analyst, "kind", "attachment_sha256", "value", "not-a-hash"), 422, "この種類の値として読めません")
+		expect(t, h.post(t, "/share/admin/warnings", h.analyst, "kind", "colour", "value", "x"), 422, "種類を選んでください")
+		expect(t, h.post(t, "/share/admin/warnings", h.analyst, "action", "remove", "kind", "url_host", "value", "bit.ly"), http.StatusSeeOther)
+		expectNot(t, h.Get("/share/admin/warnings", h.analyst), "短縮 URL")
+		expect(t, h.post(t, "/share/admin/warnings", h.analyst, "action", "remove", "kind", "url_host", "value", "bit.ly"), http.StatusNotFound)
+		expect(t, h.Get("/share/admin/warnings", h.staffA), http.StatusForbidden)
+	})
+}

@@ -31,24 +31,25 @@ func Locales() fs.FS { s, _ := fs.Sub(locales, "locales"); return s }
 // Audit actions recorded by this package. Keep them stable: operators
 // search for them.
 const (
-	ActionMemberAdded   = "sharing.member_added"
-	ActionMemberLeft    = "sharing.member_left"
-	ActionNDARecorded   = "sharing.nda_recorded"
-	ActionSIGCreated    = "sharing.sig_created"
-	ActionSIGUpdated    = "sharing.sig_updated"
-	ActionSIGsSet       = "sharing.member_sigs_set"
-	ActionStaffAdded    = "sharing.staff_added"
-	ActionStaffRemoved  = "sharing.staff_removed"
-	ActionBoundarySet   = "sharing.boundary_set"
-	ActionReported      = "sharing.reported"
-	ActionRawMailViewed = "sharing.raw_mail_viewed"
-	ActionHistorySet    = "sharing.history_set"
-	ActionShareStarted  = "sharing.share_started"
-	ActionShareEdited   = "sharing.share_edited"
-	ActionShareAnswered = "sharing.share_answered"
-	ActionShareReleased = "sharing.share_released"
-	ActionReportClosed  = "sharing.report_closed"
-	ActionSighting      = "sharing.sighting"
+	ActionMemberAdded     = "sharing.member_added"
+	ActionMemberLeft      = "sharing.member_left"
+	ActionNDARecorded     = "sharing.nda_recorded"
+	ActionSIGCreated      = "sharing.sig_created"
+	ActionSIGUpdated      = "sharing.sig_updated"
+	ActionSIGsSet         = "sharing.member_sigs_set"
+	ActionStaffAdded      = "sharing.staff_added"
+	ActionStaffRemoved    = "sharing.staff_removed"
+	ActionBoundarySet     = "sharing.boundary_set"
+	ActionReported        = "sharing.reported"
+	ActionRawMailViewed   = "sharing.raw_mail_viewed"
+	ActionHistorySet      = "sharing.history_set"
+	ActionShareStarted    = "sharing.share_started"
+	ActionShareEdited     = "sharing.share_edited"
+	ActionShareAnswered   = "sharing.share_answered"
+	ActionShareReleased   = "sharing.share_released"
+	ActionReportClosed    = "sharing.report_closed"
+	ActionSighting        = "sharing.sighting"
+	ActionWarningsChanged = "sharing.warnings_changed"
 )
 
 // Service holds the hub's handlers and their dependencies.
@@ -91,6 +92,8 @@ func (s *Service) Routes(rt *web.Router) {
 	rt.Handle("POST /share/admin/reports/{id}/close", analyst, s.closeReportPost)
 	rt.Handle("GET /share/admin/shares/{id}", analyst, s.shareEditPage)
 	rt.Handle("POST /share/admin/shares/{id}", analyst, s.shareEditPost)
+	rt.Handle("GET /share/admin/warnings", analyst, s.warningsPage)
+	rt.Handle("POST /share/admin/warnings", analyst, s.warningsPost)
 	rt.Handle("GET /share/admin/figures", analyst, s.figuresPage)
 	rt.Handle("POST /share/admin/figures/history", analyst, s.historyPost)
 
