@@ -141,6 +141,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Sharing = &sharing.Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: a.Box, Orgs: a.Orgs, Mail: a.Mail, BaseURL: cfg.BaseURL}
+	a.Orgs.Notices = a.Sharing.Notices
 	content, err := selfcheck.LoadContent()
 	if err != nil {
 		return nil, err

@@ -33,7 +33,8 @@ func TestLedgerUploadLimits(t *testing.T) {
 	r = e.Do(c, "POST", "/orgs/"+f.org.Slug+"/assets/import?lang=en", bytes.NewReader(big), hdr)
 	expectStatus(t, r, http.StatusRequestEntityTooLarge)
 	if !strings.Contains(r.Body, "at most 20 MB") {
-		i := strings.Index(r.Body, "<main"); t.Fatalf("413 page lacks the limit: %.800s", r.Body[i:])
+		i := strings.Index(r.Body, "<main")
+		t.Fatalf("413 page lacks the limit: %.800s", r.Body[i:])
 	}
 	// A 2 MB file fits the import route but not an ordinary form.
 	mid := bytes.Repeat([]byte("x"), 2<<20)

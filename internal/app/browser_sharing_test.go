@@ -40,7 +40,8 @@ func TestBrowserSharingJourney(t *testing.T) {
 	})
 	login := func(b *browsertest.Browser, email, pw string) {
 		b.Run(chromedp.Navigate(e.URL + "/login"))
-		b.Run(chromedp.SendKeys(chromedp.CSS("#email"), email), chromedp.SendKeys(chromedp.CSS("#password"), pw), chromedp.Click(chromedp.CSS("#login-submit")))
+		b.Run(chromedp.SendKeys(chromedp.CSS("#email"), email), chromedp.SendKeys(chromedp.CSS("#password"), pw))
+		b.Submit("#login-submit")
 		b.Run(chromedp.WaitVisible(chromedp.CSS("#greeting")))
 	}
 
@@ -48,22 +49,23 @@ func TestBrowserSharingJourney(t *testing.T) {
 	co := browsertest.New(t)
 	login(co, "coord@example.jp", "coordinator pw 1")
 	co.Run(chromedp.Navigate(e.URL + "/share/admin/sigs/new"))
-	co.Run(chromedp.SendKeys(chromedp.CSS("#name"), "製造業SIG"), chromedp.Click(chromedp.CSS("#sig-submit")))
-	co.Run(chromedp.WaitVisible(chromedp.CSS("#sig-form")))
+	co.Run(chromedp.SendKeys(chromedp.CSS("#name"), "製造業SIG"))
+	co.Submit("#sig-submit")
 	sigs, _ := sharing.SIGs(ctx, e.DB)
 	for _, m := range []struct {
 		o     *org.Org
 		staff string
 	}{{a, "staff-a@member-a.example.jp"}, {b, "staff-b@member-b.example.jp"}} {
 		co.Run(chromedp.Navigate(e.URL + "/share/admin"))
-		co.Run(chromedp.SendKeys(chromedp.CSS("#org"), m.o.Slug), chromedp.Click(chromedp.CSS("#add-member-submit")))
-		co.Run(chromedp.WaitVisible(chromedp.CSS("#nda-form")))
-		co.Run(chromedp.SetValue(chromedp.CSS("#signed_on"), "2026-04-01"), chromedp.SetValue(chromedp.CSS("#expires_on"), "2099-03-31"),
-			chromedp.Click(chromedp.CSS("#nda-submit")))
+		co.Run(chromedp.SendKeys(chromedp.CSS("#org"), m.o.Slug))
+		co.Submit("#add-member-submit")
+		co.Run(chromedp.SetValue(chromedp.CSS("#signed_on"), "2026-04-01"), chromedp.SetValue(chromedp.CSS("#expires_on"), "2099-03-31"))
+		co.Submit("#nda-submit")
 		co.WaitText("#ndas", "2099-03-31")
-		co.Run(chromedp.Click(chromedp.CSS("#sig-"+sigs[0].ID)), chromedp.Click(chromedp.CSS("#member-sigs-submit")))
-		co.Run(chromedp.WaitVisible(chromedp.CSS("#staff-form")))
-		co.Run(chromedp.SendKeys(chromedp.CSS("#email"), m.staff), chromedp.Click(chromedp.CSS("#staff-submit")))
+		co.Run(chromedp.Click(chromedp.CSS("#sig-" + sigs[0].ID)))
+		co.Submit("#member-sigs-submit")
+		co.Run(chromedp.SendKeys(chromedp.CSS("#email"), m.staff))
+		co.Submit("#staff-submit")
 		co.WaitText("#staff", m.staff)
 	}
 
@@ -71,14 +73,14 @@ func TestBrowserSharingJourney(t *testing.T) {
 	ba := browsertest.New(t)
 	login(ba, "staff-a@member-a.example.jp", "member a pw 12")
 	ba.Run(chromedp.Navigate(e.URL + "/share"))
-	ba.Run(chromedp.Click(chromedp.CSS("#report-new")))
-	ba.Run(chromedp.WaitVisible(chromedp.CSS("#report-form")))
+	ba.Submit("#report-new")
 	path, _ := filepath.Abs("testdata/journey.eml")
 	if _, err := os.Stat(path); err != nil {
 		t.Fatal(err)
 	}
 	ba.Run(chromedp.SendKeys(chromedp.CSS("#summary"), "見積書を装う ZIP 付きメール"), chromedp.SendKeys(chromedp.CSS("#recipients"), "1"),
-		chromedp.SetUploadFiles(chromedp.CSS("#mail"), []string{path}), chromedp.Click(chromedp.CSS("#report-submit")))
+		chromedp.SetUploadFiles(chromedp.CSS("#mail"), []string{path}))
+	ba.Submit("#report-submit")
 	ba.WaitText("#report-status", "受付済み")
 	reports, _ := sharing.Reports(ctx, e.DB, sharing.ReportFilter{})
 	if len(reports) != 1 {
@@ -95,7 +97,7 @@ func TestBrowserSharingJourney(t *testing.T) {
 			t.Fatalf("report page lacks %q", want)
 		}
 	}
-	co.Run(chromedp.Click(chromedp.CSS("#share-start")))
+	co.Submit("#share-start")
 	co.Run(chromedp.WaitVisible(chromedp.CSS("#share-form")))
 	if !strings.Contains(co.Text("#redactions-0"), "h.sato@example.jp") {
 		t.Fatal("the redaction table lacks the recipient's original address")
@@ -104,29 +106,34 @@ func TestBrowserSharingJourney(t *testing.T) {
 		t.Fatal("the shared version shows the recipient")
 	}
 	co.Run(chromedp.SendKeys(chromedp.CSS("#title"), "見積書を装う PPAP 型メール"), chromedp.Click(chromedp.CSS("#tlp-amber")),
-		chromedp.Click(chromedp.CSS("#share-sig-"+sigs[0].ID)), chromedp.Click(chromedp.CSS("#share-ask")))
+		chromedp.Click(chromedp.CSS("#share-sig-"+sigs[0].ID)))
+	co.Submit("#share-ask")
 	co.WaitText("#share-status", "承認待ち")
 
-	// Member A approves.
+	// Member A's dashboard points at the approval; A approves.
+	ba.Run(chromedp.Navigate(e.URL + "/dashboard"))
+	ba.WaitText("#notices", "承認を待っている共有版が 1 件")
 	ba.Run(chromedp.Navigate(e.URL + "/share/reports/" + rep.ID))
 	ba.WaitText("#proposal", "TLP:AMBER")
-	ba.Run(chromedp.Click(chromedp.CSS("#approve")))
+	ba.Submit("#approve")
 	ba.WaitText("#report-status", "承認待ち")
 
 	// The coordinator releases.
 	co.Run(chromedp.Navigate(e.URL + "/share/admin/reports/" + rep.ID))
-	co.Run(chromedp.Click(chromedp.CSS("#share-open")))
+	co.Submit("#share-open")
 	co.Run(chromedp.WaitVisible(chromedp.CSS("#share-approved")))
-	co.Run(chromedp.Click(chromedp.CSS("#share-release")))
+	co.Submit("#share-release")
 	co.Run(chromedp.WaitVisible(chromedp.CSS("#share-released")))
 
 	// Member B sees it, without A's name or the recipient, and records a
 	// sighting.
 	bb := browsertest.New(t, browsertest.WithLang("en"))
 	login(bb, "staff-b@member-b.example.jp", "member b pw 12")
+	// The dashboard says something new was shared.
+	bb.WaitText("#notices", "1 new items of shared information")
 	bb.Run(chromedp.Navigate(e.URL + "/share"))
 	bb.WaitText("#feed", "PPAP")
-	bb.Run(chromedp.Click(chromedp.CSS("#feed a")))
+	bb.Submit("#feed a")
 	bb.WaitText("#tlp", "TLP:AMBER")
 	shared := bb.Text("main")
 	for _, secret := range []string{"会員A電機", "h.sato@example.jp", "staff-a@member-a.example.jp", "佐藤"} {
@@ -137,7 +144,7 @@ func TestBrowserSharingJourney(t *testing.T) {
 	if !strings.Contains(shared, "tanaka@quote-example.co.jp") {
 		t.Fatal("member B does not see the sender")
 	}
-	bb.Run(chromedp.Click(chromedp.CSS("#sighting-button")))
+	bb.Submit("#sighting-button")
 	bb.WaitText("#sighting-mine", "received it too")
 	for _, br := range []*browsertest.Browser{co, ba, bb} {
 		if errs := br.ConsoleErrors(); len(errs) > 0 {

@@ -278,6 +278,22 @@ func (b *Browser) Run(actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// Submit clicks sel (a button that submits a form) and waits until the
+// page it leads to has replaced the current one. Waiting for an element
+// instead races when the next page has the same elements as this one (a
+// form that redirects back to itself): the wait finds the old page's
+// element and the next action runs while the page is changing. The
+// current page is marked before the click; the wait is for an unmarked
+// body.
+func (b *Browser) Submit(sel string) {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`(document.body.dataset.mamoriStale = "1", true)`)); err != nil {
+		b.fail(fmt.Errorf("marking the page before submitting %q: %w", sel, err))
+	}
+	b.Run(chromedp.Click(chromedp.CSS(sel)))
+	b.Run(chromedp.WaitVisible(chromedp.CSS("body:not([data-mamori-stale])")))
+}
+
 // Text returns the visible text (innerText) of the first element that
 // matches the CSS selector. It waits for the element to be present, up to the
 // deadline.

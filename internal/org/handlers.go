@@ -20,6 +20,7 @@ type dashboardData struct {
 	// Readiness is each organisation's security work (org id → items),
 	// for the first dashboardReadinessOrgs organisations only.
 	Readiness map[string][]ReadinessItem
+	Notices   []Notice
 }
 
 // dashboardReadinessOrgs caps the organisations whose work the dashboard
@@ -63,6 +64,11 @@ func (s *Service) dashboard(w http.ResponseWriter, r *http.Request) error {
 				if d.Readiness[m.Org.ID], err = s.Readiness(ctx, m.Org); err != nil {
 					return dashboardData{}, err
 				}
+			}
+		}
+		if s.Notices != nil {
+			if d.Notices, err = s.Notices(ctx, v); err != nil {
+				return dashboardData{}, err
 			}
 		}
 		return d, nil

@@ -50,6 +50,11 @@ type Service struct {
 	// incident card); the capabilities that own that work provide it.
 	Readiness func(ctx context.Context, o *Org) ([]ReadinessItem, error)
 
+	// Notices, when set, gives the dashboard the things waiting for the
+	// viewer elsewhere (new shared information, an approval asked of
+	// them); the capabilities that own them provide it.
+	Notices func(ctx context.Context, v *web.Viewer) ([]Notice, error)
+
 	// Changed, when set, is called inside the transaction that changed an
 	// organisation's profile, so indexes built on it (the registry's
 	// prefecture and industry facets) never lag behind.
@@ -118,4 +123,11 @@ type ReadinessItem struct {
 	Args      []any
 	Path      string // where to do it
 	Done      bool
+}
+
+// Notice is one line on the dashboard pointing at work elsewhere.
+type Notice struct {
+	Key  string // message key, with Args
+	Args []any
+	Path string
 }
