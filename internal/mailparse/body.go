@@ -65,58 +65,70 @@ func hasHeader(hs []rawHeader, name string) bool {
 	return n > 0
 }
 
-// tooManyParts counts boundary declarations and delimiter lines before
-// enmime builds its tree, which has no limit of its own: each part costs
-// buffers, and a few megabytes of delimiters would cost gigabytes.
+// maxUnclosed is how many multipart boundaries may go unclosed before
+// the structure is not handed to enmime: its boundary readers stack one
+// on another, and each unclosed level nested in another doubles the
+// work (forty of them would run for hours).
+const maxUnclosed = 8
+
+// tooManyParts follows boundary declarations and delimiter lines before
+// enmime builds its tree, which has no limits of its own: it says why the
+// structure must not be parsed, or "". A stack of open boundaries finds
+// the ones never closed, in the order enmime would meet them.
 func (p *parser) tooManyParts(data []byte) string {
 	limit := p.opts.MaxParts
-	var boundaries [][]byte
-	for i := 0; ; {
-		j := bytes.Index(data[i:], []byte("oundary="))
-		if j < 0 {
-			break
+	var stack [][]byte
+	declared, delims, unclosed := 0, 0, 0
+	for pos := 0; pos < len(data); {
+		end := bytes.IndexByte(data[pos:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += pos
 		}
-		at := i + j
-		i = at + 8
-		if at == 0 || (data[at-1] != 'b' && data[at-1] != 'B') {
-			continue
-		}
-		v := data[i:min(len(data), i+200)]
-		if len(v) > 0 && v[0] == '"' {
-			v = v[1:]
-			if k := bytes.IndexByte(v, '"'); k >= 0 {
-				v = v[:k]
-			}
-		} else if k := bytes.IndexAny(v, "; \t\r\n"); k >= 0 {
-			v = v[:k]
-		}
-		if len(v) == 0 {
-			continue
-		}
-		boundaries = append(boundaries, v)
-		if len(boundaries) > limit {
-			return "the mail declares more MIME parts than the limit"
-		}
-	}
-	if len(boundaries) == 0 {
-		return ""
-	}
-	delims := 0
-	for i := 0; ; {
-		j := bytes.Index(data[i:], []byte("\n--"))
-		if j < 0 {
-			break
-		}
-		i += j + 3
-		for _, b := range boundaries {
-			if bytes.HasPrefix(data[i:], b) {
+		line := bytes.TrimRight(data[pos:end], "\r")
+		pos = end + 1
+		if bytes.HasPrefix(line, []byte("--")) {
+			for k := len(stack) - 1; k >= 0; k-- {
+				if !bytes.HasPrefix(line[2:], stack[k]) {
+					continue
+				}
+				unclosed += len(stack) - 1 - k
 				delims++
+				if bytes.HasPrefix(line[2+len(stack[k]):], []byte("--")) {
+					stack = stack[:k]
+				} else {
+					stack = stack[:k+1]
+				}
 				break
 			}
 		}
-		if delims > 2*limit {
-			return "the mail has more MIME parts than the limit"
+		if at := bytes.Index(line, []byte("oundary=")); at > 0 && (line[at-1] == 'b' || line[at-1] == 'B') {
+			v := line[at+8:]
+			if len(v) > 0 && v[0] == '"' {
+				v = v[1:]
+				if k := bytes.IndexByte(v, '"'); k >= 0 {
+					v = v[:k]
+				}
+			} else if k := bytes.IndexAny(v, "; \t"); k >= 0 {
+				v = v[:k]
+			}
+			if len(v) > 0 {
+				stack = append(stack, v)
+				declared++
+			}
 		}
+		switch {
+		case declared > limit || delims > 2*limit:
+			return "the mail has more MIME parts than the limit"
+		case len(stack) > 4*p.opts.MaxDepth:
+			return "the mail's MIME parts are nested too deeply"
+		case unclosed > maxUnclosed:
+			return "too many of the mail's MIME boundaries are never closed"
+		}
+	}
+	if unclosed+len(stack) > maxUnclosed {
+		return "too many of the mail's MIME boundaries are never closed"
 	}
 	return ""
 }

@@ -1,0 +1,269 @@
+package mailparse
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/japanese"
+)
+
+func sjisBytes(s string) string { b, _ := japanese.ShiftJIS.NewEncoder().String(s); return b }
+func eucBytes(s string) string  { b, _ := japanese.EUCJP.NewEncoder().String(s); return b }
+func jisBytes(s string) string  { b, _ := japanese.ISO2022JP.NewEncoder().String(s); return b }
+
+func mustJSON(t testing.TB, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// shared is everything of a sanitised message that leaves the member:
+// the record, the bodies and the headers.
+func shared(t testing.TB, m *Message) string {
+	var b strings.Builder
+	var walk func(m *Message)
+	walk = func(m *Message) {
+		b.WriteString(mustJSON(t, m))
+		b.WriteString(m.Text)
+		b.WriteString(m.HTML)
+		b.WriteString(mustJSON(t, m.Headers))
+		for _, a := range m.Attached {
+			walk(a)
+		}
+	}
+	walk(m)
+	return b.String()
+}
+
+// TestSanitizeLeavesNoIdentity runs the whole corpus through Sanitize and
+// searches everything shared for every recipient address and name, the
+// reporter's identity and the member's domain.
+func TestSanitizeLeavesNoIdentity(t *testing.T) {
+	files, _ := filepath.Glob("testdata/mails/*.eml")
+	opts := testSanitizeOptions()
+	for _, p := range files {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ParseBytes(raw, Options{Boundary: testBoundary()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Sanitize(m, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := strings.ToLower(shared(t, s.Message))
+		forbidden := []string{"t.yamada", "h.sato", "k.takasaki", "i.suzuki", "keiri@", "accounting@", "山田", "太郎", "佐藤", "花子",
+			"髙﨑", "鈴木", "一郎", "yamada", "hanako", "taro", "@example.jp", "mx1.example.jp", "192.0.2.10", "エグザンプル", "株式会社サンプル"}
+		for _, f := range forbidden {
+			if strings.Contains(out, strings.ToLower(f)) {
+				i := strings.Index(out, strings.ToLower(f))
+				t.Errorf("%s: %q survives sanitising: …%s…", filepath.Base(p), f, out[max(0, i-60):min(len(out), i+60)])
+			}
+		}
+		if s.Message.To != nil || s.Message.Cc != nil || strings.Contains(mustJSON(t, s.Message), `"to":`) {
+			t.Errorf("%s: to/cc still in the shared record", filepath.Base(p))
+		}
+		// The original is untouched.
+		if len(m.To) == 0 && !strings.Contains(p, "14-") {
+			t.Errorf("%s: Sanitize changed its input", filepath.Base(p))
+		}
+	}
+}
+
+func TestPseudonyms(t *testing.T) {
+	k1, k2 := []byte("key-one-0123456789abcdef"), []byte("key-two-0123456789abcdef")
+	a := Pseudonym(k1, "T.Yamada@Example.JP")
+	if a != Pseudonym(k1, "t.yamada@example.jp") {
+		t.Fatal("pseudonym depends on case")
+	}
+	if a == Pseudonym(k2, "t.yamada@example.jp") {
+		t.Fatal("same pseudonym under another key")
+	}
+	if a == Pseudonym(k1, "h.sato@example.jp") {
+		t.Fatal("two recipients share a pseudonym")
+	}
+	if !strings.HasPrefix(a, "recipient-") || !strings.HasSuffix(a, "@redacted.invalid") || len(a) != len("recipient-")+12+len("@redacted.invalid") {
+		t.Fatalf("pseudonym shape %q", a)
+	}
+	// Across two reports, the same recipient links.
+	raw1, _ := os.ReadFile("testdata/mails/01-iso2022jp-delivery.eml")
+	raw2, _ := os.ReadFile("testdata/mails/05-html-only.eml")
+	m1, _ := ParseBytes(raw1, Options{})
+	m2, _ := ParseBytes(raw2, Options{})
+	s1, _ := Sanitize(m1, SanitizeOptions{Key: k1})
+	s2, _ := Sanitize(m2, SanitizeOptions{Key: k1})
+	s3, _ := Sanitize(m2, SanitizeOptions{Key: k2})
+	if len(s1.Message.Recipients) != 1 || s1.Message.Recipients[0] != s2.Message.Recipients[0] {
+		t.Fatalf("same recipient, different pseudonyms: %v %v", s1.Message.Recipients, s2.Message.Recipients)
+	}
+	if s2.Message.Recipients[0] == s3.Message.Recipients[0] {
+		t.Fatal("pseudonym did not change with the key")
+	}
+	if _, err := Sanitize(m1, SanitizeOptions{Key: []byte("short")}); err != ErrShortKey {
+		t.Fatalf("short key: %v", err)
+	}
+}
+
+func TestSanitizeBoundaryCutAndTimes(t *testing.T) {
+	raw, _ := os.ReadFile("testdata/mails/13-long-received.eml")
+	m, err := ParseBytes(raw, Options{Boundary: testBoundary()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Sanitize(m, testSanitizeOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hops := s.Message.Received
+	if len(hops) == 0 || hops[0].FromIP != "203.0.113.9" || hops[0].ByHost != "boundary.redacted.invalid" {
+		t.Fatalf("first kept hop: %+v", hops)
+	}
+	for _, h := range hops {
+		if strings.Contains(h.FromHost+h.ByHost, "outlook.com") || strings.HasPrefix(h.FromIP, "192.0.2.") {
+			t.Errorf("hop inside the boundary kept: %+v", h)
+		}
+		if tm, err := time.Parse(time.RFC3339, h.Time); err != nil || tm.Minute() != 0 || tm.Second() != 0 {
+			t.Errorf("hop time not on the hour: %q", h.Time)
+		}
+	}
+	if tm, err := time.Parse(time.RFC3339, s.Message.Date); err != nil || tm.Minute() != 0 || tm.Second() != 0 {
+		t.Errorf("date not on the hour: %q", s.Message.Date)
+	}
+	if strings.Join(s.Message.SendingIPs, ",") != "203.0.113.9,198.51.100.77,2001:db8:5::77" {
+		t.Errorf("sending IPs: %v", s.Message.SendingIPs)
+	}
+	names := map[string]bool{}
+	for _, h := range s.Message.Headers {
+		names[strings.ToLower(h.Name)] = true
+		if strings.EqualFold(h.Name, "DKIM-Signature") && strings.Contains(h.Value, "d=example.jp") {
+			t.Error("the receiver's DKIM signature was kept")
+		}
+	}
+	for _, gone := range []string{"authentication-results", "received-spf", "x-ms-exchange-organization-scl", "x-forefront-antispam-report", "x-microsoft-antispam", "arc-seal", "x-proofpoint-spam-details", "x-ironport-av", "x-virus-scanned"} {
+		if names[gone] {
+			t.Errorf("%s kept", gone)
+		}
+	}
+	if !names["dkim-signature"] || !names["x-originating-ip"] {
+		t.Error("the sender's own headers were dropped")
+	}
+	kinds := map[string]int{}
+	for _, r := range s.Redactions {
+		kinds[r.Kind]++
+	}
+	for _, k := range []string{KindReceivedHop, KindReceivedBy, KindReceivedFor, KindHeader, KindTime, KindRecipientAddress} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s redaction listed", k)
+		}
+	}
+}
+
+func TestSanitizeURLTokens(t *testing.T) {
+	m := &Message{
+		To:   []Address{{Name: "Taro Yamada", Address: "t.yamada@example.jp"}},
+		URLs: []string{},
+		Text: "Dear Mr Yamada,\nlogin: https://evil.example/login?email=t.yamada%40example.jp&lang=ja\n" +
+			"b64: https://evil.example/r?d=dC55YW1hZGFAZXhhbXBsZS5qcA&campaign=spring\n" +
+			"tok: https://evil.example/c?x=Zq81LmPo92XcVb74NaTe&page=2\n" +
+			"frag: https://evil.example/o365#t.yamada@example.jp\n" +
+			"path: https://evil.example/u/t.yamada@example.jp/start\n" +
+			"defanged: hxxps://evil[.]example/p?id=8f3Kz9QpL2mX7vB4c1\n" +
+			"plain: https://evil.example/about?page=2\n",
+	}
+	s, err := Sanitize(m, SanitizeOptions{Key: []byte("0123456789abcdef0123")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Dear Mr [recipient-"
+	got := s.Message.Text
+	for _, w := range []string{want, "https://evil.example/login?lang=ja\n", "https://evil.example/r?campaign=spring\n", "https://evil.example/c?page=2\n",
+		"https://evil.example/o365\n", "https://evil.example/u/redacted/start\n", "hxxps://evil[.]example/p\n", "https://evil.example/about?page=2\n"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("sanitised text lacks %q:\n%s", w, got)
+		}
+	}
+	if strings.Contains(strings.ToLower(got), "yamada") || strings.Contains(got, "Zq81") || strings.Contains(got, "dC55") {
+		t.Errorf("identity or token survives:\n%s", got)
+	}
+}
+
+func TestGreetings(t *testing.T) {
+	for _, c := range []struct {
+		body string
+		want []string
+	}{
+		{"山田様\n\nいつも", []string{"山田"}},
+		{"株式会社サンプル 経理部 山田 太郎 様\n", []string{"株式会社サンプル 経理部 山田 太郎"}},
+		{"お客様各位\nお知らせ", nil},
+		{"皆様\nお知らせ", nil},
+		{"Dear Mr Yamada,\nplease", []string{"Yamada"}},
+		{"Dear Customer,\n", nil},
+		{"Hi Taro,\n", []string{"Taro"}},
+		{"Hello Yamada-san,\n", []string{"Yamada"}},
+		{"Dear Sir or Madam,\n", nil},
+		{"本文だけです。\n", nil},
+	} {
+		got := greetingNames(c.body)
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("%q: got %q want %q", c.body, got, c.want)
+		}
+	}
+}
+
+func FuzzSanitizeText(f *testing.F) {
+	f.Add("山田様 https://x.example/?email=t.yamada@example.jp Dear Mr Yamada", "t.yamada@example.jp", "山田 太郎")
+	f.Add("<a href='hxxp://a[.]b/?t=ABCDEFGHIJ0123456789'>x</a>", "a@b.example", "Taro")
+	key := []byte("fuzz-key-0123456789abcdef")
+	f.Fuzz(func(t *testing.T, text, addr, name string) {
+		m := &Message{To: []Address{{Name: name, Address: addr}}, Text: text, HTML: text, Subject: text}
+		s, err := Sanitize(m, SanitizeOptions{Key: key, Reporter: []string{"reporter@example.jp"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		la := strings.ToLower(strings.TrimSpace(addr))
+		if len(la) >= 6 && strings.Contains(la, "@") && !strings.ContainsAny(la, "<>&\"' \t\r\n") && validAddressForTest(la) {
+			for _, field := range []string{s.Message.Text, s.Message.Subject} {
+				if containsWholeAddress(strings.ToLower(field), la) {
+					t.Fatalf("address %q survives in %q", addr, field)
+				}
+			}
+		}
+	})
+}
+
+func validAddressForTest(a string) bool {
+	local, domain, ok := strings.Cut(a, "@")
+	if !ok || local == "" || !validHostname(domain) || strings.Contains(domain, "@") {
+		return false
+	}
+	for i := 0; i < len(local); i++ {
+		if !isLocalByte(local[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// containsWholeAddress finds addr not embedded in a longer address.
+func containsWholeAddress(s, addr string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], addr)
+		if j < 0 {
+			return false
+		}
+		at, end := i+j, i+j+len(addr)
+		if (at == 0 || !isLocalByte(s[at-1])) && (end == len(s) || !isHostByte(s[end])) {
+			return true
+		}
+		i = at + 1
+	}
+}
