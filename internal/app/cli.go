@@ -18,6 +18,7 @@ import (
 	"mamori/internal/config"
 	"mamori/internal/db"
 	"mamori/internal/i18n"
+	"mamori/internal/mailparse"
 	"mamori/internal/org"
 	"mamori/internal/registry"
 	"mamori/internal/signing"
@@ -35,6 +36,8 @@ Usage:
                                        check a saved /api/v1/declarations/{number} answer offline
   mamori rotate-declaration-key --data-dir DIR
                                        start signing with a new key (restart the servers after)
+  mamori mail parse [--sanitize] [--boundary HOST,...,CIDR,...] [--key K] FILE...
+                                       print a reported mail's indicators as JSON, one line per file
   mamori admin create-user  --email E [--role R] [--name N] [--password-stdin]
   mamori admin create-org   --name N --owner EMAIL [--prefecture NN] [--industry X] [--employees N]
                             [--capital YEN] [--corporate-number N] [--name-kana K] [--name-en E]
@@ -83,6 +86,12 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		return signing.VerifyCommand(args[1:], stdout, stderr)
 	case "rotate-declaration-key":
 		return signing.RotateCommand(args[1:], stdout, stderr)
+	case "mail":
+		if len(args) < 2 || args[1] != "parse" {
+			fmt.Fprintf(stderr, "mamori mail: unknown command\n\n%s", usage)
+			return 2
+		}
+		return mailparse.Command(args[2:], stdout, stderr, env)
 	case "dev":
 		if len(args) < 2 || args[1] != "generate-registry" {
 			fmt.Fprintf(stderr, "mamori dev: unknown command\n\n%s", usage)

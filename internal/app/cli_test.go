@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -236,5 +239,73 @@ func TestDevGenerateRegistry(t *testing.T) {
 	}
 	if code, _, _ := run(t, "", append([]string{"dev", "generate-registry", "--count", "0"}, st...)...); code != 2 {
 		t.Fatal("count 0 accepted")
+	}
+}
+
+// TestMailParseCLI runs "mamori mail parse" on a whole mail, a broken one
+// and a missing file: one JSON line per readable file, the broken one
+// with its errors, exit status 1 for the missing one after the others.
+func TestMailParseCLI(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.eml")
+	broken := filepath.Join(dir, "broken.eml")
+	os.WriteFile(good, []byte("Received: from evil.example (evil.example [203.0.113.5]) by mx.example.jp; Tue, 1 Apr 2025 10:11:12 +0900\r\n"+
+		"From: =?UTF-8?B?5oKq5Lq6?= <bad@evil.example>\r\nTo: Taro Yamada <t.yamada@example.jp>\r\nSubject: test\r\n"+
+		"Date: Tue, 1 Apr 2025 10:11:00 +0900\r\n\r\nDear Mr Yamada, see hxxps://evil[.]example/x?email=t.yamada@example.jp\r\n"), 0o644)
+	os.WriteFile(broken, []byte("Subject: broken\nContent-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain\n\nhttp://broken.example.com/\n"), 0o644)
+	code, out, errs := run(t, "", "mail", "parse", "--boundary", "example.jp,192.0.2.0/24", good, filepath.Join(dir, "missing.eml"), broken)
+	if code != 1 || !strings.Contains(errs, "missing.eml") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 JSON lines, got %d: %s", len(lines), out)
+	}
+	var first, second map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &second); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"file", "message_id", "date", "subject", "from", "reply_to", "return_path", "to", "cc", "received", "sending_ips", "x_mailer", "urls", "domains", "ips", "emails", "attachments", "errors"} {
+		if _, ok := first[k]; !ok {
+			t.Errorf("key %q missing", k)
+		}
+	}
+	if first["file"] != "good.eml" || fmt.Sprint(first["sending_ips"]) != "[203.0.113.5]" || fmt.Sprint(first["urls"]) != "[https://evil.example/x?email=t.yamada@example.jp]" {
+		t.Errorf("first record: %s", lines[0])
+	}
+	if errsList, _ := second["errors"].([]any); len(errsList) == 0 {
+		t.Errorf("broken mail has no errors: %s", lines[1])
+	}
+	// Sanitised, with the key from the environment: the same pseudonym
+	// twice, and no recipient anywhere.
+	env := func(k string) string {
+		if k == "MAMORI_SECRET_KEY" {
+			return "cli-test-key-0123456789abcdef"
+		}
+		return ""
+	}
+	var o1, o2, e1 bytes.Buffer
+	if c := app.Run([]string{"mail", "parse", "--sanitize", "--boundary", "example.jp", good}, strings.NewReader(""), &o1, &e1, env); c != 0 {
+		t.Fatalf("sanitize: %d %s", c, e1.String())
+	}
+	app.Run([]string{"mail", "parse", "--sanitize", good}, strings.NewReader(""), &o2, &e1, env)
+	s := o1.String()
+	if strings.Contains(strings.ToLower(s), "yamada") || strings.Contains(s, `"to":`) || strings.Contains(s, `"cc":`) || !strings.Contains(s, `"recipients":["recipient-`) {
+		t.Fatalf("sanitised output: %s", s)
+	}
+	var r1, r2 struct{ Recipients []string }
+	json.Unmarshal(o1.Bytes(), &r1)
+	json.Unmarshal(o2.Bytes(), &r2)
+	if len(r1.Recipients) != 1 || r1.Recipients[0] != r2.Recipients[0] {
+		t.Fatalf("pseudonyms differ between runs with one key: %v %v", r1.Recipients, r2.Recipients)
+	}
+	if code, _, _ := run(t, "", "mail", "parse"); code != 2 {
+		t.Fatal("no files accepted")
+	}
+	if code, _, _ := run(t, "", "mail", "frobnicate"); code != 2 {
+		t.Fatal("unknown mail command accepted")
 	}
 }
