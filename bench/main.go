@@ -49,7 +49,7 @@ const (
 )
 
 // allScenarios are the --scenarios names, in the order they run.
-var allScenarios = []string{"dashboard", "login", "score", "saves", "assets", "kill9", "registry", "correlation"}
+var allScenarios = []string{"dashboard", "login", "score", "saves", "assets", "kill9", "registry", "correlation", "mailparse"}
 
 type options struct {
 	bin          string
@@ -158,6 +158,9 @@ func benchMain(args []string) int {
 		<-ctx.Done()
 		stop() // a second Ctrl-C kills the harness outright
 	}()
+	if code, done := mailparseFirst(&o); done {
+		return code
+	}
 	if err := run(ctx, o); err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintln(os.Stderr, "bench: interrupted; child processes stopped")
