@@ -222,9 +222,16 @@ func (b Boundary) insideHops(hops []Hop) []bool {
 	inside := make([]bool, len(hops))
 	contiguous := true
 	for i, h := range hops {
+		byInside := h.ByHost == "" || hostIn(h.ByHost, b.Hosts)
 		strong := h.FromIP != "" && b.containsIP(h.FromIP) || h.FromRDNS != "" && hostIn(h.FromRDNS, b.Hosts)
-		weak := !h.lookedUp && hostIn(h.FromHost, b.Hosts) && (h.ByHost == "" || hostIn(h.ByHost, b.Hosts))
-		inside[i] = strong || contiguous && weak
+		weak := !h.lookedUp && hostIn(h.FromHost, b.Hosts) && byInside
+		// A private address handed over to the member's own server, or
+		// below only internal hops, is the member's network.
+		private := false
+		if a, err := netip.ParseAddr(h.FromIP); err == nil && isLocalIP(a) {
+			private = hostIn(h.ByHost, b.Hosts) || contiguous && !b.IsZero()
+		}
+		inside[i] = strong || private || contiguous && weak
 		if !inside[i] && (h.FromIP != "" || h.FromHost != "") {
 			contiguous = false
 		}

@@ -1,0 +1,340 @@
+package mailparse
+
+import (
+	"encoding/base64"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+)
+
+// The text rules of the sanitiser: links, HTML bodies and greetings.
+
+// text sanitises prose: URLs (plain or defanged) first, so a recipient
+// inside a link costs the link its parameter rather than its shape, then
+// names and addresses everywhere.
+func (s *sanitizer) text(field, t string) string {
+	if t == "" {
+		return t
+	}
+	t = s.urlsInText(field, t)
+	return s.replace(field, t)
+}
+
+func (s *sanitizer) urlsInText(field, t string) string {
+	var b strings.Builder
+	pos := 0
+	for i := 0; i < len(t); {
+		j := strings.Index(t[i:], "://")
+		if j < 0 {
+			break
+		}
+		at := i + j
+		start := at
+		for start > 0 && at-start < 10 && isSchemeByte(t[start-1]) {
+			start--
+		}
+		end := at + 3
+		for end < len(t) && (isURLByte(t[end])) {
+			end++
+		}
+		i = max(end, at+3)
+		if start == at || start < pos {
+			continue
+		}
+		orig := trimURL(t[start:end])
+		fanged := Refang(orig)
+		clean := s.url(field, fanged)
+		if clean == fanged {
+			continue
+		}
+		if fanged != orig {
+			clean = Defang(clean)
+		}
+		b.WriteString(t[pos:start])
+		b.WriteString(clean)
+		pos = start + len(orig)
+	}
+	if pos == 0 {
+		return t
+	}
+	b.WriteString(t[pos:])
+	return b.String()
+}
+
+// url removes what ties a link to one recipient: query parameters and
+// fragments that hold the recipient (plainly, encoded or hashed) or look
+// like a tracking token, path segments holding the recipient, user info,
+// and the host when it is the member's. Host and path otherwise stay, so
+// the link still correlates with other reports.
+func (s *sanitizer) url(field, raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return s.replace(field, raw)
+	}
+	changed := false
+	if u.User != nil {
+		u.User = nil
+		changed = true
+	}
+	if hostIn(u.Hostname(), s.opts.MemberDomains) {
+		port := u.Port()
+		u.Host = memberHost
+		if port != "" {
+			u.Host += ":" + port
+		}
+		changed = true
+	}
+	if u.Path != "" {
+		segs := strings.Split(u.EscapedPath(), "/")
+		for i, seg := range segs {
+			v, err := url.PathUnescape(seg)
+			if err != nil {
+				v = seg
+			}
+			if s.identifies(v) {
+				segs[i] = "redacted"
+				changed = true
+			}
+		}
+		if changed {
+			p := strings.Join(segs, "/")
+			if up, err := url.PathUnescape(p); err == nil {
+				u.Path, u.RawPath = up, p
+			}
+		}
+	}
+	if u.RawQuery != "" {
+		var kept []string
+		for pair := range strings.FieldsFuncSeq(u.RawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
+			k, v, _ := strings.Cut(pair, "=")
+			dk, _ := url.QueryUnescape(k)
+			dv, err := url.QueryUnescape(v)
+			if err != nil {
+				dv = v
+			}
+			if tokenKeys[strings.ToLower(dk)] && dv != "" || s.identifies(dv) || looksLikeToken(dv) {
+				changed = true
+				continue
+			}
+			kept = append(kept, pair)
+		}
+		u.RawQuery = strings.Join(kept, "&")
+	}
+	if u.Fragment != "" && (s.identifies(u.Fragment) || looksLikeToken(u.Fragment) || strings.Contains(u.Fragment, "@")) {
+		u.Fragment, u.RawFragment = "", ""
+		changed = true
+	}
+	if !changed {
+		return raw
+	}
+	clean := u.String()
+	s.record(KindURLToken, field, raw, clean)
+	return clean
+}
+
+// identifies reports whether a value holds a recipient or the reporter,
+// as text, URL-encoded, base64 or hashed.
+func (s *sanitizer) identifies(v string) bool {
+	if len(v) < 4 {
+		return false
+	}
+	lv := asciiLower(v)
+	for _, id := range s.ids {
+		if len(id) >= 4 && strings.Contains(lv, id) {
+			return true
+		}
+	}
+	for _, n := range []string{"recipient-", redactedDomain} {
+		if strings.Contains(lv, n) {
+			return true
+		}
+	}
+	if len(v) >= 8 && len(v) <= 512 {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+			if d, err := enc.DecodeString(v); err == nil && utf8.Valid(d) {
+				ld := asciiLower(string(d))
+				for _, id := range s.ids {
+					if len(id) >= 4 && strings.Contains(ld, id) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// looksLikeToken: long values of URL-safe characters mixing letters and
+// digits with many distinct characters, or long runs of digits. Words,
+// URLs and paths are not tokens.
+func looksLikeToken(v string) bool {
+	if len(v) < 16 || strings.Contains(v, "://") || strings.ContainsAny(v, " /") {
+		return false
+	}
+	letters, digits := 0, 0
+	seen := map[byte]bool{}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letters++
+		case strings.IndexByte("-_=+.%~", c) >= 0:
+		default:
+			return false
+		}
+		seen[c] = true
+	}
+	if letters == 0 {
+		return digits >= 16
+	}
+	return digits > 0 && len(seen) >= 10
+}
+
+// html sanitises an HTML body token by token: text and attribute values
+// get the text rules, link attributes the URL rules. Entity-encoded names
+// are caught because the tokenizer decodes them first.
+func (s *sanitizer) html(field, h string) string {
+	if h == "" {
+		return h
+	}
+	z := html.NewTokenizer(strings.NewReader(h))
+	var b strings.Builder
+	b.Grow(len(h))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return b.String()
+		}
+		tok := z.Token()
+		switch tt {
+		case html.TextToken:
+			tok.Data = s.text(field, tok.Data)
+		case html.StartTagToken, html.SelfClosingTagToken:
+			for i, a := range tok.Attr {
+				switch a.Key {
+				case "href", "src", "action", "formaction", "background":
+					v := strings.TrimSpace(a.Val)
+					if lv := strings.ToLower(v); strings.HasPrefix(lv, "http") || strings.HasPrefix(lv, "//") {
+						tok.Attr[i].Val = s.replace(field, s.url(field, v))
+					} else {
+						tok.Attr[i].Val = s.replace(field, v)
+					}
+				default:
+					tok.Attr[i].Val = s.replace(field, a.Val)
+				}
+			}
+		case html.CommentToken:
+			tok.Data = s.replace(field, tok.Data)
+		}
+		b.WriteString(tok.String())
+	}
+}
+
+// htmlText is the visible text of an HTML body, for greeting detection.
+func htmlText(h string) string {
+	if h == "" {
+		return ""
+	}
+	z := html.NewTokenizer(strings.NewReader(h))
+	var b strings.Builder
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return b.String()
+		case html.TextToken:
+			b.Write(z.Text())
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "br", "p", "div", "tr", "li", "h1", "h2", "h3", "table":
+				b.WriteByte('\n')
+			}
+		}
+	}
+}
+
+// greetingNames finds who a mail addresses in its first lines: "山田様",
+// "株式会社サンプル 経理部 山田 太郎 様", "Dear Mr Yamada,", "Hi Taro,".
+func greetingNames(body string) []string {
+	var out []string
+	lines := 0
+	for line := range strings.SplitSeq(body, "\n") {
+		line = strings.TrimFunc(line, func(r rune) bool { return unicode.IsSpace(r) || r == '\u3000' })
+		if line == "" {
+			continue
+		}
+		if lines++; lines > 8 {
+			break
+		}
+		if n := japaneseAddressee(line); n != "" {
+			out = append(out, n)
+			continue
+		}
+		if n := englishAddressee(line); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func japaneseAddressee(line string) string {
+	best := -1
+	for _, h := range honorifics {
+		if i := strings.Index(line, h); i > 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	name := strings.TrimFunc(line[:best], func(r rune) bool { return unicode.IsSpace(r) || r == '\u3000' })
+	if n := utf8.RuneCountInString(name); n < 1 || n > 40 || isASCII([]byte(name)) {
+		return ""
+	}
+	if strings.ContainsAny(name, "。、！？「」") || genericAddressees[name] {
+		return ""
+	}
+	for _, p := range nameParts(name) {
+		if genericAddressees[p] {
+			return ""
+		}
+	}
+	return name
+}
+
+func englishAddressee(line string) string {
+	words := strings.Fields(line)
+	if len(words) < 2 {
+		return ""
+	}
+	first := strings.ToLower(strings.TrimRight(words[0], ":,"))
+	if !slices.Contains(greetingWords, first) {
+		return ""
+	}
+	var name []string
+	for _, w := range words[1:] {
+		stop := strings.IndexAny(w, ",:;!") >= 0
+		w = strings.TrimRight(w, ",:;!.")
+		w = strings.TrimSuffix(strings.TrimSuffix(w, "-san"), "-sama")
+		lw := strings.ToLower(strings.TrimSuffix(w, "."))
+		switch {
+		case nameTitles[lw] && len(name) == 0:
+		case genericAddressees[lw]:
+			return ""
+		case w != "" && unicode.IsUpper([]rune(w)[0]):
+			name = append(name, w)
+		default:
+			stop = true
+		}
+		if stop || len(name) == 4 {
+			break
+		}
+	}
+	return strings.Join(name, " ")
+}
