@@ -453,7 +453,9 @@ func parseEncodedWord(s string, at int) (encodedWord, bool) {
 	}
 	enc := rest[q1+1]
 	body := rest[q1+3:]
-	e := strings.Index(body, "?=")
+	// Words are at most 75 bytes by RFC 2047; broken mailers write longer
+	// ones, but a bound keeps a header full of "=?" linear.
+	e := strings.Index(body[:min(len(body), 2048)], "?=")
 	if e < 0 {
 		return encodedWord{}, false
 	}

@@ -15,6 +15,20 @@ import (
 // benchmark target is 200 mails a second on one core.
 type indicators struct {
 	urls, domains, ips, emails []string
+	seen                       map[string]bool
+}
+
+// add appends v once; the caps count distinct values, so a body repeating
+// one link a thousand times does not crowd out the others.
+func (x *indicators) add(list *[]string, kind, v string) {
+	if x.seen == nil {
+		x.seen = map[string]bool{}
+	}
+	if len(*list) >= maxIndicators || x.seen[kind+v] {
+		return
+	}
+	x.seen[kind+v] = true
+	*list = append(*list, v)
 }
 
 func (x *indicators) merge(m *Message) {
@@ -176,7 +190,7 @@ func trimURL(u string) string {
 const maxIndicators = 2000
 
 func (x *indicators) addURL(raw string) {
-	if len(x.urls) >= maxIndicators || len(raw) > 4096 {
+	if len(raw) > 4096 {
 		return
 	}
 	u, err := url.Parse(raw)
@@ -201,25 +215,22 @@ func (x *indicators) addURL(raw string) {
 	if hostEnd < 0 {
 		hostEnd = len(rest)
 	}
-	x.urls = append(x.urls, strings.ToLower(raw[:i+3]+rest[:hostEnd])+rest[hostEnd:])
+	x.add(&x.urls, "u", strings.ToLower(raw[:i+3]+rest[:hostEnd])+rest[hostEnd:])
 }
 
 func (x *indicators) addDomain(host string) {
-	if len(x.domains) >= maxIndicators {
-		return
-	}
 	d, err := publicsuffix.EffectiveTLDPlusOne(host)
 	if err != nil {
 		return
 	}
-	x.domains = append(x.domains, d)
+	x.add(&x.domains, "d", d)
 }
 
 func (x *indicators) addIP(a netip.Addr) {
-	if len(x.ips) >= maxIndicators || !a.IsValid() || a.IsUnspecified() {
+	if !a.IsValid() || a.IsUnspecified() {
 		return
 	}
-	x.ips = append(x.ips, a.Unmap().String())
+	x.add(&x.ips, "i", a.Unmap().String())
 }
 
 func isLocalByte(c byte) bool {
@@ -252,8 +263,8 @@ func (x *indicators) scanEmails(s string) {
 		}
 		local := strings.Trim(s[start:at], ".'")
 		domain := strings.ToLower(strings.Trim(s[at+1:end], ".-"))
-		if local != "" && strings.Contains(domain, ".") && validHostname(domain) && len(x.emails) < maxIndicators {
-			x.emails = append(x.emails, strings.ToLower(local)+"@"+domain)
+		if local != "" && strings.Contains(domain, ".") && validHostname(domain) {
+			x.add(&x.emails, "e", strings.ToLower(local)+"@"+domain)
 		}
 		i = end
 	}

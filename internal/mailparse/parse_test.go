@@ -351,3 +351,38 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestHostileInputsStayFast feeds the scanners and the sanitiser the
+// repetitive inputs that make naive code quadratic.
+func TestHostileInputsStayFast(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds megabyte inputs")
+	}
+	const n = 1 << 20
+	bodies := map[string]string{
+		"encoded-word starts": "=?a?B?" + strings.Repeat("=?x?B?QUJD", n/10),
+		"defang markers":      strings.Repeat("a[.]", n/4),
+		"colons":              strings.Repeat(":", n),
+		"digits and dots":     strings.Repeat("1.", n/2),
+		"at signs":            strings.Repeat("a@", n/2),
+		"schemes":             strings.Repeat("http://", n/7),
+		"recipient names":     strings.Repeat("山田 ", n/7),
+		"brackets":            strings.Repeat("[(", n/2),
+	}
+	for name, body := range bodies {
+		mail := "From: a@example.com\nTo: 山田 太郎 <t.yamada@example.jp>\nSubject: " + body[:min(len(body), 200000)] + "\nDate: Tue, 1 Apr 2025 10:00:00 +0900\n\n" + body
+		start := time.Now()
+		m, err := ParseBytes([]byte(mail), Options{})
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if _, err := Sanitize(m, SanitizeOptions{Key: []byte("0123456789abcdef0123")}); err != nil {
+			t.Fatal(name, err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("%s: %v for %d bytes", name, d, len(mail))
+		} else {
+			t.Logf("%s: %v", name, d)
+		}
+	}
+}

@@ -375,6 +375,7 @@ func (s *sanitizer) replace(field, text string) string {
 	}
 	lower := asciiLower(text)
 	var spans []span
+	var covered []bool // bytes already taken by a longer needle
 	for i := range s.rules {
 		r := &s.rules[i]
 		for from := 0; from < len(lower); {
@@ -393,8 +394,14 @@ func (s *sanitizer) replace(field, text string) string {
 				end < len(lower) && (isHostByte(lower[end]) && lower[end] != '.' || lower[end] == '.' && end+1 < len(lower) && isAlnum(lower[end+1]))) {
 				continue
 			}
-			if overlaps(spans, at, end) {
+			if covered == nil {
+				covered = make([]bool, len(lower))
+			}
+			if slices.Contains(covered[at:end], true) {
 				continue
+			}
+			for k := at; k < end; k++ {
+				covered[k] = true
 			}
 			spans = append(spans, span{at, end, r})
 			from = end
@@ -414,15 +421,6 @@ func (s *sanitizer) replace(field, text string) string {
 	}
 	b.WriteString(text[pos:])
 	return b.String()
-}
-
-func overlaps(spans []span, start, end int) bool {
-	for _, sp := range spans {
-		if start < sp.end && sp.start < end {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *sanitizer) message(m *Message, prefix string) {
