@@ -7,8 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"mamori/internal/apperr"
@@ -93,27 +91,8 @@ func readUpload(r *http.Request) (name string, body []byte, err error) {
 		if len(b) == 0 {
 			return "", nil, apperr.New(apperr.Invalid, "assets.import.no_file")
 		}
-		return cleanFilename(part.FileName()), b, nil
+		return web.CleanFilename(part.FileName(), 100, ""), b, nil
 	}
-}
-
-// cleanFilename keeps a file name for display only: its base, without
-// control characters, at most 100 characters.
-func cleanFilename(s string) string {
-	s = filepath.Base(strings.ReplaceAll(s, "\\", "/"))
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, s)
-	if rs := []rune(s); len(rs) > 100 {
-		s = string(rs[:100])
-	}
-	if s == "." || s == "/" {
-		s = ""
-	}
-	return s
 }
 
 // importPost reads the upload and, when it is a readable ledger, keeps it

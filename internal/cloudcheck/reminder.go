@@ -54,31 +54,16 @@ func (s *Service) remind(ctx context.Context, payload json.RawMessage) error {
 	if err != nil {
 		return db.Classify(err)
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT u.email, u.lang FROM org_members m JOIN users u ON u.id = m.user_id
-		WHERE m.org_id = ? AND m.role = 'owner' AND u.disabled_at IS NULL`, p.OrgID)
+	owners, err := org.OwnerContacts(ctx, s.DB, p.OrgID)
 	if err != nil {
-		return err
-	}
-	type owner struct{ email, lang string }
-	var owners []owner
-	for rows.Next() {
-		var ow owner
-		if err := rows.Scan(&ow.email, &ow.lang); err != nil {
-			rows.Close()
-			return err
-		}
-		owners = append(owners, ow)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	link := s.BaseURL + CheckPath(o.Slug, c.ID)
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		for _, ow := range owners {
-			pr := s.Catalog.Printer(ow.lang)
+			pr := s.Catalog.Printer(ow.Lang)
 			last := c.CompletedAt.In(jst).Format("2006-01-02")
-			msg := mail.Message{To: ow.email, Subject: pr.T("mail.cloud_reminder.subject", c.Name),
+			msg := mail.Message{To: ow.Email, Subject: pr.T("mail.cloud_reminder.subject", c.Name),
 				Body: pr.T("mail.cloud_reminder.body", o.Name, c.Name, last, link)}
 			if err := s.Mail.Send(ctx, tx, msg); err != nil {
 				return err

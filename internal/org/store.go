@@ -306,3 +306,28 @@ func InvitationsFor(ctx context.Context, q db.Querier, email, userID string, now
 	return queryInvitations(ctx, q, `i.email = ? AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?
 		AND NOT EXISTS (SELECT 1 FROM org_members m WHERE m.org_id = i.org_id AND m.user_id = ?)`, auth.NormalizeEmail(email), now, userID)
 }
+
+// Contact is an account to write to, in its own language.
+type Contact struct {
+	UserID, Email, Lang string
+}
+
+// OwnerContacts lists the enabled owners of an organisation, the people
+// reminders and notices about the organisation go to.
+func OwnerContacts(ctx context.Context, q db.Querier, orgID string) ([]Contact, error) {
+	rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.lang FROM org_members m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = ? AND m.role = 'owner' AND u.disabled_at IS NULL ORDER BY u.email`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Contact
+	for rows.Next() {
+		var c Contact
+		if err := rows.Scan(&c.UserID, &c.Email, &c.Lang); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -201,27 +201,15 @@ func (s *Service) remind(ctx context.Context, payload json.RawMessage) error {
 	if err != nil {
 		return db.Classify(err)
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT u.email, u.lang FROM org_members m JOIN users u ON u.id = m.user_id
-		WHERE m.org_id = ? AND m.role = 'owner' AND u.disabled_at IS NULL`, st.OrgID)
+	owners, err := org.OwnerContacts(ctx, s.DB, st.OrgID)
 	if err != nil {
 		return err
 	}
-	type owner struct{ email, lang string }
-	var owners []owner
-	for rows.Next() {
-		var ow owner
-		if err := rows.Scan(&ow.email, &ow.lang); err != nil {
-			rows.Close()
-			return err
-		}
-		owners = append(owners, ow)
-	}
-	rows.Close()
 	link := s.Cfg.BaseURL + "/selfcheck"
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		for _, ow := range owners {
-			pr := s.Catalog.Printer(ow.lang)
-			msg := mail.Message{To: ow.email, Subject: pr.T("mail.selfcheck_reminder.subject"),
+			pr := s.Catalog.Printer(ow.Lang)
+			msg := mail.Message{To: ow.Email, Subject: pr.T("mail.selfcheck_reminder.subject"),
 				Body: pr.T("mail.selfcheck_reminder.body", o.Name, st.Score, link)}
 			if err := s.Mail.Send(ctx, tx, msg); err != nil {
 				return err

@@ -198,8 +198,14 @@ func fillMember(ctx context.Context, q db.Querier, m *Member, now time.Time) err
 
 // Members lists every member, current ones first, by name.
 func Members(ctx context.Context, q db.Querier, now time.Time) ([]*Member, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+memberCols+` FROM share_members m JOIN orgs o ON o.id = m.org_id
+	return listMembers(ctx, q, now, `SELECT `+memberCols+` FROM share_members m JOIN orgs o ON o.id = m.org_id
 		ORDER BY (m.left_at IS NULL) DESC, o.name, o.id`)
+}
+
+// listMembers reads members and then fills each with its NDAs and SIGs
+// (after the rows are closed: SQLite's readers are few).
+func listMembers(ctx context.Context, q db.Querier, now time.Time, query string, args ...any) ([]*Member, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -136,24 +135,6 @@ func looksLikeMail(b []byte) bool {
 	return lines > 0 && headers*10 >= lines*9 && (strings.Contains(lower, "from:") || strings.Contains(lower, "received:"))
 }
 
-// cleanName keeps an uploaded file's base name for display.
-func cleanName(s string) string {
-	s = filepath.Base(strings.ReplaceAll(s, "\\", "/"))
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, s)
-	if rs := []rune(s); len(rs) > 100 {
-		s = string(rs[:100])
-	}
-	if s == "." || s == "/" || s == "" {
-		s = "reported.eml"
-	}
-	return s
-}
-
 // CreateReport stores a member's report with its mail files sealed.
 func CreateReport(ctx context.Context, q db.Querier, box *secretbox.Box, orgID, userID string, in ReportInput, files []MailFile, now time.Time) (*Report, error) {
 	c, at, n, err := in.clean(files, now)
@@ -168,7 +149,7 @@ func CreateReport(ctx context.Context, q db.Querier, box *secretbox.Box, orgID, 
 	}
 	for _, f := range files {
 		sum := sha256.Sum256(f.Body)
-		m := MailFile{ID: db.NewID(), Name: cleanName(f.Name), Size: len(f.Body), SHA256: hex.EncodeToString(sum[:])}
+		m := MailFile{ID: db.NewID(), Name: web.CleanFilename(f.Name, 100, "reported.eml"), Size: len(f.Body), SHA256: hex.EncodeToString(sum[:])}
 		sealed := box.Seal(sealPurpose, f.Body, []byte(m.ID))
 		if _, err := q.ExecContext(ctx, `INSERT INTO share_report_mails (id, report_id, filename, size, sha256, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			m.ID, r.ID, m.Name, m.Size, m.SHA256, sealed, now); err != nil {

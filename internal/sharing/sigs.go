@@ -140,28 +140,6 @@ func SetSIGMember(ctx context.Context, q db.Querier, sigID, orgID string, in boo
 
 // SIGMembers lists the member organisations of a SIG.
 func SIGMembers(ctx context.Context, q db.Querier, sigID string, now time.Time) ([]*Member, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+memberCols+` FROM share_members m JOIN orgs o ON o.id = m.org_id
+	return listMembers(ctx, q, now, `SELECT `+memberCols+` FROM share_members m JOIN orgs o ON o.id = m.org_id
 		JOIN share_sig_members x ON x.org_id = m.org_id WHERE x.sig_id = ? ORDER BY o.name, o.id`, sigID)
-	if err != nil {
-		return nil, err
-	}
-	var out []*Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for _, m := range out {
-		if err := fillMember(ctx, q, m, now); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -96,6 +97,26 @@ func CleanText(s string, max int) (string, bool) {
 		}
 	}
 	return s, true
+}
+
+// CleanFilename keeps an uploaded file's name for display only: its base
+// name (browsers on Windows send the whole path), without control
+// characters, at most max characters; fallback when nothing is left.
+func CleanFilename(s string, max int, fallback string) string {
+	s = path.Base(strings.ReplaceAll(s, "\\", "/"))
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+	if rs := []rune(s); len(rs) > max {
+		s = string(rs[:max])
+	}
+	if s == "." || s == "/" || s == "" {
+		return fallback
+	}
+	return s
 }
 
 // CleanLines is CleanText for a text area: line breaks (normalised to
