@@ -212,7 +212,7 @@ func (s *sanitizer) collect(m *Message) {
 	if s.memberAddress(m.ReturnPath) {
 		addr(Address{Address: m.ReturnPath})
 	}
-	for _, body := range []string{m.Text, htmlText(m.HTML)} {
+	for _, body := range []string{m.Text, HTMLText(m.HTML)} {
 		for _, n := range greetingNames(body) {
 			if _, isReporter := s.reporter[n]; isReporter {
 				continue

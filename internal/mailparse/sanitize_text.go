@@ -236,8 +236,9 @@ func (s *sanitizer) html(field, h string) string {
 	}
 }
 
-// htmlText is the visible text of an HTML body, for greeting detection.
-func htmlText(h string) string {
+// HTMLText is the visible text of an HTML body: for greeting detection,
+// and for showing an HTML-only mail's words where markup must not run.
+func HTMLText(h string) string {
 	if h == "" {
 		return ""
 	}

@@ -225,8 +225,8 @@ func TestShareFlow(t *testing.T) {
 				t.Errorf("the proposed share holds %q", secret)
 			}
 		}
-		if !strings.Contains(sh.Sanitized, "tanaka@quote-example.co.jp") {
-			t.Fatal("the sender (an indicator) was removed")
+		if !strings.Contains(sh.Sanitized, "tanaka@quote-example.co.jp") || !strings.Contains(sh.Sanitized, "お見積書をお送りします") {
+			t.Fatal("the sender (an indicator) or the body's text was removed")
 		}
 		// Incomplete: AMBER with no SIG.
 		expect(t, h.post(t, edit, h.analyst, "action", "approval", "title", "見積書を装う PPAP", "tlp", "amber"), 422, "共有先の SIG")

@@ -98,6 +98,18 @@ func (s *Service) indexReport(ctx context.Context, q db.Querier, rep *Report, m 
 	return correlate.Add(ctx, q, rep.ID, rep.CreatedAt, inds)
 }
 
+// sharedMail is one mail of a share: the sanitised record and its body's
+// text (sanitised too: recipients' names in greetings, tokens in links),
+// so members recognise the lure when it reaches them.
+type sharedMail struct {
+	*mailparse.Message
+	Body string `json:"body,omitempty"`
+}
+
+// maxSharedBody bounds the body text kept in a share, in characters: a
+// lure is recognised by its first screen; a long quoted thread is noise.
+const maxSharedBody = 8000
+
 // propose builds the shareable version of a report's mails: recipients
 // pseudonymised, the member's hops and domains hidden, the reporter and
 // any extra terms the analyst names removed. It returns the sanitised
@@ -118,7 +130,7 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 	for _, h := range opts.Boundary.Hosts {
 		opts.MemberDomains = append(opts.MemberDomains, h)
 	}
-	msgs := []*mailparse.Message{}
+	msgs := []sharedMail{}
 	reds := [][]mailparse.Redaction{}
 	for _, mf := range rep.Mails {
 		msg, err := s.parseMail(ctx, q, rep, mf, m)
@@ -130,7 +142,14 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 			return "", "", err
 		}
 		san.Message.File = ""
-		msgs = append(msgs, san.Message)
+		body := san.Message.Text
+		if strings.TrimSpace(body) == "" {
+			body = mailparse.HTMLText(san.Message.HTML)
+		}
+		if r := []rune(body); len(r) > maxSharedBody {
+			body = string(r[:maxSharedBody]) + "\n…"
+		}
+		msgs = append(msgs, sharedMail{Message: san.Message, Body: strings.TrimSpace(body)})
 		reds = append(reds, san.Redactions)
 	}
 	a, err := json.Marshal(msgs)

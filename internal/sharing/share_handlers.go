@@ -29,6 +29,8 @@ type ShareView struct {
 type MailView struct {
 	*mailparse.Message
 	Links []string
+	// Body is the shared body text (shares only).
+	Body string
 }
 
 func viewOf(m *mailparse.Message) MailView {
@@ -45,12 +47,17 @@ func (s *Share) TLPLabel() string { return "TLP:" + strings.ToUpper(s.TLP) }
 func (s *Service) shareView(ctx context.Context, q db.Querier, sh *Share) (*ShareView, error) {
 	v := &ShareView{Share: sh}
 	if sh.Sanitized != "" {
-		var msgs []*mailparse.Message
+		var msgs []sharedMail
 		if err := json.Unmarshal([]byte(sh.Sanitized), &msgs); err != nil {
 			return nil, err
 		}
 		for _, m := range msgs {
-			v.Mails = append(v.Mails, viewOf(m))
+			if m.Message == nil {
+				continue
+			}
+			mv := viewOf(m.Message)
+			mv.Body = m.Body
+			v.Mails = append(v.Mails, mv)
 		}
 	}
 	if sh.Redactions != "" {
