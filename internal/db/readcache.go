@@ -1,6 +1,7 @@
 package db
 
 import (
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +18,18 @@ type ReadCache[V any] struct {
 	max   int64
 	m     sync.Map // string → *cacheEntry[V]
 	count atomic.Int64
+	// loads holds the loads in flight by key, so when an entry expires
+	// under load one request reads the store and the others wait for its
+	// result, instead of every waiting client reading the same rows.
+	mu    sync.Mutex
+	loads map[string]*cacheLoad[V]
+}
+
+type cacheLoad[V any] struct {
+	done  chan struct{}
+	v     V
+	err   error
+	epoch uint64
 }
 
 type cacheEntry[V any] struct {
@@ -44,18 +57,41 @@ func (c *ReadCache[V]) Get(key string, load func() (V, error)) (V, error) {
 			return ce.v, nil
 		}
 	}
-	v, err := load()
-	if err != nil {
+	c.mu.Lock()
+	if l, ok := c.loads[key]; ok && l.epoch == epoch {
+		c.mu.Unlock()
+		<-l.done
+		return l.v, l.err
+	}
+	l := &cacheLoad[V]{done: make(chan struct{}), epoch: epoch}
+	if c.loads == nil {
+		c.loads = map[string]*cacheLoad[V]{}
+	}
+	c.loads[key] = l
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		if c.loads[key] == l {
+			delete(c.loads, key)
+		}
+		c.mu.Unlock()
+		close(l.done)
+	}()
+	l.err = errLoadFailed // what waiters see if load panics
+	l.v, l.err = load()
+	if l.err != nil {
 		c.m.Delete(key)
-		return v, err
+		return l.v, l.err
 	}
 	if c.count.Add(1) > c.max {
 		c.m.Clear()
 		c.count.Store(0)
 	}
-	c.m.Store(key, &cacheEntry[V]{v: v, epoch: epoch, at: now})
-	return v, nil
+	c.m.Store(key, &cacheEntry[V]{v: l.v, epoch: epoch, at: now})
+	return l.v, nil
 }
+
+var errLoadFailed = errors.New("db: cache load did not finish")
 
 // Forget drops one key.
 func (c *ReadCache[V]) Forget(key string) { c.m.Delete(key) }

@@ -3,6 +3,8 @@ package db_test
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,5 +67,61 @@ func TestReadCache(t *testing.T) {
 	small.Get("a", load)
 	if loads != before+1 {
 		t.Fatal("an entry survived the bound")
+	}
+}
+
+// TestReadCacheOneLoad: when an entry is missing or stale, concurrent
+// requests share one load instead of each reading the store, and a load
+// that panics does not leave the waiters hanging.
+func TestReadCacheOneLoad(t *testing.T) {
+	d := dbtest.SQLite(t)
+	c := db.NewReadCache[int](d, time.Hour, 100)
+	var loads atomic.Int32
+	release := make(chan struct{})
+	load := func() (int, error) {
+		loads.Add(1)
+		<-release
+		return 7, nil
+	}
+	var wg sync.WaitGroup
+	got := make([]int, 16)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], _ = c.Get("k", load)
+		}()
+	}
+	time.Sleep(50 * time.Millisecond) // let them all queue behind the first
+	close(release)
+	wg.Wait()
+	if n := loads.Load(); n != 1 {
+		t.Fatalf("%d loads for one key", n)
+	}
+	for _, v := range got {
+		if v != 7 {
+			t.Fatalf("a waiter got %d", v)
+		}
+	}
+	// A panicking load: the caller's goroutine panics, the waiters get an
+	// error, and the next Get loads again.
+	block := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		defer func() { recover() }()
+		c.Get("p", func() (int, error) { <-block; panic("boom") })
+	}()
+	time.Sleep(20 * time.Millisecond)
+	go func() {
+		_, err := c.Get("p", func() (int, error) { return 1, nil })
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	close(block)
+	if err := <-done; err == nil {
+		t.Fatal("a waiter on a panicked load got no error")
+	}
+	if v, err := c.Get("p", func() (int, error) { return 3, nil }); err != nil || v != 3 {
+		t.Fatalf("after the panic: %d %v", v, err)
 	}
 }
