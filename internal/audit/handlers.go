@@ -35,7 +35,7 @@ var KnownActions = []string{LoginOK, LoginFailed, LoginLocked, Logout, Signup, E
 	"sharing.member_added", "sharing.member_left", "sharing.nda_recorded", "sharing.sig_created", "sharing.sig_updated",
 	"sharing.member_sigs_set", "sharing.staff_added", "sharing.staff_removed", "sharing.boundary_set", "sharing.reported",
 	"sharing.raw_mail_viewed", "sharing.history_set", "sharing.share_started", "sharing.share_edited", "sharing.share_answered",
-	"sharing.share_released", "sharing.report_closed", "sharing.sighting", "sharing.warnings_changed"}
+	"sharing.share_released", "sharing.share_withdrawn", "sharing.report_closed", "sharing.sighting", "sharing.warnings_changed"}
 
 type listPage struct {
 	Events  []Event

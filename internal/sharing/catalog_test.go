@@ -24,7 +24,7 @@ func TestCatalog(t *testing.T) {
 	}
 	actions := map[string]bool{ActionMemberAdded: true, ActionMemberLeft: true, ActionNDARecorded: true, ActionSIGCreated: true, ActionSIGUpdated: true,
 		ActionSIGsSet: true, ActionStaffAdded: true, ActionStaffRemoved: true, ActionBoundarySet: true, ActionReported: true, ActionRawMailViewed: true, ActionHistorySet: true,
-		ActionShareStarted: true, ActionShareEdited: true, ActionShareAnswered: true, ActionShareReleased: true, ActionReportClosed: true, ActionSighting: true, ActionWarningsChanged: true}
+		ActionShareStarted: true, ActionShareEdited: true, ActionShareAnswered: true, ActionShareReleased: true, ActionShareWithdrawn: true, ActionReportClosed: true, ActionSighting: true, ActionWarningsChanged: true}
 	for _, k := range used {
 		if actions[k] {
 			continue // audit action names, not messages

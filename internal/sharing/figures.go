@@ -77,7 +77,7 @@ func Figures(ctx context.Context, q db.Querier) ([]*YearFigures, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = q.QueryContext(ctx, `SELECT s.id, s.released_at, s.lure, s.attachment_types FROM share_shares s WHERE s.released_at IS NOT NULL`)
+	rows, err = q.QueryContext(ctx, `SELECT s.id, s.released_at, s.lure, s.attachment_types FROM share_shares s WHERE s.released_at IS NOT NULL AND s.withdrawn_at IS NULL`)
 	if err != nil {
 		return nil, err
 	}

@@ -271,8 +271,14 @@ func TestShareFlow(t *testing.T) {
 		if n, _, _ := Sightings(ctx, d, shareID, h.b.ID); n != 1 {
 			t.Fatalf("sightings %d", n)
 		}
-		// Released: no more edits.
+		// Released: no more edits. Withdrawn: gone for members, kept on
+		// record for the coordinators.
 		expect(t, h.post(t, edit, h.analyst, "action", "save", "title", "x", "tlp", "red"), 409)
+		expect(t, h.post(t, edit, h.analyst, "action", "withdraw"), http.StatusSeeOther)
+		expect(t, h.Get(edit, h.analyst), 200, `id="share-withdrawn"`)
+		expect(t, h.Get("/share/shares/"+shareID, h.staffB), http.StatusNotFound)
+		expectNot(t, h.Get("/share", h.staffB), "見積書を装う PPAP")
+		expect(t, h.post(t, edit, h.analyst, "action", "withdraw"), 409)
 	})
 }
 

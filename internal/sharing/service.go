@@ -47,6 +47,7 @@ const (
 	ActionShareEdited     = "sharing.share_edited"
 	ActionShareAnswered   = "sharing.share_answered"
 	ActionShareReleased   = "sharing.share_released"
+	ActionShareWithdrawn  = "sharing.share_withdrawn"
 	ActionReportClosed    = "sharing.report_closed"
 	ActionSighting        = "sharing.sighting"
 	ActionWarningsChanged = "sharing.warnings_changed"

@@ -268,6 +268,12 @@ func (s *Service) shareEditPost(w http.ResponseWriter, r *http.Request) error {
 	var released *Share
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		uid := web.ViewerFrom(ctx).UserID
+		if action == "withdraw" {
+			if err := Withdraw(ctx, tx, sh.ID, uid, s.now()); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, r, audit.Entry{Action: ActionShareWithdrawn, TargetType: "share", TargetID: sh.ID})
+		}
 		if action == "release" {
 			var err error
 			if released, err = Release(ctx, tx, sh.ID, uid, s.now()); err != nil {
@@ -315,6 +321,8 @@ func (s *Service) shareEditPost(w http.ResponseWriter, r *http.Request) error {
 		flash = "flash.share_approval_asked"
 	case "release":
 		flash = "flash.share_released"
+	case "withdraw":
+		flash = "flash.share_withdrawn"
 	}
 	return web.Redirect(w, r, "/share/admin/shares/"+sh.ID, flash)
 }

@@ -37,6 +37,7 @@ type Share struct {
 	SIGIDs                 []string
 	CreatedAt, UpdatedAt   time.Time
 	ApprovedAt, ReleasedAt *time.Time
+	WithdrawnAt            *time.Time
 }
 
 // StartShare opens the share of a report from the sanitiser's proposal
@@ -188,13 +189,13 @@ func UpdateShare(ctx context.Context, q db.Querier, id string, in ShareInput, no
 	return nil
 }
 
-const shareCols = `id, report_id, title, analysis, tlp, lure, attachment_types, sanitized, redactions, change_note, redact_terms, created_at, updated_at, approved_at, released_at`
+const shareCols = `id, report_id, title, analysis, tlp, lure, attachment_types, sanitized, redactions, change_note, redact_terms, created_at, updated_at, approved_at, released_at, withdrawn_at`
 
 func scanShare(sc interface{ Scan(...any) error }) (*Share, error) {
 	var s Share
 	var types, terms string
 	if err := sc.Scan(&s.ID, &s.ReportID, &s.Title, &s.Analysis, &s.TLP, &s.Lure, &types, &s.Sanitized, &s.Redactions, &s.ChangeNote, &terms,
-		&s.CreatedAt, &s.UpdatedAt, &s.ApprovedAt, &s.ReleasedAt); err != nil {
+		&s.CreatedAt, &s.UpdatedAt, &s.ApprovedAt, &s.ReleasedAt, &s.WithdrawnAt); err != nil {
 		return nil, err
 	}
 	if terms != "" {
@@ -204,7 +205,7 @@ func scanShare(sc interface{ Scan(...any) error }) (*Share, error) {
 		s.AttachmentTypes = strings.Split(types, ",")
 	}
 	s.CreatedAt, s.UpdatedAt = s.CreatedAt.UTC(), s.UpdatedAt.UTC()
-	for _, p := range []**time.Time{&s.ApprovedAt, &s.ReleasedAt} {
+	for _, p := range []**time.Time{&s.ApprovedAt, &s.ReleasedAt, &s.WithdrawnAt} {
 		if *p != nil {
 			t := (*p).UTC()
 			*p = &t
@@ -308,6 +309,21 @@ func Release(ctx context.Context, q db.Querier, id, userID string, now time.Time
 	return s, setStatus(ctx, q, s.ReportID, StatusReleased, now)
 }
 
+// Withdraw takes a released share back: members no longer see it (the
+// feed, the page, the count), and it stays on record for the
+// coordinators.
+func Withdraw(ctx context.Context, q db.Querier, id, userID string, now time.Time) error {
+	s, err := GetShare(ctx, q, id)
+	if err != nil {
+		return err
+	}
+	if s.ReleasedAt == nil || s.WithdrawnAt != nil {
+		return apperr.New(apperr.Conflict, "sharing.err.not_released")
+	}
+	_, err = q.ExecContext(ctx, `UPDATE share_shares SET withdrawn_at = ?, withdrawn_by = ? WHERE id = ?`, now, nullable(userID), id)
+	return err
+}
+
 // CloseReport ends a report without sharing it.
 func CloseReport(ctx context.Context, q db.Querier, reportID string, now time.Time) error {
 	rep, err := GetReport(ctx, q, "", reportID)
@@ -324,7 +340,7 @@ func CloseReport(ctx context.Context, q db.Querier, reportID string, now time.Ti
 // see a released share: CLEAR and GREEN go to every member, the others
 // to the members of the chosen SIGs.
 func Visible(ctx context.Context, q db.Querier, s *Share, m *Member) (bool, error) {
-	if s.ReleasedAt == nil || !m.Active() {
+	if s.ReleasedAt == nil || s.WithdrawnAt != nil || !m.Active() {
 		return false, nil
 	}
 	if community(s.TLP) {
@@ -343,7 +359,7 @@ func Feed(ctx context.Context, q db.Querier, m *Member, limit int) ([]*Share, er
 	if !m.Active() {
 		return nil, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+shareCols+` FROM share_shares s WHERE released_at IS NOT NULL AND (tlp IN ('clear', 'green')
+	rows, err := q.QueryContext(ctx, `SELECT `+shareCols+` FROM share_shares s WHERE released_at IS NOT NULL AND withdrawn_at IS NULL AND (tlp IN ('clear', 'green')
 		OR EXISTS (SELECT 1 FROM share_share_sigs x JOIN share_sig_members sm ON sm.sig_id = x.sig_id WHERE x.share_id = s.id AND sm.org_id = ?))
 		ORDER BY released_at DESC, id DESC LIMIT ?`, m.OrgID, limit)
 	if err != nil {

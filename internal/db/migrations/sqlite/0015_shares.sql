@@ -21,7 +21,11 @@ CREATE TABLE share_shares (
     approved_by  TEXT REFERENCES users(id) ON DELETE SET NULL,
     approved_at  TIMESTAMP,
     released_by  TEXT REFERENCES users(id) ON DELETE SET NULL,
-    released_at  TIMESTAMP
+    released_at  TIMESTAMP,
+    -- A released share taken back (a mistake, a request from the
+    -- reporter): members no longer see it; the record stays.
+    withdrawn_at TIMESTAMP,
+    withdrawn_by TEXT REFERENCES users(id) ON DELETE SET NULL
 );
 CREATE INDEX share_shares_released ON share_shares(released_at);
 
