@@ -32,6 +32,9 @@ type YearFigures struct {
 	ByType                    map[string]int // attachment type → shares
 	Historical                bool           // entered by hand (before mamori), not counted
 	HistoryNote               string
+	// TargetedKnown is false for an entered year without a targeted
+	// figure: the table shows a dash, not a zero nobody counted.
+	TargetedKnown bool
 }
 
 // Quarter is one quarter's counts.
@@ -66,6 +69,7 @@ func Figures(ctx context.Context, q db.Querier) ([]*YearFigures, error) {
 		}
 		fy, qt := FiscalYear(at)
 		y := year(fy)
+		y.TargetedKnown = true
 		y.Reports++
 		y.Quarters[qt-1].Reports++
 		if targeted {
@@ -139,7 +143,7 @@ func Figures(ctx context.Context, q db.Querier) ([]*YearFigures, error) {
 		case "shares":
 			y.Shares = h.Value
 		case "targeted":
-			y.Targeted = h.Value
+			y.Targeted, y.TargetedKnown = h.Value, true
 		}
 		if h.Note != "" {
 			y.HistoryNote = h.Note

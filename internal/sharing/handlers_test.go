@@ -176,7 +176,7 @@ func TestFiguresPage(t *testing.T) {
 		}
 		expect(t, h.post(t, "/share/admin/figures/history", h.analyst, "fy", "1999", "metric", "reports", "value", "x"), 422, "2000 年度から", "0 以上の整数")
 		w := h.Get("/share/admin/figures?lang=en", h.analyst)
-		expect(t, w, 200, `id="fy-2015"`, "1092", `data-fy="2015" data-kind="reports" data-value="1092"`, `data-fy="2012" data-kind="shares" data-value="160"`, "recorded")
+		expect(t, w, 200, `id="fy-2015"`, "1,092", "—", `data-fy="2015" data-kind="reports" data-value="1092"`, `data-fy="2012" data-kind="shares" data-value="160"`, "recorded")
 		expect(t, h.Get("/share/admin/figures", h.staffA), http.StatusForbidden)
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -328,6 +329,20 @@ func funcs() template.FuncMap {
 		},
 		"safeSVG": func(s string) template.HTML { return template.HTML(s) }, // only for SVG we generated
 		"add":     func(a, b int) int { return a + b },
+		// num writes a count with thousands separators (1,092), as both
+		// languages write figures.
+		"num": func(n int) string {
+			s := strconv.Itoa(n)
+			neg := strings.HasPrefix(s, "-")
+			s = strings.TrimPrefix(s, "-")
+			for i := len(s) - 3; i > 0; i -= 3 {
+				s = s[:i] + "," + s[i:]
+			}
+			if neg {
+				s = "-" + s
+			}
+			return s
+		},
 		// dict passes several values to a shared template fragment.
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
