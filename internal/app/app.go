@@ -142,6 +142,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	}
 	a.Sharing = &sharing.Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: a.Box, Orgs: a.Orgs, Mail: a.Mail, BaseURL: cfg.BaseURL}
 	a.Orgs.Notices = a.Sharing.Notices
+	a.Orgs.Accepted = a.Sharing.InvitationAccepted
 	content, err := selfcheck.LoadContent()
 	if err != nil {
 		return nil, err

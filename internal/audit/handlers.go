@@ -33,7 +33,7 @@ var KnownActions = []string{LoginOK, LoginFailed, LoginLocked, Logout, Signup, E
 	"cloudcheck.service_created", "cloudcheck.service_deleted", "cloudcheck.service_restored",
 	"cloudcheck.check_completed", "cloudcheck.no_cloud_recorded", "cloudcheck.no_cloud_cleared",
 	"sharing.member_added", "sharing.member_left", "sharing.nda_recorded", "sharing.sig_created", "sharing.sig_updated",
-	"sharing.member_sigs_set", "sharing.staff_added", "sharing.staff_removed", "sharing.boundary_set", "sharing.reported",
+	"sharing.member_sigs_set", "sharing.staff_added", "sharing.staff_invited", "sharing.staff_removed", "sharing.boundary_set", "sharing.reported",
 	"sharing.raw_mail_viewed", "sharing.history_set", "sharing.share_started", "sharing.share_edited", "sharing.share_answered",
 	"sharing.share_released", "sharing.share_withdrawn", "sharing.report_closed", "sharing.sighting", "sharing.warnings_changed"}
 

@@ -330,6 +330,11 @@ func (s *Service) accept(ctx context.Context, q db.Querier, r *http.Request, inv
 	if err := insertMember(ctx, q, inv.OrgID, userID, inv.Role, now); err != nil && !errors.Is(err, db.ErrConflict) {
 		return err
 	}
+	if s.Accepted != nil {
+		if err := s.Accepted(ctx, q, r, inv, userID); err != nil {
+			return err
+		}
+	}
 	return audit.Record(ctx, q, r, audit.Entry{Action: audit.InviteAccepted, TargetType: "org", TargetID: inv.OrgID,
 		Detail: map[string]any{"invitation": inv.ID, "user": userID, "role": inv.Role}})
 }

@@ -50,6 +50,12 @@ type Service struct {
 	// incident card); the capabilities that own that work provide it.
 	Readiness func(ctx context.Context, o *Org) ([]ReadinessItem, error)
 
+	// Accepted, when set, is called in the transaction that accepts an
+	// invitation, after the user joined: a capability that invited
+	// someone for its own purpose (the sharing hub's staff) finishes the
+	// job there.
+	Accepted func(ctx context.Context, q db.Querier, r *http.Request, inv *Invitation, userID string) error
+
 	// Notices, when set, gives the dashboard the things waiting for the
 	// viewer elsewhere (new shared information, an approval asked of
 	// them); the capabilities that own them provide it.

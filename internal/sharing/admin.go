@@ -97,6 +97,7 @@ type memberData struct {
 	AllSIGs []SIG
 	InSIG   map[string]bool
 	Staff   []Staff
+	Pending []string // invited staff addresses not yet accepted
 	Today   string
 }
 
@@ -134,6 +135,9 @@ func (s *Service) memberRender(w http.ResponseWriter, r *http.Request, status in
 	if d.Staff, err = StaffOf(ctx, q, m.OrgID); err != nil {
 		return err
 	}
+	if d.Pending, err = PendingStaff(ctx, q, m.OrgID); err != nil {
+		return err
+	}
 	if f == nil {
 		f = web.NewForm(nil)
 	}
@@ -169,6 +173,9 @@ func (s *Service) memberAction(w http.ResponseWriter, r *http.Request, flash str
 			return err
 		}
 		return s.memberRender(w, r, web.FormStatus(err), f)
+	}
+	if flash == "" {
+		return nil // the caller redirects
 	}
 	return web.Redirect(w, r, "/share/admin/members/"+m.Slug, flash)
 }
@@ -211,34 +218,111 @@ func (s *Service) memberSIGsPost(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// staffAddPost makes an existing account staff of the member: the
-// share_member role and membership of the organisation. Accounts are
-// created by their owners (sign-up), so nobody gets an account they did
-// not ask for.
+// staffAddPost makes an account staff of the member: the share_member
+// role and membership of the organisation. An address without an account
+// gets the organisation's invitation instead; accepting it (after signing
+// up) makes the account staff (InvitationAccepted), so nobody gets an
+// account they did not ask for.
 func (s *Service) staffAddPost(w http.ResponseWriter, r *http.Request) error {
-	return s.memberAction(w, r, "flash.share_staff_added", func(ctx context.Context, tx *db.Tx, m *Member, f *web.Form) (audit.Entry, error) {
-		email := strings.ToLower(strings.TrimSpace(f.Get("email")))
+	invited, done := false, false
+	err := s.memberAction(w, r, "", func(ctx context.Context, tx *db.Tx, m *Member, f *web.Form) (audit.Entry, error) {
+		e, err := s.addStaff(ctx, tx, r, m, f, &invited)
+		done = err == nil
+		return e, err
+	})
+	if err != nil || !done {
+		return err // an error, or the form shown again with its problems
+	}
+	flash := "flash.share_staff_added"
+	if invited {
+		flash = "flash.share_staff_invited"
+	}
+	return web.Redirect(w, r, "/share/admin/members/"+r.PathValue("org"), flash)
+}
+
+func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *Member, f *web.Form, invited *bool) (audit.Entry, error) {
+	{
+		email := auth.NormalizeEmail(f.Get("email"))
 		u, err := auth.UserByEmail(ctx, tx, email)
-		if errors.Is(err, db.ErrNotFound) || (err == nil && u.DisabledAt != nil) {
+		if errors.Is(err, db.ErrNotFound) {
+			if _, _, err := s.Orgs.Invite(ctx, tx, r, m.Slug, email, org.RoleMember, web.LangFrom(ctx)); err != nil {
+				return audit.Entry{}, err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO share_staff_invites (org_id, email, invited_by, created_at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (org_id, email) DO UPDATE SET invited_by = excluded.invited_by, created_at = excluded.created_at`,
+				m.OrgID, email, nullable(web.ViewerFrom(ctx).UserID), s.now()); err != nil {
+				return audit.Entry{}, err
+			}
+			*invited = true
+			return audit.Entry{Action: ActionStaffInvited, Detail: map[string]any{"org": m.OrgID, "email": email}}, nil
+		}
+		if err == nil && u.DisabledAt != nil {
 			return audit.Entry{}, apperr.Field("email", "sharing.err.no_account")
 		}
 		if err != nil {
 			return audit.Entry{}, err
 		}
-		var in int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members WHERE org_id = ? AND user_id = ?`, m.OrgID, u.ID).Scan(&in); err != nil {
-			return audit.Entry{}, err
-		}
-		if in == 0 {
-			if err := s.Orgs.AddMember(ctx, tx, r, m.Slug, u.ID, org.RoleMember); err != nil {
-				return audit.Entry{}, err
-			}
-		}
-		if _, err := auth.GrantRole(ctx, tx, u.ID, web.RoleShareMember); err != nil {
+		if err := s.makeStaff(ctx, tx, r, m.OrgID, m.Slug, u.ID, true); err != nil {
 			return audit.Entry{}, err
 		}
 		return audit.Entry{Action: ActionStaffAdded, TargetType: "user", TargetID: u.ID, Detail: map[string]any{"org": m.OrgID}}, nil
-	})
+	}
+}
+
+// makeStaff gives an account the share_member role and, when join is
+// set and it is not yet a member, membership of the organisation.
+func (s *Service) makeStaff(ctx context.Context, tx db.Querier, r *http.Request, orgID, slug, userID string, join bool) error {
+	if join {
+		var in int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members WHERE org_id = ? AND user_id = ?`, orgID, userID).Scan(&in); err != nil {
+			return err
+		}
+		if in == 0 {
+			if err := s.Orgs.AddMember(ctx, tx, r, slug, userID, org.RoleMember); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := auth.GrantRole(ctx, tx, userID, web.RoleShareMember)
+	return err
+}
+
+// InvitationAccepted finishes a staff invitation: the invited address,
+// having joined the organisation, becomes its staff in the hub. Other
+// invitations pass through untouched. It runs in the acceptance's
+// transaction (org.Service.Accepted).
+func (s *Service) InvitationAccepted(ctx context.Context, q db.Querier, r *http.Request, inv *org.Invitation, userID string) error {
+	res, err := q.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ?`, inv.OrgID, inv.Email)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	if err := s.makeStaff(ctx, q, r, inv.OrgID, "", userID, false); err != nil {
+		return err
+	}
+	return audit.Record(ctx, q, r, audit.Entry{Action: ActionStaffAdded, ActorID: userID, TargetType: "user", TargetID: userID,
+		Detail: map[string]any{"org": inv.OrgID, "invitation": inv.ID}})
+}
+
+// PendingStaff lists the addresses invited as a member's staff that have
+// not accepted yet.
+func PendingStaff(ctx context.Context, q db.Querier, orgID string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT email FROM share_staff_invites WHERE org_id = ? ORDER BY email`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // staffRemovePost takes the share_member role from the account: it keeps

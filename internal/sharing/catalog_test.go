@@ -23,7 +23,7 @@ func TestCatalog(t *testing.T) {
 		t.Fatalf("found only %d keys in use; is the scan broken?", len(used))
 	}
 	actions := map[string]bool{ActionMemberAdded: true, ActionMemberLeft: true, ActionNDARecorded: true, ActionSIGCreated: true, ActionSIGUpdated: true,
-		ActionSIGsSet: true, ActionStaffAdded: true, ActionStaffRemoved: true, ActionBoundarySet: true, ActionReported: true, ActionRawMailViewed: true, ActionHistorySet: true,
+		ActionSIGsSet: true, ActionStaffAdded: true, ActionStaffInvited: true, ActionStaffRemoved: true, ActionBoundarySet: true, ActionReported: true, ActionRawMailViewed: true, ActionHistorySet: true,
 		ActionShareStarted: true, ActionShareEdited: true, ActionShareAnswered: true, ActionShareReleased: true, ActionShareWithdrawn: true, ActionReportClosed: true, ActionSighting: true, ActionWarningsChanged: true}
 	for _, k := range used {
 		if actions[k] {

@@ -38,8 +38,11 @@ func newHarness(t *testing.T, d *db.DB) *harness {
 	rd, log := webtest.Pages(t, cat, "sharing", Templates)
 	box, _ := secretbox.New(bytes.Repeat([]byte{3}, 32))
 	h := &harness{d: d, clock: time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)}
-	h.s = &Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: box, Orgs: &org.Service{DB: d}, Now: func() time.Time { return h.clock },
-		Mail: mail.New(d, jobs.New(d, log), "", "mamori <no-reply@example.jp>"), BaseURL: "https://mamori.example"}
+	mailer := mail.New(d, jobs.New(d, log), "", "mamori <no-reply@example.jp>")
+	orgs := &org.Service{DB: d, Mail: mailer, Catalog: cat, Render: rd, Log: log}
+	h.s = &Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: box, Orgs: orgs, Now: func() time.Time { return h.clock },
+		Mail: mailer, BaseURL: "https://mamori.example"}
+	orgs.Accepted = h.s.InvitationAccepted
 	h.Harness = webtest.Serve(t, d, cat, rd, log, h.s.Routes, MaxUploadBytes)
 	ctx := context.Background()
 	h.analyst = orgtest.NewUser(t, d, "analyst@example.jp")
@@ -97,7 +100,20 @@ func TestCoordinatorAndMemberFlow(t *testing.T) {
 		sigs, _ := SIGs(ctx, d)
 		expect(t, h.post(t, base+"/sigs", h.analyst, "sig", sigs[0].ID), http.StatusSeeOther)
 		expect(t, h.post(t, base+"/sigs", h.analyst, "sig", "nope"), 422)
-		expect(t, h.post(t, base+"/staff", h.analyst, "email", "nobody@example.jp"), 422, "アカウントがありません")
+		// An address without an account is invited; accepting makes staff.
+		expect(t, h.post(t, base+"/staff", h.analyst, "email", "new.staff@member-a.example.jp"), http.StatusSeeOther)
+		expect(t, h.Get(base, h.analyst), 200, "招待中", "new.staff@member-a.example.jp")
+		newcomer := orgtest.NewUser(t, d, "new.staff@member-a.example.jp")
+		var invID string
+		d.QueryRowContext(ctx, `SELECT id FROM org_invitations WHERE email = ?`, "new.staff@member-a.example.jp").Scan(&invID)
+		if _, err := h.s.Orgs.AcceptInvitationByID(ctx, d, nil, invID, newcomer, "new.staff@member-a.example.jp"); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := StaffOf(ctx, d, h.a.ID); len(st) != 1 || st[0].UserID != newcomer {
+			t.Fatalf("staff after accepting: %+v", st)
+		}
+		expectNot(t, h.Get(base, h.analyst), "招待中")
+		expect(t, h.post(t, base+"/staff", h.analyst, "email", "not an address"), 422)
 		expect(t, h.post(t, base+"/staff", h.analyst, "email", "A@member-a.example.jp"), http.StatusSeeOther)
 		expect(t, h.post(t, "/share/admin/members/"+h.b.Slug+"/staff", h.analyst, "email", "b@member-b.example.jp"), http.StatusSeeOther)
 		w := h.Get(base+"?lang=en", h.analyst)

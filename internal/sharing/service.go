@@ -38,6 +38,7 @@ const (
 	ActionSIGUpdated      = "sharing.sig_updated"
 	ActionSIGsSet         = "sharing.member_sigs_set"
 	ActionStaffAdded      = "sharing.staff_added"
+	ActionStaffInvited    = "sharing.staff_invited"
 	ActionStaffRemoved    = "sharing.staff_removed"
 	ActionBoundarySet     = "sharing.boundary_set"
 	ActionReported        = "sharing.reported"

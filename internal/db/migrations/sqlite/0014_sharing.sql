@@ -43,6 +43,17 @@ CREATE TABLE share_sig_members (
 );
 CREATE INDEX share_sig_members_org ON share_sig_members(org_id);
 
+-- Staff invited by address before they had an account: the
+-- organisation's invitation brings them in, and accepting it gives them
+-- the share_member role (see sharing.InvitationAccepted).
+CREATE TABLE share_staff_invites (
+    org_id     TEXT NOT NULL REFERENCES share_members(org_id) ON DELETE CASCADE,
+    email      TEXT NOT NULL,
+    invited_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (org_id, email)
+);
+
 -- A member's report of a suspicious mail. The reporter is kept for the
 -- coordinators only; no page for members ever shows another member's
 -- identity.
