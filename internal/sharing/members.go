@@ -265,6 +265,11 @@ func validHost(h string) bool {
 	if h == "" || len(h) > 253 || !strings.Contains(h, ".") {
 		return false
 	}
+	// A name whose last label is all digits is an address written
+	// loosely (".0.0.0.0"), not a host: no top-level domain is numeric.
+	if last := h[strings.LastIndex(h, ".")+1:]; strings.Trim(last, "0123456789") == "" {
+		return false
+	}
 	for _, label := range strings.Split(h, ".") {
 		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
