@@ -254,12 +254,12 @@ func TestDecodeJSON(t *testing.T) {
 func TestCleanFilename(t *testing.T) {
 	for in, want := range map[string]string{
 		`C:\Users\yamada\見積書.xlsx`: "見積書.xlsx",
-		"/tmp/a.eml":                 "a.eml",
-		"a\x00b\x1fc.csv":            "abc.csv",
-		"":                           "x",
-		"..":                         "..",
-		"/":                          "x",
-		strings.Repeat("あ", 120):     strings.Repeat("あ", 100),
+		"/tmp/a.eml":               "a.eml",
+		"a\x00b\x1fc.csv":          "abc.csv",
+		"":                         "x",
+		"..":                       "..",
+		"/":                        "x",
+		strings.Repeat("あ", 120):   strings.Repeat("あ", 100),
 	} {
 		if got := web.CleanFilename(in, 100, "x"); got != want {
 			t.Errorf("CleanFilename(%q) = %q, want %q", in, got, want)
