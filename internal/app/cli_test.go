@@ -88,7 +88,7 @@ func TestAdminCommands(t *testing.T) {
 	}
 
 	run(t, "", append([]string{"admin", "create-user", "--email", "staff@example.jp"}, st...)...)
-	code, out, errs = run(t, "", append([]string{"admin", "add-member", "--org", slug, "--email", "staff@example.jp"}, st...)...)
+	code, _, errs = run(t, "", append([]string{"admin", "add-member", "--org", slug, "--email", "staff@example.jp"}, st...)...)
 	if code != 0 {
 		t.Fatalf("add-member: %d %s", code, errs)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -134,13 +135,10 @@ func (an *Analysis) Above() []Assessment {
 	return out
 }
 
+// sortByRisk orders assessments highest risk first, keeping ledger order
+// among equal risks.
 func sortByRisk(rows []Assessment) {
-	// Insertion sort keeps ledger order among equal risks; lists are short.
-	for i := 1; i < len(rows); i++ {
-		for j := i; j > 0 && rows[j].Risk > rows[j-1].Risk; j-- {
-			rows[j], rows[j-1] = rows[j-1], rows[j]
-		}
-	}
+	slices.SortStableFunc(rows, func(a, b Assessment) int { return b.Risk - a.Risk })
 }
 
 // Unassessed counts standing assets whose risk is not yet known.

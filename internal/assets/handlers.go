@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"mamori/internal/apperr"
@@ -53,21 +54,26 @@ func (s *Service) listPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sortRisk := f.Sort == "risk"
-	if sortRisk {
-		f.Sort = ""
-	}
-	list, err := List(ctx, s.DB.Read(), m.OrgID, f)
-	if err != nil {
-		return err
-	}
 	data := listData{Org: m, Filter: f, Choices: choices, Settings: an.Settings, Total: len(an.Rows)}
+	// The analysis holds the standing assets already; only the deleted
+	// ones (not analysed) need reading.
+	var list []*Asset
+	if f.Deleted {
+		if list, err = List(ctx, s.DB.Read(), m.OrgID, Filter{Deleted: true}); err != nil {
+			return err
+		}
+	} else {
+		for _, row := range an.Rows {
+			list = append(list, row.Asset)
+		}
+	}
+	list = slices.DeleteFunc(list, func(a *Asset) bool { return !f.matches(a) })
+	f.sort(list) // name or importance; risk is sorted once assessed
 	for _, a := range list {
 		data.Rows = append(data.Rows, Assess(a, an.Settings, an.Derived))
 	}
-	if sortRisk {
+	if f.Sort == "risk" {
 		sortByRisk(data.Rows)
-		data.Filter.Sort = "risk"
 	}
 	if data.Clouds, err = s.clouds(ctx, m.OrgID); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -295,16 +296,14 @@ func diff(a, b *Asset) []string {
 	return out
 }
 
+// sortRejects orders rejects by row, then by the ledger's column order.
 func sortRejects(rs []Reject) {
-	order := map[string]int{}
-	for i, c := range ledgerfile.Columns {
-		order[c.Key] = i
-	}
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && (rs[j].Row < rs[j-1].Row || rs[j].Row == rs[j-1].Row && order[rs[j].Key] < order[rs[j-1].Key]); j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
+	slices.SortStableFunc(rs, func(a, b Reject) int {
+		if a.Row != b.Row {
+			return a.Row - b.Row
 		}
-	}
+		return ledgerfile.Index(a.Key) - ledgerfile.Index(b.Key)
+	})
 }
 
 // Apply writes the plan in the caller's transaction: new assets go to the

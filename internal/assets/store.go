@@ -335,6 +335,30 @@ type Filter struct {
 
 var errBadSort = errors.New("assets: unknown sort")
 
+// matches reports whether a passes the filter's personal-data, importance
+// and text conditions (Deleted is the query's business).
+func (f Filter) matches(a *Asset) bool {
+	if f.PersonalData != "" && a.PersonalData != f.PersonalData {
+		return false
+	}
+	if f.MinImportance != 0 && a.Importance().Value < f.MinImportance {
+		return false
+	}
+	text := strings.ToLower(strings.TrimSpace(f.Text))
+	return text == "" || strings.Contains(strings.ToLower(a.Name+"\x00"+a.BusinessArea+"\x00"+a.Department+"\x00"+a.Storage), text)
+}
+
+// sort orders assets in ledger order by the filter's sort; stable, so
+// ledger order stays among equals.
+func (f Filter) sort(as []*Asset) {
+	switch f.Sort {
+	case "name":
+		slices.SortStableFunc(as, func(x, y *Asset) int { return strings.Compare(x.Name, y.Name) })
+	case "importance":
+		slices.SortStableFunc(as, func(x, y *Asset) int { return int(y.Importance().Value) - int(x.Importance().Value) })
+	}
+}
+
 // List returns the organisation's assets matching f. A ledger is at most a
 // few thousand rows, so filtering on computed importance and text is done
 // here rather than in SQL.
@@ -351,32 +375,19 @@ func List(ctx context.Context, q db.Querier, orgID string, f Filter) ([]*Asset, 
 		return nil, err
 	}
 	defer rows.Close()
-	text := strings.ToLower(strings.TrimSpace(f.Text))
 	out := []*Asset{}
 	for rows.Next() {
 		a, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		if f.PersonalData != "" && a.PersonalData != f.PersonalData {
-			continue
+		if f.matches(a) {
+			out = append(out, a)
 		}
-		if f.MinImportance != 0 && a.Importance().Value < f.MinImportance {
-			continue
-		}
-		if text != "" && !strings.Contains(strings.ToLower(a.Name+"\x00"+a.BusinessArea+"\x00"+a.Department+"\x00"+a.Storage), text) {
-			continue
-		}
-		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	switch f.Sort {
-	case "name":
-		slices.SortStableFunc(out, func(x, y *Asset) int { return strings.Compare(x.Name, y.Name) })
-	case "importance":
-		slices.SortStableFunc(out, func(x, y *Asset) int { return int(y.Importance().Value) - int(x.Importance().Value) })
-	}
+	f.sort(out)
 	return out, nil
 }

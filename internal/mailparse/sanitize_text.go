@@ -320,7 +320,7 @@ func englishAddressee(line string) string {
 	}
 	var name []string
 	for _, w := range words[1:] {
-		stop := strings.IndexAny(w, ",:;!") >= 0
+		stop := strings.ContainsAny(w, ",:;!")
 		w = strings.TrimRight(w, ",:;!.")
 		w = strings.TrimSuffix(strings.TrimSuffix(w, "-san"), "-sama")
 		lw := strings.ToLower(strings.TrimSuffix(w, "."))

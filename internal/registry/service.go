@@ -37,8 +37,6 @@ type Service struct {
 	Log     *slog.Logger
 	Catalog *i18n.Catalog
 	Render  *web.Renderer
-	// Now is replaceable so tests can fix the clock.
-	Now func() time.Time
 	// BaseURL is the instance's public URL ("https://mamori.example.jp"):
 	// the embed snippet and the CSV's policy links are absolute with it.
 	// When empty, the request's own scheme and host are used.
@@ -82,13 +80,6 @@ func (s *Service) Routes(rt *web.Router) {
 	rt.Handle("GET /registry", web.Public, s.searchPage)
 	rt.Handle("GET /api/v1/registry", web.Public, s.searchAPI)
 	rt.Handle("GET /registry.csv", web.Public, s.exportCSV)
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return db.Now()
 }
 
 func (s *Service) printer(r *http.Request) *i18n.Printer {

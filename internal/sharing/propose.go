@@ -127,9 +127,7 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 			}
 		}
 	}
-	for _, h := range opts.Boundary.Hosts {
-		opts.MemberDomains = append(opts.MemberDomains, h)
-	}
+	opts.MemberDomains = append(opts.MemberDomains, opts.Boundary.Hosts...)
 	msgs := []sharedMail{}
 	reds := [][]mailparse.Redaction{}
 	for _, mf := range rep.Mails {

@@ -169,7 +169,10 @@ func (s *Stack) headers(next http.Handler) http.Handler {
 func (s *Stack) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit, tooLarge := s.MaxBodyBytes, apperr.New(apperr.TooLarge, "error.too_large")
-		if s.BodyLimit != nil {
+		// A body announced within the general limit cannot exceed it, so
+		// the route's own limit (a routing lookup) matters only for larger
+		// or unannounced (chunked) bodies: most requests skip it.
+		if s.BodyLimit != nil && (r.ContentLength > limit || r.ContentLength < 0) && r.Body != nil && r.Body != http.NoBody {
 			if l := s.BodyLimit(r); l > 0 {
 				// An upload route: say what size the file may have.
 				limit, tooLarge = l, apperr.New(apperr.TooLarge, "error.file_too_large", l>>20)

@@ -72,24 +72,6 @@ func zipParts(t testing.TB, parts map[string]string) []byte {
 	return buf.Bytes()
 }
 
-// repeat is n bytes of s over and over, without holding them.
-func repeat(s string, n int64) io.Reader {
-	return io.LimitReader(&cycle{s: s}, n)
-}
-
-type cycle struct {
-	s string
-	i int
-}
-
-func (c *cycle) Read(p []byte) (int, error) {
-	for n := range p {
-		p[n] = c.s[c.i]
-		c.i = (c.i + 1) % len(c.s)
-	}
-	return len(p), nil
-}
-
 func TestHandXLSX(t *testing.T) {
 	b := handXLSX(t, strings.NewReader(`<row r="2"><c r="A2" t="inlineStr"><is><t>a</t></is></c><c r="C2"><v>2</v></c></row>`), nil)
 	tb := read(t, b)
