@@ -21,6 +21,8 @@ import (
 	"mamori/internal/mailparse"
 	"mamori/internal/org"
 	"mamori/internal/registry"
+	"mamori/internal/secretbox"
+	"mamori/internal/sharing"
 	"mamori/internal/signing"
 )
 
@@ -91,7 +93,21 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 			fmt.Fprintf(stderr, "mamori mail: unknown command\n\n%s", usage)
 			return 2
 		}
-		return mailparse.Command(args[2:], stdout, stderr, env)
+		return mailparse.Command(args[2:], stdout, stderr, func() ([]byte, error) {
+			v := env("MAMORI_SECRET_KEY")
+			if v == "" {
+				return nil, nil
+			}
+			k, err := config.DecodeKey(v)
+			if err != nil {
+				return nil, fmt.Errorf("MAMORI_SECRET_KEY: %w", err)
+			}
+			box, err := secretbox.New(k)
+			if err != nil {
+				return nil, err
+			}
+			return sharing.PseudonymKey(box), nil
+		})
 	case "dev":
 		if len(args) < 2 || args[1] != "generate-registry" {
 			fmt.Fprintf(stderr, "mamori dev: unknown command\n\n%s", usage)

@@ -21,6 +21,9 @@ import (
 
 	"mamori/internal/app"
 	"mamori/internal/config"
+	"mamori/internal/mailparse"
+	"mamori/internal/secretbox"
+	"mamori/internal/sharing"
 )
 
 // storeArgs points commands at a temporary SQLite store; the PostgreSQL
@@ -281,9 +284,10 @@ func TestMailParseCLI(t *testing.T) {
 	}
 	// Sanitised, with the key from the environment: the same pseudonym
 	// twice, and no recipient anywhere.
+	master := strings.Repeat("5a", 32)
 	env := func(k string) string {
 		if k == "MAMORI_SECRET_KEY" {
-			return "cli-test-key-0123456789abcdef"
+			return master
 		}
 		return ""
 	}
@@ -301,6 +305,30 @@ func TestMailParseCLI(t *testing.T) {
 	json.Unmarshal(o2.Bytes(), &r2)
 	if len(r1.Recipients) != 1 || r1.Recipients[0] != r2.Recipients[0] {
 		t.Fatalf("pseudonyms differ between runs with one key: %v %v", r1.Recipients, r2.Recipients)
+	}
+	// They are the hub's pseudonyms: derived from the master key as the
+	// sharing hub derives them, so the command's output matches shares.
+	k, _ := config.DecodeKey(master)
+	box, _ := secretbox.New(k)
+	var msg struct{ To []struct{ Address string } }
+	var plain bytes.Buffer
+	app.Run([]string{"mail", "parse", good}, strings.NewReader(""), &plain, &e1, env)
+	json.Unmarshal(plain.Bytes(), &msg)
+	if len(msg.To) == 0 || r1.Recipients[0] != mailparse.Pseudonym(sharing.PseudonymKey(box), msg.To[0].Address) {
+		t.Fatalf("the command's pseudonym %v is not the hub's for %v", r1.Recipients, msg.To)
+	}
+	// A master key that is not one is refused, not used as text.
+	bad := func(k string) string {
+		if k == "MAMORI_SECRET_KEY" {
+			return "not a key"
+		}
+		return ""
+	}
+	if c := app.Run([]string{"mail", "parse", "--sanitize", good}, strings.NewReader(""), &o2, &e1, bad); c != 2 || !strings.Contains(e1.String(), "MAMORI_SECRET_KEY") {
+		t.Fatalf("bad MAMORI_SECRET_KEY: exit %d, %s", c, e1.String())
+	}
+	if c, _, errs := run(t, "", "mail", "parse", "--max-size", "-5", good); c != 2 || !strings.Contains(errs, "--max-size") {
+		t.Fatalf("negative --max-size: exit %d, %s", c, errs)
 	}
 	if code, _, _ := run(t, "", "mail", "parse"); code != 2 {
 		t.Fatal("no files accepted")

@@ -22,14 +22,16 @@ dropped, URL tokens removed, times on the hour.
 // Command runs "mamori mail parse". A file that parses only in part is
 // printed with its errors and does not change the exit status; a file
 // that cannot be read at all is reported on stderr and makes it 1 once
-// the other files are done.
-func Command(args []string, stdout, stderr io.Writer, env func(string) string) int {
+// the other files are done. defaultKey gives the pseudonym key when
+// --key is not set (the hub's, so the command's pseudonyms match the
+// shared reports'); nil and no error when there is none.
+func Command(args []string, stdout, stderr io.Writer, defaultKey func() ([]byte, error)) int {
 	fs := flag.NewFlagSet("mail parse", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, commandUsage); fs.PrintDefaults() }
 	sanitize := fs.Bool("sanitize", false, "print what would be shared")
 	boundary := fs.String("boundary", "", "the member's mail servers: host names (matched with their subdomains) and IP ranges, comma-separated")
-	key := fs.String("key", "", "pseudonym key for --sanitize (default: $MAMORI_SECRET_KEY, else a random key for this run)")
+	key := fs.String("key", "", "pseudonym key for --sanitize (default: the hub's, derived from $MAMORI_SECRET_KEY; else a random key for this run)")
 	reporter := fs.String("reporter", "", "the reporter's own addresses and names to remove, comma-separated")
 	domains := fs.String("member-domain", "", "the member's own mail domains, comma-separated")
 	maxSize := fs.Int64("max-size", DefaultMaxSize, "largest mail read, in bytes")
@@ -43,6 +45,10 @@ func Command(args []string, stdout, stderr io.Writer, env func(string) string) i
 		fs.Usage()
 		return 2
 	}
+	if *maxSize <= 0 {
+		fmt.Fprintln(stderr, "mamori mail parse: --max-size must be a positive number of bytes")
+		return 2
+	}
 	b, err := ParseBoundary(*boundary)
 	if err != nil {
 		fmt.Fprintln(stderr, "mamori mail parse: --boundary:", err)
@@ -51,17 +57,19 @@ func Command(args []string, stdout, stderr io.Writer, env func(string) string) i
 	opts := Options{MaxSize: *maxSize, Boundary: b}
 	var sopts SanitizeOptions
 	if *sanitize {
-		k := *key
-		if k == "" && env != nil {
-			k = env("MAMORI_SECRET_KEY")
+		sopts.Key = []byte(*key)
+		if *key == "" && defaultKey != nil {
+			k, err := defaultKey()
+			if err != nil {
+				fmt.Fprintln(stderr, "mamori mail parse:", err)
+				return 2
+			}
+			sopts.Key = k
 		}
-		if k == "" {
-			random := make([]byte, 32)
-			rand.Read(random)
-			sopts.Key = random
+		if len(sopts.Key) == 0 {
+			sopts.Key = make([]byte, 32)
+			rand.Read(sopts.Key)
 			fmt.Fprintln(stderr, "mamori mail parse: no --key or MAMORI_SECRET_KEY: pseudonyms use a random key and will not match other runs")
-		} else {
-			sopts.Key = []byte(k)
 		}
 		if len(sopts.Key) < 16 {
 			fmt.Fprintln(stderr, "mamori mail parse: the key must be at least 16 bytes")

@@ -10,6 +10,7 @@ import (
 	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/mailparse"
+	"mamori/internal/secretbox"
 	"mamori/internal/sharing/correlate"
 )
 
@@ -17,6 +18,10 @@ import (
 // with: one key for the whole hub, so a recipient is linkable across
 // reports and members.
 const pseudonymPurpose = "recipient pseudonym"
+
+// PseudonymKey is the hub's recipient-pseudonym key, for tools that must
+// make the same pseudonyms (mamori mail parse --sanitize).
+func PseudonymKey(b *secretbox.Box) []byte { return b.Key(pseudonymPurpose) }
 
 // boundaryOf turns a member's declared boundary into the parser's.
 func boundaryOf(m *Member) mailparse.Boundary {
@@ -115,7 +120,7 @@ const maxSharedBody = 8000
 // any extra terms the analyst names removed. It returns the sanitised
 // messages and the redactions, each as JSON.
 func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Member, extra []string) (string, string, error) {
-	opts := mailparse.SanitizeOptions{Key: s.Box.Key(pseudonymPurpose), Boundary: boundaryOf(m), Reporter: append([]string(nil), extra...)}
+	opts := mailparse.SanitizeOptions{Key: PseudonymKey(s.Box), Boundary: boundaryOf(m), Reporter: append([]string(nil), extra...)}
 	if rep.ReporterID != "" {
 		if u, err := auth.UserByID(ctx, q, rep.ReporterID); err == nil {
 			opts.Reporter = append(opts.Reporter, u.Email)
