@@ -78,16 +78,26 @@ func Load(cfg config.Config) (*Box, error) {
 		}
 		k := make([]byte, 32)
 		rand.Read(k)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		// The key is written whole to a private temporary file and then
+		// linked into place, which fails if the name exists: a second
+		// process starting at the same moment either wins the link or
+		// reads a complete key, never an empty or half-written file.
+		f, err := os.CreateTemp(dir, FileName+".*")
+		if err != nil {
+			return nil, fmt.Errorf("secretbox: %w", err)
+		}
+		tmp := f.Name()
+		_, werr := f.WriteString(hex.EncodeToString(k) + "\n")
+		if err := errors.Join(werr, f.Chmod(0o600), f.Sync(), f.Close()); err != nil {
+			os.Remove(tmp)
+			return nil, fmt.Errorf("secretbox: %w", err)
+		}
+		err = os.Link(tmp, path)
+		os.Remove(tmp)
 		if errors.Is(err, fs.ErrExist) {
 			continue // another process won the race: read its key
 		}
 		if err != nil {
-			return nil, fmt.Errorf("secretbox: %w", err)
-		}
-		_, werr := f.WriteString(hex.EncodeToString(k) + "\n")
-		if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-			os.Remove(path)
 			return nil, fmt.Errorf("secretbox: %w", err)
 		}
 		return New(k)

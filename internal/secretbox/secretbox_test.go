@@ -79,6 +79,9 @@ func TestLoad(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
 	sealed := boxes[0].Seal("mail", []byte("x"), nil)
 	for _, b := range boxes {
 		if _, err := b.Open("mail", sealed, nil); err != nil {
