@@ -104,24 +104,39 @@ func TestReadCacheOneLoad(t *testing.T) {
 		}
 	}
 	// A panicking load: the caller's goroutine panics, the waiters get an
-	// error, and the next Get loads again.
-	block := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		defer func() { recover() }()
-		c.Get("p", func() (int, error) { <-block; panic("boom") })
-	}()
-	time.Sleep(20 * time.Millisecond)
-	go func() {
-		_, err := c.Get("p", func() (int, error) { return 1, nil })
-		done <- err
-	}()
-	time.Sleep(20 * time.Millisecond)
-	close(block)
-	if err := <-done; err == nil {
-		t.Fatal("a waiter on a panicked load got no error")
+	// error, and the next Get loads again. A waiter that arrives only
+	// after the panic (a slow machine) loads for itself; such a round
+	// proves nothing and is tried again with a longer wait.
+	queued := false
+	for wait := 10 * time.Millisecond; wait < 3*time.Second && !queued; wait *= 2 {
+		key := "p" + wait.String()
+		block, started := make(chan struct{}), make(chan struct{})
+		done := make(chan error, 1)
+		var selfLoaded atomic.Bool
+		go func() {
+			defer func() { recover() }()
+			c.Get(key, func() (int, error) { close(started); <-block; panic("boom") })
+		}()
+		<-started
+		go func() {
+			_, err := c.Get(key, func() (int, error) { selfLoaded.Store(true); return 1, nil })
+			done <- err
+		}()
+		time.Sleep(wait)
+		close(block)
+		err := <-done
+		if selfLoaded.Load() {
+			continue
+		}
+		queued = true
+		if err == nil {
+			t.Fatal("a waiter on a panicked load got no error")
+		}
+		if v, err := c.Get(key, func() (int, error) { return 3, nil }); err != nil || v != 3 {
+			t.Fatalf("after the panic: %d %v", v, err)
+		}
 	}
-	if v, err := c.Get("p", func() (int, error) { return 3, nil }); err != nil || v != 3 {
-		t.Fatalf("after the panic: %d %v", v, err)
+	if !queued {
+		t.Fatal("no waiter ever queued behind the panicking load")
 	}
 }
