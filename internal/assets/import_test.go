@@ -255,3 +255,32 @@ func TestImportPreviewAndConfirm(t *testing.T) {
 		expect(t, h.upload(t, h.member, "big.csv", big), http.StatusRequestEntityTooLarge, "20 MB")
 	})
 }
+
+// A ledger kept in IPA's risk analysis workbook, with its two-row header
+// and the three ○ flag columns for personal data, imports with the kinds
+// the flags give; a flag cell that is no mark is rejected by name.
+func TestImportIPAWorkbookLayout(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		csv := "情報資産管理台帳\r\n" +
+			"No.,業務分類,情報資産名称,媒体・保存先,個人情報の種類,,,評価値,,,重要度\r\n" +
+			",,,,個人情報,要配慮個人情報,特定個人情報,機密性,完全性,可用性,\r\n" +
+			"1,営業,顧客名簿,社内サーバ,○,,,2,2,2,3\r\n" +
+			"2,人事,従業員マイナンバー,金庫,○,,○,1,1,1,3\r\n" +
+			"3,人事,健康診断の結果,書類,,○,,1,1,1,3\r\n" +
+			"4,営業,見積書,PC,,,,2,2,1,2\r\n" +
+			"5,営業,名刺,机,たぶん,,,1,1,1,1\r\n"
+		code, res := h.importAPI(t, []byte(csv), "")
+		if code != 200 || res.Add != 4 || len(res.Reject) != 1 {
+			t.Fatalf("import: %d %+v", code, res)
+		}
+		if r := res.Reject[0]; r.Row != 8 || r.Column != "個人情報の種類" || !strings.Contains(r.Reason, "要配慮個人情報") {
+			t.Errorf("reject %+v", r)
+		}
+		for name, kind := range map[string]string{"顧客名簿": "personal", "従業員マイナンバー": "my_number", "健康診断の結果": "sensitive", "見積書": "none"} {
+			if n := h.count(t, `SELECT COUNT(*) FROM assets WHERE org_id = ? AND name = ? AND personal_data = ? AND confidentiality > 0`, h.org.ID, name, kind); n != 1 {
+				t.Errorf("%s not stored as %s", name, kind)
+			}
+		}
+	})
+}

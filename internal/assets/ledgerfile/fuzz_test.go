@@ -14,6 +14,7 @@ import (
 // hand-made one, CSVs in UTF-8, Shift_JIS and UTF-16, and a broken zip.
 func FuzzRead(f *testing.F) {
 	f.Add([]byte("情報資産の名称,備考,機密性\na,b,1\n"))
+	f.Add(ipaCSV()) // IPA's two-row header and ○ flags
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkRead(t, data)
 	})

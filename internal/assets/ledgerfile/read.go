@@ -51,6 +51,12 @@ type builder struct {
 	pos     []int // per Columns index: position in the file of an input column, or -1; nil until the header is found
 	has     []bool
 	slab    []string // Cells of rows to come, allocated in blocks
+	// sub is set while the row right under the header may still turn
+	// out to be a second header row (ipa.go).
+	sub bool
+	// flags are the positions of IPA's three personal-data flag columns,
+	// or -1; all -1 unless a second header row named them.
+	flags [3]int
 }
 
 func newBuilder(f Format) *builder {
@@ -66,6 +72,12 @@ func (b *builder) feed(line int, cells []string) error {
 		}
 		b.header(line, cells)
 		return nil
+	}
+	if b.sub {
+		b.sub = false
+		if line == b.t.HeaderLine+1 && b.subHeader(cells) {
+			return nil
+		}
 	}
 	if len(b.slab) < len(Columns) {
 		b.slab = make([]string, 256*len(Columns))
@@ -94,6 +106,11 @@ func (b *builder) feed(line int, cells []string) error {
 		}
 		out[i], empty = v, false
 	}
+	if b.flags != [3]int{-1, -1, -1} {
+		if v, ok := b.flagged(cells); ok {
+			out[Index("personal_data")], empty = v, false
+		}
+	}
 	if empty {
 		// Blank rows between groups, or template rows holding only No.
 		// and formulas, carry nothing to import; the slab is reused.
@@ -111,14 +128,7 @@ func (b *builder) feed(line int, cells []string) error {
 // at least two more of ours: one match could be a title that happens to
 // read 備考, three cannot be chance.
 func (b *builder) header(line int, cells []string) {
-	known := make(map[string]int, 2*len(Columns))
-	for i, c := range Columns {
-		known[normHeader(c.En)] = i
-		known[normHeader(c.Ja)] = i
-		for _, a := range c.Aliases {
-			known[normHeader(a)] = i
-		}
-	}
+	known := headings()
 	at := make([]int, len(Columns))
 	for i := range at {
 		at[i] = -1
@@ -155,6 +165,7 @@ func (b *builder) header(line int, cells []string) {
 		t.lang = "en"
 	}
 	b.pos, b.has = make([]int, len(Columns)), make([]bool, len(Columns))
+	b.sub, b.flags = true, [3]int{-1, -1, -1}
 	for i, p := range at {
 		b.pos[i] = -1
 		if p < 0 {
@@ -174,8 +185,14 @@ func (b *builder) width() int {
 	if b.pos == nil {
 		return maxSheetCols
 	}
+	if b.sub {
+		return maxSheetCols // the row under the header may be a second header row
+	}
 	w := 0
 	for _, p := range b.pos {
+		w = max(w, p+1)
+	}
+	for _, p := range b.flags {
 		w = max(w, p+1)
 	}
 	return w
