@@ -179,22 +179,93 @@ func GetMember(ctx context.Context, q db.Querier, orgID string, now time.Time) (
 }
 
 func fillMember(ctx context.Context, q db.Querier, m *Member, now time.Time) error {
-	ndas, err := NDAs(ctx, q, m.OrgID)
-	if err != nil {
-		return err
-	}
-	today := Today(now)
-	for i := range ndas {
-		if m.LatestNDA == nil {
-			m.LatestNDA = &ndas[i]
-		}
-		if m.NDA == nil && ndas[i].Covers(today) {
-			m.NDA = &ndas[i]
-		}
-	}
-	m.SIGs, err = SIGsOf(ctx, q, m.OrgID)
-	return err
+	return fillMembers(ctx, q, []*Member{m}, now)
 }
+
+// fillMembers reads the NDAs and SIGs of ms in two queries per batch of
+// organisations, not two per member: the coordinator's member list grows
+// with the partnership.
+func fillMembers(ctx context.Context, q db.Querier, ms []*Member, now time.Time) error {
+	const batch = 500 // well under every engine's limit on bound values
+	today := Today(now)
+	for len(ms) > 0 {
+		part := ms[:min(batch, len(ms))]
+		ms = ms[len(part):]
+		byOrg := make(map[string]*Member, len(part))
+		args := make([]any, len(part))
+		for i, m := range part {
+			byOrg[m.OrgID], args[i] = m, m.OrgID
+		}
+		in := "(?" + strings.Repeat(", ?", len(part)-1) + ")"
+		ndas, err := readNDAs(ctx, q, `SELECT org_id, id, signed_on, expires_on, reference, recorded_at FROM share_ndas
+			WHERE org_id IN `+in+` ORDER BY org_id, expires_on DESC, signed_on DESC`, args...)
+		if err != nil {
+			return err
+		}
+		for _, n := range ndas {
+			m := byOrg[n.org]
+			if m.LatestNDA == nil {
+				m.LatestNDA = &n.NDA
+			}
+			if m.NDA == nil && n.Covers(today) {
+				m.NDA = &n.NDA
+			}
+		}
+		rows, err := q.QueryContext(ctx, `SELECT m.org_id, `+sigCols+` FROM share_sigs s JOIN share_sig_members m ON m.sig_id = s.id
+			WHERE m.org_id IN `+in+` ORDER BY s.name, s.id`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var org string
+			g, err := scanSIG(scanPrefix{rows, &org})
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			byOrg[org].SIGs = append(byOrg[org].SIGs, g)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// orgNDA is an NDA with the organisation it binds.
+type orgNDA struct {
+	org string
+	NDA
+}
+
+func readNDAs(ctx context.Context, q db.Querier, query string, args ...any) ([]*orgNDA, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*orgNDA
+	for rows.Next() {
+		n := new(orgNDA)
+		if err := rows.Scan(&n.org, &n.ID, &n.SignedOn, &n.ExpiresOn, &n.Reference, &n.RecordedAt); err != nil {
+			return nil, err
+		}
+		n.RecordedAt = n.RecordedAt.UTC()
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// scanPrefix scans a row's first column into head and the rest with the
+// wrapped scanner's caller, so a row scanner can be reused for a query
+// that puts one more column in front.
+type scanPrefix struct {
+	s    interface{ Scan(...any) error }
+	head any
+}
+
+func (p scanPrefix) Scan(dest ...any) error { return p.s.Scan(append([]any{p.head}, dest...)...) }
 
 // Members lists every member, current ones first, by name.
 func Members(ctx context.Context, q db.Querier, now time.Time) ([]*Member, error) {
@@ -202,8 +273,8 @@ func Members(ctx context.Context, q db.Querier, now time.Time) ([]*Member, error
 		ORDER BY (m.left_at IS NULL) DESC, o.name, o.id`)
 }
 
-// listMembers reads members and then fills each with its NDAs and SIGs
-// (after the rows are closed: SQLite's readers are few).
+// listMembers reads members and then their NDAs and SIGs (after the
+// rows are closed: SQLite's readers are few).
 func listMembers(ctx context.Context, q db.Querier, now time.Time, query string, args ...any) ([]*Member, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -222,10 +293,8 @@ func listMembers(ctx context.Context, q db.Querier, now time.Time, query string,
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for _, m := range out {
-		if err := fillMember(ctx, q, m, now); err != nil {
-			return nil, err
-		}
+	if err := fillMembers(ctx, q, out, now); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

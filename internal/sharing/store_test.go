@@ -211,3 +211,75 @@ func TestReports(t *testing.T) {
 		}
 	})
 }
+
+// The member list reads NDAs and SIGs for all members at once; each
+// member must still get exactly its own.
+func TestMembersListFillsEachMember(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+		u := orgtest.NewUser(t, d, "coord@example.jp")
+		names := []string{"A電機", "B重工", "C化学", "D通信"}
+		orgs := map[string]string{}
+		for _, n := range names {
+			o := orgtest.NewOrg(t, d, n, u)
+			orgs[n] = o.ID
+			if err := AddMember(ctx, d, o.ID, "", now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		nda := func(org, from, to string) {
+			if _, err := RecordNDA(ctx, d, orgs[org], "", NDAInput{SignedOn: from, ExpiresOn: to, Reference: org}, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		nda("A電機", "2026-04-01", "2027-03-31")
+		nda("B重工", "2024-04-01", "2025-03-31") // lapsed
+		nda("C化学", "2025-04-01", "2026-03-31") // lapsed, then renewed
+		nda("C化学", "2026-04-01", "2028-03-31")
+		g1, _ := CreateSIG(ctx, d, "", SIGInput{Name: "重工業SIG"}, now)
+		g2, _ := CreateSIG(ctx, d, "", SIGInput{Name: "化学SIG"}, now)
+		SetSIGMember(ctx, d, g1.ID, orgs["A電機"], true, now)
+		SetSIGMember(ctx, d, g1.ID, orgs["B重工"], true, now)
+		SetSIGMember(ctx, d, g2.ID, orgs["A電機"], true, now)
+		SetSIGMember(ctx, d, g2.ID, orgs["C化学"], true, now)
+
+		type view struct {
+			active      bool
+			nda, latest string
+			sigs        string
+		}
+		want := map[string]view{
+			"A電機": {true, "2027-03-31", "2027-03-31", "化学SIG,重工業SIG"},
+			"B重工": {false, "", "2025-03-31", "重工業SIG"},
+			"C化学": {true, "2028-03-31", "2028-03-31", "化学SIG"},
+			"D通信": {false, "", "", ""},
+		}
+		ms, err := Members(ctx, d, now)
+		if err != nil || len(ms) != len(names) {
+			t.Fatalf("members: %d %v", len(ms), err)
+		}
+		for _, m := range ms {
+			v := view{active: m.Active()}
+			if m.NDA != nil {
+				v.nda = m.NDA.ExpiresOn
+			}
+			if m.LatestNDA != nil {
+				v.latest = m.LatestNDA.ExpiresOn
+			}
+			var sigs []string
+			for _, g := range m.SIGs {
+				sigs = append(sigs, g.Name)
+			}
+			v.sigs = strings.Join(sigs, ",")
+			if v != want[m.Name] {
+				t.Errorf("%s: %+v, want %+v", m.Name, v, want[m.Name])
+			}
+		}
+		// The SIG's own list agrees.
+		sm, _ := SIGMembers(ctx, d, g2.ID, now)
+		if len(sm) != 2 || len(sm[0].SIGs) == 0 || sm[0].Name != "A電機" || len(sm[0].SIGs) != 2 {
+			t.Fatalf("SIG members %+v", sm)
+		}
+	})
+}
