@@ -177,7 +177,10 @@ func TestSanitizeURLTokens(t *testing.T) {
 			"frag: https://evil.example/o365#t.yamada@example.jp\n" +
 			"path: https://evil.example/u/t.yamada@example.jp/start\n" +
 			"defanged: hxxps://evil[.]example/p?id=8f3Kz9QpL2mX7vB4c1\n" +
-			"plain: https://evil.example/about?page=2\n",
+			"plain: https://evil.example/about?page=2\n" +
+			"hex: https://evil.example/download?t=8f3a9c2b7d6e&lang=ja\n" +
+			"uuid: https://evil.example/x?r=3f2a1c4e-9b7d-4e21-a0c3-5d6e7f8a9b0c&v=1.2.10\n" +
+			"num: https://evil.example/n?uid2=1234567890&date=20261126&campaign=spring2024\n",
 	}
 	s, err := Sanitize(m, SanitizeOptions{Key: []byte("0123456789abcdef0123")})
 	if err != nil {
@@ -186,12 +189,14 @@ func TestSanitizeURLTokens(t *testing.T) {
 	want := "Dear Mr [recipient-"
 	got := s.Message.Text
 	for _, w := range []string{want, "https://evil.example/login?lang=ja\n", "https://evil.example/r?campaign=spring\n", "https://evil.example/c?page=2\n",
-		"https://evil.example/o365\n", "https://evil.example/u/redacted/start\n", "hxxps://evil[.]example/p\n", "https://evil.example/about?page=2\n"} {
+		"https://evil.example/o365\n", "https://evil.example/u/redacted/start\n", "hxxps://evil[.]example/p\n", "https://evil.example/about?page=2\n",
+		"https://evil.example/download?lang=ja\n", "https://evil.example/x?v=1.2.10\n", "https://evil.example/n?date=20261126&campaign=spring2024\n"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("sanitised text lacks %q:\n%s", w, got)
 		}
 	}
-	if strings.Contains(strings.ToLower(got), "yamada") || strings.Contains(got, "Zq81") || strings.Contains(got, "dC55") {
+	if strings.Contains(strings.ToLower(got), "yamada") || strings.Contains(got, "Zq81") || strings.Contains(got, "dC55") ||
+		strings.Contains(got, "8f3a") || strings.Contains(got, "3f2a") || strings.Contains(got, "12345") {
 		t.Errorf("identity or token survives:\n%s", got)
 	}
 }

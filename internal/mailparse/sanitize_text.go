@@ -168,32 +168,59 @@ func (s *sanitizer) identifies(v string) bool {
 	return false
 }
 
-// looksLikeToken: long values of URL-safe characters mixing letters and
-// digits with many distinct characters, or long runs of digits. Words,
-// URLs and paths are not tokens.
+// looksLikeToken tells a tracking or per-recipient token from a value
+// that only describes the link. A token is made by a machine: long runs
+// of digits (ten or more: an eight-digit date stays), or a value whose
+// characters keep switching between lower case, upper case and digits
+// (hex ids like 8f3a9c2b7d6e, UUIDs, random base62). Words, dates,
+// versions and tags such as spring2024 switch rarely and stay, so the
+// shared link still correlates by what the attacker chose. Erring
+// towards removal is deliberate: a leaked recipient costs more than a
+// lost campaign tag.
 func looksLikeToken(v string) bool {
-	if len(v) < 16 || strings.Contains(v, "://") || strings.ContainsAny(v, " /") {
+	if len(v) < 8 || strings.Contains(v, "://") || strings.ContainsAny(v, " /") {
 		return false
 	}
-	letters, digits := 0, 0
+	const (
+		none = iota
+		lower
+		upper
+		digit
+	)
+	digits, switches, last := 0, 0, none
 	seen := map[byte]bool{}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
+		class := none
 		switch {
 		case c >= '0' && c <= '9':
+			class = digit
 			digits++
-		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-			letters++
+		case c >= 'a' && c <= 'z':
+			class = lower
+		case c >= 'A' && c <= 'Z':
+			class = upper
 		case strings.IndexByte("-_=+.%~", c) >= 0:
 		default:
 			return false
 		}
+		if class != none {
+			if last != none && class != last {
+				switches++
+			}
+			last = class
+		}
 		seen[c] = true
 	}
-	if letters == 0 {
-		return digits >= 16
+	switch {
+	case digits == len(v):
+		return digits >= 10
+	case switches >= 4:
+		return true
 	}
-	return digits > 0 && len(seen) >= 10
+	// Long values of many distinct characters with digits among them,
+	// whatever their rhythm.
+	return len(v) >= 16 && digits > 0 && len(seen) >= 10
 }
 
 // html sanitises an HTML body token by token: text and attribute values
