@@ -95,7 +95,6 @@ func (b *builder) subHeader(cells []string) bool {
 	if nflags+len(cols) < 2 {
 		return false
 	}
-	var taken []int
 	for i, p := range cols {
 		t.Found[Columns[i].Key] = p
 		t.headers[i] = strings.TrimSpace(cells[p])
@@ -103,7 +102,6 @@ func (b *builder) subHeader(cells []string) bool {
 		if !Columns[i].Computed {
 			b.pos[i], b.has[i] = p, true
 		}
-		taken = append(taken, p)
 	}
 	if nflags > 0 {
 		pd := Index("personal_data")
@@ -111,12 +109,12 @@ func (b *builder) subHeader(cells []string) bool {
 		if t.headers[pd] == "" {
 			t.headers[pd] = Columns[pd].Header(t.lang)
 		}
-		for _, p := range flags {
-			if p >= 0 {
-				if _, ok := t.Found["personal_data"]; !ok {
+		if _, ok := t.Found["personal_data"]; !ok {
+			for _, p := range flags {
+				if p >= 0 {
 					t.Found["personal_data"] = p
+					break
 				}
-				taken = append(taken, p)
 			}
 		}
 	}
