@@ -124,7 +124,7 @@ func TestBrowserAssetsJourney(t *testing.T) {
 			b.Run(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{path}))
 			b.Run(chromedp.Click(chromedp.CSS("#import-submit")))
 			b.Run(chromedp.WaitVisible(chromedp.CSS("#preview-summary")))
-			summary := map[string]string{"ja": "追加 0 件、変更 1 件、変更なし 2 件、取り込めないセル 0 件", "en": "0 to add, 1 to change, 2 unchanged, 0 cells rejected"}[lang]
+			summary := map[string]string{"ja": "追加 0 件、変更 1 件、変更なし 2 件、取り込めないセル 0 件", "en": "0 to add, 1 to change, 2 unchanged, rejected cells: 0"}[lang]
 			b.WaitText("#preview-summary", summary)
 			b.WaitText("#preview-change-table", map[string]string{"ja": "可用性", "en": "Availability"}[lang])
 			// Nothing is written before the confirmation.

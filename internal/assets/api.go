@@ -166,6 +166,7 @@ var jst = time.FixedZone("JST", 9*60*60)
 type apiReject struct {
 	Row    int    `json:"row"`
 	Column string `json:"column"`
+	Value  string `json:"value"`
 	Reason string `json:"reason"`
 }
 
@@ -208,7 +209,7 @@ func (s *Service) apiImport(w http.ResponseWriter, r *http.Request) error {
 	plan.Translate(s.printer(r))
 	res := apiImportResult{Add: len(plan.Add), Change: len(plan.Change), Unchanged: plan.Unchanged, Reject: []apiReject{}, Applied: apply}
 	for _, rj := range plan.Reject {
-		res.Reject = append(res.Reject, apiReject{Row: rj.Row, Column: rj.Column, Reason: rj.Reason})
+		res.Reject = append(res.Reject, apiReject{Row: rj.Row, Column: rj.Column, Value: rj.Value, Reason: rj.Reason})
 	}
 	return web.WriteJSON(w, http.StatusOK, res)
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -80,8 +81,21 @@ type Reject struct {
 	Row    int    `json:"row"`
 	Column string `json:"column"` // the column's header in the file's language
 	Key    string `json:"-"`      // column key
+	// Value is the cell as the file has it (clipped), so the user sees
+	// what was typed next to why it was refused.
+	Value  string `json:"value"`
 	Reason string `json:"reason"` // in the user's language
 	reason string // message key
+}
+
+// clipValue shortens a refused cell for display: a 4,000-character note
+// says nothing more in a table cell than its first 80 characters.
+func clipValue(v string) string {
+	const max = 80
+	if utf8.RuneCountInString(v) <= max {
+		return v
+	}
+	return string([]rune(v)[:max]) + "…"
 }
 
 // PlanRow is one row the import adds or changes.
@@ -161,7 +175,8 @@ func PlanImport(ctx context.Context, q db.Querier, orgID string, t *ledgerfile.T
 	for _, row := range t.Rows {
 		cell := func(key string) (string, bool) { return row.Get(key) }
 		reject := func(key, reason string) {
-			p.Reject = append(p.Reject, Reject{Row: row.Line, Column: header(key), Key: key, reason: reason})
+			v, _ := cell(key)
+			p.Reject = append(p.Reject, Reject{Row: row.Line, Column: header(key), Key: key, Value: clipValue(v), reason: reason})
 		}
 		id, _ := cell("id")
 		id = strings.TrimSpace(id)
