@@ -115,7 +115,8 @@ func TestRiskPageAndSettings(t *testing.T) {
 			t.Fatalf("analysis %+v %+v %+v", an.Rows[0], an.Rows[1], an.Rows[2])
 		}
 		w := h.Get(risk, h.member)
-		expect(t, w, 200, `id="heatmap"`, `id="heat-3-2" data-count="1"`, `id="heat-2-1" data-count="1"`, `id="above-`+hi.ID+`"`, "計算方法としきい値は組織のオーナーが決めます")
+		expect(t, w, 200, `id="heatmap"`, `id="heat-3-2" data-count="1"`, `id="heat-2-1" data-count="1"`, `id="above-`+hi.ID+`"`, "計算方法としきい値は組織のオーナーが決めます",
+			`id="risk-controls-link" href="/orgs/`+h.org.Slug+`/controls"`)
 		expectNot(t, w, `id="above-`+mid.ID+`"`, `id="risk-settings-form"`)
 		expect(t, h.Get(risk+"?importance=3&column=2", h.member), 200, `id="risk-cell"`, "設計図")
 
