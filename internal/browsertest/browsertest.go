@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
 	"strconv"
@@ -580,6 +581,24 @@ func findChromium() (string, error) {
 		return "", fmt.Errorf("chromium at %s (%s) is not an executable file", path, from)
 	}
 	return path, nil
+}
+
+// JapaneseFont reports whether fontconfig knows a font for Japanese, the
+// condition for a layout check of a Japanese page (how many lines wrap,
+// how many pages print) to measure what a user's browser would show
+// rather than boxes of fallback glyphs. Without one the test is told so,
+// and fails if $MAMORI_TEST_REQUIRE lists "jafont".
+func JapaneseFont(t testing.TB) bool {
+	t.Helper()
+	out, err := exec.Command("fc-list", ":lang=ja", "family").Output()
+	if err == nil && len(bytes.TrimSpace(out)) > 0 {
+		return true
+	}
+	if required("jafont") {
+		t.Fatalf("%s lists jafont but fontconfig has no Japanese font (fc-list: %v); install fonts-noto-cjk", EnvRequire, err)
+	}
+	t.Log("no Japanese font installed: Japanese layout is measured with fallback glyphs")
+	return false
 }
 
 // required reports whether $MAMORI_TEST_REQUIRE lists dep.

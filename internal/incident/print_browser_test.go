@@ -41,7 +41,10 @@ func fullCard(lang string) Card {
 var pdfPage = regexp.MustCompile(`/Type\s*/Page[^s]`)
 
 // The printed card of a fully filled organisation fits one A4 sheet in
-// both languages, and the page breaks no rule of the CSP.
+// both languages, and the page breaks no rule of the CSP. The Japanese
+// card is measured with a real Japanese font (CI installs Noto CJK and
+// requires it): fallback boxes are narrower than kanji and would hide an
+// overflow.
 func TestPrintFitsOneA4Sheet(t *testing.T) {
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) {
@@ -65,6 +68,9 @@ func TestPrintFitsOneA4Sheet(t *testing.T) {
 			t.Cleanup(srv.Close)
 
 			b := browsertest.New(t, browsertest.WithLang(lang))
+			if lang == "ja" {
+				browsertest.JapaneseFont(t)
+			}
 			b.Run(chromedp.Navigate(srv.URL + "/orgs/" + o.Slug + "/incident/card/print"))
 			b.WaitText("#incident-card-internal", "090-8765-4321")
 			res, err := chromedp.Call(b.Ctx(), page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: new(true)})
