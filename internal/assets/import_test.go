@@ -274,7 +274,7 @@ func TestImportIPAWorkbookLayout(t *testing.T) {
 		if code != 200 || res.Add != 4 || len(res.Reject) != 1 {
 			t.Fatalf("import: %d %+v", code, res)
 		}
-		if r := res.Reject[0]; r.Row != 8 || r.Column != "個人情報の種類" || r.Value != "たぶん" || !strings.Contains(r.Reason, "要配慮個人情報") {
+		if r := res.Reject[0]; r.Row != 8 || r.Column != "個人情報の種類" || r.Value != "たぶん" || !strings.Contains(r.Reason, "○") {
 			t.Errorf("reject %+v", r)
 		}
 		for name, kind := range map[string]string{"顧客名簿": "personal", "従業員マイナンバー": "my_number", "健康診断の結果": "sensitive", "見積書": "none"} {

@@ -242,6 +242,9 @@ func PlanImport(ctx context.Context, q db.Querier, orgID string, t *ledgerfile.T
 				if c, ok := fieldColumn[field]; ok {
 					col = c
 				}
+				if col == "personal_data" && t.PersonalFlags {
+					key = "assets.import.personal_flag" // the file has ○ columns, not kinds
+				}
 				reject(col, key)
 			}
 			continue

@@ -106,6 +106,7 @@ func (b *builder) subHeader(cells []string) bool {
 	if nflags > 0 {
 		pd := Index("personal_data")
 		b.flags, b.pos[pd], b.has[pd] = flags, -1, true
+		t.PersonalFlags = true
 		if t.headers[pd] == "" {
 			t.headers[pd] = Columns[pd].Header(t.lang)
 		}

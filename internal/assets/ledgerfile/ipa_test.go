@@ -76,6 +76,9 @@ func TestIPAWorkbookLayout(t *testing.T) {
 			if tb.HeaderLine != 3 {
 				t.Fatalf("header at %d", tb.HeaderLine)
 			}
+			if !tb.PersonalFlags {
+				t.Error("flag columns not reported")
+			}
 			if len(tb.Ignored) != 0 {
 				t.Errorf("headings reported as ignored: %q", tb.Ignored)
 			}

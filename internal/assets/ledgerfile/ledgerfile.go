@@ -190,6 +190,9 @@ type Table struct {
 	Ignored []string
 	// Rows are the data rows with at least one input cell filled.
 	Rows []Row
+	// PersonalFlags is set when personal data came from IPA's three ○
+	// flag columns (ipa.go), so a refusal can speak of marks, not kinds.
+	PersonalFlags bool
 
 	headers []string // per Columns index: the heading as written, or ""
 	lang    string   // "en" when more headings matched English than Japanese
