@@ -244,6 +244,11 @@ func TestShareFlow(t *testing.T) {
 		if !strings.Contains(sh.Sanitized, "tanaka@quote-example.co.jp") || !strings.Contains(sh.Sanitized, "お見積書をお送りします") {
 			t.Fatal("the sender (an indicator) or the body's text was removed")
 		}
+		// The editor starts from what the mail carries: a ZIP, no link.
+		if sh.Lure != "attachment" || strings.Join(sh.AttachmentTypes, ",") != "zip" {
+			t.Fatalf("proposed lure %q, types %q", sh.Lure, sh.AttachmentTypes)
+		}
+		expect(t, h.Get(edit, h.analyst), 200, `<option value="attachment" selected>`, `value="zip"`)
 		// Incomplete: AMBER with no SIG.
 		expect(t, h.post(t, edit, h.analyst, "action", "approval", "title", "見積書を装う PPAP", "tlp", "amber"), 422, "共有先の SIG")
 		expect(t, h.post(t, edit, h.analyst, "action", "approval", "title", "見積書を装う PPAP", "tlp", "amber", "sig", sig.ID,

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/netip"
 	"net/url"
+	"path"
+	"slices"
 	"strings"
 
 	"mamori/internal/auth"
@@ -115,11 +117,25 @@ type sharedMail struct {
 // lure is recognised by its first screen; a long quoted thread is noise.
 const maxSharedBody = 8000
 
+// Proposal is the shareable version of a report's mails as first
+// proposed: the sanitised messages and the redactions, each as JSON, and
+// what the mails themselves say about the lure, so the coordinator starts
+// from the facts rather than an empty form (and the figures count every
+// share by lure and attachment type).
+type Proposal struct {
+	Sanitized, Redactions string
+	// Lure is "url", "attachment", "both" or "none", from the links and
+	// attachments the mails carry.
+	Lure string
+	// AttachmentTypes are the attachments' file name extensions, lower
+	// case, without the dot, each once.
+	AttachmentTypes []string
+}
+
 // propose builds the shareable version of a report's mails: recipients
 // pseudonymised, the member's hops and domains hidden, the reporter and
-// any extra terms the analyst names removed. It returns the sanitised
-// messages and the redactions, each as JSON.
-func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Member, extra []string) (string, string, error) {
+// any extra terms the analyst names removed.
+func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Member, extra []string) (Proposal, error) {
 	opts := mailparse.SanitizeOptions{Key: PseudonymKey(s.Box), Boundary: boundaryOf(m), Reporter: append([]string(nil), extra...)}
 	if rep.ReporterID != "" {
 		if u, err := auth.UserByID(ctx, q, rep.ReporterID); err == nil {
@@ -142,7 +158,7 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 		}
 		san, err := mailparse.Sanitize(msg, opts)
 		if err != nil {
-			return "", "", err
+			return Proposal{}, err
 		}
 		san.Message.File = ""
 		body := san.Message.Text
@@ -157,8 +173,44 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 	}
 	a, err := json.Marshal(msgs)
 	if err != nil {
-		return "", "", err
+		return Proposal{}, err
 	}
 	b, err := json.Marshal(reds)
-	return string(a), string(b), err
+	if err != nil {
+		return Proposal{}, err
+	}
+	p := Proposal{Sanitized: string(a), Redactions: string(b)}
+	p.Lure, p.AttachmentTypes = lureOf(msgs)
+	return p, nil
+}
+
+// lureOf reads the lure from the mails: links, attachments, both or
+// neither, and the attachments' extensions in the form the editor takes
+// (a–z and digits, at most 10 characters; other names are left out).
+func lureOf(msgs []sharedMail) (string, []string) {
+	urls, files := false, false
+	var types []string
+	for _, m := range msgs {
+		urls = urls || len(m.URLs) > 0
+		for _, a := range m.Attachments {
+			files = true
+			ext := strings.ToLower(strings.TrimSpace(path.Ext(a.Name)))
+			ext = strings.TrimPrefix(ext, ".")
+			if ext == "" || len(ext) > 10 || strings.ContainsFunc(ext, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) {
+				continue
+			}
+			if !slices.Contains(types, ext) {
+				types = append(types, ext)
+			}
+		}
+	}
+	switch {
+	case urls && files:
+		return "both", types
+	case urls:
+		return "url", types
+	case files:
+		return "attachment", types
+	}
+	return "none", types
 }

@@ -172,11 +172,11 @@ func (s *Service) startSharePost(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		san, reds, err := s.propose(ctx, tx, rep, m, nil)
+		prop, err := s.propose(ctx, tx, rep, m, nil)
 		if err != nil {
 			return err
 		}
-		if sh, err = StartShare(ctx, tx, rep.ID, web.ViewerFrom(ctx).UserID, san, reds, s.now()); err != nil {
+		if sh, err = StartShare(ctx, tx, rep.ID, web.ViewerFrom(ctx).UserID, prop, s.now()); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionShareStarted, TargetType: "share", TargetID: sh.ID})
@@ -295,9 +295,11 @@ func (s *Service) shareEditPost(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			if in.Sanitized, in.Redactions, err = s.propose(ctx, tx, rep, m, in.Terms()); err != nil {
+			prop, err := s.propose(ctx, tx, rep, m, in.Terms())
+			if err != nil {
 				return err
 			}
+			in.Sanitized, in.Redactions = prop.Sanitized, prop.Redactions
 		}
 		if err := UpdateShare(ctx, tx, sh.ID, in, s.now()); err != nil {
 			return err

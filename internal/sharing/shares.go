@@ -42,7 +42,7 @@ type Share struct {
 
 // StartShare opens the share of a report from the sanitiser's proposal
 // and moves the report into review. Starting twice is a conflict.
-func StartShare(ctx context.Context, q db.Querier, reportID, userID, sanitized, redactions string, now time.Time) (*Share, error) {
+func StartShare(ctx context.Context, q db.Querier, reportID, userID string, p Proposal, now time.Time) (*Share, error) {
 	rep, err := GetReport(ctx, q, "", reportID)
 	if err != nil {
 		return nil, err
@@ -50,9 +50,10 @@ func StartShare(ctx context.Context, q db.Querier, reportID, userID, sanitized, 
 	if rep.Status != StatusReceived {
 		return nil, apperr.New(apperr.Conflict, "sharing.err.share_exists")
 	}
-	s := &Share{ID: db.NewID(), ReportID: reportID, TLP: "amber", Sanitized: sanitized, Redactions: redactions, CreatedAt: now, UpdatedAt: now}
-	if _, err := q.ExecContext(ctx, `INSERT INTO share_shares (id, report_id, tlp, sanitized, redactions, created_by, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, reportID, s.TLP, sanitized, redactions, nullable(userID), now, now); err != nil {
+	s := &Share{ID: db.NewID(), ReportID: reportID, TLP: "amber", Lure: p.Lure, AttachmentTypes: p.AttachmentTypes,
+		Sanitized: p.Sanitized, Redactions: p.Redactions, CreatedAt: now, UpdatedAt: now}
+	if _, err := q.ExecContext(ctx, `INSERT INTO share_shares (id, report_id, tlp, lure, attachment_types, sanitized, redactions, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, reportID, s.TLP, p.Lure, strings.Join(p.AttachmentTypes, ","), p.Sanitized, p.Redactions, nullable(userID), now, now); err != nil {
 		if errors.Is(db.Classify(err), db.ErrConflict) {
 			return nil, apperr.New(apperr.Conflict, "sharing.err.share_exists")
 		}

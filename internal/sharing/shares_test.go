@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"mamori/internal/apperr"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/mailparse"
 	"mamori/internal/org/orgtest"
 	"mamori/internal/secretbox"
 )
@@ -40,11 +42,11 @@ func TestShareLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sh, err := StartShare(ctx, d, rep.ID, u, `{"subject":"invoice"}`, `[]`, now)
+		sh, err := StartShare(ctx, d, rep.ID, u, Proposal{Sanitized: `{"subject":"invoice"}`, Redactions: `[]`}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := StartShare(ctx, d, rep.ID, u, "", "", now); !apperr.Is(err, apperr.Conflict) {
+		if _, err := StartShare(ctx, d, rep.ID, u, Proposal{}, now); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("second start: %v", err)
 		}
 		// Incomplete: no title, AMBER without SIGs.
@@ -166,7 +168,7 @@ func TestFigures(t *testing.T) {
 				t.Fatal(err)
 			}
 			if i == 2 {
-				sh, _ := StartShare(ctx, d, r.ID, u, "{}", "[]", at)
+				sh, _ := StartShare(ctx, d, r.ID, u, Proposal{Sanitized: "{}", Redactions: "[]"}, at)
 				UpdateShare(ctx, d, sh.ID, ShareInput{Title: "t", TLP: "amber", Lure: "attachment", AttachmentTypes: "zip,js", SIGIDs: []string{sig.ID}, Targeted: true}, at)
 				RequestApproval(ctx, d, sh.ID, at)
 				Answer(ctx, d, o.ID, r.ID, u, true, "", at)
@@ -215,4 +217,31 @@ func TestFigures(t *testing.T) {
 			t.Fatalf("history entries %d", len(hs))
 		}
 	})
+}
+
+func TestLureOf(t *testing.T) {
+	mail := func(urls []string, names ...string) sharedMail {
+		m := &mailparse.Message{URLs: urls}
+		for _, n := range names {
+			m.Attachments = append(m.Attachments, mailparse.Attachment{Name: n})
+		}
+		return sharedMail{Message: m}
+	}
+	link := []string{"https://evil.example/x"}
+	for _, c := range []struct {
+		msgs  []sharedMail
+		lure  string
+		types string
+	}{
+		{nil, "none", ""},
+		{[]sharedMail{mail(nil)}, "none", ""},
+		{[]sharedMail{mail(link)}, "url", ""},
+		{[]sharedMail{mail(nil, "見積書.ZIP")}, "attachment", "zip"},
+		{[]sharedMail{mail(link, "a.docm", "b.zip"), mail(nil, "c.zip", "README", "d.tar.gz", "e.verylongextension", "f.ex e")}, "both", "docm,zip,gz"},
+	} {
+		lure, types := lureOf(c.msgs)
+		if lure != c.lure || strings.Join(types, ",") != c.types {
+			t.Errorf("%d mails: %q %q, want %q %q", len(c.msgs), lure, types, c.lure, c.types)
+		}
+	}
 }
