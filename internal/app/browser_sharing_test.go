@@ -144,6 +144,10 @@ func TestBrowserSharingJourney(t *testing.T) {
 	if !strings.Contains(shared, "tanaka@quote-example.co.jp") {
 		t.Fatal("member B does not see the sender")
 	}
+	// The link is shown defanged, in the indicators and in the body text.
+	if strings.Contains(shared, "https://quote-example.co.jp") || !strings.Contains(bb.Text(".mailbody"), "hxxps://quote-example[.]co[.]jp/download") {
+		t.Fatalf("a live link reaches member B:\n%s", shared)
+	}
 	bb.Submit("#sighting-button")
 	bb.WaitText("#sighting-mine", "received it too")
 	for _, br := range []*browsertest.Browser{co, ba, bb} {

@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -179,6 +180,22 @@ func unfang(c byte) string {
 
 func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// textURL finds live links in running text: a scheme and what follows up
+// to a space, a quote, an angle bracket or Japanese punctuation, which
+// end a URL typed in Japanese prose.
+var textURL = regexp.MustCompile(`(?i)\b(?:https?|ftp)://[^\s<>"'` + "`" + `「」『』（）【】、。]+`)
+
+// DefangText defangs every link in running text (a shared mail body), so
+// a member who copies the text into a mail or a chat never carries a live
+// link along. Text without links comes back unchanged.
+func DefangText(s string) string {
+	return textURL.ReplaceAllStringFunc(s, func(u string) string {
+		// A full stop or comma after a link ends the sentence, not the URL.
+		link := strings.TrimRight(u, ".,;:!?)]")
+		return Defang(link) + u[len(link):]
+	})
 }
 
 // Defang makes an indicator unclickable the common way: hxxp(s) and

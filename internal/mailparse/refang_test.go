@@ -83,5 +83,28 @@ func FuzzRefang(f *testing.F) {
 				t.Fatalf("Refang(Defang(%q)) = %q (Defang %q)", s, back, Defang(s))
 			}
 		}
+		// Defanged text holds no live link.
+		if d := DefangText(s); utf8.ValidString(s) && textURL.MatchString(d) {
+			t.Fatalf("DefangText(%q) = %q keeps a live link", s, d)
+		}
 	})
+}
+
+func TestDefangText(t *testing.T) {
+	for in, want := range map[string]string{
+		"こちらから https://quote-example.co.jp/download?id=1 をご確認ください。": "こちらから hxxps://quote-example[.]co[.]jp/download?id=1 をご確認ください。",
+		"リンク：https://evil.example/a」と記載":                         "リンク：hxxps://evil[.]example/a」と記載",
+		"two: http://a.example/x\nand HTTPS://B.EXAMPLE.":         "two: hxxp://a[.]example/x\nand HXXPS://B[.]EXAMPLE.",
+		"<https://c.example>":                                     "<hxxps://c[.]example>",
+		"no links here, just example.jp":                          "no links here, just example.jp",
+		"already hxxps://d[.]example/p":                           "already hxxps://d[.]example/p",
+	} {
+		got := DefangText(in)
+		if got != want {
+			t.Errorf("DefangText(%q) = %q, want %q", in, got, want)
+		}
+		if textURL.MatchString(got) {
+			t.Errorf("a live link survives in %q", got)
+		}
+	}
 }

@@ -29,7 +29,8 @@ type ShareView struct {
 type MailView struct {
 	*mailparse.Message
 	Links []string
-	// Body is the shared body text (shares only).
+	// Body is the shared body text (shares only), its links defanged
+	// like the indicators.
 	Body string
 }
 
@@ -56,7 +57,7 @@ func (s *Service) shareView(ctx context.Context, q db.Querier, sh *Share) (*Shar
 				continue
 			}
 			mv := viewOf(m.Message)
-			mv.Body = m.Body
+			mv.Body = mailparse.DefangText(m.Body)
 			v.Mails = append(v.Mails, mv)
 		}
 	}
