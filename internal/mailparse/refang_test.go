@@ -93,11 +93,11 @@ func FuzzRefang(f *testing.F) {
 func TestDefangText(t *testing.T) {
 	for in, want := range map[string]string{
 		"こちらから https://quote-example.co.jp/download?id=1 をご確認ください。": "こちらから hxxps://quote-example[.]co[.]jp/download?id=1 をご確認ください。",
-		"リンク：https://evil.example/a」と記載":                         "リンク：hxxps://evil[.]example/a」と記載",
-		"two: http://a.example/x\nand HTTPS://B.EXAMPLE.":         "two: hxxp://a[.]example/x\nand HXXPS://B[.]EXAMPLE.",
-		"<https://c.example>":                                     "<hxxps://c[.]example>",
-		"no links here, just example.jp":                          "no links here, just example.jp",
-		"already hxxps://d[.]example/p":                           "already hxxps://d[.]example/p",
+		"リンク：https://evil.example/a」と記載":                            "リンク：hxxps://evil[.]example/a」と記載",
+		"two: http://a.example/x\nand HTTPS://B.EXAMPLE.":           "two: hxxp://a[.]example/x\nand HXXPS://B[.]EXAMPLE.",
+		"<https://c.example>":            "<hxxps://c[.]example>",
+		"no links here, just example.jp": "no links here, just example.jp",
+		"already hxxps://d[.]example/p":  "already hxxps://d[.]example/p",
 	} {
 		got := DefangText(in)
 		if got != want {
