@@ -229,7 +229,9 @@ func TestShareFlow(t *testing.T) {
 		expect(t, w, http.StatusSeeOther)
 		rep := strings.TrimPrefix(w.Header().Get("Location"), "/share/reports/")
 		// The coordinator sees the unsanitised extract, with the recipient.
-		expect(t, h.Get("/share/admin/reports/"+rep, h.analyst), 200, "h.sato@example.jp", "見積書_20250422.zip", "Denbun Mailer")
+		expect(t, h.Get("/share/admin/reports/"+rep, h.analyst), 200, "h.sato@example.jp", "見積書_20250422.zip", "Denbun Mailer",
+			// The ZIP's program posing as a PDF is pointed out.
+			`<bdi>docs/契約書.pdf.exe</bdi>`, `data-warn="executable">プログラム・スクリプト`, `data-warn="double_extension">文書を装う二重拡張子`)
 		w = h.post(t, "/share/admin/reports/"+rep+"/share", h.analyst)
 		expect(t, w, http.StatusSeeOther)
 		edit := w.Header().Get("Location")
