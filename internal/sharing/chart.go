@@ -7,6 +7,10 @@ import "strconv"
 // computed here so the template only places them.
 type Chart struct {
 	Width, Height, Base int
+	// DisplayWidth is the width the page gives the drawing, one and a
+	// half times its own units so 11-unit labels read at about 16 px; a
+	// narrow column shrinks it further.
+	DisplayWidth int
 	Bars                []ChartBar
 	Ticks               []ChartTick
 }
@@ -27,23 +31,25 @@ type ChartTick struct {
 
 // LayoutChart draws years (newest first, as Figures returns them).
 func LayoutChart(years []*YearFigures) Chart {
-	const left, top, plot, barW, gap, group = 48, 16, 200, 18, 4, 56
-	c := Chart{Height: top + plot + 40, Base: top + plot}
+	const left, pad, plot, barW, gap, group, minWidth = 48, 16, 200, 18, 4, 56, 320
+	c := Chart{Height: pad + plot + 40, Base: pad + plot}
 	max := 1
 	for _, y := range years {
 		max = maxInt(max, y.Reports, y.Shares)
 	}
-	top5 := niceTop(max)
-	c.Width = left + len(years)*group + 16
-	for i := range 6 {
-		v := top5 * i / 5
-		c.Ticks = append(c.Ticks, ChartTick{X: left - 6, Y: c.Base - plot*i/5 + 4, Text: strconv.Itoa(v)})
+	top, step := niceAxis(max)
+	// A chart of one or two years still gets a sensible width, so the
+	// page does not blow a narrow drawing up to its full column.
+	c.Width = maxInt(left+len(years)*group+16, minWidth)
+	c.DisplayWidth = c.Width * 3 / 2
+	for v := 0; v <= top; v += step {
+		c.Ticks = append(c.Ticks, ChartTick{X: left - 6, Y: c.Base - plot*v/top + 4, Text: strconv.Itoa(v)})
 	}
 	for i := range years {
 		y := years[len(years)-1-i]
 		x := left + 8 + i*group
 		for k, v := range []int{y.Reports, y.Shares} {
-			h := plot * v / top5
+			h := plot * v / top
 			kind := "reports"
 			if k == 1 {
 				kind = "shares"
@@ -65,17 +71,20 @@ func maxInt(xs ...int) int {
 	return m
 }
 
-// niceTop is the axis maximum: the smallest of 1, 2, 5 or 10 times a
-// power of ten that reaches max, so the five ticks read as round numbers.
-func niceTop(max int) int {
-	p := 1
-	for p*10 <= max {
-		p *= 10
-	}
-	for _, m := range []int{1, 2, 5} {
-		if m*p >= max {
-			return m * p
+// niceAxis is the value axis: a round step (1, 2, 2.5 or 5 times a power
+// of ten; 2.5 only where it stays a whole number) and the top, the
+// smallest multiple of the step reaching most with at most five steps, so
+// every tick reads as a distinct round number.
+func niceAxis(most int) (top, step int) {
+	for p := 1; ; p *= 10 {
+		cands := []int{p, 2 * p, 5 * p}
+		if p >= 10 {
+			cands = []int{p, 2 * p, p * 5 / 2, 5 * p}
+		}
+		for _, s := range cands {
+			if n := (most + s - 1) / s; n <= 5 {
+				return max(n, 1) * s, s
+			}
 		}
 	}
-	return 10 * p
 }

@@ -145,9 +145,10 @@ func TestFiscalYear(t *testing.T) {
 			t.Errorf("%s: FY%d Q%d, want FY%d Q%d", in, fy, q, want[0], want[1])
 		}
 	}
-	for max, want := range map[int]int{1: 1, 7: 10, 246: 500, 1092: 2000, 180: 200, 5000: 5000} {
-		if got := niceTop(max); got != want {
-			t.Errorf("niceTop(%d) = %d, want %d", max, got, want)
+	for max, want := range map[int][2]int{1: {1, 1}, 3: {3, 1}, 7: {8, 2}, 12: {15, 5}, 246: {250, 50}, 1092: {1250, 250},
+		180: {200, 50}, 5000: {5000, 1000}, 0: {1, 1}} {
+		if top, step := niceAxis(max); top != want[0] || step != want[1] {
+			t.Errorf("niceAxis(%d) = %d, %d, want %d, %d", max, top, step, want[0], want[1])
 		}
 	}
 }
@@ -205,11 +206,24 @@ func TestFigures(t *testing.T) {
 		if len(c.Bars) != 10 || c.Bars[0].FY != 2012 || c.Bars[len(c.Bars)-1].FY != 2026 {
 			t.Fatalf("chart bars %+v", c.Bars)
 		}
-		// The tallest bar (1,092 on a 2,000 axis) is about half the plot.
+		// The tallest bar (1,092 on a 1,250 axis) is 87% of the plot.
 		for _, b := range c.Bars {
-			if b.Value == 1092 && (b.H < 100 || b.H > 120) {
+			if b.Value == 1092 && (b.H < 170 || b.H > 178) {
 				t.Fatalf("bar height %d", b.H)
 			}
+		}
+		// Ticks are distinct round numbers from 0 to the top.
+		var ticks []string
+		for _, tk := range c.Ticks[:6] {
+			ticks = append(ticks, tk.Text)
+		}
+		if strings.Join(ticks, ",") != "0,250,500,750,1000,1250" {
+			t.Fatalf("ticks %v", ticks)
+		}
+		// One year with one report: ticks 0 and 1, not six labels of 0 and 1.
+		one := LayoutChart([]*YearFigures{{FY: 2026, Reports: 1, Shares: 1}})
+		if len(one.Ticks) != 3 || one.Ticks[0].Text != "0" || one.Ticks[1].Text != "1" || one.Width < 320 {
+			t.Fatalf("one-year chart %+v", one)
 		}
 		// Removing an entry by leaving the value empty.
 		SetHistory(ctx, d, "2012", "shares", "", "", t0)
