@@ -11,8 +11,8 @@ type Chart struct {
 	// half times its own units so 11-unit labels read at about 16 px; a
 	// narrow column shrinks it further.
 	DisplayWidth int
-	Bars                []ChartBar
-	Ticks               []ChartTick
+	Bars         []ChartBar
+	Ticks        []ChartTick
 }
 
 // ChartBar is one bar.
