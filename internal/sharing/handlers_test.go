@@ -268,6 +268,14 @@ func TestShareFlow(t *testing.T) {
 		expect(t, h.post(t, edit, h.analyst, "action", "approval", "title", "見積書を装う PPAP", "tlp", "amber", "sig", sig.ID, "redact_terms", "田中"), http.StatusSeeOther)
 		expect(t, h.post(t, edit, h.analyst, "action", "release"), 409, "承認がまだです")
 		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "approve"), http.StatusSeeOther)
+		// One person on the staff of both A and B.
+		both := orgtest.NewUser(t, d, "both@example.jp")
+		auth.GrantRole(ctx, d, both, web.RoleShareMember)
+		for _, o := range []string{h.a.Slug, h.b.Slug} {
+			if err := (&org.Service{DB: d}).AddMember(ctx, d, nil, o, both, org.RoleMember); err != nil {
+				t.Fatal(err)
+			}
+		}
 		expect(t, h.post(t, edit, h.analyst, "action", "release"), http.StatusSeeOther)
 
 		// B (same SIG) was mailed and sees it, without A's identity or the
@@ -280,6 +288,10 @@ func TestShareFlow(t *testing.T) {
 		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM mail_outbox WHERE to_addr = ?`, "c@member-c.example.jp").Scan(&mails)
 		if mails != 0 {
 			t.Fatal("C was mailed")
+		}
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM mail_outbox WHERE to_addr = ?`, "both@example.jp").Scan(&mails)
+		if mails != 1 {
+			t.Fatalf("staff of two members got %d mails, want one", mails)
 		}
 		w = h.Get("/share/shares/"+shareID, h.staffB)
 		expect(t, w, 200, "見積書を装う PPAP", "TLP:AMBER", "tanaka@quote-example.co.jp", "受け取った組織の数は 3 組織以上")

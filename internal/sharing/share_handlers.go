@@ -332,7 +332,8 @@ func (s *Service) shareEditPost(w http.ResponseWriter, r *http.Request) error {
 
 // notify mails the staff of every member that can see a released share,
 // in their language, with the link: the share's title is not in the mail
-// (mail leaves the hub; the TLP may not allow it).
+// (mail leaves the hub; the TLP may not allow it). A person on the staff
+// of two members gets one mail; disabled accounts get none.
 func (s *Service) notify(ctx context.Context, q db.Querier, sh *Share) error {
 	if s.Mail == nil {
 		return nil
@@ -341,29 +342,51 @@ func (s *Service) notify(ctx context.Context, q db.Querier, sh *Share) error {
 	if err != nil {
 		return err
 	}
-	link := s.BaseURL + "/share/shares/" + sh.ID
+	var orgs []any
 	for _, m := range members {
-		ok, err := Visible(ctx, q, sh, m)
+		if ok, err := Visible(ctx, q, sh, m); err != nil {
+			return err
+		} else if ok {
+			orgs = append(orgs, m.OrgID)
+		}
+	}
+	type recipient struct{ email, lang string }
+	var to []recipient
+	seen := map[string]bool{}
+	const batch = 500
+	for len(orgs) > 0 {
+		part := orgs[:min(batch, len(orgs))]
+		orgs = orgs[len(part):]
+		rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.lang FROM org_members om JOIN users u ON u.id = om.user_id
+			JOIN user_roles r ON r.user_id = u.id AND r.role = ?
+			WHERE u.disabled_at IS NULL AND om.org_id IN (?`+strings.Repeat(", ?", len(part)-1)+`) ORDER BY u.email, u.id`,
+			append([]any{web.RoleShareMember}, part...)...)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			continue
-		}
-		staff, err := StaffOf(ctx, q, m.OrgID)
-		if err != nil {
-			return err
-		}
-		for _, st := range staff {
-			var lang string
-			if err := q.QueryRowContext(ctx, `SELECT lang FROM users WHERE id = ? AND disabled_at IS NULL`, st.UserID).Scan(&lang); err != nil {
-				continue
-			}
-			p := s.Catalog.Printer(lang)
-			if err := s.Mail.Send(ctx, q, mail.Message{To: st.Email, Subject: p.T("mail.share_released.subject", strings.ToUpper(sh.TLP)),
-				Body: p.T("mail.share_released.body", strings.ToUpper(sh.TLP), link)}); err != nil {
+		for rows.Next() {
+			var id string
+			var r recipient
+			if err := rows.Scan(&id, &r.email, &r.lang); err != nil {
+				rows.Close()
 				return err
 			}
+			if !seen[id] {
+				seen[id] = true
+				to = append(to, r)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	link := s.BaseURL + "/share/shares/" + sh.ID
+	for _, r := range to {
+		p := s.Catalog.Printer(r.lang)
+		if err := s.Mail.Send(ctx, q, mail.Message{To: r.email, Subject: p.T("mail.share_released.subject", strings.ToUpper(sh.TLP)),
+			Body: p.T("mail.share_released.body", strings.ToUpper(sh.TLP), link)}); err != nil {
+			return err
 		}
 	}
 	return nil
