@@ -4,9 +4,12 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -135,6 +138,9 @@ func (x *indicators) scanURLs(s string) {
 		}
 		scheme := strings.ToLower(s[start:at])
 		end := at + 3
+		if h := idnHostEnd(s, end); h > end {
+			end = h // an internationalised host; its path is read as usual
+		}
 		for end < len(s) && isURLByte(s[end]) {
 			end++
 		}
@@ -158,6 +164,38 @@ func (x *indicators) scanURLs(s string) {
 		}
 		i = max(end, at+4)
 	}
+}
+
+// idnHostEnd looks at s from i, just after "://", for a host written in
+// Unicode. It returns where the host ends if it holds non-ASCII letters
+// and, taken to IDNA form, ends in a real public suffix; otherwise -1, and
+// the caller reads the URL as ASCII only. Japanese prose runs straight on
+// from a URL ("https://example.jpからログイン"), so trailing non-ASCII is
+// dropped rune by rune until the host stands or is plain ASCII again.
+func idnHostEnd(s string, i int) int {
+	end := i
+	for end < len(s) && end-i < 253 {
+		r, n := utf8.DecodeRuneInString(s[end:])
+		if r < utf8.RuneSelf {
+			if !isHostByte(byte(r)) {
+				break
+			}
+		} else if !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.IsMark(r) {
+			break
+		}
+		end += n
+	}
+	for end > i && !asciiText(s[i:end]) {
+		host := s[i:end]
+		if a, err := idna.Lookup.ToASCII(host); err == nil && strings.Contains(a, ".") {
+			if _, icann := publicsuffix.PublicSuffix(a); icann {
+				return end
+			}
+		}
+		_, n := utf8.DecodeLastRuneInString(host)
+		end -= n
+	}
+	return -1
 }
 
 // trimURL drops the punctuation that ends a sentence rather than a URL;
@@ -196,6 +234,29 @@ func (x *indicators) addURL(raw string) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return
+	}
+	if h := u.Hostname(); !asciiText(h) {
+		// An internationalised host (日本語.jp, or а Cyrillic "а" posing
+		// as a Latin one) is kept in its DNS form, xn--…: what blocklists
+		// and resolvers use, and what shows a look-alike for what it is.
+		a, err := idna.Lookup.ToASCII(h)
+		i := strings.Index(raw, "://")
+		if err != nil || i < 0 {
+			return
+		}
+		rest := raw[i+3:]
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		authority := strings.Replace(rest[:end], h, a, 1)
+		if !asciiText(authority) {
+			return
+		}
+		raw = raw[:i+3] + authority + rest[end:]
+		if u, err = url.Parse(raw); err != nil {
+			return
+		}
 	}
 	host := strings.ToLower(u.Hostname())
 	if host == "" {
@@ -359,6 +420,15 @@ func validHostname(h string) bool {
 			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+func asciiText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
 		}
 	}
 	return true
