@@ -136,7 +136,7 @@ func TestBrowserSharingJourney(t *testing.T) {
 	bb.Submit("#feed a")
 	bb.WaitText("#tlp", "TLP:AMBER")
 	shared := bb.Text("main")
-	for _, secret := range []string{"会員A電機", "h.sato@example.jp", "staff-a@member-a.example.jp", "佐藤", "8f3a9c2b7d6e"} {
+	for _, secret := range []string{"会員A電機", "h.sato@example.jp", "staff-a@member-a.example.jp", "佐藤", "8f3a9c2b7d6e", "mx1.example.jp"} {
 		if strings.Contains(shared, secret) {
 			t.Fatalf("member B sees %q", secret)
 		}

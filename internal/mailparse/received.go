@@ -269,6 +269,13 @@ func sendingIPs(hops []Hop, b Boundary) []string {
 	return out
 }
 
+// isLocalAddr is isLocalIP for an address as text; text that is no
+// address is not local.
+func isLocalAddr(ip string) bool {
+	a, err := netip.ParseAddr(strings.Trim(ip, "[]"))
+	return err == nil && isLocalIP(a)
+}
+
 // isLocalIP is an address that never crosses the Internet.
 func isLocalIP(a netip.Addr) bool {
 	a = a.Unmap()

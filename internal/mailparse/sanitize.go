@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // SanitizeOptions say whose identity must not leave the member.
@@ -129,9 +131,14 @@ type sanitizer struct {
 	nameKinds  map[string]string
 	reporter   map[string]string
 	rules      []rule
-	ids        []string // lower-case identity strings for URL checks
-	counts     map[Redaction]int
-	order      []Redaction
+	// recipientDomains are the registrable domains of the recipients'
+	// addresses: the receiving side's mail hosts live under them, so a
+	// hop naming one says who received the mail even when the member
+	// declared no boundary (or the recipients sit in a domain it forgot).
+	recipientDomains []string
+	ids              []string // lower-case identity strings for URL checks
+	counts           map[Redaction]int
+	order            []Redaction
 }
 
 // collect finds every recipient and name in the message and in the
@@ -169,6 +176,9 @@ func (s *sanitizer) collect(m *Message) {
 		}
 		p := Pseudonym(s.opts.Key, la)
 		s.recipients[la] = p
+		if d, err := publicsuffix.EffectiveTLDPlusOne(la[strings.LastIndexByte(la, '@')+1:]); err == nil && !slices.Contains(s.recipientDomains, d) {
+			s.recipientDomains = append(s.recipientDomains, d)
+		}
 		s.addName(a.Name, "["+strings.TrimSuffix(p, "@"+redactedDomain)+"]", KindRecipientName)
 	}
 	for _, a := range m.To {
@@ -555,13 +565,24 @@ func (s *sanitizer) hops(field string, hops []Hop) []Hop {
 	for i, h := range hops {
 		fi := field + "[" + strconv.Itoa(i) + "]"
 		parsed := h.FromHost != "" || h.FromIP != ""
-		if !parsed || inside[i] || hostIn(h.FromHost, s.opts.MemberDomains) && h.FromIP == "" {
+		receiving := hostIn(h.ByHost, s.recipientDomains)
+		fromReceiving := hostIn(h.FromHost, s.recipientDomains) || hostIn(h.FromRDNS, s.recipientDomains)
+		// A hop between the receiving side's own hosts (from a local
+		// address, or naming no address) is its internal relaying.
+		internal := (receiving || fromReceiving) && (h.FromIP == "" || isLocalAddr(h.FromIP))
+		if !parsed || inside[i] || internal || hostIn(h.FromHost, s.opts.MemberDomains) && h.FromIP == "" {
 			s.record(KindReceivedHop, fi, h.Raw, "(removed)")
 			continue
 		}
-		if s.opts.Boundary.ContainsHost(h.ByHost) || hostIn(h.ByHost, s.opts.MemberDomains) {
+		if s.opts.Boundary.ContainsHost(h.ByHost) || hostIn(h.ByHost, s.opts.MemberDomains) || receiving {
 			s.record(KindReceivedBy, fi, h.ByHost, boundaryHost)
 			h.ByHost = boundaryHost
+		}
+		if fromReceiving {
+			// A public address claiming a receiving-side name: the address
+			// is the indicator, the (likely forged) name says who was hit.
+			s.record(KindReceivedBy, fi, h.FromHost, boundaryHost)
+			h.FromHost, h.FromRDNS = boundaryHost, ""
 		}
 		if h.For != "" {
 			s.record(KindReceivedFor, fi, h.For, "(removed)")

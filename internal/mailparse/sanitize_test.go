@@ -272,3 +272,43 @@ func containsWholeAddress(s, addr string) bool {
 		i = at + 1
 	}
 }
+
+// Without a declared boundary, the hops on the receiving side still say
+// who received the mail: hosts under the recipients' domains are hidden,
+// the receiving side's internal relaying is dropped, and a public address
+// claiming a receiving-side name keeps its address but not the name.
+func TestSanitizeHidesRecipientSideHosts(t *testing.T) {
+	raw := "Received: from mail2.example.jp (mail2.example.jp [10.1.2.3]) by mbox.example.jp with ESMTP id a1; Tue, 22 Apr 2025 17:20:30 +0900\r\n" +
+		"Received: from mx1.example.jp ([203.0.113.9]) by mx2.example.jp with ESMTP id a0; Tue, 22 Apr 2025 17:20:20 +0900\r\n" +
+		"Received: from mail.quote-example.co.jp (mail.quote-example.co.jp [198.51.100.130]) by mx1.mail.example.jp with ESMTPS id z9; Tue, 22 Apr 2025 17:20:11 +0900\r\n" +
+		"From: 営業部 <tanaka@quote-example.co.jp>\r\nTo: h.sato@sub.example.jp\r\nSubject: quote\r\nDate: Tue, 22 Apr 2025 17:20:00 +0900\r\n\r\nbody\r\n"
+	m, err := ParseBytes([]byte(raw), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Sanitize(m, SanitizeOptions{Key: []byte("0123456789abcdef0123")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, h := range s.Message.Received {
+		all.WriteString(h.Raw + "\n")
+	}
+	for _, h := range s.Message.Headers {
+		all.WriteString(h.Name + ": " + h.Value + "\n")
+	}
+	got := all.String()
+	for _, gone := range []string{"example.jp", "mail2.", "mbox.", "mx2.", "10.1.2.3"} {
+		if strings.Contains(got, gone) {
+			t.Errorf("%q survives:\n%s", gone, got)
+		}
+	}
+	for _, kept := range []string{"mail.quote-example.co.jp", "198.51.100.130", "203.0.113.9"} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("%q was removed:\n%s", kept, got)
+		}
+	}
+	if len(s.Message.Received) != 2 {
+		t.Errorf("hops kept: %d, want 2 (the internal relay dropped)", len(s.Message.Received))
+	}
+}
