@@ -34,6 +34,7 @@ func Command(args []string, stdout, stderr io.Writer, defaultKey func() ([]byte,
 	key := fs.String("key", "", "pseudonym key for --sanitize (default: the hub's, derived from $MAMORI_SECRET_KEY; else a random key for this run)")
 	reporter := fs.String("reporter", "", "the reporter's own addresses and names to remove, comma-separated")
 	domains := fs.String("member-domain", "", "the member's own mail domains, comma-separated")
+	orgs := fs.String("organisation", "", "the reporting organisation's names (Japanese, English) to remove, separated by '|'")
 	maxSize := fs.Int64("max-size", DefaultMaxSize, "largest mail read, in bytes")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -78,6 +79,11 @@ func Command(args []string, stdout, stderr io.Writer, defaultKey func() ([]byte,
 		sopts.Boundary = b
 		sopts.Reporter = splitList(*reporter)
 		sopts.MemberDomains = splitList(*domains)
+		for _, o := range strings.Split(*orgs, "|") {
+			if o = strings.TrimSpace(o); o != "" {
+				sopts.Organisations = append(sopts.Organisations, o)
+			}
+		}
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)

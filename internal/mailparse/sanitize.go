@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/publicsuffix"
+	"golang.org/x/text/unicode/norm"
 )
 
 // SanitizeOptions say whose identity must not leave the member.
@@ -37,6 +38,11 @@ type SanitizeOptions struct {
 	// MemberDomains are the member's own mail domains: every address in
 	// them is treated as a recipient, and links to them are hidden.
 	MemberDomains []string
+	// Organisations are the reporting member's names (in Japanese and in
+	// English). Each is replaced whole, and so is its core without the
+	// legal form (会員A電機 for 会員A電機株式会社), but never split into
+	// words: "Ltd" alone is nobody's name.
+	Organisations []string
 }
 
 // Redaction is one change made for sharing, for the analyst's
@@ -62,6 +68,7 @@ const (
 	KindRecipientName    = "recipient_name"
 	KindGreetingName     = "greeting_name"
 	KindReporter         = "reporter"
+	KindOrganisation     = "organisation"
 	KindMemberDomain     = "member_domain"
 	KindReceivedHop      = "received_hop"
 	KindReceivedBy       = "received_by"
@@ -77,6 +84,7 @@ const (
 	memberHost      = "member.redacted.invalid"
 	reporterAddress = "reporter@redacted.invalid"
 	reporterName    = "[reporter]"
+	orgName         = "[organisation]"
 )
 
 // ErrShortKey is returned when the pseudonym key is missing or short.
@@ -262,6 +270,54 @@ func (s *sanitizer) addName(name, repl, kind string) {
 	}
 }
 
+// organisationForms are the ways a company's name is written: as
+// registered, without its legal form (before or after the name, with or
+// without a space), and, for a name with spaces, without them. A core
+// too short to be told from ordinary words (under two characters, or
+// under four Latin ones) is left out.
+func organisationForms(name string) []string {
+	name = strings.TrimSpace(norm.NFKC.String(name))
+	if name == "" {
+		return nil
+	}
+	out := []string{name}
+	core := name
+	for changed := true; changed; {
+		changed = false
+		for _, f := range legalForms {
+			core = strings.TrimRight(core, " .,")
+			lc := strings.ToLower(core)
+			// A Latin form must stand as its own word: "Incubate" does not
+			// start with "Inc".
+			latin := f[0] < utf8.RuneSelf
+			switch {
+			case strings.HasPrefix(lc, f) && (!latin || len(lc) == len(f) || !isAlnum(lc[len(f)])):
+				core, changed = strings.TrimSpace(strings.TrimLeft(core[len(f):], " ,.")), true
+			case strings.HasSuffix(lc, f) && (!latin || len(lc) == len(f) || !isAlnum(lc[len(lc)-len(f)-1])):
+				core, changed = strings.TrimSpace(strings.TrimRight(core[:len(core)-len(f)], " ,.")), true
+			}
+		}
+	}
+	n := utf8.RuneCountInString(core)
+	if core != name && (isASCII([]byte(core)) && n >= 4 || !isASCII([]byte(core)) && n >= 2) {
+		out = append(out, core)
+	}
+	for _, f := range out {
+		if squeezed := strings.Join(strings.Fields(f), ""); squeezed != f && !isASCII([]byte(f)) {
+			out = append(out, squeezed)
+		}
+	}
+	return dedupe(out)
+}
+
+// legalForms are company-type words around a Japanese or English company
+// name, lower case (NFKC has already turned ㈱ into (株)).
+var legalForms = []string{
+	"株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "(株)", "(有)", "(同)",
+	"一般社団法人", "一般財団法人", "公益社団法人", "公益財団法人", "特定非営利活動法人", "npo法人", "独立行政法人",
+	"co., ltd", "co.,ltd", "co. ltd", "co ltd", "ltd", "inc", "corporation", "corp", "k.k", "kk", "llc", "g.k",
+}
+
 // nameParts splits a name at spaces and middle dots, keeping parts long
 // enough to be a name rather than an initial or a particle.
 func nameParts(name string) []string {
@@ -314,6 +370,11 @@ func (s *sanitizer) buildRules() {
 	for _, d := range s.opts.MemberDomains {
 		if d != "" {
 			add(d, memberHost, KindMemberDomain)
+		}
+	}
+	for _, o := range s.opts.Organisations {
+		for _, form := range organisationForms(o) {
+			add(form, orgName, KindOrganisation)
 		}
 	}
 	sort.SliceStable(s.rules, func(i, j int) bool {

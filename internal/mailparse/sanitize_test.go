@@ -312,3 +312,30 @@ func TestSanitizeHidesRecipientSideHosts(t *testing.T) {
 		t.Errorf("hops kept: %d, want 2 (the internal relay dropped)", len(s.Message.Received))
 	}
 }
+
+func TestOrganisationForms(t *testing.T) {
+	for name, want := range map[string]string{
+		"会員A電機株式会社":              "会員A電機株式会社|会員A電機",
+		"株式会社 山田精機":              "株式会社 山田精機|山田精機|株式会社山田精機",
+		"㈱サンプル":                  "(株)サンプル|サンプル",
+		"Yamada Seiki Co., Ltd.": "Yamada Seiki Co., Ltd.|Yamada Seiki",
+		"Incubate Japan Inc.":    "Incubate Japan Inc.|Incubate Japan",
+		"ABC Inc":                "ABC Inc",
+		"一般社団法人 日本セキュリティ協会": "一般社団法人 日本セキュリティ協会|日本セキュリティ協会|一般社団法人日本セキュリティ協会",
+		"": "",
+	} {
+		if got := strings.Join(organisationForms(name), "|"); got != want {
+			t.Errorf("organisationForms(%q) = %q, want %q", name, got, want)
+		}
+	}
+	m := &Message{To: []Address{{Address: "h.sato@example.jp"}},
+		Subject: "【会員A電機様】お見積り", Text: "会員A電機株式会社 御中\n㈱会員A電機の皆様へ\nYamada Seiki Co., Ltd. and Ltd. partners"}
+	s, err := Sanitize(m, SanitizeOptions{Key: []byte("0123456789abcdef0123"), Organisations: []string{"会員A電機株式会社", "Yamada Seiki Co., Ltd."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Message.Subject + "\n" + s.Message.Text
+	if strings.Contains(got, "会員A電機") || strings.Contains(got, "Yamada Seiki") || !strings.Contains(got, "[organisation]") || !strings.Contains(got, "Ltd. partners") {
+		t.Fatalf("organisation names:\n%s", got)
+	}
+}

@@ -3,6 +3,7 @@ package sharing
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -329,5 +330,41 @@ func TestWarningList(t *testing.T) {
 		expectNot(t, h.Get("/share/admin/warnings", h.analyst), "短縮 URL")
 		expect(t, h.post(t, "/share/admin/warnings", h.analyst, "action", "remove", "kind", "url_host", "value", "bit.ly"), http.StatusNotFound)
 		expect(t, h.Get("/share/admin/warnings", h.staffA), http.StatusForbidden)
+	})
+}
+
+// The reporting member's own name is removed from what is shared: a lure
+// addressed to the company by name says who reported it.
+func TestProposeRemovesReportingOrganisation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+		now := h.clock
+		if err := AddMember(ctx, d, h.a.ID, "", now); err != nil {
+			t.Fatal(err)
+		}
+		mail := "From: 営業部 <sales@quote-example.co.jp>\r\nTo: yamada@member-a.example.jp\r\n" +
+			"Subject: =?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte("【会員A電機様】お見積りの件")) + "?=\r\n" +
+			"Date: Thu, 26 Nov 2026 09:12:00 +0900\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+			"会員A電機株式会社 御中\r\n\r\n先日の件、資料をお送りします。\r\n"
+		rep, err := CreateReport(ctx, d, h.s.Box, h.a.ID, h.staffA, ReportInput{Summary: "s", NoticedAt: "2026-11-26", Recipients: "1"},
+			[]MailFile{{Name: "a.eml", Body: []byte(mail)}}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep, err = GetReport(ctx, d, "", rep.ID); err != nil {
+			t.Fatal(err)
+		}
+		m, _ := GetMember(ctx, d, h.a.ID, now)
+		p, err := h.s.propose(ctx, d, rep, m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(p.Sanitized, "会員A電機") || !strings.Contains(p.Sanitized, "[organisation]") || !strings.Contains(p.Sanitized, "資料をお送りします") {
+			t.Fatalf("shared version:\n%s", p.Sanitized)
+		}
+		if !strings.Contains(p.Redactions, `"kind":"organisation"`) {
+			t.Fatalf("redactions: %s", p.Redactions)
+		}
 	})
 }

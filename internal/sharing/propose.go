@@ -12,6 +12,7 @@ import (
 	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/mailparse"
+	"mamori/internal/org"
 	"mamori/internal/secretbox"
 	"mamori/internal/sharing/correlate"
 )
@@ -149,6 +150,12 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 		}
 	}
 	opts.MemberDomains = append(opts.MemberDomains, opts.Boundary.Hosts...)
+	// The reporting member's own name, as registered and in English: a
+	// lure addressed to 会員A電機株式会社 御中 names the reporter.
+	opts.Organisations = append(opts.Organisations, m.Name)
+	if o, err := org.ByID(ctx, q, m.OrgID); err == nil && o.NameEn != "" {
+		opts.Organisations = append(opts.Organisations, o.NameEn)
+	}
 	msgs := []sharedMail{}
 	reds := [][]mailparse.Redaction{}
 	for _, mf := range rep.Mails {
