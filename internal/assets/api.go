@@ -5,8 +5,10 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"mamori/internal/apperr"
 	"mamori/internal/assets/ledgerfile"
 	"mamori/internal/audit"
 	"mamori/internal/db"
@@ -179,23 +181,33 @@ type apiImportResult struct {
 }
 
 // apiImport reads an XLSX or CSV body; with dry_run=1 it only reports the
-// plan, without it applies the same plan in one transaction.
+// plan, without it applies the same plan in one transaction. With
+// strict=1 a plan with any rejected cell is not applied at all (422, the
+// plan in the body), for callers that want all rows or none.
 func (s *Service) apiImport(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	m := orgOf(r)
-	dry := r.URL.Query().Get("dry_run")
+	dry, err := queryFlag(r, "dry_run")
+	if err != nil {
+		return err
+	}
+	strict, err := queryFlag(r, "strict")
+	if err != nil {
+		return err
+	}
 	t, err := ledgerfile.Read(r.Body, MaxImportBytes)
 	if err != nil {
 		return fileError(err)
 	}
 	var plan *Plan
-	apply := dry != "1" && dry != "true"
+	apply, refused := false, false
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var err error
 		if plan, err = PlanImport(ctx, tx, m.OrgID, t, s.vocabulary()); err != nil {
 			return err
 		}
-		if !apply {
+		refused = strict && len(plan.Reject) > 0
+		if apply = !dry && !refused; !apply {
 			return nil
 		}
 		if err := plan.Apply(ctx, tx, m.OrgID, s.now()); err != nil {
@@ -211,7 +223,23 @@ func (s *Service) apiImport(w http.ResponseWriter, r *http.Request) error {
 	for _, rj := range plan.Reject {
 		res.Reject = append(res.Reject, apiReject{Row: rj.Row, Column: rj.Column, Value: rj.Value, Reason: rj.Reason})
 	}
-	return web.WriteJSON(w, http.StatusOK, res)
+	status := http.StatusOK
+	if refused {
+		status = http.StatusUnprocessableEntity
+	}
+	return web.WriteJSON(w, status, res)
+}
+
+// queryFlag reads a yes/no query parameter. Anything but 1/true/0/false
+// or nothing is refused: "dry_run=yes" must not quietly write.
+func queryFlag(r *http.Request, name string) (bool, error) {
+	switch strings.ToLower(r.URL.Query().Get(name)) {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	}
+	return false, apperr.Field(name, "assets.import.bad_flag")
 }
 
 func (s *Service) auditImport(ctx context.Context, tx db.Querier, r *http.Request, m web.Membership, p *Plan) error {

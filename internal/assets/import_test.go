@@ -35,7 +35,7 @@ func (h *harness) importAPI(t *testing.T, body []byte, query string) (int, apiIm
 	t.Helper()
 	w := h.Do("POST", "/api/v1/orgs/"+h.org.Slug+"/assets/import"+query, h.member, bytes.NewReader(body), "application/octet-stream")
 	var res apiImportResult
-	if w.Code == 200 {
+	if w.Code == 200 || w.Code == 422 && strings.Contains(query, "strict") {
 		if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil {
 			t.Fatal(err)
 		}
@@ -142,8 +142,21 @@ func TestImportRejects(t *testing.T) {
 		w := h.Do("POST", "/api/v1/orgs/"+h.org.Slug+"/assets/import?dry_run=1&lang=en", h.member, strings.NewReader(csv), "text/csv")
 		expect(t, w, 200, "Enter the name of the information asset")
 
-		// Applying adds the good rows only, in one go.
+		// All or nothing: with strict=1 a file with rejects writes nothing
+		// and says so (422, the plan in the body); a flag that is neither
+		// yes nor no is refused before anything is read.
 		n0 := h.count(t, `SELECT COUNT(*) FROM assets WHERE org_id = ?`, h.org.ID)
+		if code, res = h.importAPI(t, []byte(csv), "?strict=1"); code != 422 || res.Applied || res.Add != 2 || len(res.Reject) != len(want) {
+			t.Fatalf("strict: %d %+v", code, res)
+		}
+		for _, q := range []string{"?dry_run=yes", "?strict=please"} {
+			expect(t, h.Do("POST", "/api/v1/orgs/"+h.org.Slug+"/assets/import"+q, h.member, strings.NewReader(csv), "text/csv"), 400, "1 か 0")
+		}
+		if n := h.count(t, `SELECT COUNT(*) FROM assets WHERE org_id = ?`, h.org.ID); n != n0 {
+			t.Fatalf("a refused import wrote: %d → %d", n0, n)
+		}
+
+		// Applying adds the good rows only, in one go.
 		if code, res = h.importAPI(t, []byte(csv), ""); code != 200 || res.Add != 2 {
 			t.Fatalf("apply: %+v", res)
 		}
