@@ -186,6 +186,13 @@ func (s *sanitizer) collect(m *Message) {
 		s.recipients[la] = p
 		if d, err := publicsuffix.EffectiveTLDPlusOne(la[strings.LastIndexByte(la, '@')+1:]); err == nil && !slices.Contains(s.recipientDomains, d) {
 			s.recipientDomains = append(s.recipientDomains, d)
+			// The recipients' own domain is the member's, unless it is a
+			// mail provider shared by millions: a lure "from"
+			// helpdesk@<their domain> or linking to their portal names
+			// them as surely as the address does.
+			if !sharedMailDomains[d] && !slices.Contains(s.opts.MemberDomains, d) {
+				s.opts.MemberDomains = append(s.opts.MemberDomains, d)
+			}
 		}
 		s.addName(a.Name, "["+strings.TrimSuffix(p, "@"+redactedDomain)+"]", KindRecipientName)
 	}
@@ -318,6 +325,32 @@ var legalForms = []string{
 	"co., ltd", "co.,ltd", "co. ltd", "co ltd", "ltd", "inc", "corporation", "corp", "k.k", "kk", "llc", "g.k",
 }
 
+// localForms are the forms of an address's local part worth replacing in
+// text: the whole local part and, split at dots, dashes, underscores and
+// pluses, its parts of four letters or more, leaving out mailbox words
+// (info, sales, soumu…) that name a desk rather than a person.
+func localForms(addr string) []string {
+	local, _, ok := strings.Cut(addr, "@")
+	if !ok {
+		return nil
+	}
+	local = strings.ToLower(local)
+	var out []string
+	if len(local) >= 4 && !genericMailboxes[local] {
+		out = append(out, local)
+	}
+	parts := strings.FieldsFunc(local, func(r rune) bool { return r == '.' || r == '-' || r == '_' || r == '+' })
+	if len(parts) > 1 {
+		for _, part := range parts {
+			letters := strings.TrimRightFunc(part, unicode.IsDigit)
+			if len(letters) >= 4 && !genericMailboxes[letters] && isASCII([]byte(letters)) {
+				out = append(out, letters)
+			}
+		}
+	}
+	return dedupe(out)
+}
+
 // nameParts splits a name at spaces and middle dots, keeping parts long
 // enough to be a name rather than an initial or a particle.
 func nameParts(name string) []string {
@@ -356,6 +389,15 @@ func (s *sanitizer) buildRules() {
 		s.ids = append(s.ids, identityForms(a)...)
 		if local, _, ok := strings.Cut(a, "@"); ok && len(local) >= 4 {
 			s.ids = append(s.ids, local)
+		}
+		// The local part alone names the person too ("Dear taro.yamada",
+		// a subject "taro.yamada: mailbox full", a bounce address
+		// bounces+taro.yamada=…), and so do its parts.
+		tag := "[" + strings.TrimSuffix(p, "@"+redactedDomain) + "]"
+		for _, l := range localForms(a) {
+			if _, taken := s.names[l]; !taken {
+				add(l, tag, KindRecipientName)
+			}
 		}
 	}
 	for n, repl := range s.names {

@@ -113,6 +113,24 @@ var genericAddressees = map[string]bool{
 	"beneficiary": true, "owner": true, "admin": true, "administrator": true, "support": true, "sirs": true, "mr": true, "ms": true,
 }
 
+// genericMailboxes are local parts that name a desk or a function, not a
+// person: replacing them in text would blank ordinary words.
+var genericMailboxes = setOf("info", "information", "contact", "support", "admin", "administrator", "webmaster",
+	"postmaster", "hostmaster", "office", "sales", "service", "services", "help", "helpdesk", "mail", "email", "user",
+	"users", "test", "noreply", "no-reply", "staff", "team", "jinji", "soumu", "somu", "keiri", "eigyo", "kikaku",
+	"soudan", "toiawase", "otoiawase", "inquiry", "inquiries", "customer", "billing", "account", "accounts", "security",
+	"abuse", "root", "master", "manager", "order", "orders", "shop", "press", "recruit", "saiyo", "general", "mailadmin",
+	"system", "finance", "legal", "hello", "office365", "tokyo", "osaka", "japan")
+
+// sharedMailDomains are mail providers whose users have nothing else in
+// common: a recipient there says nothing of the member, so the domain is
+// not hidden (and a sender there stays an indicator).
+var sharedMailDomains = setOf("gmail.com", "googlemail.com", "yahoo.co.jp", "yahoo.com", "ymail.com", "outlook.com",
+	"outlook.jp", "hotmail.com", "hotmail.co.jp", "live.com", "live.jp", "msn.com", "icloud.com", "me.com", "mac.com",
+	"aol.com", "docomo.ne.jp", "ezweb.ne.jp", "au.com", "softbank.ne.jp", "softbank.jp", "proton.me", "protonmail.com",
+	"qq.com", "163.com", "naver.com", "nifty.com", "biglobe.ne.jp", "ocn.ne.jp", "so-net.ne.jp", "plala.or.jp",
+	"zoho.com", "gmx.com", "mail.com", "yandex.com", "onmicrosoft.com")
+
 // honorifics end a Japanese greeting line's addressee.
 var honorifics = []string{"御中", "様", "さま", "さん", "殿", "くん", "君"}
 

@@ -339,3 +339,59 @@ func TestOrganisationForms(t *testing.T) {
 		t.Fatalf("organisation names:\n%s", got)
 	}
 }
+
+// A recipient is named by more than the whole address: the local part and
+// its parts, in the subject, a greeting or a bounce address, and the
+// recipients' own domain (a lure "from" their helpdesk, linking to their
+// portal). A shared mail provider's domain is nobody's, and a sender there
+// stays an indicator.
+func TestSanitizeLocalPartsAndRecipientDomain(t *testing.T) {
+	m := &Message{
+		To:         []Address{{Address: "taro.yamada@example.co.jp"}, {Address: "info@example.co.jp"}},
+		From:       []Address{{Name: "Helpdesk", Address: "helpdesk@example.co.jp"}},
+		ReturnPath: "bounces+taro.yamada=example.co.jp@mailer.evil.test",
+		Subject:    "[example.co.jp] taro.yamada: your mailbox is full",
+		Text:       "Dear taro.yamada,\nYamada様\nhttps://portal.example.co.jp/reset and our info desk in Tokyo\n",
+		URLs:       []string{"https://portal.example.co.jp/reset"},
+	}
+	s, err := Sanitize(m, SanitizeOptions{Key: []byte("0123456789abcdef0123")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := s.Message
+	all := strings.ToLower(out.Subject + "\n" + out.Text + "\n" + out.ReturnPath + "\n" + out.From[0].Address + "\n" + strings.Join(out.URLs, " "))
+	for _, gone := range []string{"taro", "yamada", "example.co.jp", "helpdesk@"} {
+		if strings.Contains(all, gone) {
+			t.Errorf("%q survives:\n%s", gone, all)
+		}
+	}
+	for _, kept := range []string{"mailer.evil.test", "info desk in tokyo", "your mailbox is full"} {
+		if !strings.Contains(all, kept) {
+			t.Errorf("%q was removed:\n%s", kept, all)
+		}
+	}
+
+	g := &Message{To: []Address{{Address: "t.yamada.1980@gmail.com"}}, From: []Address{{Address: "attacker.jp@gmail.com"}}, Text: "Hi t.yamada.1980"}
+	gs, err := Sanitize(g, SanitizeOptions{Key: []byte("0123456789abcdef0123")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gs.Message.From[0].Address != "attacker.jp@gmail.com" || strings.Contains(gs.Message.Text, "yamada") {
+		t.Fatalf("free mail: from %q, text %q", gs.Message.From[0].Address, gs.Message.Text)
+	}
+}
+
+func TestLocalForms(t *testing.T) {
+	for addr, want := range map[string]string{
+		"taro.yamada@example.jp":  "taro.yamada|taro|yamada",
+		"info@example.jp":         "",
+		"t.yamada.1980@gmail.com": "t.yamada.1980|yamada",
+		"sales-tokyo@example.jp":  "sales-tokyo",
+		"yamada@example.jp":       "yamada",
+		"abc@example.jp":          "",
+	} {
+		if got := strings.Join(localForms(addr), "|"); got != want {
+			t.Errorf("localForms(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}
