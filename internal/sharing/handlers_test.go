@@ -237,7 +237,14 @@ func TestShareFlow(t *testing.T) {
 		expect(t, w, http.StatusSeeOther)
 		edit := w.Header().Get("Location")
 		shareID := strings.TrimPrefix(edit, "/share/admin/shares/")
+		var viewsBefore, viewsAfter int
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND target_id = ?`, ActionRawMailViewed, rep).Scan(&viewsBefore)
 		expect(t, h.Get(edit, h.analyst), 200, "受信者のアドレス", "h.sato@example.jp", "recipient-")
+		// The redaction table shows the originals: recorded as a raw view.
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND target_id = ?`, ActionRawMailViewed, rep).Scan(&viewsAfter)
+		if viewsAfter != viewsBefore+1 {
+			t.Fatalf("raw views %d → %d", viewsBefore, viewsAfter)
+		}
 		sh, _ := GetShare(ctx, d, shareID)
 		for _, secret := range []string{"h.sato@example.jp", "佐藤", "a@member-a.example.jp", "会員A電機", "mx1.example.jp"} {
 			if strings.Contains(sh.Sanitized, secret) {

@@ -250,6 +250,13 @@ func (s *Service) shareEditRender(w http.ResponseWriter, r *http.Request, status
 	if err != nil {
 		return err
 	}
+	// The redaction table beside the form holds what was removed: the
+	// recipients, the member's hops and headers. Showing it is a view of
+	// raw mail, and is recorded like one.
+	if err := audit.Record(ctx, s.DB, r, audit.Entry{Action: ActionRawMailViewed, TargetType: "share_report", TargetID: rep.ID,
+		Detail: map[string]any{"view": "redactions", "share": sh.ID}}); err != nil {
+		return err
+	}
 	return s.render(w, r, status, "share_edit", s.printer(r).T("sharing.share_edit_title"), f, shareEditData{View: v, Report: rep, AllSIGs: all, TLPs: TLPs, Lures: Lures})
 }
 
