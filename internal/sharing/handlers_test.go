@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -275,7 +276,22 @@ func TestShareFlow(t *testing.T) {
 		expect(t, h.Get(edit, h.analyst), 200, "件名の日付を消してください")
 		expect(t, h.post(t, edit, h.analyst, "action", "approval", "title", "見積書を装う PPAP", "tlp", "amber", "sig", sig.ID, "redact_terms", "田中"), http.StatusSeeOther)
 		expect(t, h.post(t, edit, h.analyst, "action", "release"), 409, "承認がまだです")
-		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "approve"), http.StatusSeeOther)
+		// The reporter approves the version it read: if the coordinator
+		// edits meanwhile, that approval is refused and the page shown
+		// again; a stale page (no version) approves nothing either.
+		version := func() string {
+			m := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(h.Get("/share/reports/"+rep, h.staffA).Body.String())
+			if m == nil {
+				t.Fatal("no version on the approval form")
+			}
+			return m[1]
+		}
+		read := version()
+		h.clock = h.clock.Add(time.Minute)
+		expect(t, h.post(t, edit, h.analyst, "action", "approval", "title", "見積書を装う PPAP 型メール", "tlp", "amber", "sig", sig.ID, "redact_terms", "田中"), http.StatusSeeOther)
+		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "approve", "version", read), 409, "開いた後で共有版が変更されました")
+		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "approve"), 409)
+		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "approve", "version", version()), http.StatusSeeOther)
 		// One person on the staff of both A and B.
 		both := orgtest.NewUser(t, d, "both@example.jp")
 		auth.GrantRole(ctx, d, both, web.RoleShareMember)

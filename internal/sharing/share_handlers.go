@@ -6,7 +6,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"mamori/internal/audit"
 	"mamori/internal/db"
@@ -494,8 +496,14 @@ func (s *Service) answerPost(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		approve := f.Get("action") == "approve"
+		// The version the page showed; a missing or unreadable one is a
+		// stale page and counts as another version.
+		var seen time.Time
+		if ns, err := strconv.ParseInt(f.Get("version"), 10, 64); err == nil {
+			seen = time.Unix(0, ns)
+		}
 		err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-			if err := Answer(ctx, tx, m.OrgID, id, web.ViewerFrom(ctx).UserID, approve, f.Get("note"), s.now()); err != nil {
+			if err := Answer(ctx, tx, m.OrgID, id, web.ViewerFrom(ctx).UserID, approve, f.Get("note"), &seen, s.now()); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, r, audit.Entry{Action: ActionShareAnswered, TargetType: "share_report", TargetID: id, Detail: map[string]any{"approved": approve}})

@@ -267,13 +267,26 @@ func RequestApproval(ctx context.Context, q db.Querier, id string, now time.Time
 
 // Answer records the reporting member's answer: approve, or ask for
 // changes with a note. Only while approval is asked.
-func Answer(ctx context.Context, q db.Querier, orgID, reportID, userID string, approve bool, note string, now time.Time) error {
+//
+// seen is the share's version (its UpdatedAt) as the reporter read it;
+// an approval of any other version is refused, so an edit made while the
+// reporter was reading is never approved unseen. nil skips the check.
+func Answer(ctx context.Context, q db.Querier, orgID, reportID, userID string, approve bool, note string, seen *time.Time, now time.Time) error {
 	rep, err := GetReport(ctx, q, orgID, reportID)
 	if err != nil {
 		return err
 	}
 	if rep.Status != StatusApproval {
 		return apperr.New(apperr.Conflict, "sharing.err.not_awaiting")
+	}
+	if approve && seen != nil {
+		var current time.Time
+		if err := q.QueryRowContext(ctx, `SELECT updated_at FROM share_shares WHERE report_id = ?`, reportID).Scan(&current); err != nil {
+			return db.Classify(err)
+		}
+		if !current.Equal(*seen) {
+			return apperr.New(apperr.Conflict, "sharing.err.share_changed")
+		}
 	}
 	if approve {
 		if _, err := q.ExecContext(ctx, `UPDATE share_shares SET approved_at = ?, approved_by = ?, change_note = '' WHERE report_id = ?`, now, nullable(userID), reportID); err != nil {

@@ -76,22 +76,22 @@ func TestShareLifecycle(t *testing.T) {
 		RequestApproval(ctx, d, sh.ID, now)
 		// Another member cannot answer; the reporter asks for changes, then
 		// approves the revised version.
-		if err := Answer(ctx, d, orgs["insig"], rep.ID, u, true, "", now); !errors.Is(err, db.ErrNotFound) {
+		if err := Answer(ctx, d, orgs["insig"], rep.ID, u, true, "", nil, now); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("another member answered: %v", err)
 		}
-		if err := Answer(ctx, d, orgs["reporter"], rep.ID, u, false, "", now); apperr.As(err).Fields["note"] != "sharing.err.change_note" {
+		if err := Answer(ctx, d, orgs["reporter"], rep.ID, u, false, "", nil, now); apperr.As(err).Fields["note"] != "sharing.err.change_note" {
 			t.Fatal("changes without a note")
 		}
-		Answer(ctx, d, orgs["reporter"], rep.ID, u, false, "社名が本文に残っています", now)
+		Answer(ctx, d, orgs["reporter"], rep.ID, u, false, "社名が本文に残っています", nil, now)
 		if r, _ := GetReport(ctx, d, "", rep.ID); r.Status != StatusChanges {
 			t.Fatal("status after asking for changes")
 		}
-		if err := Answer(ctx, d, orgs["reporter"], rep.ID, u, true, "", now); !apperr.Is(err, apperr.Conflict) {
+		if err := Answer(ctx, d, orgs["reporter"], rep.ID, u, true, "", nil, now); !apperr.Is(err, apperr.Conflict) {
 			t.Fatal("approved while changes were being made")
 		}
 		UpdateShare(ctx, d, sh.ID, in, now)
 		RequestApproval(ctx, d, sh.ID, now)
-		if err := Answer(ctx, d, orgs["reporter"], rep.ID, u, true, "", now); err != nil {
+		if err := Answer(ctx, d, orgs["reporter"], rep.ID, u, true, "", nil, now); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := Release(ctx, d, sh.ID, u, now); err != nil {
@@ -172,7 +172,7 @@ func TestFigures(t *testing.T) {
 				sh, _ := StartShare(ctx, d, r.ID, u, Proposal{Sanitized: "{}", Redactions: "[]"}, at)
 				UpdateShare(ctx, d, sh.ID, ShareInput{Title: "t", TLP: "amber", Lure: "attachment", AttachmentTypes: "zip,js", SIGIDs: []string{sig.ID}, Targeted: true}, at)
 				RequestApproval(ctx, d, sh.ID, at)
-				Answer(ctx, d, o.ID, r.ID, u, true, "", at)
+				Answer(ctx, d, o.ID, r.ID, u, true, "", nil, at)
 				Release(ctx, d, sh.ID, u, at)
 			}
 		}
