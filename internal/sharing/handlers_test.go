@@ -287,6 +287,18 @@ func TestShareFlow(t *testing.T) {
 			return m[1]
 		}
 		read := version()
+		// A member that left sees its report but not the proposal (the
+		// coordinators' analysis is shared information), and cannot
+		// approve; rejoining restores both.
+		RemoveMember(ctx, d, h.a.ID, h.clock)
+		w = h.Get("/share/reports/"+rep, h.staffA)
+		expect(t, w, 200, `id="report-standing"`)
+		expectNot(t, w, "共有する版の確認", "パスワード別送")
+		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "approve", "version", read), http.StatusSeeOther)
+		if r, _ := GetReport(ctx, d, "", rep); r.Status != StatusApproval {
+			t.Fatalf("a former member answered: %s", r.Status)
+		}
+		AddMember(ctx, d, h.a.ID, "", h.clock)
 		h.clock = h.clock.Add(time.Minute)
 		expect(t, h.post(t, edit, h.analyst, "action", "approval", "title", "見積書を装う PPAP 型メール", "tlp", "amber", "sig", sig.ID, "redact_terms", "田中"), http.StatusSeeOther)
 		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "approve", "version", read), 409, "開いた後で共有版が変更されました")

@@ -188,7 +188,7 @@ func (s *Service) reportNewPost(w http.ResponseWriter, r *http.Request) error {
 
 type reportData struct {
 	Report *Report
-	Member *Member
+	Member *Member // its Active() says whether the proposal may be shown
 	// Share is the proposed share while the reporter's approval is
 	// asked (or changes were asked), nil otherwise.
 	Share *ShareView
@@ -217,7 +217,10 @@ func (s *Service) reportRender(w http.ResponseWriter, r *http.Request, status in
 		return err
 	}
 	d := reportData{Report: rep, Member: m}
-	if rep.Status == StatusApproval || rep.Status == StatusChanges || rep.Status == StatusReleased {
+	// The proposal carries the coordinators' analysis: shared information,
+	// which a member without a current NDA (or that left) does not see,
+	// even for its own report.
+	if m.Active() && (rep.Status == StatusApproval || rep.Status == StatusChanges || rep.Status == StatusReleased) {
 		sh, err := ShareOfReport(ctx, s.DB.Read(), rep.ID)
 		if err != nil {
 			return err

@@ -495,6 +495,11 @@ func (s *Service) answerPost(w http.ResponseWriter, r *http.Request) error {
 		if _, err := GetReport(ctx, s.DB.Read(), m.OrgID, id); err != nil {
 			continue
 		}
+		if !m.Active() {
+			// Approving a release is acting in the partnership: it needs
+			// the standing that seeing the proposal needs.
+			return web.Redirect(w, r, "/share", "flash.share_no_standing_answer")
+		}
 		approve := f.Get("action") == "approve"
 		// The version the page showed; a missing or unreadable one is a
 		// stale page and counts as another version.
