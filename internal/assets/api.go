@@ -202,6 +202,11 @@ func (s *Service) apiImport(w http.ResponseWriter, r *http.Request) error {
 	var plan *Plan
 	apply, refused := false, false
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if !dry {
+			if err := LockLedger(ctx, tx, m.OrgID); err != nil {
+				return err
+			}
+		}
 		var err error
 		if plan, err = PlanImport(ctx, tx, m.OrgID, t, s.vocabulary()); err != nil {
 			return err

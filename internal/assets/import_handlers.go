@@ -254,8 +254,18 @@ func (s *Service) confirmPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	var plan *Plan
 	stale := false
+	done := false
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if err := LockLedger(ctx, tx, m.OrgID); err != nil {
+			return err
+		}
 		p, err := s.pendingImport(ctx, tx, m.OrgID, uid, id)
+		if errors.Is(err, db.ErrNotFound) {
+			// Already applied (a second click of the same button waited
+			// for the first here) or cancelled: nothing to do twice.
+			done = true
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -281,6 +291,9 @@ func (s *Service) confirmPost(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		return err
+	}
+	if done {
+		return web.Redirect(w, r, "/orgs/"+m.Slug+"/assets", "flash.asset_import_gone")
 	}
 	if stale {
 		return s.preview(w, r, http.StatusConflict, true)

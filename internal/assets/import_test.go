@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -229,7 +230,12 @@ func TestImportPreviewAndConfirm(t *testing.T) {
 		hash := planField.FindStringSubmatch(w.Body.String())[1]
 		// Another member cannot see or confirm this upload.
 		expect(t, h.Get(loc, h.owner), http.StatusNotFound)
-		expect(t, h.Post(loc, h.owner, map[string][]string{"action": {"apply"}, "plan": {hash}}), http.StatusNotFound)
+		// Confirming an upload that is not one's own (or no longer there)
+		// applies nothing and goes back to the ledger.
+		expect(t, h.Post(loc, h.owner, map[string][]string{"action": {"apply"}, "plan": {hash}}), http.StatusSeeOther)
+		if n := h.count(t, `SELECT COUNT(*) FROM assets WHERE org_id = ?`, h.org.ID); n != 3 {
+			t.Fatal("another member's confirmation wrote")
+		}
 
 		// The ledger changes meanwhile: confirming shows the new plan
 		// instead of applying an import nobody reviewed.
@@ -294,6 +300,43 @@ func TestImportIPAWorkbookLayout(t *testing.T) {
 			if n := h.count(t, `SELECT COUNT(*) FROM assets WHERE org_id = ? AND name = ? AND personal_data = ? AND confidentiality > 0`, h.org.ID, name, kind); n != 1 {
 				t.Errorf("%s not stored as %s", name, kind)
 			}
+		}
+	})
+}
+
+// A confirmation sent twice at once (a double click), or two at once
+// from two tabs, applies the import once: the second waits for the first
+// and finds nothing left to apply. Positions stay distinct.
+func TestImportConfirmedOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		csv := "情報資産の名称,機密性,完全性,可用性\r\n新しい資産A,1,1,1\r\n新しい資産B,2,2,2\r\n"
+		w := h.upload(t, h.member, "台帳.csv", []byte(csv))
+		loc := w.Header().Get("Location")
+		hash := planField.FindStringSubmatch(h.Get(loc, h.member).Body.String())[1]
+		var wg sync.WaitGroup
+		codes := make([]int, 4)
+		for i := range codes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i] = h.Post(loc, h.member, map[string][]string{"action": {"apply"}, "plan": {hash}}).Code
+			}()
+		}
+		wg.Wait()
+		for _, c := range codes {
+			if c != http.StatusSeeOther {
+				t.Errorf("confirmation answered %d", c)
+			}
+		}
+		if n := h.count(t, `SELECT COUNT(*) FROM assets WHERE org_id = ?`, h.org.ID); n != 2 {
+			t.Fatalf("%d assets after four confirmations of a two-row import", n)
+		}
+		if n := h.count(t, `SELECT COUNT(DISTINCT position) FROM assets WHERE org_id = ?`, h.org.ID); n != 2 {
+			t.Fatalf("positions shared: %d distinct", n)
+		}
+		if n := h.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = ?`, ActionImported); n != 1 {
+			t.Fatalf("%d import audit entries", n)
 		}
 	})
 }
