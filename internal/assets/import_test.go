@@ -288,10 +288,22 @@ func TestImportIPAWorkbookLayout(t *testing.T) {
 			"2,人事,従業員マイナンバー,金庫,○,,○,1,1,1,3\r\n" +
 			"3,人事,健康診断の結果,書類,,○,,1,1,1,3\r\n" +
 			"4,営業,見積書,PC,,,,2,2,1,2\r\n" +
-			"5,営業,名刺,机,たぶん,,,1,1,1,1\r\n"
+			"5,営業,名刺,机,たぶん,,,1,1,1,1\r\n" +
+			"6,営業,名簿2,机,○,,None,1,1,1,1\r\n" + // a word in a flag column never reads as a kind
+			"7,営業,名簿3,机,,,個人情報,1,1,9,1\r\n"
 		code, res := h.importAPI(t, []byte(csv), "")
-		if code != 200 || res.Add != 4 || len(res.Reject) != 1 {
+		if code != 200 || res.Add != 4 || len(res.Reject) != 4 {
 			t.Fatalf("import: %d %+v", code, res)
+		}
+		// Row 10: the bad flag and the bad rating are both reported.
+		if r := res.Reject[1]; r.Row != 9 || r.Value != "None" {
+			t.Errorf("reject %+v", r)
+		}
+		if r := res.Reject[2]; r.Row != 10 || r.Value != "個人情報" || r.Column != "個人情報の種類" {
+			t.Errorf("reject %+v", r)
+		}
+		if r := res.Reject[3]; r.Row != 10 || r.Value != "9" || r.Column != "可用性" {
+			t.Errorf("reject %+v", r)
 		}
 		if r := res.Reject[0]; r.Row != 8 || r.Column != "個人情報の種類" || r.Value != "たぶん" || !strings.Contains(r.Reason, "○") {
 			t.Errorf("reject %+v", r)

@@ -235,12 +235,20 @@ func PlanImport(ctx context.Context, q db.Querier, orgID string, t *ledgerfile.T
 			reason, _ := cell("vulnerability_reason")
 			in.Vulnerability, in.VulnerabilityReason = importedVulnerability(cur, strings.TrimSpace(v), reason, in.Medium, an.Derived)
 		}
+		badFlag := row.BadFlag != ""
+		if badFlag {
+			p.Reject = append(p.Reject, Reject{Row: row.Line, Column: header("personal_data"), Key: "personal_data",
+				Value: clipValue(row.BadFlag), reason: "assets.import.personal_flag"})
+		}
 		a, err := in.clean()
-		if err != nil {
+		if err != nil || badFlag {
 			for field, key := range apperr.As(err).Fields {
 				col := field
 				if c, ok := fieldColumn[field]; ok {
 					col = c
+				}
+				if badFlag && col == "personal_data" {
+					continue // said above, with the cell as typed
 				}
 				if col == "personal_data" && t.PersonalFlags {
 					key = "assets.import.personal_flag" // the file has ○ columns, not kinds

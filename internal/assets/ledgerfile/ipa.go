@@ -134,11 +134,12 @@ func (b *builder) subHeader(cells []string) bool {
 }
 
 // flagged reads the three flag cells of a data row as one personal-data
-// key: the weightiest flag set wins, no flag is "" (none), and a cell
-// that is neither a mark nor a blank comes back as typed so validation
-// names it. ok is false when every flag cell is empty.
-func (b *builder) flagged(cells []string) (v string, ok bool) {
-	bad := ""
+// key: the weightiest flag set wins, and no flag is "" (none). A cell that
+// is neither a mark nor a blank comes back as bad, as typed, and the kind
+// is then "": a word in a flag column ("None", or 個人情報 typed under
+// 特定個人情報) must be refused, never read as a kind. ok is false when
+// every flag cell is empty.
+func (b *builder) flagged(cells []string) (v, bad string, ok bool) {
 	for k, p := range b.flags {
 		if p < 0 || p >= len(cells) {
 			continue
@@ -151,15 +152,17 @@ func (b *builder) flagged(cells []string) (v string, ok bool) {
 		set, known := flagMark(c)
 		switch {
 		case !known:
-			bad = c
+			if bad == "" {
+				bad = c
+			}
 		case set:
 			v = flagKinds[k]
 		}
 	}
 	if bad != "" {
-		return bad, true
+		return "", bad, true
 	}
-	return v, ok
+	return v, "", ok
 }
 
 // flagMark reads a flag cell: the marks people put in such a column, and

@@ -102,10 +102,13 @@ func TestIPAWorkbookLayout(t *testing.T) {
 				{"従業員マイナンバー", "my_number", "3", "3", "2", "金庫(書類)", ""},
 				{"健康診断の結果", "sensitive", "3", "2", "1", "書類", ""},
 				{"見積書", "", "2", "2", "1", "PC", ""},
-				{"名刺", "たぶん", "2", "1", "1", "机", ""}, // left for validation to reject
+				{"名刺", "", "2", "1", "1", "机", ""}, // refused: see BadFlag
 			}
 			if !slices.EqualFunc(got, wantRows, slices.Equal) {
 				t.Fatalf("rows:\n got %q\nwant %q", got, wantRows)
+			}
+			if tb.Rows[4].BadFlag != "たぶん" || tb.Rows[0].BadFlag != "" {
+				t.Errorf("bad flags %q %q", tb.Rows[4].BadFlag, tb.Rows[0].BadFlag)
 			}
 			if tb.Rows[0].Line != 5 {
 				t.Errorf("first data row at line %d", tb.Rows[0].Line)

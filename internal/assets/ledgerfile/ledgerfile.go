@@ -226,7 +226,10 @@ type Row struct {
 	// Cells holds the input cells in Columns order, trimmed; computed
 	// columns and columns the file lacks are "".
 	Cells []string
-	has   []bool // shared by the table's rows: which input columns the file has
+	// BadFlag is a cell of IPA's personal-data flag columns that is no
+	// mark, as typed; the row must be refused for it ("" when none).
+	BadFlag string
+	has     []bool // shared by the table's rows: which input columns the file has
 }
 
 // Get returns the cell of key's column and whether the file has that

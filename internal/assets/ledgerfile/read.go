@@ -106,9 +106,10 @@ func (b *builder) feed(line int, cells []string) error {
 		}
 		out[i], empty = v, false
 	}
+	var badFlag string
 	if b.flags != [3]int{-1, -1, -1} {
-		if v, ok := b.flagged(cells); ok {
-			out[Index("personal_data")], empty = v, false
+		if v, bad, ok := b.flagged(cells); ok {
+			out[Index("personal_data")], badFlag, empty = v, bad, false
 		}
 	}
 	if empty {
@@ -120,7 +121,7 @@ func (b *builder) feed(line int, cells []string) error {
 	if len(b.t.Rows) == MaxRows {
 		return ErrTooManyRows
 	}
-	b.t.Rows = append(b.t.Rows, Row{Line: line, Cells: out, has: b.has})
+	b.t.Rows = append(b.t.Rows, Row{Line: line, Cells: out, has: b.has, BadFlag: badFlag})
 	return nil
 }
 
