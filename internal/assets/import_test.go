@@ -352,3 +352,30 @@ func TestImportConfirmedOnce(t *testing.T) {
 		}
 	})
 }
+
+// The vulnerability column: a 0 is a bad rating even where the check has
+// no value for the medium, and a file without the reason column keeps a
+// hand-set override's stored reason.
+func TestImportVulnerabilityCells(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		a := h.add(t, h.org.ID, Input{Name: "設計図", C: "3", I: "3", A: "2", Medium: "server", Threat: "2", Vulnerability: "3", VulnerabilityReason: "鍵なし"})
+		code, res := h.importAPI(t, []byte("情報資産の名称,脆弱性,管理ID\r\n設計図,3,"+a.ID+"\r\n"), "?dry_run=1")
+		if code != 200 || res.Unchanged != 1 || len(res.Reject) != 0 {
+			t.Fatalf("same value without the reason column: %d %+v", code, res)
+		}
+		code, res = h.importAPI(t, []byte("情報資産の名称,脆弱性,管理ID\r\n設計図,0,"+a.ID+"\r\n新規,0,\r\n"), "")
+		zeros := 0
+		for _, r := range res.Reject {
+			if r.Column == "脆弱性" && r.Value == "0" {
+				zeros++
+			}
+		}
+		if code != 200 || zeros != 2 || res.Add+res.Change != 0 {
+			t.Fatalf("a 0 vulnerability: %d %+v", code, res)
+		}
+		if got, _ := Get(context.Background(), d, h.org.ID, a.ID); got.Vulnerability != 3 || got.VulnerabilityReason != "鍵なし" {
+			t.Fatalf("the override was changed: %d %q", got.Vulnerability, got.VulnerabilityReason)
+		}
+	})
+}

@@ -232,7 +232,12 @@ func PlanImport(ctx context.Context, q db.Querier, orgID string, t *ledgerfile.T
 		set("treatment_owner", &in.TreatmentOwner, nil)
 		set("treatment_due", &in.TreatmentDue, nil)
 		if v, ok := cell("vulnerability"); ok {
-			reason, _ := cell("vulnerability_reason")
+			reason, has := cell("vulnerability_reason")
+			if !has && cur != nil {
+				// A file without the reason column (IPA's sheet has none)
+				// keeps the stored reason, like every column it lacks.
+				reason = cur.VulnerabilityReason
+			}
 			in.Vulnerability, in.VulnerabilityReason = importedVulnerability(cur, strings.TrimSpace(v), reason, in.Medium, an.Derived)
 		}
 		badFlag := row.BadFlag != ""
@@ -286,7 +291,10 @@ func importedVulnerability(cur *Asset, cell, reason, medium string, derived Deri
 	if cur != nil && cur.Vulnerability != 0 && int(cur.Vulnerability) == n {
 		return cell, reason
 	}
-	if d, ok := derived[controls.Medium(medium)]; ok && d.Value == n {
+	// Equal to the check's value it is no override; a check with no
+	// answers for the medium gives 0, which no cell may match (a 0 in
+	// the file is a bad rating, not "no value").
+	if d, ok := derived[controls.Medium(medium)]; ok && d.Value >= 1 && d.Value == n {
 		return "", ""
 	}
 	return cell, reason
