@@ -101,6 +101,12 @@ func (s *Service) UpdateIncident(ctx context.Context, r *http.Request, orgID, id
 		if err := memberTx(ctx, tx, orgID, userID); err != nil {
 			return err
 		}
+		// A closed incident cannot be found after it was closed.
+		if i, err := IncidentByID(ctx, tx, orgID, id); err != nil {
+			return err
+		} else if i.ClosedAt != nil && e.FoundAt.After(*i.ClosedAt) {
+			return apperr.Field("found_at", "incident.found_after_closed")
+		}
 		if err := updateIncidentText(ctx, tx, orgID, id, e, base, now, userID); err != nil {
 			return conflict(err)
 		}

@@ -101,6 +101,11 @@ func (in EntryInput) normalize(now time.Time) (entry, error) {
 // otherwise not before the incident was found and not in the future.
 func closingTime(raw string, foundAt, now time.Time) (time.Time, error) {
 	if strings.TrimSpace(raw) == "" {
+		// "Now", but never before the time found, which may stand a few
+		// minutes ahead of the server's clock.
+		if now.Before(foundAt) {
+			return foundAt, nil
+		}
 		return now, nil
 	}
 	t, ok := parseLocal(raw)

@@ -198,6 +198,13 @@ func TestIncidentStore(t *testing.T) {
 		if again, _ := IncidentByID(ctx, d, o.ID, i.ID); !again.ClosedAt.Equal(*got.ClosedAt) {
 			t.Errorf("closing twice moved the date to %v", again.ClosedAt)
 		}
+		// A closed incident cannot be moved to a time found after closing.
+		late := in
+		late.FoundAt = "2025-06-10T12:00"
+		wantField(t, s.UpdateIncident(ctx, nil, o.ID, i.ID, owner, late, 2), "found_at", "incident.found_after_closed")
+		if again, _ := IncidentByID(ctx, d, o.ID, i.ID); again.Revision != 2 || !again.FoundAt.Before(*again.ClosedAt) {
+			t.Errorf("found after closed: %+v", again)
+		}
 		for _, bad := range []struct{ at, key string }{{"2025-06-09T23:00", "incident.closed_before_found"}, {"2025-06-11T09:00", "incident.date_future"}, {"昨日", "incident.date_invalid"}} {
 			if err := s.ReopenIncident(ctx, nil, o.ID, i.ID, owner); err != nil {
 				t.Fatal(err)
