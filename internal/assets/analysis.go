@@ -228,7 +228,7 @@ func SetSettings(ctx context.Context, tx db.Querier, orgID, userID string, m *Me
 		return nil, err
 	}
 	old := an.Settings
-	if old.Chosen && old.Method == m && old.Threshold == threshold {
+	if old.Method == m && old.Threshold == threshold {
 		return nil, ErrUnchanged
 	}
 	next := Settings{Method: m, Threshold: threshold, Chosen: true}

@@ -2,6 +2,7 @@ package assets
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -97,6 +98,13 @@ func TestRiskPageAndSettings(t *testing.T) {
 		ctx := context.Background()
 		risk := "/orgs/" + h.org.Slug + "/risk"
 		expect(t, h.Get(risk, h.member), 200, "リスク分析の前に")
+		// Saving the defaults in force records no change.
+		if _, err := SetSettings(ctx, d, h.org.ID, h.owner, Guideline, Guideline.DefaultThreshold, h.s.now()); !errors.Is(err, ErrUnchanged) {
+			t.Fatalf("saving the defaults: %v", err)
+		}
+		if ch, _ := Changes(ctx, d, h.org.ID, 10); len(ch) != 0 {
+			t.Fatalf("saving the defaults recorded %d changes", len(ch))
+		}
 
 		// Three assets: importance 3, 2, 1; the check sheet says partial
 		// (vulnerability 2) for everything.
