@@ -269,8 +269,9 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 	}
 }
 
-// makeStaff gives an account the share_member role and, when join is
-// set and it is not yet a member, membership of the organisation.
+// makeStaff names an account the member's staff, gives it the
+// share_member role and, when join is set and it is not yet a member,
+// membership of the organisation.
 func (s *Service) makeStaff(ctx context.Context, tx db.Querier, r *http.Request, orgID, slug, userID string, join bool) error {
 	if join {
 		var in int
@@ -282,6 +283,9 @@ func (s *Service) makeStaff(ctx context.Context, tx db.Querier, r *http.Request,
 				return err
 			}
 		}
+	}
+	if err := AddStaff(ctx, tx, orgID, userID, s.now()); err != nil {
+		return err
 	}
 	_, err := auth.GrantRole(ctx, tx, userID, web.RoleShareMember)
 	return err
@@ -325,9 +329,10 @@ func PendingStaff(ctx context.Context, q db.Querier, orgID string) ([]string, er
 	return out, rows.Err()
 }
 
-// staffRemovePost takes the share_member role from the account: it keeps
-// its membership of its organisation (the company's own pages) but no
-// longer acts for the hub.
+// staffRemovePost ends the account's staff role for this member: it keeps
+// its membership of the organisation (the company's own pages) but no
+// longer acts for the member in the hub. The share_member role goes only
+// when it acts for no other member.
 func (s *Service) staffRemovePost(w http.ResponseWriter, r *http.Request) error {
 	return s.memberAction(w, r, "flash.share_staff_removed", func(ctx context.Context, tx *db.Tx, m *Member, f *web.Form) (audit.Entry, error) {
 		uid := r.PathValue("user")
@@ -342,8 +347,14 @@ func (s *Service) staffRemovePost(w http.ResponseWriter, r *http.Request) error 
 		if !found {
 			return audit.Entry{}, db.ErrNotFound
 		}
-		if _, err := auth.RevokeRole(ctx, tx, uid, web.RoleShareMember); err != nil {
+		others, err := RemoveStaff(ctx, tx, m.OrgID, uid)
+		if err != nil {
 			return audit.Entry{}, err
+		}
+		if !others {
+			if _, err := auth.RevokeRole(ctx, tx, uid, web.RoleShareMember); err != nil {
+				return audit.Entry{}, err
+			}
 		}
 		return audit.Entry{Action: ActionStaffRemoved, TargetType: "user", TargetID: uid, Detail: map[string]any{"org": m.OrgID}}, nil
 	})

@@ -218,9 +218,10 @@ func TestShareFlow(t *testing.T) {
 			AddMember(ctx, d, o.ID, h.analyst, h.clock)
 			RecordNDA(ctx, d, o.ID, h.analyst, NDAInput{SignedOn: "2026-04-01", ExpiresOn: "2027-03-31"}, h.clock)
 		}
-		auth.GrantRole(ctx, d, h.staffA, web.RoleShareMember)
-		auth.GrantRole(ctx, d, h.staffB, web.RoleShareMember)
-		auth.GrantRole(ctx, d, staffC, web.RoleShareMember)
+		for o, u := range map[string]string{h.a.ID: h.staffA, h.b.ID: h.staffB, c.ID: staffC} {
+			auth.GrantRole(ctx, d, u, web.RoleShareMember)
+			AddStaff(ctx, d, o, u, h.clock)
+		}
 		sig, _ := CreateSIG(ctx, d, "", SIGInput{Name: "製造業SIG"}, h.clock)
 		SetSIGMember(ctx, d, sig.ID, h.a.ID, true, h.clock)
 		SetSIGMember(ctx, d, sig.ID, h.b.ID, true, h.clock)
@@ -305,12 +306,9 @@ func TestShareFlow(t *testing.T) {
 		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "approve"), 409)
 		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "approve", "version", version()), http.StatusSeeOther)
 		// One person on the staff of both A and B.
-		both := orgtest.NewUser(t, d, "both@example.jp")
-		auth.GrantRole(ctx, d, both, web.RoleShareMember)
-		for _, o := range []string{h.a.Slug, h.b.Slug} {
-			if err := (&org.Service{DB: d}).AddMember(ctx, d, nil, o, both, org.RoleMember); err != nil {
-				t.Fatal(err)
-			}
+		orgtest.NewUser(t, d, "both@example.jp")
+		for _, o := range []*org.Org{h.a, h.b} {
+			expect(t, h.post(t, "/share/admin/members/"+o.Slug+"/staff", h.analyst, "email", "both@example.jp"), http.StatusSeeOther)
 		}
 		expect(t, h.post(t, edit, h.analyst, "action", "release"), http.StatusSeeOther)
 
@@ -400,6 +398,45 @@ func TestProposeRemovesReportingOrganisation(t *testing.T) {
 		}
 		if !strings.Contains(p.Redactions, `"kind":"organisation"`) {
 			t.Fatalf("redactions: %s", p.Redactions)
+		}
+	})
+}
+
+// Staff act for the members the coordinators named them for, not for
+// every organisation they happen to belong to; removing them from one
+// member leaves the others.
+func TestStaffIsNamedPerMember(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+		for _, o := range []*org.Org{h.a, h.b} {
+			AddMember(ctx, d, o.ID, h.analyst, h.clock)
+			RecordNDA(ctx, d, o.ID, h.analyst, NDAInput{SignedOn: "2026-04-01", ExpiresOn: "2027-03-31"}, h.clock)
+		}
+		x := orgtest.NewUser(t, d, "x@consultant.example.jp")
+		expect(t, h.post(t, "/share/admin/members/"+h.b.Slug+"/staff", h.analyst, "email", "x@consultant.example.jp"), http.StatusSeeOther)
+		rep, err := CreateReport(ctx, d, h.s.Box, h.a.ID, h.staffA, ReportInput{Summary: "A社の報告", NoticedAt: "2026-11-26", Recipients: "1"},
+			[]MailFile{{Name: "a.eml", Body: []byte(sampleMail)}}, h.clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A's owner brings X into A for something else entirely.
+		if err := (&org.Service{DB: d}).AddMember(ctx, d, nil, h.a.Slug, x, org.RoleMember); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, h.Get("/share/reports/"+rep.ID, x), http.StatusNotFound)
+		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, x, "boundary", "evil.example"), http.StatusNotFound)
+		expectNot(t, h.Get("/share", x), "会員A電機")
+		if m, _ := GetMember(ctx, d, h.a.ID, h.clock); len(m.Boundary) != 0 {
+			t.Fatal("X changed A's boundary")
+		}
+		// Named for A too, then removed from A: X still acts for B.
+		expect(t, h.post(t, "/share/admin/members/"+h.a.Slug+"/staff", h.analyst, "email", "x@consultant.example.jp"), http.StatusSeeOther)
+		expect(t, h.Get("/share/reports/"+rep.ID, x), http.StatusOK, "A社の報告")
+		expect(t, h.post(t, "/share/admin/members/"+h.a.Slug+"/staff/"+x+"/remove", h.analyst), http.StatusSeeOther)
+		expect(t, h.Get("/share/reports/"+rep.ID, x), http.StatusNotFound)
+		if st, _ := StaffOf(ctx, d, h.b.ID); len(st) != 1 || st[0].UserID != x {
+			t.Fatalf("B's staff after X left A's: %+v", st)
 		}
 	})
 }

@@ -366,10 +366,8 @@ func (s *Service) notify(ctx context.Context, q db.Querier, sh *Share) error {
 	for len(orgs) > 0 {
 		part := orgs[:min(batch, len(orgs))]
 		orgs = orgs[len(part):]
-		rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.lang FROM org_members om JOIN users u ON u.id = om.user_id
-			JOIN user_roles r ON r.user_id = u.id AND r.role = ?
-			WHERE u.disabled_at IS NULL AND om.org_id IN (?`+strings.Repeat(", ?", len(part)-1)+`) ORDER BY u.email, u.id`,
-			append([]any{web.RoleShareMember}, part...)...)
+		rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.lang FROM `+staffJoin+`
+			WHERE u.disabled_at IS NULL AND s.org_id IN (?`+strings.Repeat(", ?", len(part)-1)+`) ORDER BY u.email, u.id`, part...)
 		if err != nil {
 			return err
 		}

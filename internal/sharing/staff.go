@@ -9,17 +9,22 @@ import (
 	"mamori/internal/web"
 )
 
-// Staff is a member organisation's account in the hub: a user with the
-// share_member role who belongs to the organisation.
+// Staff is a member organisation's account in the hub: a user the
+// coordinators named as that member's staff (table share_staff), who
+// belongs to the organisation and holds the share_member role.
 type Staff struct {
 	UserID, Email, Name string
 }
 
+// staffJoin narrows users to a member's staff: named for it, still in
+// the organisation, still holding the role.
+const staffJoin = `share_staff s JOIN users u ON u.id = s.user_id
+	JOIN org_members om ON om.org_id = s.org_id AND om.user_id = s.user_id
+	JOIN user_roles r ON r.user_id = u.id AND r.role = '` + web.RoleShareMember + `'`
+
 // StaffOf lists a member's staff.
 func StaffOf(ctx context.Context, q db.Querier, orgID string) ([]Staff, error) {
-	rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.name FROM org_members om JOIN users u ON u.id = om.user_id
-		JOIN user_roles r ON r.user_id = u.id AND r.role = ?
-		WHERE om.org_id = ? ORDER BY u.email`, web.RoleShareMember, orgID)
+	rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.name FROM `+staffJoin+` WHERE s.org_id = ? ORDER BY u.email`, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -35,15 +40,55 @@ func StaffOf(ctx context.Context, q db.Querier, orgID string) ([]Staff, error) {
 	return out, rows.Err()
 }
 
+// AddStaff names an account as a member's staff; naming it twice changes
+// nothing. The caller gives the role and the organisation's membership.
+func AddStaff(ctx context.Context, q db.Querier, orgID, userID string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO share_staff (org_id, user_id, added_at) VALUES (?, ?, ?)
+		ON CONFLICT (org_id, user_id) DO NOTHING`, orgID, userID, now)
+	return err
+}
+
+// RemoveStaff ends an account's staff role for one member and reports
+// whether it still acts for any other.
+func RemoveStaff(ctx context.Context, q db.Querier, orgID, userID string) (others bool, err error) {
+	if _, err := q.ExecContext(ctx, `DELETE FROM share_staff WHERE org_id = ? AND user_id = ?`, orgID, userID); err != nil {
+		return false, err
+	}
+	var n int
+	err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_staff WHERE user_id = ?`, userID).Scan(&n)
+	return n > 0, err
+}
+
 // MembershipsOf returns the member organisations a staff account acts
-// for, with their standing today. A user without the share_member role
-// has none, whatever organisations they belong to.
+// for, with their standing today: those it was named staff of and still
+// belongs to. A user without the share_member role has none, whatever
+// organisations they belong to.
 func MembershipsOf(ctx context.Context, q db.Querier, v *web.Viewer, now time.Time) ([]*Member, error) {
 	if v == nil || !v.HasRole(web.RoleShareMember) {
 		return nil, nil
 	}
+	named := map[string]bool{}
+	rows, err := q.QueryContext(ctx, `SELECT org_id FROM share_staff WHERE user_id = ?`, v.UserID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		named[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	var out []*Member
 	for _, om := range v.Orgs {
+		if !named[om.OrgID] {
+			continue
+		}
 		m, err := GetMember(ctx, q, om.OrgID, now)
 		if errors.Is(err, db.ErrNotFound) {
 			continue

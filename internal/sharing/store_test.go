@@ -121,7 +121,8 @@ func TestSIGsAndStaff(t *testing.T) {
 		if s, _ := GetSIG(ctx, d, sig.ID); s.Members != 0 {
 			t.Fatal("removal")
 		}
-		// Staff: only holders of the share_member role count.
+		// Staff: named for the member, in the organisation, with the role.
+		AddStaff(ctx, d, a.ID, u, now)
 		if st, _ := StaffOf(ctx, d, a.ID); len(st) != 0 {
 			t.Fatal("an owner without the role counted as staff")
 		}
@@ -129,10 +130,15 @@ func TestSIGsAndStaff(t *testing.T) {
 		if st, _ := StaffOf(ctx, d, a.ID); len(st) != 1 || st[0].Email != "staff@example.jp" {
 			t.Fatalf("staff %+v", st)
 		}
-		v := &web.Viewer{UserID: u, Roles: []string{web.RoleShareMember}, Orgs: []web.Membership{{OrgID: a.ID}, {OrgID: outsider.ID}}}
+		// u belongs to B too (it owns it) but was never named B's staff:
+		// it does not act for B.
+		v := &web.Viewer{UserID: u, Roles: []string{web.RoleShareMember}, Orgs: []web.Membership{{OrgID: a.ID}, {OrgID: b.ID}, {OrgID: outsider.ID}}}
 		got, _ := MembershipsOf(ctx, d, v, now)
 		if len(got) != 1 || got[0].OrgID != a.ID {
 			t.Fatalf("memberships %+v", got)
+		}
+		if st, _ := StaffOf(ctx, d, b.ID); len(st) != 0 {
+			t.Fatalf("staff of B %+v", st)
 		}
 		v.Roles = nil
 		if got, _ := MembershipsOf(ctx, d, v, now); len(got) != 0 {
