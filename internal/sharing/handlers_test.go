@@ -399,6 +399,23 @@ func TestProposeRemovesReportingOrganisation(t *testing.T) {
 		if !strings.Contains(p.Redactions, `"kind":"organisation"`) {
 			t.Fatalf("redactions: %s", p.Redactions)
 		}
+
+		// An HTML-only mail with the recipient's name split over tags.
+		html := "From: a@evil.example\r\nTo: =?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte("山田太郎")) + "?= <yamada@member-a.example.jp>\r\n" +
+			"Subject: x\r\nDate: Thu, 26 Nov 2026 09:12:00 +0900\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" +
+			"<p><span>山田</span><span>太郎</span>様</p><p>請求書をご確認ください。</p>\r\n"
+		rep2, err := CreateReport(ctx, d, h.s.Box, h.a.ID, h.staffA, ReportInput{Summary: "s", NoticedAt: "2026-11-26", Recipients: "1"},
+			[]MailFile{{Name: "b.eml", Body: []byte(html)}}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep2, _ = GetReport(ctx, d, "", rep2.ID)
+		if p, err = h.s.propose(ctx, d, rep2, m, nil); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(p.Sanitized, "山田") || !strings.Contains(p.Sanitized, "請求書をご確認ください") {
+			t.Fatalf("HTML-only share:\n%s", p.Sanitized)
+		}
 	})
 }
 

@@ -163,15 +163,20 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 		if err != nil {
 			continue // listed on the report page; nothing of it is shared
 		}
+		if strings.TrimSpace(msg.Text) == "" && msg.HTML != "" {
+			// An HTML-only mail is shared as its text, and sanitised as
+			// text: a name split over tags (<span>山田</span><span>太郎</span>様)
+			// is whole only once the tags are gone.
+			c := *msg
+			c.Text = mailparse.HTMLText(msg.HTML)
+			msg = &c
+		}
 		san, err := mailparse.Sanitize(msg, opts)
 		if err != nil {
 			return Proposal{}, err
 		}
 		san.Message.File = ""
 		body := san.Message.Text
-		if strings.TrimSpace(body) == "" {
-			body = mailparse.HTMLText(san.Message.HTML)
-		}
 		if r := []rune(body); len(r) > maxSharedBody {
 			body = string(r[:maxSharedBody]) + "\n…"
 		}
