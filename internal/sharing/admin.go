@@ -39,7 +39,7 @@ func (s *Service) adminRender(w http.ResponseWriter, r *http.Request, status int
 	if d.SIGs, err = SIGs(ctx, q); err != nil {
 		return err
 	}
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_reports WHERE status IN (?, ?)`, StatusReceived, StatusReview).Scan(&d.Pending); err != nil {
+	if d.Pending, err = coordinatorPending(ctx, q); err != nil {
 		return err
 	}
 	if f == nil {

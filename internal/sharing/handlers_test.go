@@ -305,6 +305,25 @@ func TestShareFlow(t *testing.T) {
 		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "approve", "version", read), 409, "開いた後で共有版が変更されました")
 		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "approve"), 409)
 		expect(t, h.post(t, "/share/reports/"+rep+"/answer", h.staffA, "action", "approve", "version", version()), http.StatusSeeOther)
+		// Approved: the reporter is no longer asked; the coordinators are
+		// told a share waits for release.
+		noticeKeys := func(v *web.Viewer) map[string]any {
+			ns, err := h.s.Notices(ctx, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]any{}
+			for _, n := range ns {
+				out[n.Key] = n.Args[0]
+			}
+			return out
+		}
+		if got := noticeKeys(&web.Viewer{UserID: h.staffA, Roles: []string{web.RoleShareMember}, Orgs: []web.Membership{{OrgID: h.a.ID}}}); got["sharing.notice.approval"] != nil {
+			t.Fatalf("the reporter is still asked: %v", got)
+		}
+		if got := noticeKeys(&web.Viewer{UserID: h.analyst, Roles: []string{web.RoleAnalyst}}); got["sharing.notice.pending"] != 1 {
+			t.Fatalf("coordinator notices %v", got)
+		}
 		// One person on the staff of both A and B.
 		orgtest.NewUser(t, d, "both@example.jp")
 		for _, o := range []*org.Org{h.a, h.b} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"mamori/internal/db"
 	"mamori/internal/org"
 	"mamori/internal/web"
 )
@@ -21,8 +22,8 @@ func (s *Service) Notices(ctx context.Context, v *web.Viewer) ([]org.Notice, err
 	q := s.DB.Read()
 	var out []org.Notice
 	if v.HasRole(web.RoleAnalyst) {
-		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_reports WHERE status IN (?, ?)`, StatusReceived, StatusChanges).Scan(&n); err != nil {
+		n, err := coordinatorPending(ctx, q)
+		if err != nil {
 			return nil, err
 		}
 		if n > 0 {
@@ -46,8 +47,12 @@ func (s *Service) Notices(ctx context.Context, v *web.Viewer) ([]org.Notice, err
 			}
 			seen[sh.ID] = true
 		}
+		if !m.Active() {
+			continue // it could neither see nor answer the proposal
+		}
 		var asks int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_reports WHERE org_id = ? AND status = ?`, m.OrgID, StatusApproval).Scan(&asks); err != nil {
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_reports r JOIN share_shares s ON s.report_id = r.id
+			WHERE r.org_id = ? AND r.status = ? AND s.approved_at IS NULL`, m.OrgID, StatusApproval).Scan(&asks); err != nil {
 			return nil, err
 		}
 		if asks > 0 {
@@ -58,4 +63,16 @@ func (s *Service) Notices(ctx context.Context, v *web.Viewer) ([]org.Notice, err
 		out = append(out, org.Notice{Key: "sharing.notice.new_shares", Args: []any{fresh}, Path: "/share"})
 	}
 	return out, nil
+}
+
+// coordinatorPending counts the reports waiting for a coordinator: new,
+// being turned into a share, sent back by the reporter with changes, or
+// approved and ready to release. The dashboard notice and the hub's
+// front page give the same figure.
+func coordinatorPending(ctx context.Context, q db.Querier) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_reports r WHERE r.status IN (?, ?, ?)
+		OR (r.status = ? AND EXISTS (SELECT 1 FROM share_shares s WHERE s.report_id = r.id AND s.approved_at IS NOT NULL))`,
+		StatusReceived, StatusReview, StatusChanges, StatusApproval).Scan(&n)
+	return n, err
 }
