@@ -309,7 +309,9 @@ func (p *parser) attachment(m *Message, part *enmime.Part, ct string, content []
 		}
 		m.Attached = append(m.Attached, sub)
 	case ct == "application/ms-tnef" || ct == "application/vnd.ms-tnef" || looksLikeTNEF(content):
-		files, err := listTNEF(content)
+		var files []tnefFile
+		var err error
+		unreadable(m, name, func() { files, err = listTNEF(content) })
 		for _, f := range files {
 			fname := f.long
 			if fname == "" {
@@ -332,12 +334,28 @@ func (p *parser) attachment(m *Message, part *enmime.Part, ct string, content []
 	m.Attachments = append(m.Attachments, a)
 }
 
+// unreadable runs a reader of an attachment's inner structure (an
+// archive's directory, a TNEF stream) so that a bug it trips over on
+// hostile bytes costs that attachment's listing, noted, and not the whole
+// mail: the parser serves a command over many files and the hub's upload.
+func unreadable(m *Message, name string, read func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.addError("attachment %s: its contents could not be listed", quoteName(name, -1))
+		}
+	}()
+	read()
+}
+
 // archive lists a ZIP's entries (Office files are ZIPs too) into a.
 func (p *parser) archive(m *Message, a *Attachment, content []byte) {
 	if !looksLikeZip(content) {
 		return
 	}
-	entries, total, err := listZip(content, p.opts.MaxZipEntries)
+	var entries []Attachment
+	var total int
+	var err error
+	unreadable(m, a.Name, func() { entries, total, err = listZip(content, p.opts.MaxZipEntries) })
 	a.Entries = append(a.Entries, entries...)
 	if err != nil {
 		m.addError("attachment %s: %v", quoteName(a.Name, -1), err)

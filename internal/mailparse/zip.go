@@ -52,7 +52,7 @@ func listZip(b []byte, limit int) ([]Attachment, int, error) {
 		// ZIP64: the locator sits just before the classic record.
 		if loc := eocd - 20; loc >= 0 && binary.LittleEndian.Uint32(b[loc:]) == zipLocator64Sig {
 			rec := binary.LittleEndian.Uint64(b[loc+8:])
-			if rec+56 <= uint64(len(b)) && binary.LittleEndian.Uint32(b[rec:]) == zipEOCD64Sig {
+			if fits(rec, 56, len(b)) && binary.LittleEndian.Uint32(b[rec:]) == zipEOCD64Sig {
 				r := b[rec:]
 				total = binary.LittleEndian.Uint64(r[32:])
 				size = binary.LittleEndian.Uint64(r[40:])
@@ -66,14 +66,14 @@ func listZip(b []byte, limit int) ([]Attachment, int, error) {
 	}
 	// Data prepended to the archive (self-extractors) shifts every offset;
 	// the directory is known to end where the end record starts.
-	if offset+4 > uint64(len(b)) || binary.LittleEndian.Uint32(b[offset:]) != zipCentralSig {
+	if !fits(offset, 4, len(b)) || binary.LittleEndian.Uint32(b[offset:]) != zipCentralSig {
 		offset = dirEnd - size
 	}
 	var out []Attachment
 	pos := offset
 	n := 0
 	for ; uint64(n) < total; n++ {
-		if pos+zipCentralLen > uint64(len(b)) || binary.LittleEndian.Uint32(b[pos:]) != zipCentralSig {
+		if !fits(pos, zipCentralLen, len(b)) || binary.LittleEndian.Uint32(b[pos:]) != zipCentralSig {
 			return out, int(min(total, 1<<31)), fmt.Errorf("its central directory is damaged after %d entries", n)
 		}
 		h := b[pos:]
@@ -85,7 +85,7 @@ func listZip(b []byte, limit int) ([]Attachment, int, error) {
 		extraLen := uint64(binary.LittleEndian.Uint16(h[30:]))
 		commentLen := uint64(binary.LittleEndian.Uint16(h[32:]))
 		next := pos + zipCentralLen + nameLen + extraLen + commentLen
-		if next > uint64(len(b)) {
+		if !fits(pos, zipCentralLen+nameLen+extraLen+commentLen, len(b)) {
 			return out, int(min(total, 1<<31)), fmt.Errorf("its central directory is damaged after %d entries", n)
 		}
 		if len(out) < limit {
@@ -104,6 +104,13 @@ func listZip(b []byte, limit int) ([]Attachment, int, error) {
 		pos = next
 	}
 	return out, int(min(total, 1<<31)), nil
+}
+
+// fits reports whether n bytes from off lie within a buffer of length l.
+// Offsets come from the file as 64-bit values: adding before comparing
+// could wrap around and let a hostile archive past the check.
+func fits(off, n uint64, l int) bool {
+	return off <= uint64(l) && uint64(l)-off >= n
 }
 
 // zipName decodes an entry name: the UTF-8 flag or an Info-ZIP Unicode
