@@ -301,19 +301,19 @@ func looseAddresses(raw string) []Address {
 }
 
 // parseDate reads RFC 5322 dates and the forms broken mailers write.
+// Zone names are turned into offsets before anything else: Go reads an
+// abbreviation it does not know ("JST") as UTC under that name, which
+// would put a Japanese mailer's time nine hours off.
 func parseDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
-	if t, err := mail.ParseDate(s); err == nil {
-		return t, true
-	}
-	// Drop a trailing comment and name the zones mailers in Japan use.
+	// Drop a trailing comment ("+0900 (JST)") and name the zones.
 	if i := strings.IndexByte(s, '('); i > 0 {
 		s = strings.TrimSpace(s[:i])
 	}
 	s = strings.Join(strings.Fields(s), " ")
-	for _, z := range [][2]string{{" JST", " +0900"}, {" UTC", " +0000"}, {" GMT", " +0000"}, {" UT", " +0000"}, {"GMT+0900", "+0900"}, {"GMT+9", "+0900"}} {
-		if strings.HasSuffix(s, z[0]) {
-			s = strings.TrimSuffix(s, z[0]) + z[1]
+	if i := strings.LastIndexByte(s, ' '); i > 0 {
+		if off, ok := zoneNames[strings.ToUpper(s[i+1:])]; ok {
+			s = s[:i+1] + off
 		}
 	}
 	if t, err := mail.ParseDate(s); err == nil {
@@ -325,6 +325,15 @@ func parseDate(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// zoneNames are the zone names mail dates carry instead of an offset:
+// RFC 5322's obsolete North American ones, and those of mailers in Japan
+// and Korea.
+var zoneNames = map[string]string{
+	"JST": "+0900", "KST": "+0900", "UT": "+0000", "UTC": "+0000", "GMT": "+0000", "Z": "+0000",
+	"EST": "-0500", "EDT": "-0400", "CST": "-0600", "CDT": "-0500", "MST": "-0700", "MDT": "-0600",
+	"PST": "-0800", "PDT": "-0700", "GMT+0900": "+0900", "GMT+9": "+0900", "UTC+9": "+0900", "UTC+0900": "+0900",
 }
 
 // dateLayouts are the non-RFC forms seen in the wild, tried in order.
