@@ -68,6 +68,10 @@ func TestReceivedForms(t *testing.T) {
 		{"from relay (relay.example [IPv6:2001:db8::9]) by r2.example with ESMTP; Tue, 1 Apr 2025 01:00:00 GMT", "relay", "relay.example", "2001:db8::9", "r2.example"},
 		{"by 2002:a05:6a10:1::2 with SMTP id x; Sun, 27 Apr 2025 18:02:02 -0700 (PDT)", "", "", "", "2002:a05:6a10:1::2"},
 		{"from mail.example (mail.example [203.0.113.3]:54321) by mx.example; Tue, 1 Apr 2025 01:00:00 +0000", "mail.example", "mail.example", "203.0.113.3", "mx.example"},
+		// A HELO given as an address literal is the sender's claim; the
+		// connecting address in the comment wins (Postfix, Gmail).
+		{"from [10.0.0.1] (unknown [198.51.100.20]) by mx.example.jp (Postfix) with ESMTP; Tue, 1 Apr 2025 10:00:00 +0900", "", "", "198.51.100.20", "mx.example.jp"},
+		{"from [192.168.1.10] (p1234.example.ne.jp. [198.51.100.14]) by smtp.gmail.com with ESMTPSA; Tue, 1 Apr 2025 10:00:00 -0700 (PDT)", "", "p1234.example.ne.jp", "198.51.100.14", "smtp.gmail.com"},
 	} {
 		h, _ := parseReceived(c.in)
 		if h.FromHost != c.helo || h.FromRDNS != c.rdns || h.FromIP != c.ip || h.ByHost != c.by {

@@ -84,24 +84,29 @@ func receivedClauses(s string) map[string]string {
 var receivedKeywords = []string{"from", "by", "via", "with", "id", "for"}
 
 // parseFromClause reads "HELO (RDNS [IP])" and its variants. The IP is
-// the first bracketed address, else the first bare one; the reverse name
-// is the word before it inside the comment, unless the server said
-// "unknown".
+// the first bracketed address after the HELO, else the first bare one;
+// the reverse name is the word before it inside the comment, unless the
+// server said "unknown". A HELO written as an address literal
+// ("from [10.0.0.1] (unknown [198.51.100.20])") is the sender's claim:
+// the address the server saw connect, in the comment, wins, so a sender
+// cannot hide behind a private address of its choosing.
 func parseFromClause(s string) (helo, rdns, ip string) {
 	fields := strings.Fields(s)
 	if len(fields) == 0 {
 		return "", "", ""
 	}
 	first := fields[0]
+	start, heloIP := 0, ""
 	if strings.HasPrefix(first, "[") {
 		if a, ok := parseIPToken(first); ok {
-			ip = a
+			heloIP = a
 		}
+		start = strings.Index(s, first) + len(first)
 	} else if !strings.HasPrefix(first, "(") {
 		helo = cleanHost(first)
 	}
 	// Bracketed addresses first: [203.0.113.5], [IPv6:2001:db8::1].
-	for i := 0; i < len(s) && ip == ""; i++ {
+	for i := start; i < len(s) && ip == ""; i++ {
 		if s[i] != '[' {
 			continue
 		}
@@ -113,7 +118,7 @@ func parseFromClause(s string) (helo, rdns, ip string) {
 			ip = a
 			before := strings.Fields(strings.TrimRight(s[:i], " \t"))
 			if len(before) > 0 {
-				w := strings.TrimLeft(before[len(before)-1], "(")
+				w := strings.TrimSuffix(strings.TrimLeft(before[len(before)-1], "("), ".")
 				if validHostname(strings.ToLower(w)) && !strings.EqualFold(w, "unknown") && !strings.EqualFold(w, "helo") && !strings.EqualFold(w, "ehlo") {
 					rdns = strings.ToLower(w)
 				}
@@ -129,6 +134,9 @@ func parseFromClause(s string) (helo, rdns, ip string) {
 				break
 			}
 		}
+	}
+	if ip == "" {
+		ip = heloIP // only the literal: the best there is
 	}
 	if helo != "" {
 		if a, err := netip.ParseAddr(helo); err == nil {
