@@ -185,18 +185,40 @@ func idnHostEnd(s string, i int) int {
 		}
 		end += n
 	}
-	for end > i && !asciiText(s[i:end]) {
-		host := s[i:end]
-		if a, err := idna.Lookup.ToASCII(host); err == nil && strings.Contains(a, ".") {
+	// The host ends inside its last label, which is a top-level domain:
+	// at most maxTLDRunes long. Only those ends are tried, so a run of
+	// text after "://" costs a bounded number of lookups.
+	dot := strings.LastIndexByte(s[i:end], '.')
+	if dot < 0 || asciiText(s[i:end]) {
+		return -1
+	}
+	tldStart := i + dot + 1
+	for utf8.RuneCountInString(s[tldStart:end]) > maxTLDRunes {
+		_, n := utf8.DecodeLastRuneInString(s[tldStart:end])
+		end -= n
+	}
+	for end > tldStart && !asciiText(s[i:end]) {
+		// The last label alone must be a top-level domain before the
+		// whole host is worth converting.
+		tld, err := idna.Lookup.ToASCII(s[tldStart:end])
+		if _, icann := publicsuffix.PublicSuffix(tld); err != nil || !icann {
+			_, n := utf8.DecodeLastRuneInString(s[i:end])
+			end -= n
+			continue
+		}
+		if a, err := idna.Lookup.ToASCII(s[i:end]); err == nil && strings.Contains(a, ".") {
 			if _, icann := publicsuffix.PublicSuffix(a); icann {
 				return end
 			}
 		}
-		_, n := utf8.DecodeLastRuneInString(host)
+		_, n := utf8.DecodeLastRuneInString(s[i:end])
 		end -= n
 	}
 	return -1
 }
+
+// maxTLDRunes is longer than any top-level domain, Unicode ones included.
+const maxTLDRunes = 24
 
 // trimURL drops the punctuation that ends a sentence rather than a URL;
 // a closing bracket stays when the URL opened one.

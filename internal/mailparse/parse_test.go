@@ -372,6 +372,8 @@ func TestHostileInputsStayFast(t *testing.T) {
 		"schemes":             strings.Repeat("http://", n/7),
 		"recipient names":     strings.Repeat("山田 ", n/7),
 		"brackets":            strings.Repeat("[(", n/2),
+		"unicode after ://":   strings.Repeat("://"+strings.Repeat("あ", 83)+" ", n/253),
+		"unicode hosts":       strings.Repeat("://"+strings.Repeat("あ", 40)+"."+strings.Repeat("い", 40)+" ", n/245),
 	}
 	for name, body := range bodies {
 		mail := "From: a@example.com\nTo: 山田 太郎 <t.yamada@example.jp>\nSubject: " + body[:min(len(body), 200000)] + "\nDate: Tue, 1 Apr 2025 10:00:00 +0900\n\n" + body
