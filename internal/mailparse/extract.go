@@ -83,11 +83,17 @@ func (x *indicators) attribute(tag atom.Atom, key, val string) {
 		if tag != atom.Meta {
 			return
 		}
-		i := strings.Index(strings.ToLower(val), "url=")
+		i := strings.Index(strings.ToLower(val), "url")
 		if i < 0 {
 			return
 		}
-		val = val[i+4:]
+		// url=…, URL = '…' or "…": spaces and quotes around the address
+		// are the attribute's syntax, not the URL's.
+		rest := strings.TrimLeft(val[i+3:], " \t")
+		if !strings.HasPrefix(rest, "=") {
+			return
+		}
+		val = strings.Trim(strings.TrimSpace(rest[1:]), `'"`)
 	default:
 		return
 	}

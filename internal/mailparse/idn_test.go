@@ -46,3 +46,16 @@ func TestInternationalisedURLs(t *testing.T) {
 		}
 	}
 }
+
+func TestMetaRefreshForms(t *testing.T) {
+	for _, content := range []string{`0;URL='https://evil.example/r1'`, `0; url="https://evil.example/r1"`, `5 ; URL = https://evil.example/r1`, `0;url=https://evil.example/r1`} {
+		mail := "From: a@example.jp\r\nSubject: t\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<meta http-equiv=\"refresh\" content=\"" + strings.ReplaceAll(content, `"`, "&quot;") + "\">\r\n"
+		m, err := ParseBytes([]byte(mail), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(m.URLs, "https://evil.example/r1") {
+			t.Errorf("content %q: urls %q", content, m.URLs)
+		}
+	}
+}
