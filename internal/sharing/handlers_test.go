@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"mamori/internal/org"
 	"mamori/internal/org/orgtest"
 	"mamori/internal/secretbox"
+	"mamori/internal/sharing/correlate"
 	"mamori/internal/web"
 	"mamori/internal/webtest"
 )
@@ -381,6 +383,21 @@ func TestWarningList(t *testing.T) {
 		expect(t, h.post(t, "/share/admin/warnings", h.analyst, "action", "remove", "kind", "url_host", "value", "bit.ly"), http.StatusSeeOther)
 		expectNot(t, h.Get("/share/admin/warnings", h.analyst), "短縮 URL")
 		expect(t, h.post(t, "/share/admin/warnings", h.analyst, "action", "remove", "kind", "url_host", "value", "bit.ly"), http.StatusNotFound)
+		// A mailer and subject pair, typed as the form says with a subject
+		// as received: stored as the template a mail would give, shown
+		// and removed in the typed form.
+		expect(t, h.post(t, "/share/admin/warnings", h.analyst, "kind", "mailer_subject", "value", "Denbun Mailer 5.2 | Re: 請求書 No.12345 (2026/11/26)"), http.StatusSeeOther)
+		w := h.Get("/share/admin/warnings", h.analyst)
+		expect(t, w, 200, "Denbun Mailer 5.2 | 請求書 no.# (#/#/#)")
+		expectNot(t, w, "\ufffd")
+		if in, ok := correlate.MailerSubjectOf("Denbun Mailer 5.2", "請求書 No.99 (2027/01/05)"); !ok {
+			t.Fatal("no indicator")
+		} else if ws, _ := correlate.Warnings(context.Background(), d); !slices.ContainsFunc(ws, func(x correlate.Warning) bool { return x.Kind == in.Kind && x.Value == in.Value }) {
+			t.Fatalf("the entry does not match the mail's indicator %q", in.Value)
+		}
+		expect(t, h.post(t, "/share/admin/warnings", h.analyst, "kind", "mailer_subject", "value", "just a subject"), 422)
+		expect(t, h.post(t, "/share/admin/warnings", h.analyst, "action", "remove", "kind", "mailer_subject", "value", "Denbun Mailer 5.2 | 請求書 no.# (#/#/#)"), http.StatusSeeOther)
+		expectNot(t, h.Get("/share/admin/warnings", h.analyst), "Denbun Mailer 5.2")
 		expect(t, h.Get("/share/admin/warnings", h.staffA), http.StatusForbidden)
 	})
 }

@@ -55,6 +55,19 @@ func NormalizeWarning(kind Kind, value string) (string, error) {
 			}
 			return h, nil
 		}
+	case MailerSubject:
+		// Typed as "X-Mailer | subject" (a NUL cannot be typed into a
+		// form); the subject may be pasted as received and is made a
+		// template as a mail's would be, so the entry matches.
+		v = strings.ReplaceAll(v, "\x1f", "\x00")
+		if !strings.Contains(v, "\x00") {
+			m, subj, ok := strings.Cut(v, " | ")
+			if !ok {
+				return fail(errors.New(`write the X-Mailer, " | " and the subject`))
+			}
+			v = m + "\x00" + SubjectTemplate(subj)
+		}
+		value = v
 	case URLHost, SendingIP:
 		if strings.Contains(v, "/") {
 			p, err := netip.ParsePrefix(v)
@@ -160,6 +173,10 @@ func IsWarned(ctx context.Context, q db.Querier, in Indicator) (Warning, bool, e
 }
 
 func storeValue(v string) string { return strings.ReplaceAll(v, "\x00", "\x1f") }
+
+// Display is the entry's value as people read and type it: a mailer and
+// subject pair as "X-Mailer | template", which NormalizeWarning reads back.
+func (w Warning) Display() string { return strings.ReplaceAll(w.Value, "\x00", " | ") }
 
 // warnList is the warning list ready for matching. The list is read
 // whole for each lookup: it is meant for tens to hundreds of entries,
