@@ -294,7 +294,9 @@ func honorificAt(rs []rune, i int) int {
 // nameStart returns where the name ending out begins: up to three runs
 // of kanji, katakana or Latin letters, next to each other or separated
 // by single spaces, with one optional space before the honorific.
-// len(out) means no name.
+// len(out) means no name. A run before the last joins the name only if
+// it could be part of one: short, and not a lure's own words
+// (請求書送付 山田様 keeps 請求書送付, so 請求書 and 見積書 lures stay apart).
 func nameStart(out []rune) int {
 	k := len(out)
 	if k > 0 && out[k-1] == ' ' {
@@ -312,7 +314,7 @@ func nameStart(out []rune) int {
 			class = c
 			j--
 		}
-		if j == k {
+		if j == k || runs > 0 && !namePart(out[j:k], class) {
 			break
 		}
 		start, k = j, j
@@ -326,6 +328,28 @@ func nameStart(out []rune) int {
 	}
 	return start
 }
+
+// namePart reports whether a run before a name's last one can belong to
+// the name: at most four kanji or ten other characters, and not ending
+// in a word lures are made of.
+func namePart(run []rune, class int) bool {
+	if class == 1 && len(run) > 4 || len(run) > 10 {
+		return false
+	}
+	w := string(run)
+	for _, suffix := range lureWords {
+		if strings.HasSuffix(w, suffix) {
+			return false
+		}
+	}
+	return true
+}
+
+// lureWords end the phrases a lure puts before the addressee: documents
+// (請求書), notices (お知らせ, 通知), actions asked (確認, 変更, 更新).
+var lureWords = []string{"書", "通知", "知らせ", "確認", "変更", "更新", "送付", "凍結", "停止", "請求", "案内", "連絡",
+	"依頼", "手続", "手続き", "登録", "認証", "期限", "配送", "発送", "支払", "入金", "返金", "重要", "緊急", "至急",
+	"警告", "解除", "制限", "再設定", "パスワード", "アカウント", "メール", "ログイン", "セキュリティ"}
 
 // nameClass is 1 for kanji (and 々), 2 for katakana (and ー), 3 for
 // Latin letters, digits, dots and hyphens (ABC, example.co.jp), else 0.
