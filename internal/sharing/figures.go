@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"mamori/internal/apperr"
 	"mamori/internal/db"
@@ -95,6 +96,7 @@ func Figures(ctx context.Context, q db.Querier) ([]*YearFigures, error) {
 		}
 		fy, qt := FiscalYear(at)
 		y := year(fy)
+		y.TargetedKnown = true // a counted year: none targeted is a 0, not unknown
 		y.Shares++
 		y.Quarters[qt-1].Shares++
 		if lure != "" {
@@ -212,7 +214,7 @@ func SetHistory(ctx context.Context, q db.Querier, fyText, metric, valueText, no
 			f.Add("value", "sharing.err.value")
 		}
 	}
-	if len(note) > 200 {
+	if utf8.RuneCountInString(note) > 200 {
 		f.Add("note", "sharing.err.text")
 	}
 	if err := f.Err(); err != nil {

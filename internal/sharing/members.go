@@ -20,10 +20,13 @@ type Member struct {
 	// NDA is the NDA in force today, nil when none: then the member's
 	// staff see nothing shared.
 	NDA *NDA
-	// LatestNDA is the NDA that ends last, nil when none was ever
-	// recorded (to say when it lapsed).
+	// LatestNDA is the NDA already begun that ends last, nil when none
+	// (to say when it lapsed).
 	LatestNDA *NDA
-	SIGs      []SIG
+	// NextNDA is the earliest NDA not yet begun, nil when none: a renewal
+	// signed ahead says when access resumes, not that it lapsed.
+	NextNDA *NDA
+	SIGs    []SIG
 }
 
 // Active reports whether the member may see shared information today:
@@ -204,6 +207,12 @@ func fillMembers(ctx context.Context, q db.Querier, ms []*Member, now time.Time)
 		}
 		for _, n := range ndas {
 			m := byOrg[n.org]
+			if n.SignedOn > today {
+				if m.NextNDA == nil || n.SignedOn < m.NextNDA.SignedOn {
+					m.NextNDA = &n.NDA
+				}
+				continue
+			}
 			if m.LatestNDA == nil {
 				m.LatestNDA = &n.NDA
 			}

@@ -225,6 +225,26 @@ func TestFigures(t *testing.T) {
 		if len(one.Ticks) != 3 || one.Ticks[0].Text != "0" || one.Ticks[1].Text != "1" || one.Width < 320 {
 			t.Fatalf("one-year chart %+v", one)
 		}
+		// Reported on 31 March (JST), shared in April: the new year counts a
+		// share and no targeted report, a 0 rather than "unknown".
+		late := time.Date(2027, 3, 31, 14, 30, 0, 0, time.UTC)
+		lr, err := CreateReport(ctx, d, box, o.ID, u, ReportInput{Summary: "s", NoticedAt: "2027-03-31", Recipients: "1"}, []MailFile{{Name: "a.eml", Body: []byte(sampleMail)}}, late)
+		if err != nil {
+			t.Fatal(err)
+		}
+		april := time.Date(2027, 4, 2, 0, 0, 0, 0, time.UTC)
+		lsh, _ := StartShare(ctx, d, lr.ID, u, Proposal{Sanitized: "{}", Redactions: "[]"}, april)
+		UpdateShare(ctx, d, lsh.ID, ShareInput{Title: "t", TLP: "green"}, april)
+		RequestApproval(ctx, d, lsh.ID, april)
+		Answer(ctx, d, o.ID, lr.ID, u, true, "", nil, april)
+		if _, err := Release(ctx, d, lsh.ID, u, april); err != nil {
+			t.Fatal(err)
+		}
+		ys, _ = Figures(ctx, d)
+		if y := ys[0]; y.FY != 2027 || y.Shares != 1 || y.Reports != 0 || !y.TargetedKnown || y.Targeted != 0 {
+			t.Fatalf("FY2027 %+v", y)
+		}
+
 		// Removing an entry by leaving the value empty.
 		SetHistory(ctx, d, "2012", "shares", "", "", t0)
 		if hs, _ := History(ctx, d); len(hs) != 7 {

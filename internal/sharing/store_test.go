@@ -51,9 +51,11 @@ func TestNDALapseAndRenewal(t *testing.T) {
 		}
 		// A renewal restores access; the latest NDA is listed first.
 		RecordNDA(ctx, d, o.ID, analyst, NDAInput{SignedOn: "2027-04-10", ExpiresOn: "2028-03-31"}, day("2027-04-10 10:00"))
+		// In the gap, the one that lapsed and the one to come are told
+		// apart ("lapsed 2027-03-31", "starts 2027-04-10").
 		m, _ = GetMember(ctx, d, o.ID, day("2027-04-05 12:00"))
-		if m.Active() || m.LatestNDA.ExpiresOn != "2028-03-31" {
-			t.Fatalf("gap between NDAs: %+v %+v", m.NDA, m.LatestNDA)
+		if m.Active() || m.LatestNDA.ExpiresOn != "2027-03-31" || m.NextNDA == nil || m.NextNDA.SignedOn != "2027-04-10" {
+			t.Fatalf("gap between NDAs: %+v %+v %+v", m.NDA, m.LatestNDA, m.NextNDA)
 		}
 		m, _ = GetMember(ctx, d, o.ID, day("2027-04-10 12:00"))
 		if !m.Active() || m.NDA.SignedOn != "2027-04-10" {
