@@ -379,9 +379,20 @@ func hashed(name, ct string, content []byte) Attachment {
 	}
 }
 
-// fileName is enmime's, with the Japanese repairs: raw Shift_JIS or
-// ISO-2022-JP bytes and encoded words inside quoted parameters.
+// fileName reads the name from the part's raw headers first, where the
+// bytes are still as sent: enmime drops RFC 2231 names in charsets other
+// than UTF-8 (filename*=shift_jis”%90%BF…), joins their continuations
+// byte-wrong, and has turned raw Shift_JIS into U+FFFD before we see it.
+// Its own reading is the fallback, with the Japanese repairs: raw
+// Shift_JIS or ISO-2022-JP bytes and encoded words in quoted parameters.
 func fileName(part *enmime.Part) string {
+	if part.Header != nil {
+		for _, hp := range [][2]string{{"Content-Disposition", "filename"}, {"Content-Type", "name"}} {
+			if n := paramValue(rawParams(part.Header.Get(hp[0])), hp[1]); n != "" {
+				return cleanText(n)
+			}
+		}
+	}
 	n := part.FileName
 	if !utf8.ValidString(n) || strings.ContainsRune(n, 0x1b) {
 		n = decodeHeader(n)
