@@ -47,6 +47,14 @@ func (p *parser) message(data []byte, depth int) *Message {
 	if m.HTML != "" {
 		x.html(m.HTML)
 	}
+	for _, f := range m.fileTexts {
+		if f.html {
+			x.html(f.text)
+		} else {
+			x.text(f.text)
+		}
+	}
+	m.fileTexts = nil
 	x.merge(m)
 	// A mail forwarded as an attachment is usually the one reported, so
 	// its indicators count as the report's.
@@ -199,7 +207,17 @@ func (p *parser) leaf(m *Message, part *enmime.Part, depth int, declared bool) {
 	}
 	content := p.transferDecode(m, part)
 	disp := strings.ToLower(part.Disposition)
-	if (ct == "text/plain" || ct == "text/html") && disp != "attachment" {
+	isText := ct == "text/plain" || ct == "text/html"
+	// A text part with a file name is a file (invoice.htm, Apple Mail's
+	// inline text files): listed and hashed as an attachment, never
+	// merged into the body the hub shows, but its links are still read,
+	// since an attached HTML form is a lure of its own.
+	named := part.Parent != nil && fileName(part) != ""
+	if isText && (disp == "attachment" || named) {
+		text, _, _ := decodeText(content, part.Charset)
+		m.fileTexts = append(m.fileTexts, fileText{html: ct == "text/html", text: text})
+	}
+	if isText && disp != "attachment" && !named {
 		label := part.Charset
 		if part.Parent == nil && !declared {
 			label = ""

@@ -146,6 +146,12 @@ type Attachment struct {
 	Entries        []Attachment `json:"entries,omitzero"`
 }
 
+// fileText is the decoded text of a text or HTML attachment.
+type fileText struct {
+	html bool
+	text string
+}
+
 // Header is one header field in mail order, its value decoded to text.
 type Header struct {
 	Name  string
@@ -182,6 +188,9 @@ type Message struct {
 	Text     string     `json:"-"` // text/plain bodies, joined
 	HTML     string     `json:"-"` // the HTML body
 	Attached []*Message `json:"-"` // message/rfc822 parts, parsed
+	// fileTexts are text and HTML attachments, kept while parsing only
+	// so their links count as the mail's indicators.
+	fileTexts []fileText
 }
 
 // Parse reads one mail. It fails only when there is nothing to read: the

