@@ -244,13 +244,30 @@ func (p *parser) addresses(m *Message, field, raw string) []Address {
 		}
 		return out
 	}
+	// net/mail decodes each encoded word on its own, which garbles a name
+	// whose Shift_JIS or ISO-2022-JP character is split across two words;
+	// the loose reading joins adjacent words before decoding, so its name
+	// is taken where it found the same address.
+	var joined map[string]string
+	if strings.Contains(raw, "=?") {
+		joined = map[string]string{}
+		for _, a := range looseAddresses(raw) {
+			if a.Name != "" {
+				joined[a.Address] = a.Name
+			}
+		}
+	}
 	out := make([]Address, 0, len(list))
 	for _, a := range list {
 		name := a.Name
 		if strings.Contains(name, "=?") {
 			name = decodeEncodedWords(name)
 		}
-		out = append(out, Address{Name: cleanText(name), Address: normaliseAddress(a.Address)})
+		addr := normaliseAddress(a.Address)
+		if n, ok := joined[addr]; ok {
+			name = n
+		}
+		out = append(out, Address{Name: cleanText(name), Address: addr})
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"encoding/base64"
 	"testing"
 	"time"
 )
@@ -30,5 +31,18 @@ func TestParseDateZones(t *testing.T) {
 	}
 	if _, ok := parseDate("yesterday afternoon"); ok {
 		t.Error("prose read as a date")
+	}
+}
+
+// A display name whose character is split across encoded words decodes
+// whole, as the subject does.
+func TestSplitEncodedDisplayName(t *testing.T) {
+	sj := []byte{0x8a, 0x94, 0x8e, 0xae, 0x89, 0xef, 0x8e, 0xd0} // 株式会社 in Shift_JIS
+	b64 := func(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+	raw := "=?shift_jis?B?" + b64(sj[:3]) + "?= =?shift_jis?B?" + b64(sj[3:]) + "?= <info@example.co.jp>, plain@example.jp"
+	p := &parser{}
+	got := p.addresses(&Message{}, "From", raw)
+	if len(got) != 2 || got[0].Name != "株式会社" || got[0].Address != "info@example.co.jp" || got[1].Address != "plain@example.jp" {
+		t.Fatalf("%+v", got)
 	}
 }
