@@ -352,7 +352,12 @@ func (x *indicators) scanEmails(s string) {
 		}
 		local := strings.Trim(s[start:at], ".'")
 		domain := strings.ToLower(strings.Trim(s[at+1:end], ".-"))
-		if local != "" && strings.Contains(domain, ".") && validHostname(domain) {
+		// Not addresses: Outlook's inline image ids (cid:image001.png@…)
+		// and the user part of a URL (https://www.bank.co.jp@evil.example/),
+		// which the URL scan reports as what it is.
+		before := strings.ToLower(s[max(0, start-4):start])
+		inURL := start >= 3 && s[start-3:start] == "://"
+		if local != "" && strings.Contains(domain, ".") && validHostname(domain) && !strings.HasSuffix(before, "cid:") && !inURL {
 			x.add(&x.emails, "e", strings.ToLower(local)+"@"+domain)
 		}
 		i = end

@@ -59,3 +59,11 @@ func TestMetaRefreshForms(t *testing.T) {
 		}
 	}
 }
+
+func TestNotAddresses(t *testing.T) {
+	var x indicators
+	x.scanEmails("<img src=\"cid:image001.png@01DA83F2.1A2B3C40\"> https://www.bank.co.jp@evil.example/login and real.person@example.co.jp")
+	if len(x.emails) != 1 || x.emails[0] != "real.person@example.co.jp" {
+		t.Fatalf("emails %q", x.emails)
+	}
+}
