@@ -375,7 +375,7 @@ func TestShareFlow(t *testing.T) {
 func TestWarningList(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		h := newHarness(t, d)
-		expect(t, h.Get("/share/admin/warnings", h.analyst), 200, "gmail.com")
+		expect(t, h.Get("/share/admin/warnings", h.analyst), 200, "gmail.com", "組み込み: フリーメール")
 		expect(t, h.post(t, "/share/admin/warnings", h.analyst, "kind", "url_host", "value", "Bit.LY", "note", "短縮 URL"), http.StatusSeeOther)
 		expect(t, h.Get("/share/admin/warnings", h.analyst), 200, "bit.ly", "短縮 URL")
 		expect(t, h.post(t, "/share/admin/warnings", h.analyst, "kind", "attachment_sha256", "value", "not-a-hash"), 422, "この種類の値として読めません")

@@ -11,6 +11,12 @@ import (
 	"mamori/internal/web"
 )
 
+// builtinNotes are the notes migration 0013 gave the built-in entries.
+var builtinNotes = map[string]string{
+	"built-in: free mail":    "sharing.builtin.free_mail",
+	"built-in: big platform": "sharing.builtin.big_platform",
+}
+
 type warningsData struct {
 	Warnings []correlate.Warning
 	Kinds    []correlate.Kind
@@ -26,6 +32,14 @@ func (s *Service) warningsRender(w http.ResponseWriter, r *http.Request, status 
 	ws, err := correlate.Warnings(r.Context(), s.DB.Read())
 	if err != nil {
 		return err
+	}
+	// The built-in entries' notes were written by a migration in English;
+	// they are shown in the reader's language.
+	p := s.printer(r)
+	for i, w := range ws {
+		if key, ok := builtinNotes[w.Note]; ok {
+			ws[i].Note = p.T(key)
+		}
 	}
 	return s.render(w, r, status, "warnings", s.printer(r).T("sharing.warnings_title"), f, warningsData{Warnings: ws, Kinds: correlate.Kinds()})
 }
