@@ -244,7 +244,18 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 	{
 		email := auth.NormalizeEmail(f.Get("email"))
 		u, err := auth.UserByEmail(ctx, tx, email)
-		if errors.Is(err, db.ErrNotFound) {
+		inOrg := false
+		if err == nil {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM org_members WHERE org_id = ? AND user_id = ?`, m.OrgID, u.ID).Scan(&inOrg); err != nil {
+				return audit.Entry{}, err
+			}
+		}
+		// Only the company brings people into the company: an account that
+		// is not yet its member gets the company's invitation, as an address
+		// without an account does, and becomes staff once it accepts. A
+		// coordinator cannot make anyone (itself included) a member of a
+		// company's own pages.
+		if errors.Is(err, db.ErrNotFound) || err == nil && !inOrg && u.DisabledAt == nil {
 			if _, _, err := s.Orgs.Invite(ctx, tx, r, m.Slug, email, org.RoleMember, web.LangFrom(ctx)); err != nil {
 				return audit.Entry{}, err
 			}
@@ -262,28 +273,16 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 		if err != nil {
 			return audit.Entry{}, err
 		}
-		if err := s.makeStaff(ctx, tx, r, m.OrgID, m.Slug, u.ID, true); err != nil {
+		if err := s.makeStaff(ctx, tx, r, m.OrgID, u.ID); err != nil {
 			return audit.Entry{}, err
 		}
 		return audit.Entry{Action: ActionStaffAdded, TargetType: "user", TargetID: u.ID, Detail: map[string]any{"org": m.OrgID}}, nil
 	}
 }
 
-// makeStaff names an account the member's staff, gives it the
-// share_member role and, when join is set and it is not yet a member,
-// membership of the organisation.
-func (s *Service) makeStaff(ctx context.Context, tx db.Querier, r *http.Request, orgID, slug, userID string, join bool) error {
-	if join {
-		var in int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members WHERE org_id = ? AND user_id = ?`, orgID, userID).Scan(&in); err != nil {
-			return err
-		}
-		if in == 0 {
-			if err := s.Orgs.AddMember(ctx, tx, r, slug, userID, org.RoleMember); err != nil {
-				return err
-			}
-		}
-	}
+// makeStaff names an account, already a member of the organisation, the
+// member's staff and gives it the share_member role.
+func (s *Service) makeStaff(ctx context.Context, tx db.Querier, r *http.Request, orgID, userID string) error {
 	if err := AddStaff(ctx, tx, orgID, userID, s.now()); err != nil {
 		return err
 	}
@@ -303,7 +302,7 @@ func (s *Service) InvitationAccepted(ctx context.Context, q db.Querier, r *http.
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil
 	}
-	if err := s.makeStaff(ctx, q, r, inv.OrgID, "", userID, false); err != nil {
+	if err := s.makeStaff(ctx, q, r, inv.OrgID, userID); err != nil {
 		return err
 	}
 	return audit.Record(ctx, q, r, audit.Entry{Action: ActionStaffAdded, ActorID: userID, TargetType: "user", TargetID: userID,

@@ -327,8 +327,11 @@ func TestShareFlow(t *testing.T) {
 			t.Fatalf("coordinator notices %v", got)
 		}
 		// One person on the staff of both A and B.
-		orgtest.NewUser(t, d, "both@example.jp")
+		both := orgtest.NewUser(t, d, "both@example.jp")
 		for _, o := range []*org.Org{h.a, h.b} {
+			if err := (&org.Service{DB: d}).AddMember(ctx, d, nil, o.Slug, both, org.RoleMember); err != nil {
+				t.Fatal(err)
+			}
 			expect(t, h.post(t, "/share/admin/members/"+o.Slug+"/staff", h.analyst, "email", "both@example.jp"), http.StatusSeeOther)
 		}
 		expect(t, h.post(t, edit, h.analyst, "action", "release"), http.StatusSeeOther)
@@ -467,6 +470,10 @@ func TestStaffIsNamedPerMember(t *testing.T) {
 			RecordNDA(ctx, d, o.ID, h.analyst, NDAInput{SignedOn: "2026-04-01", ExpiresOn: "2027-03-31"}, h.clock)
 		}
 		x := orgtest.NewUser(t, d, "x@consultant.example.jp")
+		orgs := &org.Service{DB: d}
+		if err := orgs.AddMember(ctx, d, nil, h.b.Slug, x, org.RoleMember); err != nil {
+			t.Fatal(err)
+		}
 		expect(t, h.post(t, "/share/admin/members/"+h.b.Slug+"/staff", h.analyst, "email", "x@consultant.example.jp"), http.StatusSeeOther)
 		rep, err := CreateReport(ctx, d, h.s.Box, h.a.ID, h.staffA, ReportInput{Summary: "A社の報告", NoticedAt: "2026-11-26", Recipients: "1"},
 			[]MailFile{{Name: "a.eml", Body: []byte(sampleMail)}}, h.clock)
@@ -474,7 +481,7 @@ func TestStaffIsNamedPerMember(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A's owner brings X into A for something else entirely.
-		if err := (&org.Service{DB: d}).AddMember(ctx, d, nil, h.a.Slug, x, org.RoleMember); err != nil {
+		if err := orgs.AddMember(ctx, d, nil, h.a.Slug, x, org.RoleMember); err != nil {
 			t.Fatal(err)
 		}
 		expect(t, h.Get("/share/reports/"+rep.ID, x), http.StatusNotFound)
@@ -490,6 +497,19 @@ func TestStaffIsNamedPerMember(t *testing.T) {
 		expect(t, h.Get("/share/reports/"+rep.ID, x), http.StatusNotFound)
 		if st, _ := StaffOf(ctx, d, h.b.ID); len(st) != 1 || st[0].UserID != x {
 			t.Fatalf("B's staff after X left A's: %+v", st)
+		}
+
+		// Naming an account that is not the company's member invites it
+		// through the company; the coordinator cannot make anyone a member
+		// of a company's own pages, itself included.
+		expect(t, h.post(t, "/share/admin/members/"+h.a.Slug+"/staff", h.analyst, "email", "analyst@example.jp"), http.StatusSeeOther)
+		var in int
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members WHERE org_id = ? AND user_id = ?`, h.a.ID, h.analyst).Scan(&in)
+		if in != 0 {
+			t.Fatal("the coordinator made itself a member of A")
+		}
+		if p, _ := PendingStaff(ctx, d, h.a.ID); len(p) != 1 || p[0] != "analyst@example.jp" {
+			t.Fatalf("pending staff %q", p)
 		}
 	})
 }
