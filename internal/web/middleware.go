@@ -70,6 +70,7 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		privateIfCookie(w.Header())
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -77,6 +78,7 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+		privateIfCookie(w.Header())
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += n
@@ -84,6 +86,19 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// privateIfCookie keeps a response that sets a cookie out of shared
+// caches: a long-cached public file (a stylesheet, a badge) requested in
+// the moment a session is rotated carries the new session cookie, and a
+// proxy that stored it would hand that session to everyone.
+func privateIfCookie(h http.Header) {
+	if len(h.Values("Set-Cookie")) == 0 {
+		return
+	}
+	if cc := h.Get("Cache-Control"); strings.Contains(cc, "public") || cc == "" && h.Get("Expires") != "" {
+		h.Set("Cache-Control", "private, no-store")
+	}
+}
 
 // observe logs each request, counts it for /metrics and turns a panic into
 // a 500 page instead of a dropped connection.
