@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +13,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +23,7 @@ import (
 	"mamori/internal/db/dbtest"
 	"mamori/internal/jobs"
 	"mamori/internal/mail"
+	"mamori/internal/mailparse"
 	"mamori/internal/org"
 	"mamori/internal/org/orgtest"
 	"mamori/internal/secretbox"
@@ -138,6 +142,26 @@ func TestCoordinatorAndMemberFlow(t *testing.T) {
 		expect(t, h.report(t, h.staffB, fieldsB, sampleMail), 422, "報告する組織を選んでください")
 		// Bad uploads: a photo, nothing, with the form kept.
 		expect(t, h.report(t, h.staffA, fields, "\xff\xd8\xff\xe0 JFIF"), 422, "メールとして読めないファイル", "請求書を装ったメール")
+		// Too many files, or a flood of tiny fields: refused, nothing kept.
+		var reportsBefore, reportsAfter int
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_reports`).Scan(&reportsBefore)
+		twelve := make([]string, 12)
+		for i := range twelve {
+			twelve[i] = sampleMail
+		}
+		expect(t, h.report(t, h.staffA, fields, twelve...), 422, "10 個まで")
+		flood := map[string]string{}
+		for k, v := range fields {
+			flood[k] = v
+		}
+		for i := range 500 {
+			flood["x"+strconv.Itoa(i)] = "y"
+		}
+		expect(t, h.report(t, h.staffA, flood, sampleMail), http.StatusBadRequest)
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_reports`).Scan(&reportsAfter)
+		if reportsAfter != reportsBefore {
+			t.Fatal("a refused report was stored")
+		}
 		expect(t, h.report(t, h.staffA, fields), 422, "1 つ以上添付してください")
 		if rs, _ := Reports(ctx, d, ReportFilter{}); len(rs) != 1 {
 			t.Fatalf("%d reports stored", len(rs))
@@ -512,4 +536,31 @@ func TestStaffIsNamedPerMember(t *testing.T) {
 			t.Fatalf("pending staff %q", p)
 		}
 	})
+}
+
+// A stored mail that cannot be opened (a damaged row, a changed key)
+// shows the coordinator why in words, never the internal error text.
+func TestUnreadableStoredMail(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+		AddMember(ctx, d, h.a.ID, h.analyst, h.clock)
+		rep, err := CreateReport(ctx, d, h.s.Box, h.a.ID, h.staffA, ReportInput{Summary: "s", NoticedAt: "2026-11-26", Recipients: "1"},
+			[]MailFile{{Name: "a.eml", Body: []byte(sampleMail)}}, h.clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ExecContext(ctx, `UPDATE share_report_mails SET sealed = ? WHERE report_id = ?`, []byte("damaged"), rep.ID); err != nil {
+			t.Fatal(err)
+		}
+		w := h.Get("/share/admin/reports/"+rep.ID, h.analyst)
+		expect(t, w, 200, "サーバー側の問題です")
+		expectNot(t, w, "secretbox", "cannot open")
+	})
+	for err, want := range map[error]string{mailparse.ErrNotMail: "sharing.mail_reason.not_mail", mailparse.ErrTooLarge: "sharing.mail_reason.too_large",
+		fmt.Errorf("wrapped: %w", mailparse.ErrOutlookMsg): "sharing.mail_reason.outlook_msg", errors.New("sql: connection refused"): "sharing.mail_reason.internal"} {
+		if got := unreadableReason(err); got != want {
+			t.Errorf("%v: %s, want %s", err, got, want)
+		}
+	}
 }

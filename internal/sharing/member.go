@@ -101,7 +101,12 @@ func readReportForm(r *http.Request) (*web.Form, []MailFile, error) {
 	}
 	vals := url.Values{}
 	var files []MailFile
-	for {
+	for parts := 0; ; parts++ {
+		if parts == maxReportParts {
+			// The form has a dozen fields and ten files at most; a body of
+			// thousands of tiny parts is not a report.
+			return nil, nil, apperr.New(apperr.Invalid, "error.bad_form")
+		}
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
@@ -117,7 +122,7 @@ func readReportForm(r *http.Request) (*web.Form, []MailFile, error) {
 			if p.FileName() == "" {
 				continue // an empty file input
 			}
-			if len(files) == MaxMailsPerRpt {
+			if len(files) >= MaxMailsPerRpt {
 				files = append(files, MailFile{Name: p.FileName()}) // counted, refused by clean
 				continue
 			}
@@ -140,6 +145,11 @@ func readReportForm(r *http.Request) (*web.Form, []MailFile, error) {
 	}
 	return web.NewForm(vals), files, nil
 }
+
+// maxReportParts bounds the parts of one report upload: its fields, up
+// to MaxMailsPerRpt files, and room for a few more files to be refused
+// with a message rather than a bare error.
+const maxReportParts = 100
 
 func (s *Service) reportNewPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()

@@ -88,6 +88,21 @@ type mailExtract struct {
 	Err  string
 }
 
+// unreadableReason is the message key saying why a stored mail cannot be
+// shown; causes that are ours (a database or key problem) are logged and
+// shown only as such, never as their text.
+func unreadableReason(err error) string {
+	switch {
+	case errors.Is(err, mailparse.ErrNotMail):
+		return "sharing.mail_reason.not_mail"
+	case errors.Is(err, mailparse.ErrOutlookMsg):
+		return "sharing.mail_reason.outlook_msg"
+	case errors.Is(err, mailparse.ErrTooLarge):
+		return "sharing.mail_reason.too_large"
+	}
+	return "sharing.mail_reason.internal"
+}
+
 type reportAdminData struct {
 	Report   *Report
 	OrgName  string
@@ -118,7 +133,10 @@ func (s *Service) reportAdminPage(w http.ResponseWriter, r *http.Request) error 
 		msg, err := s.parseMail(ctx, q, rep, mf, m)
 		x := mailExtract{File: mf}
 		if err != nil {
-			x.Err = err.Error()
+			x.Err = unreadableReason(err)
+			if x.Err == "sharing.mail_reason.internal" {
+				s.Log.ErrorContext(ctx, "sharing: reported mail could not be opened", "report", rep.ID, "mail", mf.ID, "err", err)
+			}
 		} else {
 			v := viewOf(msg)
 			x.Msg = &v
