@@ -217,7 +217,12 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) error {
 func (a *App) metrics(w http.ResponseWriter, r *http.Request) error {
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
 	ip := net.ParseIP(host)
-	if (ip == nil || !ip.IsLoopback()) && !web.ViewerFrom(r.Context()).HasRole(web.RoleOperatorAdmin) {
+	// Behind a reverse proxy on the same machine every request arrives
+	// from loopback; one that says it was forwarded is not a local
+	// scraper.
+	forwarded := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-Ip") != ""
+	local := ip != nil && ip.IsLoopback() && !forwarded
+	if !local && !web.ViewerFrom(r.Context()).HasRole(web.RoleOperatorAdmin) {
 		return forbidden()
 	}
 	a.Metrics.Handler().ServeHTTP(w, r)
