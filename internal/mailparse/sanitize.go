@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"net/netip"
 	"net/url"
 	"slices"
 	"sort"
@@ -139,14 +140,66 @@ type sanitizer struct {
 	nameKinds  map[string]string
 	reporter   map[string]string
 	rules      []rule
-	// recipientDomains are the registrable domains of the recipients'
-	// addresses: the receiving side's mail hosts live under them, so a
-	// hop naming one says who received the mail even when the member
-	// declared no boundary (or the recipients sit in a domain it forgot).
+	// recipientDomains are the receiving organisation's registrable
+	// domains (receivingSide): its mail hosts live under them, so a hop
+	// naming one says who received the mail even when the member declared
+	// no boundary (or the recipients sit in a domain it forgot).
 	recipientDomains []string
+	collecting       bool     // collect has begun: further calls are for attached messages
 	ids              []string // lower-case identity strings for URL checks
 	counts           map[Redaction]int
 	order            []Redaction
+}
+
+// receivingSide learns the receiving organisation's registrable domains
+// from what only the receiving side writes: the server that took the
+// mail last (the newest hop's "by") and the delivery headers its servers
+// add (Delivered-To, X-Original-To…). A To or Cc address alone is no
+// evidence: bulk phishing is sent "To" the attacker's own address with
+// the victims in Bcc, and a domain taken from there would hide the
+// attacker. These domains count as the member's (addresses pseudonymised,
+// links hidden, hops hidden) unless a mail provider shared by millions.
+func (s *sanitizer) receivingSide(m *Message, newestHop bool) {
+	add := func(host string) {
+		d, err := publicsuffix.EffectiveTLDPlusOne(strings.ToLower(strings.TrimSuffix(host, ".")))
+		if err != nil || sharedMailDomains[d] || slices.Contains(s.recipientDomains, d) {
+			return
+		}
+		s.recipientDomains = append(s.recipientDomains, d)
+		if !slices.Contains(s.opts.MemberDomains, d) {
+			s.opts.MemberDomains = append(s.opts.MemberDomains, d)
+		}
+	}
+	if newestHop && len(m.Received) > 0 && m.Received[0].ByHost != "" {
+		if _, err := netip.ParseAddr(m.Received[0].ByHost); err != nil {
+			add(m.Received[0].ByHost)
+		}
+	}
+	for _, h := range m.Headers {
+		if headerMatches(h.Name, deliveryHeaders) {
+			for _, a := range looseAddresses("<" + strings.Trim(strings.TrimPrefix(strings.TrimSpace(h.Value), "rfc822;"), "<> ") + ">") {
+				add(a.Address[strings.LastIndexByte(a.Address, '@')+1:])
+			}
+		}
+	}
+}
+
+// senderOnly reports whether a To or Cc address is the sender's own,
+// outside the receiving side: bulk phishing is addressed "To" the
+// attacker's address with the victims in Bcc, and that address is an
+// indicator, not a recipient. When the receiving side is unknown, or the
+// address lies in it (a lure spoofing the victim's own address as
+// sender), it stays a recipient: privacy first.
+func (s *sanitizer) senderOnly(m *Message, addr string) bool {
+	if len(s.recipientDomains) == 0 || hostIn(addr[strings.LastIndexByte(addr, '@')+1:], s.recipientDomains) {
+		return false
+	}
+	for _, f := range m.From {
+		if strings.EqualFold(strings.TrimSpace(f.Address), addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // collect finds every recipient and name in the message and in the
@@ -182,19 +235,20 @@ func (s *sanitizer) collect(m *Message) {
 			s.addName(a.Name, reporterName, KindReporter)
 			return
 		}
+		if s.senderOnly(m, la) {
+			return
+		}
 		p := Pseudonym(s.opts.Key, la)
 		s.recipients[la] = p
-		if d, err := publicsuffix.EffectiveTLDPlusOne(la[strings.LastIndexByte(la, '@')+1:]); err == nil && !slices.Contains(s.recipientDomains, d) {
-			s.recipientDomains = append(s.recipientDomains, d)
-			// The recipients' own domain is the member's, unless it is a
-			// mail provider shared by millions: a lure "from"
-			// helpdesk@<their domain> or linking to their portal names
-			// them as surely as the address does.
-			if !sharedMailDomains[d] && !slices.Contains(s.opts.MemberDomains, d) {
-				s.opts.MemberDomains = append(s.opts.MemberDomains, d)
-			}
-		}
 		s.addName(a.Name, "["+strings.TrimSuffix(p, "@"+redactedDomain)+"]", KindRecipientName)
+	}
+	if !s.collecting {
+		// The reported mail itself: its newest hop is the member's. An
+		// attached message (a forward) may carry only the sender's hops.
+		s.collecting = true
+		s.receivingSide(m, true)
+	} else {
+		s.receivingSide(m, false)
 	}
 	for _, a := range m.To {
 		addr(a)

@@ -81,6 +81,11 @@ var recipientHeaders = []string{
 	"Original-Recipient", "Final-Recipient", "X-Original-Recipient", "X-Delivered-To",
 }
 
+// deliveryHeaders are written by the receiving side's servers and name
+// the mailbox the mail was delivered to.
+var deliveryHeaders = []string{"Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "X-Delivered-To",
+	"Original-Recipient", "Final-Recipient", "X-Rcpt-To"}
+
 // signatureHeaders are dropped when the signing domain is the member's:
 // a signature the receiving side added says who received the mail.
 var signatureHeaders = []string{"DKIM-Signature", "X-Google-DKIM-Signature", "ARC-Message-Signature"}
@@ -129,7 +134,8 @@ var sharedMailDomains = setOf("gmail.com", "googlemail.com", "yahoo.co.jp", "yah
 	"outlook.jp", "hotmail.com", "hotmail.co.jp", "live.com", "live.jp", "msn.com", "icloud.com", "me.com", "mac.com",
 	"aol.com", "docomo.ne.jp", "ezweb.ne.jp", "au.com", "softbank.ne.jp", "softbank.jp", "proton.me", "protonmail.com",
 	"qq.com", "163.com", "naver.com", "nifty.com", "biglobe.ne.jp", "ocn.ne.jp", "so-net.ne.jp", "plala.or.jp",
-	"zoho.com", "gmx.com", "mail.com", "yandex.com", "onmicrosoft.com")
+	"zoho.com", "gmx.com", "mail.com", "yandex.com", "onmicrosoft.com", "google.com", "outlook.com",
+	"protection.outlook.com", "office365.com", "amazonses.com", "sendgrid.net")
 
 // honorifics end a Japanese greeting line's addressee.
 var honorifics = []string{"御中", "様", "さま", "さん", "殿", "くん", "君"}

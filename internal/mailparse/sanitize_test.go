@@ -353,6 +353,8 @@ func TestSanitizeLocalPartsAndRecipientDomain(t *testing.T) {
 		Subject:    "[example.co.jp] taro.yamada: your mailbox is full",
 		Text:       "Dear taro.yamada,\nYamada様\nhttps://portal.example.co.jp/reset and our info desk in Tokyo\n",
 		URLs:       []string{"https://portal.example.co.jp/reset"},
+		// The receiving side's own trace: its server took the mail last.
+		Received: []Hop{{FromHost: "mail.evil.test", FromIP: "198.51.100.7", ByHost: "mx1.example.co.jp"}},
 	}
 	s, err := Sanitize(m, SanitizeOptions{Key: []byte("0123456789abcdef0123")})
 	if err != nil {
@@ -369,6 +371,24 @@ func TestSanitizeLocalPartsAndRecipientDomain(t *testing.T) {
 		if !strings.Contains(all, kept) {
 			t.Errorf("%q was removed:\n%s", kept, all)
 		}
+	}
+
+	// Bulk phishing "To" the attacker's own address, victims in Bcc: the
+	// To domain is no evidence of the member, and the attacker's domain,
+	// sender and links stay indicators.
+	b := &Message{
+		To: []Address{{Address: "billing@evil-kaisha.example"}}, From: []Address{{Address: "billing@evil-kaisha.example"}},
+		Text: "https://www.evil-kaisha.example/invoice.zip", URLs: []string{"https://www.evil-kaisha.example/invoice.zip"},
+		Received: []Hop{{FromHost: "mail.evil-kaisha.example", FromIP: "198.51.100.9", ByHost: "mx.victim.co.jp"}},
+		Headers:  []Header{{Name: "Delivered-To", Value: "keiri@victim.co.jp"}},
+	}
+	bs, err := Sanitize(b, SanitizeOptions{Key: []byte("0123456789abcdef0123")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bs.Message.From[0].Address != "billing@evil-kaisha.example" || bs.Message.URLs[0] != "https://www.evil-kaisha.example/invoice.zip" ||
+		bs.Message.Received[0].FromHost != "mail.evil-kaisha.example" || bs.Message.Received[0].ByHost != "boundary.redacted.invalid" {
+		t.Fatalf("bulk phishing: %+v %q %+v", bs.Message.From, bs.Message.URLs, bs.Message.Received)
 	}
 
 	g := &Message{To: []Address{{Address: "t.yamada.1980@gmail.com"}}, From: []Address{{Address: "attacker.jp@gmail.com"}}, Text: "Hi t.yamada.1980"}
