@@ -146,6 +146,7 @@ type sanitizer struct {
 	// no boundary (or the recipients sit in a domain it forgot).
 	recipientDomains []string
 	collecting       bool     // collect has begun: further calls are for attached messages
+	inAttached       bool     // message is sanitising an attached message
 	ids              []string // lower-case identity strings for URL checks
 	counts           map[Redaction]int
 	order            []Redaction
@@ -641,14 +642,41 @@ func (s *sanitizer) message(m *Message, prefix string) {
 		m.DateTime = t
 		m.Date = t.Format(time.RFC3339)
 	}
+	own := map[string]bool{}
+	for _, h := range m.Received {
+		own[h.FromIP] = true
+	}
 	m.Received = s.hops(f("received"), m.Received)
+	// Sending IPs are those of the hops kept: an address on a dropped hop
+	// is the receiving side's (its gateway) or a private one.
+	kept := map[string]bool{}
+	for _, h := range m.Received {
+		kept[h.FromIP] = true
+	}
 	var sending []string
-	for _, ip := range m.SendingIPs {
-		if !s.opts.Boundary.containsIP(ip) {
-			sending = append(sending, ip)
+	if s.opts.Boundary.IsZero() && len(own) > 0 {
+		// Without a boundary the parse took the newest public address,
+		// which may be the member's own gateway; the newest hop left
+		// after sanitising is the one that crossed in.
+		for _, h := range m.Received {
+			if a, err := netip.ParseAddr(h.FromIP); err == nil && !isLocalIP(a) {
+				sending = append(sending, h.FromIP)
+				break
+			}
+		}
+		for _, ip := range m.SendingIPs {
+			if !own[ip] { // an attached message's
+				sending = append(sending, ip)
+			}
+		}
+	} else {
+		for _, ip := range m.SendingIPs {
+			if !s.opts.Boundary.containsIP(ip) && (!own[ip] || kept[ip]) {
+				sending = append(sending, ip)
+			}
 		}
 	}
-	m.SendingIPs = nonNil(sending)
+	m.SendingIPs = nonNil(dedupe(sending))
 	for i, u := range m.URLs {
 		m.URLs[i] = s.url(f("urls"), u)
 	}
@@ -682,9 +710,12 @@ func (s *sanitizer) message(m *Message, prefix string) {
 	m.Headers = s.headers(f("headers"), m)
 	m.Text = s.text(f("text"), m.Text)
 	m.HTML = s.html(f("html"), m.HTML)
+	outer := s.inAttached
+	s.inAttached = true
 	for i, a := range m.Attached {
 		s.message(a, prefix+"attached["+strconv.Itoa(i)+"].")
 	}
+	s.inAttached = outer
 }
 
 func formatAddresses(as []Address) string {
@@ -725,9 +756,17 @@ func (s *sanitizer) hops(field string, hops []Hop) []Hop {
 		receiving := hostIn(h.ByHost, s.recipientDomains)
 		fromReceiving := hostIn(h.FromHost, s.recipientDomains) || hostIn(h.FromRDNS, s.recipientDomains)
 		// A hop between the receiving side's own hosts (from a local
-		// address, or naming no address) is its internal relaying.
-		internal := (receiving || fromReceiving) && (h.FromIP == "" || isLocalAddr(h.FromIP))
-		if !parsed || inside[i] || internal || hostIn(h.FromHost, s.opts.MemberDomains) && h.FromIP == "" {
+		// address, or naming no address) is its internal relaying; so is
+		// one into a receiving host from an address whose reverse name is
+		// the receiving side's (its own gateway, not a forged HELO).
+		internal := (receiving || fromReceiving) && (h.FromIP == "" || isLocalAddr(h.FromIP)) ||
+			receiving && hostIn(h.FromRDNS, s.recipientDomains)
+		// Without a declared boundary some hops still show themselves as
+		// a network's inside: from a private address, or to a server
+		// whose name is no public one (exch01.corp.local). Such hops never
+		// carry the attacker's address and may name the member.
+		private := isLocalAddr(h.FromIP) || h.ByHost != "" && !publicName(h.ByHost)
+		if !parsed || inside[i] || internal || private || hostIn(h.FromHost, s.opts.MemberDomains) && h.FromIP == "" {
 			s.record(KindReceivedHop, fi, h.Raw, "(removed)")
 			continue
 		}
@@ -758,7 +797,30 @@ func (s *sanitizer) hops(field string, hops []Hop) []Hop {
 		h.Raw = formatHop(h)
 		out = append(out, h)
 	}
+	// The newest hop kept is the one that crossed into the receiving
+	// side: its server is the member's whatever the boundary says.
+	// (Only for the reported mail: an attached message's chain may be
+	// the sender's alone.)
+	if !s.inAttached && len(out) > 0 && out[0].ByHost != boundaryHost && out[0].ByHost != "" {
+		s.record(KindReceivedBy, field+"[0]", out[0].ByHost, boundaryHost)
+		out[0].ByHost = boundaryHost
+		out[0].Raw = formatHop(out[0])
+	}
 	return out
+}
+
+// publicName reports whether host is an address or a name under a public
+// suffix (example.co.jp), not a network's own (exch01.corp.local, EX01).
+func publicName(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		return true
+	}
+	if !strings.Contains(host, ".") {
+		return false
+	}
+	_, icann := publicsuffix.PublicSuffix(host)
+	return icann
 }
 
 func formatHop(h Hop) string {

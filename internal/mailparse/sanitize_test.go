@@ -415,3 +415,28 @@ func TestLocalForms(t *testing.T) {
 		}
 	}
 }
+
+// No boundary declared, a gateway in front of internal Exchange servers:
+// the internal hops and the gateway's address do not reach the share,
+// the attacker's hop and address do.
+func TestSanitizeInternalChainWithoutBoundary(t *testing.T) {
+	raw := "Received: from exch01.kaiin-a.local ([10.20.1.5]) by exch02.kaiin-a.local with ESMTP; Tue, 22 Apr 2025 17:20:30 +0900\r\n" +
+		"Received: from gw.kaiin-a-denki.com (gw.kaiin-a-denki.com [133.242.10.20]) by exch01.kaiin-a.local with ESMTP; Tue, 22 Apr 2025 17:20:20 +0900\r\n" +
+		"Received: from mail.evil.example (mail.evil.example [198.51.100.20]) by gw.kaiin-a-denki.com with ESMTPS; Tue, 22 Apr 2025 17:20:11 +0900\r\n" +
+		"From: a@evil.example\r\nTo: t.yamada@kaiin-a.co.jp\r\nSubject: x\r\nDate: Tue, 22 Apr 2025 17:20:00 +0900\r\n\r\nbody\r\n"
+	m, err := ParseBytes([]byte(raw), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Sanitize(m, SanitizeOptions{Key: []byte("0123456789abcdef0123")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hops := s.Message.Received
+	if len(hops) != 1 || hops[0].FromIP != "198.51.100.20" || hops[0].FromHost != "mail.evil.example" || hops[0].ByHost != "boundary.redacted.invalid" {
+		t.Fatalf("hops %+v", hops)
+	}
+	if strings.Join(s.Message.SendingIPs, ",") != "198.51.100.20" {
+		t.Fatalf("sending IPs %q", s.Message.SendingIPs)
+	}
+}
