@@ -219,6 +219,11 @@ func (s *sanitizer) collect(m *Message) {
 			}
 			if strings.Contains(r, "@") {
 				s.reporter[strings.ToLower(r)] = reporterAddress
+				// The reporter is often the recipient too ("i.suzuki:
+				// your mailbox is full"): its local part goes as well.
+				for _, l := range localForms(r) {
+					s.reporter[l] = reporterName
+				}
 			} else {
 				s.reporter[r] = reporterName
 				for _, part := range nameParts(r) {
@@ -369,7 +374,24 @@ func organisationForms(name string) []string {
 			out = append(out, squeezed)
 		}
 	}
+	// Japanese business mail types Latin letters and digits full-width
+	// (会員Ａ電機): the text is matched as written, so those forms too.
+	for _, f := range out {
+		if w := fullWidth(f); w != f && !isASCII([]byte(f)) {
+			out = append(out, w)
+		}
+	}
 	return dedupe(out)
+}
+
+// fullWidth writes ASCII letters and digits in their full-width forms.
+func fullWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' {
+			return r - '!' + '！'
+		}
+		return r
+	}, s)
 }
 
 // legalForms are company-type words around a Japanese or English company

@@ -215,6 +215,8 @@ func TestGreetings(t *testing.T) {
 		{"Hi Taro,\n", []string{"Taro"}},
 		{"Hello Yamada-san,\n", []string{"Yamada"}},
 		{"Dear Sir or Madam,\n", nil},
+		{"Dear Microsoft 365 User,\n", nil},
+		{"Dear Amazon Customer,\n", nil},
 		{"本文だけです。\n", nil},
 	} {
 		got := greetingNames(c.body)
@@ -315,7 +317,7 @@ func TestSanitizeHidesRecipientSideHosts(t *testing.T) {
 
 func TestOrganisationForms(t *testing.T) {
 	for name, want := range map[string]string{
-		"会員A電機株式会社":              "会員A電機株式会社|会員A電機",
+		"会員A電機株式会社":              "会員A電機株式会社|会員A電機|会員Ａ電機株式会社|会員Ａ電機",
 		"株式会社 山田精機":              "株式会社 山田精機|山田精機|株式会社山田精機",
 		"㈱サンプル":                  "(株)サンプル|サンプル",
 		"Yamada Seiki Co., Ltd.": "Yamada Seiki Co., Ltd.|Yamada Seiki",
@@ -329,7 +331,7 @@ func TestOrganisationForms(t *testing.T) {
 		}
 	}
 	m := &Message{To: []Address{{Address: "h.sato@example.jp"}},
-		Subject: "【会員A電機様】お見積り", Text: "会員A電機株式会社 御中\n㈱会員A電機の皆様へ\nYamada Seiki Co., Ltd. and Ltd. partners"}
+		Subject: "【会員Ａ電機株式会社 山田部長】お見積り", Text: "会員A電機株式会社 御中\n㈱会員A電機の皆様へ\nYamada Seiki Co., Ltd. and Ltd. partners"}
 	s, err := Sanitize(m, SanitizeOptions{Key: []byte("0123456789abcdef0123"), Organisations: []string{"会員A電機株式会社", "Yamada Seiki Co., Ltd."}})
 	if err != nil {
 		t.Fatal(err)
@@ -438,5 +440,43 @@ func TestSanitizeInternalChainWithoutBoundary(t *testing.T) {
 	}
 	if strings.Join(s.Message.SendingIPs, ",") != "198.51.100.20" {
 		t.Fatalf("sending IPs %q", s.Message.SendingIPs)
+	}
+}
+
+// Forms found in review: a recipient as a bare query, as padded base64,
+// as hex in the path; the reporter who is also the recipient; a
+// generic English greeting that is no name.
+func TestSanitizeReviewedLeaks(t *testing.T) {
+	const addr = "t.yamada@kaiin-a.co.jp"
+	b64 := "dC55YW1hZGFAa2FpaW4tYS5jby5qcA==" // base64 of addr
+	hx := ""
+	for _, c := range []byte(addr) {
+		hx += string("0123456789abcdef"[c>>4]) + string("0123456789abcdef"[c&15])
+	}
+	urls := []string{
+		"https://evil.example/index.php?" + addr,
+		"https://evil.example/r?" + b64,
+		"https://evil.example/p/" + hx + "/x",
+		"https://evil.example/owa/i.suzuki/login",
+	}
+	m := &Message{
+		To:      []Address{{Address: addr}, {Address: "i.suzuki@kaiin-a.co.jp"}},
+		From:    []Address{{Address: "no-reply@microsoft-365-verify.example"}},
+		Subject: "i.suzuki: your mailbox is full",
+		Text:    "Dear Microsoft 365 User,\nHello i.suzuki,\n" + strings.Join(urls, "\n") + "\n",
+		URLs:    urls,
+	}
+	s, err := Sanitize(m, SanitizeOptions{Key: []byte("0123456789abcdef0123"), Reporter: []string{"i.suzuki@kaiin-a.co.jp", "鈴木 一郎"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.ToLower(s.Message.Subject + "\n" + s.Message.Text + "\n" + strings.Join(s.Message.URLs, "\n"))
+	for _, gone := range []string{"yamada", b64[:12], hx[:12], "suzuki"} {
+		if strings.Contains(all, strings.ToLower(gone)) {
+			t.Errorf("%q survives:\n%s", gone, all)
+		}
+	}
+	if s.Message.From[0].Address != "no-reply@microsoft-365-verify.example" || !strings.Contains(all, "dear microsoft 365 user") {
+		t.Errorf("a generic greeting was taken for a name: %q\n%s", s.Message.From[0].Address, all)
 	}
 }

@@ -2,6 +2,7 @@ package mailparse
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"net/url"
 	"slices"
 	"strings"
@@ -95,7 +96,9 @@ func (s *sanitizer) url(field, raw string) string {
 			if err != nil {
 				v = seg
 			}
-			if s.identifies(v) {
+			// A segment naming the recipient, or a per-recipient token in
+			// the path (/p/742e79616d…/, /u/8f3a9c2b7d6e/).
+			if s.identifies(v) || looksLikeToken(v) {
 				segs[i] = "redacted"
 				changed = true
 			}
@@ -116,7 +119,12 @@ func (s *sanitizer) url(field, raw string) string {
 			if err != nil {
 				dv = v
 			}
-			if tokenKeys[strings.ToLower(dk)] && dv != "" || s.identifies(dv) || looksLikeToken(dv) {
+			// A value alone ("?t.yamada@example.jp") or base64 whose padding
+			// reads as "=" is the key: judge the key, and the pair whole.
+			bare := strings.Trim(dv, "=") == ""
+			dpair, _ := url.QueryUnescape(pair)
+			if tokenKeys[strings.ToLower(dk)] && dv != "" || s.identifies(dv) || looksLikeToken(dv) ||
+				bare && (s.identifies(dk) || s.identifies(dpair) || looksLikeToken(dk)) {
 				changed = true
 				continue
 			}
@@ -151,6 +159,16 @@ func (s *sanitizer) identifies(v string) bool {
 	for _, n := range []string{"recipient-", redactedDomain} {
 		if strings.Contains(lv, n) {
 			return true
+		}
+	}
+	if len(v) >= 8 && len(v) <= 1024 && len(v)%2 == 0 {
+		if d, err := hex.DecodeString(v); err == nil && utf8.Valid(d) {
+			ld := asciiLower(string(d))
+			for _, id := range s.ids {
+				if len(id) >= 4 && strings.Contains(ld, id) {
+					return true
+				}
+			}
 		}
 	}
 	if len(v) >= 8 && len(v) <= 512 {
@@ -344,6 +362,16 @@ func englishAddressee(line string) string {
 	first := strings.ToLower(strings.TrimRight(words[0], ":,"))
 	if !slices.Contains(greetingWords, first) {
 		return ""
+	}
+	// A generic word anywhere in the addressee ("Dear Microsoft 365
+	// User,") means no person is named, whatever came before it.
+	for _, w := range words[1:] {
+		if lw := strings.ToLower(strings.Trim(w, ",:;!.")); genericAddressees[lw] && !nameTitles[lw] {
+			return ""
+		}
+		if strings.ContainsAny(w, ",:;!") {
+			break
+		}
 	}
 	var name []string
 	for _, w := range words[1:] {
