@@ -306,10 +306,85 @@ func (s *sanitizer) collect(m *Message) {
 				s.addName(n, "[recipient-"+pseudoHex(s.opts.Key, "name:"+strings.ToLower(n))+"]", KindGreetingName)
 			}
 		}
+		s.quotedPeople(body, addr)
 	}
 	for _, a := range m.Attached {
 		s.collect(a)
 	}
+}
+
+// quotedPeople finds the member's people in a body that quotes earlier
+// mail: a hijacked thread or an inline forward carries header lines
+// ("From: 佐藤 花子 <h.sato@…>", "宛先: …", "Cc: 高橋 健一; 経理部 伊藤") and
+// attribution lines ("On …, Hanako Sato <h.sato@…> wrote:"). Everyone on
+// a To or Cc line is a recipient; on a From line, and in an attribution,
+// only addresses of the member's domains are: a quoted sender may be the
+// attacker, whose name is an indicator.
+func (s *sanitizer) quotedPeople(body string, addr func(Address)) {
+	lines := 0
+	for line := range strings.SplitSeq(body, "\n") {
+		if lines++; lines > 2000 {
+			return
+		}
+		line = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), ">"))
+		key, value, ok := cutHeaderLine(line)
+		if ok {
+			recipients := quotedRecipientKeys[key]
+			for _, a := range looseAddresses(value) {
+				if recipients || s.memberAddress(a.Address) {
+					addr(a)
+				}
+			}
+			if recipients {
+				// Names without an address: "経理部 伊藤", "Taro Yamada".
+				for f := range strings.FieldsFuncSeq(value, func(r rune) bool { return r == ';' || r == ',' || r == '、' }) {
+					if f = strings.TrimSpace(f); f != "" && !strings.ContainsAny(f, "@<>") && utf8.RuneCountInString(f) <= 40 {
+						if _, known := s.names[f]; !known {
+							s.addName(f, "[recipient-"+pseudoHex(s.opts.Key, "name:"+strings.ToLower(f))+"]", KindRecipientName)
+						}
+					}
+				}
+			}
+			continue
+		}
+		// Attribution: the words before "<member address>".
+		if i := strings.IndexByte(line, '<'); i > 0 {
+			j := strings.IndexByte(line[i:], '>')
+			if j < 0 || !s.memberAddress(line[i+1:i+j]) {
+				continue
+			}
+			name := line[:i]
+			if k := strings.LastIndexAny(name, ",、"); k >= 0 {
+				name = name[k+1:]
+			}
+			a := Address{Name: strings.Trim(strings.TrimSpace(name), `"`), Address: line[i+1 : i+j]}
+			if utf8.RuneCountInString(a.Name) > 40 {
+				a.Name = ""
+			}
+			addr(a)
+		}
+	}
+}
+
+// quotedRecipientKeys are the header names of quoted recipients; the
+// other keys cutHeaderLine knows name the sender.
+var quotedRecipientKeys = map[string]bool{"to": true, "cc": true, "宛先": true, "cc(写し)": true}
+
+// cutHeaderLine reads a quoted header line, in English or as Japanese
+// mail programs write it.
+func cutHeaderLine(line string) (key, value string, ok bool) {
+	i := strings.IndexAny(line, ":：")
+	if i <= 0 || i > 16 {
+		return "", "", false
+	}
+	key = strings.ToLower(strings.TrimSpace(line[:i]))
+	switch key {
+	case "from", "to", "cc", "sent by", "差出人", "宛先", "送信者", "cc(写し)":
+	default:
+		return "", "", false
+	}
+	_, size := utf8.DecodeRuneInString(line[i:])
+	return key, strings.TrimSpace(line[i+size:]), true
 }
 
 func (s *sanitizer) memberAddress(a string) bool {

@@ -480,3 +480,35 @@ func TestSanitizeReviewedLeaks(t *testing.T) {
 		t.Errorf("a generic greeting was taken for a name: %q\n%s", s.Message.From[0].Address, all)
 	}
 }
+
+// A hijacked thread quotes the member's people: header lines and an
+// attribution line name them. The quoted attacker stays.
+func TestSanitizeQuotedThread(t *testing.T) {
+	body := "先日の件、修正版をお送りします。\n\n" +
+		"-----Original Message-----\n" +
+		"From: 佐藤 花子 <h.sato@kaiin-a.co.jp>\n" +
+		"Sent: Tuesday, April 22, 2025 5:20 PM\n" +
+		"To: 営業部 田中 <tanaka@quote-example.co.jp>\n" +
+		"Cc: 高橋 健一 <k.takahashi@kaiin-a.co.jp>; 経理部 伊藤\n" +
+		"Subject: RE: 見積書\n\n" +
+		"On Tue, Apr 22, 2025 at 5:00 PM, Hanako Sato <h.sato@kaiin-a.co.jp> wrote:\n> よろしくお願いします。\n"
+	m := &Message{
+		To:       []Address{{Address: "h.sato@kaiin-a.co.jp"}},
+		From:     []Address{{Name: "営業部 田中", Address: "tanaka@quote-example.co.jp"}},
+		Text:     body,
+		Received: []Hop{{FromHost: "mail.quote-example.co.jp", FromIP: "198.51.100.130", ByHost: "mx1.kaiin-a.co.jp"}},
+	}
+	s, err := Sanitize(m, SanitizeOptions{Key: []byte("0123456789abcdef0123")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Message.Text
+	for _, gone := range []string{"佐藤", "花子", "高橋", "健一", "伊藤", "Hanako", "Sato", "kaiin-a"} {
+		if strings.Contains(got, gone) {
+			t.Errorf("%q survives:\n%s", gone, got)
+		}
+	}
+	if !strings.Contains(got, "tanaka@quote-example.co.jp") || s.Message.From[0].Name != "営業部 田中" {
+		t.Errorf("the quoted attacker was removed:\n%s", got)
+	}
+}
