@@ -297,7 +297,9 @@ func (s *sanitizer) collect(m *Message) {
 	if s.memberAddress(m.ReturnPath) {
 		addr(Address{Address: m.ReturnPath})
 	}
-	for _, body := range []string{m.Text, HTMLText(m.HTML)} {
+	// The subject is read like a body's first line: lures name the
+	// addressee there too ("ヤマダ タロウ様 請求書").
+	for _, body := range []string{m.Subject, m.Text, HTMLText(m.HTML)} {
 		for _, n := range greetingNames(body) {
 			if _, isReporter := s.reporter[n]; isReporter {
 				continue

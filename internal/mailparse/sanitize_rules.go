@@ -138,7 +138,9 @@ var sharedMailDomains = setOf("gmail.com", "googlemail.com", "yahoo.co.jp", "yah
 	"protection.outlook.com", "office365.com", "amazonses.com", "sendgrid.net")
 
 // honorifics end a Japanese greeting line's addressee.
-var honorifics = []string{"御中", "様", "さま", "さん", "殿", "くん", "君"}
+var honorifics = []string{"御中", "様", "さま", "さん", "殿", "くん", "君",
+	// Titles used in place of 様 ("経理部 山田部長").
+	"部長", "課長", "次長", "係長", "主任", "社長", "専務", "常務", "所長", "支店長", "店長", "先生"}
 
 // greetingWords open an English greeting.
 var greetingWords = []string{"dear", "hi", "hello", "attn", "attention", "to", "greetings"}

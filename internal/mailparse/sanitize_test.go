@@ -216,6 +216,9 @@ func TestGreetings(t *testing.T) {
 		{"Hello Yamada-san,\n", []string{"Yamada"}},
 		{"Dear Sir or Madam,\n", nil},
 		{"Dear Microsoft 365 User,\n", nil},
+		{"経理部 山田部長\nお世話になります", []string{"経理部 山田"}},
+		{"山田様、佐藤様\n", []string{"山田", "佐藤"}},
+		{"ヤマダ タロウ様 請求書", []string{"ヤマダ タロウ"}},
 		{"Dear Amazon Customer,\n", nil},
 		{"本文だけです。\n", nil},
 	} {

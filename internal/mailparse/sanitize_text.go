@@ -318,8 +318,14 @@ func greetingNames(body string) []string {
 		if lines++; lines > 8 {
 			break
 		}
-		if n := japaneseAddressee(line); n != "" {
-			out = append(out, n)
+		// Several addressees on one line: "山田様、佐藤様".
+		found := false
+		for piece := range strings.FieldsFuncSeq(line, func(r rune) bool { return r == '、' || r == '，' }) {
+			if n := japaneseAddressee(strings.TrimSpace(piece)); n != "" {
+				out, found = append(out, n), true
+			}
+		}
+		if found {
 			continue
 		}
 		if n := englishAddressee(line); n != "" {
