@@ -301,8 +301,8 @@ func (s *sanitizer) collect(m *Message) {
 	// addressee there too ("ヤマダ タロウ様 請求書").
 	for _, body := range []string{m.Subject, m.Text, HTMLText(m.HTML)} {
 		for _, n := range greetingNames(body) {
-			if _, isReporter := s.reporter[n]; isReporter {
-				continue
+			if _, isReporter := s.reporter[n]; isReporter || s.organisationName(n) {
+				continue // the reporter's or the member's own name has its own rule
 			}
 			if _, known := s.names[n]; !known {
 				s.addName(n, "[recipient-"+pseudoHex(s.opts.Key, "name:"+strings.ToLower(n))+"]", KindGreetingName)
@@ -313,6 +313,19 @@ func (s *sanitizer) collect(m *Message) {
 	for _, a := range m.Attached {
 		s.collect(a)
 	}
+}
+
+// organisationName reports whether n is (or holds) one of the member's
+// own names.
+func (s *sanitizer) organisationName(n string) bool {
+	for _, o := range s.opts.Organisations {
+		for _, f := range organisationForms(o) {
+			if strings.Contains(n, f) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // quotedPeople finds the member's people in a body that quotes earlier

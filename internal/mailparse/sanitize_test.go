@@ -219,6 +219,8 @@ func TestGreetings(t *testing.T) {
 		{"経理部 山田部長\nお世話になります", []string{"経理部 山田"}},
 		{"山田様、佐藤様\n", []string{"山田", "佐藤"}},
 		{"ヤマダ タロウ様 請求書", []string{"ヤマダ タロウ"}},
+		{"【重要】山田様 請求書", []string{"山田"}},
+		{"【山田様】お見積り", []string{"山田"}},
 		{"Dear Amazon Customer,\n", nil},
 		{"本文だけです。\n", nil},
 	} {

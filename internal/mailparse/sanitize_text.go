@@ -346,6 +346,11 @@ func japaneseAddressee(line string) string {
 		return ""
 	}
 	name := strings.TrimFunc(line[:best], func(r rune) bool { return unicode.IsSpace(r) || r == '\u3000' })
+	// A subject's tag before the name: 【重要】山田様, [至急]山田様, 【山田様】.
+	if i := strings.LastIndexAny(name, "】]」』）)"); i >= 0 {
+		name = name[i+utf8.RuneLen([]rune(name[i:])[0]):]
+	}
+	name = strings.TrimLeft(name, "【[「『（( \u3000")
 	if n := utf8.RuneCountInString(name); n < 1 || n > 40 || isASCII([]byte(name)) {
 		return ""
 	}
