@@ -503,7 +503,9 @@ func localForms(addr string) []string {
 	}
 	local = strings.ToLower(local)
 	var out []string
-	if len(local) >= 4 && !genericMailboxes[local] {
+	// Three letters are enough for a whole local part (abe@, ito@: short
+	// surnames), unless it is an ordinary word.
+	if (len(local) >= 4 || len(local) == 3 && !shortWords[local]) && !genericMailboxes[local] {
 		out = append(out, local)
 	}
 	parts := strings.FieldsFunc(local, func(r rune) bool { return r == '.' || r == '-' || r == '_' || r == '+' })

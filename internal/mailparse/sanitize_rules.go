@@ -127,6 +127,13 @@ var genericMailboxes = setOf("info", "information", "contact", "support", "admin
 	"abuse", "root", "master", "manager", "order", "orders", "shop", "press", "recruit", "saiyo", "general", "mailadmin",
 	"system", "finance", "legal", "hello", "office365", "tokyo", "osaka", "japan")
 
+// shortWords are three-letter local parts that are ordinary words or
+// functions, not surnames: replacing them in text would blank prose.
+var shortWords = setOf("the", "and", "for", "you", "are", "not", "but", "all", "any", "can", "our", "out", "one", "new",
+	"now", "see", "use", "way", "who", "may", "get", "has", "had", "his", "her", "him", "its", "let", "put", "say", "she",
+	"too", "two", "web", "www", "ftp", "dev", "ops", "biz", "job", "app", "pay", "bot", "ceo", "cfo", "cto", "adm", "sys",
+	"mgr", "net", "fax", "tel", "box", "key", "bill", "buy", "job", "art", "law", "tax", "pro", "abc", "xyz", "kyc", "sms")
+
 // sharedMailDomains are mail providers whose users have nothing else in
 // common: a recipient there says nothing of the member, so the domain is
 // not hidden (and a sender there stays an indicator).

@@ -416,6 +416,9 @@ func TestLocalForms(t *testing.T) {
 		"sales-tokyo@example.jp":  "sales-tokyo",
 		"yamada@example.jp":       "yamada",
 		"abc@example.jp":          "",
+		"abe@example.jp":          "abe",
+		"web@example.jp":          "",
+		"t.abe@example.jp":        "t.abe",
 	} {
 		if got := strings.Join(localForms(addr), "|"); got != want {
 			t.Errorf("localForms(%q) = %q, want %q", addr, got, want)
