@@ -114,6 +114,10 @@ func parseFromClause(s string) (helo, rdns, ip string) {
 		if j < 0 {
 			break
 		}
+		if strings.HasSuffix(strings.ToLower(s[:i]), "helo=") {
+			i += j
+			continue // Exim's "helo=[10.0.0.1]": the sender's claim again
+		}
 		if a, ok := parseIPToken(s[i : i+j+1]); ok {
 			ip = a
 			before := strings.Fields(strings.TrimRight(s[:i], " \t"))

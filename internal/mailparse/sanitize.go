@@ -176,7 +176,13 @@ func (s *sanitizer) receivingSide(m *Message, newestHop bool) {
 			add(m.Received[0].ByHost)
 		}
 	}
+	// Only delivery headers above the newest Received line are the
+	// receiving side's: one further down came with the mail, and the
+	// sender can write anything there.
 	for _, h := range m.Headers {
+		if strings.EqualFold(h.Name, "Received") {
+			break
+		}
 		if headerMatches(h.Name, deliveryHeaders) {
 			for _, a := range looseAddresses("<" + strings.Trim(strings.TrimPrefix(strings.TrimSpace(h.Value), "rfc822;"), "<> ") + ">") {
 				add(a.Address[strings.LastIndexByte(a.Address, '@')+1:])
@@ -336,13 +342,30 @@ func (s *sanitizer) organisationName(n string) bool {
 // only addresses of the member's domains are: a quoted sender may be the
 // attacker, whose name is an indicator.
 func (s *sanitizer) quotedPeople(body string, addr func(Address)) {
-	lines := 0
+	var lines []string
 	for line := range strings.SplitSeq(body, "\n") {
-		if lines++; lines > 2000 {
-			return
+		if len(lines) == 2000 {
+			break
 		}
-		line = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), ">"))
+		lines = append(lines, strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), ">")))
+	}
+	// A quoted header line stands in a block of them (From, Sent, To,
+	// Subject…); a lone "To: https://…" or "To: All Staff" in prose is not one.
+	inBlock := func(i int) bool {
+		for _, j := range []int{i - 2, i - 1, i + 1, i + 2} {
+			if j >= 0 && j < len(lines) {
+				if k, _, ok := cutHeaderLine(lines[j]); ok || k == "sent" || k == "subject" || k == "date" || k == "件名" || k == "送信日時" {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for i, line := range lines {
 		key, value, ok := cutHeaderLine(line)
+		if ok && (strings.Contains(value, "://") || !inBlock(i)) {
+			continue
+		}
 		if ok {
 			recipients := quotedRecipientKeys[key]
 			for _, a := range looseAddresses(value) {
@@ -353,7 +376,7 @@ func (s *sanitizer) quotedPeople(body string, addr func(Address)) {
 			if recipients {
 				// Names without an address: "経理部 伊藤", "Taro Yamada".
 				for f := range strings.FieldsFuncSeq(value, func(r rune) bool { return r == ';' || r == ',' || r == '、' }) {
-					if f = strings.TrimSpace(f); f != "" && !strings.ContainsAny(f, "@<>") && utf8.RuneCountInString(f) <= 40 {
+					if f = strings.TrimSpace(f); f != "" && !strings.ContainsAny(f, "@<>") && utf8.RuneCountInString(f) <= 40 && !genericName(f) {
 						if _, known := s.names[f]; !known {
 							s.addName(f, "[recipient-"+pseudoHex(s.opts.Key, "name:"+strings.ToLower(f))+"]", KindRecipientName)
 						}
@@ -381,6 +404,17 @@ func (s *sanitizer) quotedPeople(body string, addr func(Address)) {
 	}
 }
 
+// genericName reports whether a name holds a word that names no one
+// ("All Staff", "お客様各位").
+func genericName(n string) bool {
+	for _, w := range strings.Fields(strings.ToLower(n)) {
+		if genericAddressees[strings.Trim(w, ".,")] {
+			return true
+		}
+	}
+	return genericAddressees[n]
+}
+
 // quotedRecipientKeys are the header names of quoted recipients; the
 // other keys cutHeaderLine knows name the sender.
 var quotedRecipientKeys = map[string]bool{"to": true, "cc": true, "宛先": true, "cc(写し)": true}
@@ -396,7 +430,7 @@ func cutHeaderLine(line string) (key, value string, ok bool) {
 	switch key {
 	case "from", "to", "cc", "sent by", "差出人", "宛先", "送信者", "cc(写し)":
 	default:
-		return "", "", false
+		return key, "", false // the key, for telling a header block
 	}
 	_, size := utf8.DecodeRuneInString(line[i:])
 	return key, strings.TrimSpace(line[i+size:]), true
@@ -879,7 +913,9 @@ func (s *sanitizer) hops(field string, hops []Hop) []Hop {
 		// a network's inside: from a private address, or to a server
 		// whose name is no public one (exch01.corp.local). Such hops never
 		// carry the attacker's address and may name the member.
-		private := isLocalAddr(h.FromIP) || h.ByHost != "" && !publicName(h.ByHost)
+		// With a boundary declared, it decides; an Exchange edge named
+		// EDGE01.contoso.local takes the attacker's hop and must keep it.
+		private := s.opts.Boundary.IsZero() && (isLocalAddr(h.FromIP) || h.ByHost != "" && !publicName(h.ByHost))
 		if !parsed || inside[i] || internal || private || hostIn(h.FromHost, s.opts.MemberDomains) && h.FromIP == "" {
 			s.record(KindReceivedHop, fi, h.Raw, "(removed)")
 			continue

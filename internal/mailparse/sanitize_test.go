@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -518,5 +519,43 @@ func TestSanitizeQuotedThread(t *testing.T) {
 	}
 	if !strings.Contains(got, "tanaka@quote-example.co.jp") || s.Message.From[0].Name != "営業部 田中" {
 		t.Errorf("the quoted attacker was removed:\n%s", got)
+	}
+}
+
+// Cases a review of this stop's own changes found.
+func TestSanitizeDiffReviewCases(t *testing.T) {
+	key := []byte("0123456789abcdef0123")
+	// A Delivered-To the sender wrote into the mail (below the Received
+	// lines) is no evidence of the receiving side.
+	raw := "Received: from mail.evil.example (mail.evil.example [198.51.100.20]) by mx.victim.co.jp; Tue, 22 Apr 2025 17:20:11 +0900\r\n" +
+		"From: billing@evil.example\r\nTo: keiri@victim.co.jp\r\nDelivered-To: x@evil.example\r\nSubject: pay\r\nDate: Tue, 22 Apr 2025 17:20:00 +0900\r\n\r\nhttps://evil.example/pay\r\n"
+	m, _ := ParseBytes([]byte(raw), Options{})
+	s, _ := Sanitize(m, SanitizeOptions{Key: key})
+	if s.Message.From[0].Address != "billing@evil.example" || !slices.Contains(s.Message.URLs, "https://evil.example/pay") || len(s.Message.Received) != 1 {
+		t.Errorf("a forged Delivered-To hid the sender: %+v %q %+v", s.Message.From, s.Message.URLs, s.Message.Received)
+	}
+	// With a boundary, an edge server with an internal name keeps the
+	// attacker's hop and address.
+	raw = "Received: from mail.evil.example (198.51.100.20) by EDGE01.contoso.local (10.0.0.5); Tue, 22 Apr 2025 17:20:11 +0900\r\n" +
+		"From: a@evil.example\r\nTo: b@contoso.co.jp\r\nSubject: x\r\nDate: Tue, 22 Apr 2025 17:20:00 +0900\r\n\r\nx\r\n"
+	b, _ := ParseBoundary("contoso.local")
+	m, _ = ParseBytes([]byte(raw), Options{Boundary: b})
+	s, _ = Sanitize(m, SanitizeOptions{Key: key, Boundary: b})
+	if len(s.Message.Received) != 1 || strings.Join(s.Message.SendingIPs, ",") != "198.51.100.20" {
+		t.Errorf("edge hop: %+v %q", s.Message.Received, s.Message.SendingIPs)
+	}
+	// Brackets after a name belong to it; a line "To: <link>" in prose
+	// is no quoted header.
+	m = &Message{To: []Address{{Address: "t.yamada@victim.co.jp"}}, Text: "山田太郎（経理部）様\nTo: https://evil.example/login\nTo: All Staff\n"}
+	s, _ = Sanitize(m, SanitizeOptions{Key: key})
+	if strings.Contains(s.Message.Text, "山田") || !strings.Contains(s.Message.Text, "https://evil.example/login") || !strings.Contains(s.Message.Text, "All Staff") {
+		t.Errorf("text:\n%s", s.Message.Text)
+	}
+}
+
+func TestEximBracketedHelo(t *testing.T) {
+	h, _ := parseReceived("from [198.51.100.20] (port=54321 helo=[10.0.0.1]) by mx.example.jp with esmtp (Exim 4.96); Tue, 1 Apr 2025 01:00:00 +0000")
+	if h.FromIP != "198.51.100.20" {
+		t.Fatalf("ip %q", h.FromIP)
 	}
 }

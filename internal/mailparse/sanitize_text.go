@@ -347,10 +347,15 @@ func japaneseAddressee(line string) string {
 	}
 	name := strings.TrimFunc(line[:best], func(r rune) bool { return unicode.IsSpace(r) || r == '\u3000' })
 	// A subject's tag before the name: 【重要】山田様, [至急]山田様, 【山田様】.
-	if i := strings.LastIndexAny(name, "】]」』）)"); i >= 0 {
-		name = name[i+utf8.RuneLen([]rune(name[i:])[0]):]
+	// Brackets after the name (山田太郎（経理部）様) belong to it.
+	for _, br := range [][2]string{{"【", "】"}, {"[", "]"}} {
+		if strings.HasPrefix(name, br[0]) {
+			if j := strings.Index(name, br[1]); j > 0 {
+				name = strings.TrimSpace(name[j+len(br[1]):])
+			}
+		}
 	}
-	name = strings.TrimLeft(name, "【[「『（( \u3000")
+	name = strings.TrimLeft(name, "【[ \u3000")
 	if n := utf8.RuneCountInString(name); n < 1 || n > 40 || isASCII([]byte(name)) {
 		return ""
 	}
