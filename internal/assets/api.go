@@ -211,7 +211,7 @@ func (s *Service) apiImport(w http.ResponseWriter, r *http.Request) error {
 		if plan, err = PlanImport(ctx, tx, m.OrgID, t, s.vocabulary()); err != nil {
 			return err
 		}
-		refused = strict && len(plan.Reject) > 0
+		refused = strict && !dry && len(plan.Reject) > 0
 		if apply = !dry && !refused; !apply {
 			return nil
 		}

@@ -150,6 +150,10 @@ func TestImportRejects(t *testing.T) {
 		if code, res = h.importAPI(t, []byte(csv), "?strict=1"); code != 422 || res.Applied || res.Add != 2 || len(res.Reject) != len(want) {
 			t.Fatalf("strict: %d %+v", code, res)
 		}
+		// A dry run writes nothing either way: strict does not turn it into a refusal.
+		if code, res = h.importAPI(t, []byte(csv), "?dry_run=1&strict=1"); code != 200 || res.Applied || len(res.Reject) != len(want) {
+			t.Fatalf("dry run with strict: %d %+v", code, res)
+		}
 		for _, q := range []string{"?dry_run=yes", "?strict=please"} {
 			expect(t, h.Do("POST", "/api/v1/orgs/"+h.org.Slug+"/assets/import"+q, h.member, strings.NewReader(csv), "text/csv"), 400, "1 か 0")
 		}

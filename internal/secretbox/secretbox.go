@@ -93,6 +93,12 @@ func Load(cfg config.Config) (*Box, error) {
 			return nil, fmt.Errorf("secretbox: %w", err)
 		}
 		err = os.Link(tmp, path)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			// A file system without hard links (some network or FUSE
+			// volumes): create the name exclusively and write the key, as
+			// before; the race window is back there, and only there.
+			err = writeExclusive(path, k)
+		}
 		os.Remove(tmp)
 		if errors.Is(err, fs.ErrExist) {
 			continue // another process won the race: read its key
@@ -103,6 +109,20 @@ func Load(cfg config.Config) (*Box, error) {
 		return New(k)
 	}
 	return nil, fmt.Errorf("secretbox: could not read or create %s", path)
+}
+
+// writeExclusive creates path, which must not exist, holding k.
+func writeExclusive(path string, k []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, werr := f.WriteString(hex.EncodeToString(k) + "\n")
+	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
+		os.Remove(path)
+		return err
+	}
+	return nil
 }
 
 func (b *Box) key(purpose string) []byte {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"mamori/internal/apperr"
@@ -244,6 +245,13 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 	{
 		email := auth.NormalizeEmail(f.Get("email"))
 		u, err := auth.UserByEmail(ctx, tx, email)
+		if err == nil {
+			if coord, err := isCoordinator(ctx, tx, u.ID); err != nil {
+				return audit.Entry{}, err
+			} else if coord {
+				return audit.Entry{}, apperr.Field("email", "sharing.err.staff_coordinator")
+			}
+		}
 		inOrg := false
 		if err == nil {
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM org_members WHERE org_id = ? AND user_id = ?`, m.OrgID, u.ID).Scan(&inOrg); err != nil {
@@ -280,6 +288,17 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 	}
 }
 
+// isCoordinator reports whether the account runs the hub (analyst) or
+// the platform (operator administrator): such accounts see every
+// member's reports and must not also act as one member's staff.
+func isCoordinator(ctx context.Context, q db.Querier, userID string) (bool, error) {
+	roles, err := auth.Roles(ctx, q, userID)
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(roles, web.RoleAnalyst) || slices.Contains(roles, web.RoleOperatorAdmin), nil
+}
+
 // makeStaff names an account, already a member of the organisation, the
 // member's staff and gives it the share_member role.
 func (s *Service) makeStaff(ctx context.Context, tx db.Querier, r *http.Request, orgID, userID string) error {
@@ -301,6 +320,14 @@ func (s *Service) InvitationAccepted(ctx context.Context, q db.Querier, r *http.
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil
+	}
+	// A coordinator does not become a member's staff, nor, through a staff
+	// invitation sent to its own address, a member of the company: the
+	// whole acceptance is refused.
+	if coord, err := isCoordinator(ctx, q, userID); err != nil {
+		return err
+	} else if coord {
+		return apperr.New(apperr.Forbidden, "sharing.err.staff_coordinator")
 	}
 	if err := s.makeStaff(ctx, q, r, inv.OrgID, userID); err != nil {
 		return err

@@ -524,16 +524,25 @@ func TestStaffIsNamedPerMember(t *testing.T) {
 		}
 
 		// Naming an account that is not the company's member invites it
-		// through the company; the coordinator cannot make anyone a member
-		// of a company's own pages, itself included.
-		expect(t, h.post(t, "/share/admin/members/"+h.a.Slug+"/staff", h.analyst, "email", "analyst@example.jp"), http.StatusSeeOther)
-		var in int
-		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members WHERE org_id = ? AND user_id = ?`, h.a.ID, h.analyst).Scan(&in)
-		if in != 0 {
-			t.Fatal("the coordinator made itself a member of A")
-		}
-		if p, _ := PendingStaff(ctx, d, h.a.ID); len(p) != 1 || p[0] != "analyst@example.jp" {
+		// through the company; a coordinator cannot be named at all, nor
+		// accept a staff invitation sent to it: it would become a member
+		// of the company's own pages.
+		expect(t, h.post(t, "/share/admin/members/"+h.a.Slug+"/staff", h.analyst, "email", "analyst@example.jp"), 422, "スタッフになれません")
+		outsider := orgtest.NewUser(t, d, "outsider@example.jp")
+		expect(t, h.post(t, "/share/admin/members/"+h.a.Slug+"/staff", h.analyst, "email", "outsider@example.jp"), http.StatusSeeOther)
+		if p, _ := PendingStaff(ctx, d, h.a.ID); len(p) != 1 || p[0] != "outsider@example.jp" {
 			t.Fatalf("pending staff %q", p)
+		}
+		auth.GrantRole(ctx, d, outsider, web.RoleAnalyst) // the address turns out to be a coordinator's
+		var invID string
+		d.QueryRowContext(ctx, `SELECT id FROM org_invitations WHERE email = ?`, "outsider@example.jp").Scan(&invID)
+		if _, err := h.s.Orgs.AcceptInvitationByID(ctx, d, nil, invID, outsider, "outsider@example.jp"); err == nil {
+			t.Fatal("a coordinator accepted a staff invitation")
+		}
+		var in int
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members WHERE org_id = ? AND user_id IN (?, ?)`, h.a.ID, h.analyst, outsider).Scan(&in)
+		if in != 0 {
+			t.Fatal("a coordinator became a member of A")
 		}
 	})
 }

@@ -102,14 +102,14 @@ func readReportForm(r *http.Request) (*web.Form, []MailFile, error) {
 	vals := url.Values{}
 	var files []MailFile
 	for parts := 0; ; parts++ {
-		if parts == maxReportParts {
-			// The form has a dozen fields and ten files at most; a body of
-			// thousands of tiny parts is not a report.
-			return nil, nil, apperr.New(apperr.Invalid, "error.bad_form")
-		}
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if err == nil && parts == maxReportParts {
+			// The form has a dozen fields and ten files at most; a body of
+			// thousands of tiny parts is not a report.
+			return nil, nil, apperr.New(apperr.Invalid, "error.bad_form")
 		}
 		if err != nil {
 			var mbe *http.MaxBytesError
