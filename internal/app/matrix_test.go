@@ -168,6 +168,8 @@ var routeRules = map[string]string{
 	"POST /share/admin/members/{org}/sigs":                "role:analyst",
 	"POST /share/admin/members/{org}/staff":               "role:analyst",
 	"POST /share/admin/members/{org}/staff/{user}/remove": "role:analyst",
+	"GET /orgs/{org}/hub-staff":                           "org_owner",
+	"POST /orgs/{org}/hub-staff":                          "org_owner",
 	"POST /share/admin/members/{org}/leave":               "role:analyst",
 	"GET /share/admin/sigs/new":                           "role:analyst",
 	"POST /share/admin/sigs/new":                          "role:analyst",

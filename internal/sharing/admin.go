@@ -258,14 +258,13 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 				return audit.Entry{}, err
 			}
 		}
-		// Only the company brings people into the company: an account that
-		// is not yet its member gets the company's invitation, as an address
-		// without an account does, and becomes staff once it accepts. A
-		// coordinator cannot make anyone (itself included) a member of a
-		// company's own pages.
+		// Only the company brings people into the company: for an address
+		// that is not yet its member the coordinators only ask; an owner
+		// of the organisation approves (staff_requests.go), and only then
+		// does the organisation's invitation go out.
 		if errors.Is(err, db.ErrNotFound) || err == nil && !inOrg && u.DisabledAt == nil {
-			if _, _, err := s.Orgs.Invite(ctx, tx, r, m.Slug, email, org.RoleMember, web.LangFrom(ctx)); err != nil {
-				return audit.Entry{}, err
+			if !validAddress(email) {
+				return audit.Entry{}, apperr.Field("email", "sharing.err.email")
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO share_staff_invites (org_id, email, invited_by, created_at) VALUES (?, ?, ?, ?)
 				ON CONFLICT (org_id, email) DO UPDATE SET invited_by = excluded.invited_by, created_at = excluded.created_at`,
@@ -273,7 +272,7 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 				return audit.Entry{}, err
 			}
 			*invited = true
-			return audit.Entry{Action: ActionStaffInvited, Detail: map[string]any{"org": m.OrgID, "email": email}}, nil
+			return audit.Entry{Action: ActionStaffInvited, Detail: map[string]any{"org": m.OrgID, "email": email, "awaiting": "owner"}}, nil
 		}
 		if err == nil && u.DisabledAt != nil {
 			return audit.Entry{}, apperr.Field("email", "sharing.err.no_account")
@@ -314,7 +313,7 @@ func (s *Service) makeStaff(ctx context.Context, tx db.Querier, r *http.Request,
 // invitations pass through untouched. It runs in the acceptance's
 // transaction (org.Service.Accepted).
 func (s *Service) InvitationAccepted(ctx context.Context, q db.Querier, r *http.Request, inv *org.Invitation, userID string) error {
-	res, err := q.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ?`, inv.OrgID, inv.Email)
+	res, err := q.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ? AND approved_at IS NOT NULL`, inv.OrgID, inv.Email)
 	if err != nil {
 		return err
 	}

@@ -108,9 +108,23 @@ func TestCoordinatorAndMemberFlow(t *testing.T) {
 		sigs, _ := SIGs(ctx, d)
 		expect(t, h.post(t, base+"/sigs", h.analyst, "sig", sigs[0].ID), http.StatusSeeOther)
 		expect(t, h.post(t, base+"/sigs", h.analyst, "sig", "nope"), 422)
-		// An address without an account is invited; accepting makes staff.
+		// An address outside the company: the coordinators only ask; the
+		// company's owner decides, and only its approval sends the
+		// organisation's invitation. Accepting it makes staff.
 		expect(t, h.post(t, base+"/staff", h.analyst, "email", "new.staff@member-a.example.jp"), http.StatusSeeOther)
-		expect(t, h.Get(base, h.analyst), 200, "招待中", "new.staff@member-a.example.jp")
+		expect(t, h.Get(base, h.analyst), 200, "組織の承認または招待の受諾待ち", "new.staff@member-a.example.jp")
+		var invitations int
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_invitations WHERE email = ?`, "new.staff@member-a.example.jp").Scan(&invitations)
+		if invitations != 0 {
+			t.Fatal("the coordinators' request invited someone into the company")
+		}
+		reqs := "/orgs/" + h.a.Slug + "/hub-staff"
+		expect(t, h.Get(reqs, h.staffA), 200, "情報共有の担当者の依頼", "new.staff@member-a.example.jp")
+		expect(t, h.post(t, "/share/admin/members/"+h.a.Slug+"/staff", h.analyst, "email", "unwanted@elsewhere.example"), http.StatusSeeOther)
+		expect(t, h.post(t, reqs, h.staffA, "action", "decline", "email", "unwanted@elsewhere.example"), http.StatusSeeOther)
+		expect(t, h.post(t, reqs, h.staffA, "action", "approve", "email", "unwanted@elsewhere.example"), http.StatusNotFound)
+		expect(t, h.post(t, reqs, h.staffA, "action", "approve", "email", "new.staff@member-a.example.jp"), http.StatusSeeOther)
+		expectNot(t, h.Get(reqs, h.staffA), "new.staff@member-a.example.jp")
 		newcomer := orgtest.NewUser(t, d, "new.staff@member-a.example.jp")
 		var invID string
 		d.QueryRowContext(ctx, `SELECT id FROM org_invitations WHERE email = ?`, "new.staff@member-a.example.jp").Scan(&invID)
@@ -120,7 +134,7 @@ func TestCoordinatorAndMemberFlow(t *testing.T) {
 		if st, _ := StaffOf(ctx, d, h.a.ID); len(st) != 1 || st[0].UserID != newcomer {
 			t.Fatalf("staff after accepting: %+v", st)
 		}
-		expectNot(t, h.Get(base, h.analyst), "招待中")
+		expectNot(t, h.Get(base, h.analyst), "組織の承認または招待の受諾待ち")
 		expect(t, h.post(t, base+"/staff", h.analyst, "email", "not an address"), 422)
 		expect(t, h.post(t, base+"/staff", h.analyst, "email", "A@member-a.example.jp"), http.StatusSeeOther)
 		expect(t, h.post(t, "/share/admin/members/"+h.b.Slug+"/staff", h.analyst, "email", "b@member-b.example.jp"), http.StatusSeeOther)
@@ -533,9 +547,14 @@ func TestStaffIsNamedPerMember(t *testing.T) {
 		if p, _ := PendingStaff(ctx, d, h.a.ID); len(p) != 1 || p[0] != "outsider@example.jp" {
 			t.Fatalf("pending staff %q", p)
 		}
-		auth.GrantRole(ctx, d, outsider, web.RoleAnalyst) // the address turns out to be a coordinator's
+		// The owner approves; the address then turns out to be a coordinator's.
+		expect(t, h.post(t, "/orgs/"+h.a.Slug+"/hub-staff", h.staffA, "action", "approve", "email", "outsider@example.jp"), http.StatusSeeOther)
+		auth.GrantRole(ctx, d, outsider, web.RoleAnalyst)
 		var invID string
 		d.QueryRowContext(ctx, `SELECT id FROM org_invitations WHERE email = ?`, "outsider@example.jp").Scan(&invID)
+		if invID == "" {
+			t.Fatal("the owner's approval sent no invitation")
+		}
 		if _, err := h.s.Orgs.AcceptInvitationByID(ctx, d, nil, invID, outsider, "outsider@example.jp"); err == nil {
 			t.Fatal("a coordinator accepted a staff invitation")
 		}

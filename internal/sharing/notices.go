@@ -30,6 +30,13 @@ func (s *Service) Notices(ctx context.Context, v *web.Viewer) ([]org.Notice, err
 			out = append(out, org.Notice{Key: "sharing.notice.pending", Args: []any{n}, Path: "/share/admin/reports"})
 		}
 	}
+	reqs, err := s.ownerRequests(ctx, q, v)
+	if err != nil {
+		return nil, err
+	}
+	for slug, n := range reqs {
+		out = append(out, org.Notice{Key: "sharing.notice.staff_requests", Args: []any{n}, Path: "/orgs/" + slug + "/hub-staff"})
+	}
 	ms, err := MembershipsOf(ctx, q, v, s.now())
 	if err != nil {
 		return nil, err

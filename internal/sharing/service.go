@@ -82,6 +82,8 @@ func (s *Service) Routes(rt *web.Router) {
 	rt.Handle("POST /share/admin/members/{org}/sigs", analyst, s.memberSIGsPost)
 	rt.Handle("POST /share/admin/members/{org}/staff", analyst, s.staffAddPost)
 	rt.Handle("POST /share/admin/members/{org}/staff/{user}/remove", analyst, s.staffRemovePost)
+	rt.Handle("GET /orgs/{org}/hub-staff", web.OrgOwner, s.staffRequestsPage)
+	rt.Handle("POST /orgs/{org}/hub-staff", web.OrgOwner, s.staffRequestPost)
 	rt.Handle("POST /share/admin/members/{org}/leave", analyst, s.leavePost)
 	rt.Handle("GET /share/admin/sigs/new", analyst, s.sigNewPage)
 	rt.Handle("POST /share/admin/sigs/new", analyst, s.sigNewPost)

@@ -1,0 +1,172 @@
+package sharing
+
+import (
+	"context"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+
+	"mamori/internal/apperr"
+	"mamori/internal/audit"
+	"mamori/internal/auth"
+	"mamori/internal/db"
+	"mamori/internal/org"
+	"mamori/internal/web"
+)
+
+// The coordinators ask for someone to become a member's hub staff; when
+// that person is not yet in the company, the company decides. Its owners
+// see the requests on /orgs/{org}/hub-staff and approve (the
+// organisation's invitation then goes out, in the owner's name) or
+// decline. A coordinator thus never brings anyone into a company's own
+// pages, an address of its own included.
+
+// staffRequest is a coordinators' request awaiting the owners.
+type staffRequest struct {
+	Email     string
+	Requested string // date in Japan
+}
+
+type staffRequestsData struct {
+	Org      web.Membership
+	Requests []staffRequest
+}
+
+// ownerOrg is the {org} the route's OrgOwner rule let through.
+func ownerOrg(r *http.Request) web.Membership {
+	m, _ := web.ViewerFrom(r.Context()).Membership(r.PathValue("org"))
+	return m
+}
+
+func validAddress(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".")
+}
+
+func staffRequests(ctx context.Context, q db.Querier, orgID string) ([]staffRequest, error) {
+	rows, err := q.QueryContext(ctx, `SELECT email, created_at FROM share_staff_invites WHERE org_id = ? AND approved_at IS NULL ORDER BY created_at, email`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []staffRequest
+	for rows.Next() {
+		var r staffRequest
+		var at time.Time
+		if err := rows.Scan(&r.Email, &at); err != nil {
+			return nil, err
+		}
+		r.Requested = Today(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s *Service) staffRequestsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.staffRequestsRender(w, r, http.StatusOK, web.NewForm(nil))
+}
+
+func (s *Service) staffRequestsRender(w http.ResponseWriter, r *http.Request, status int, f *web.Form) error {
+	m := ownerOrg(r)
+	reqs, err := staffRequests(r.Context(), s.DB.Read(), m.OrgID)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, status, "staff_requests", s.printer(r).T("sharing.staff_requests_title"), f, staffRequestsData{Org: m, Requests: reqs})
+}
+
+// staffRequestPost approves or declines one request.
+func (s *Service) staffRequestPost(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f, err := web.ParseForm(r)
+	if err != nil {
+		return err
+	}
+	m := ownerOrg(r)
+	email := auth.NormalizeEmail(f.Get("email"))
+	approve := f.Get("action") == "approve"
+	if !approve && f.Get("action") != "decline" {
+		return apperr.New(apperr.Invalid, "error.bad_form")
+	}
+	uid := web.ViewerFrom(ctx).UserID
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_staff_invites WHERE org_id = ? AND email = ? AND approved_at IS NULL`, m.OrgID, email).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return db.ErrNotFound
+		}
+		if !approve {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ?`, m.OrgID, email); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, r, audit.Entry{Action: ActionStaffRemoved, TargetType: "org", TargetID: m.OrgID,
+				Detail: map[string]any{"email": email, "declined_by_owner": true}})
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE share_staff_invites SET approved_at = ?, approved_by = ? WHERE org_id = ? AND email = ?`,
+			s.now(), uid, m.OrgID, email); err != nil {
+			return err
+		}
+		// Already in the company by now: staff at once. Otherwise the
+		// company's own invitation, from this owner.
+		if u, err := auth.UserByEmail(ctx, tx, email); err == nil {
+			var in int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members WHERE org_id = ? AND user_id = ?`, m.OrgID, u.ID).Scan(&in); err != nil {
+				return err
+			}
+			if in > 0 {
+				if coord, err := isCoordinator(ctx, tx, u.ID); err != nil || coord {
+					if err == nil {
+						err = apperr.New(apperr.Forbidden, "sharing.err.staff_coordinator")
+					}
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ?`, m.OrgID, email); err != nil {
+					return err
+				}
+				if err := s.makeStaff(ctx, tx, r, m.OrgID, u.ID); err != nil {
+					return err
+				}
+				return audit.Record(ctx, tx, r, audit.Entry{Action: ActionStaffAdded, TargetType: "user", TargetID: u.ID,
+					Detail: map[string]any{"org": m.OrgID, "approved_by_owner": true}})
+			}
+		}
+		if _, _, err := s.Orgs.Invite(ctx, tx, r, m.Slug, email, org.RoleMember, web.LangFrom(ctx)); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionStaffInvited, TargetType: "org", TargetID: m.OrgID,
+			Detail: map[string]any{"email": email, "approved_by_owner": true}})
+	})
+	if err != nil {
+		if f.Apply(err) {
+			return s.staffRequestsRender(w, r, web.FormStatus(err), f)
+		}
+		return err
+	}
+	flash := "flash.share_staff_declined"
+	if approve {
+		flash = "flash.share_staff_approved"
+	}
+	return web.Redirect(w, r, "/orgs/"+m.Slug+"/hub-staff", flash)
+}
+
+// ownerRequests counts, for the dashboard, the requests waiting for the
+// viewer as an owner.
+func (s *Service) ownerRequests(ctx context.Context, q db.Querier, v *web.Viewer) (map[string]int, error) {
+	out := map[string]int{}
+	for _, m := range v.Orgs {
+		if m.Role != web.OrgRoleOwner {
+			continue
+		}
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_staff_invites WHERE org_id = ? AND approved_at IS NULL`, m.OrgID).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			out[m.Slug] = n
+		}
+	}
+	return out, nil
+}
