@@ -1003,9 +1003,45 @@ func formatHop(h Hop) string {
 
 func (s *sanitizer) attachments(field string, as []Attachment) {
 	for i := range as {
-		as[i].Name = s.replace(field, as[i].Name)
+		as[i].Name = s.fileName(field, s.replace(field, as[i].Name))
 		s.attachments(field, as[i].Entries)
 	}
+}
+
+// fileName also finds Latin names fused into a file name without word
+// edges (Invoice_TYamada_KaiinA.pdf): a person's or the member's name of
+// five letters or more is replaced wherever it stands there. In prose the
+// word edges stay, so "Yamadaya" the shop is not touched.
+func (s *sanitizer) fileName(field, name string) string {
+	for _, r := range s.rules {
+		if !r.word || r.host || len(r.lower) < 5 || !asciiLetters(r.lower) {
+			continue
+		}
+		switch r.kind {
+		case KindRecipientName, KindGreetingName, KindReporter, KindOrganisation:
+		default:
+			continue
+		}
+		for n := 0; n < 8; n++ {
+			i := strings.Index(asciiLower(name), r.lower)
+			if i < 0 {
+				break
+			}
+			before := name
+			name = name[:i] + r.repl + name[i+len(r.lower):]
+			s.record(r.kind, field, before, name)
+		}
+	}
+	return name
+}
+
+func asciiLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // headers drops the receiver's headers and the member's signatures,

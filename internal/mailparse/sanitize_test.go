@@ -559,3 +559,25 @@ func TestEximBracketedHelo(t *testing.T) {
 		t.Fatalf("ip %q", h.FromIP)
 	}
 }
+
+// A name fused into a file name is found there too.
+func TestSanitizeFusedFileNames(t *testing.T) {
+	m := &Message{
+		To:          []Address{{Name: "Taro Yamada", Address: "t.yamada@kaiin-a.co.jp"}},
+		Attachments: []Attachment{{Name: "Invoice_TYamada_KaiinA.pdf"}, {Name: "report.zip", Entries: []Attachment{{Name: "for-yamada-taro.docx"}}}},
+		Text:        "Visit Yamadaya, our shop.",
+	}
+	s, err := Sanitize(m, SanitizeOptions{Key: []byte("0123456789abcdef0123")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Message.Attachments[0].Name; strings.Contains(strings.ToLower(n), "yamada") {
+		t.Errorf("attachment %q", n)
+	}
+	if n := s.Message.Attachments[1].Entries[0].Name; strings.Contains(strings.ToLower(n), "yamada") {
+		t.Errorf("entry %q", n)
+	}
+	if !strings.Contains(s.Message.Text, "Yamadaya") {
+		t.Errorf("prose changed: %q", s.Message.Text)
+	}
+}
