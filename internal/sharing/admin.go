@@ -267,7 +267,8 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 				return audit.Entry{}, apperr.Field("email", "sharing.err.email")
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO share_staff_invites (org_id, email, invited_by, created_at) VALUES (?, ?, ?, ?)
-				ON CONFLICT (org_id, email) DO UPDATE SET invited_by = excluded.invited_by, created_at = excluded.created_at`,
+				ON CONFLICT (org_id, email) DO UPDATE SET invited_by = excluded.invited_by, created_at = excluded.created_at,
+					approved_at = NULL, approved_by = NULL, invitation_id = NULL`,
 				m.OrgID, email, nullable(web.ViewerFrom(ctx).UserID), s.now()); err != nil {
 				return audit.Entry{}, err
 			}
@@ -281,6 +282,10 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 			return audit.Entry{}, err
 		}
 		if err := s.makeStaff(ctx, tx, r, m.OrgID, u.ID); err != nil {
+			return audit.Entry{}, err
+		}
+		// A request still open for this address is settled.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ?`, m.OrgID, email); err != nil {
 			return audit.Entry{}, err
 		}
 		return audit.Entry{Action: ActionStaffAdded, TargetType: "user", TargetID: u.ID, Detail: map[string]any{"org": m.OrgID}}, nil
@@ -313,7 +318,8 @@ func (s *Service) makeStaff(ctx context.Context, tx db.Querier, r *http.Request,
 // invitations pass through untouched. It runs in the acceptance's
 // transaction (org.Service.Accepted).
 func (s *Service) InvitationAccepted(ctx context.Context, q db.Querier, r *http.Request, inv *org.Invitation, userID string) error {
-	res, err := q.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ? AND approved_at IS NOT NULL`, inv.OrgID, inv.Email)
+	res, err := q.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ? AND approved_at IS NOT NULL
+		AND (invitation_id = ? OR invitation_id IS NULL)`, inv.OrgID, inv.Email, inv.ID)
 	if err != nil {
 		return err
 	}

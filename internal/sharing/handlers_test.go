@@ -592,3 +592,44 @@ func TestUnreadableStoredMail(t *testing.T) {
 		}
 	}
 }
+
+// Requests, approvals and invitations stay tied together: a re-request
+// needs the owner again, only the invitation an approval sent makes
+// staff, and a company that left the hub is asked nothing.
+func TestStaffRequestsLifecycle(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+		AddMember(ctx, d, h.a.ID, h.analyst, h.clock)
+		RecordNDA(ctx, d, h.a.ID, h.analyst, NDAInput{SignedOn: "2026-04-01", ExpiresOn: "2027-03-31"}, h.clock)
+		staff := "/share/admin/members/" + h.a.Slug + "/staff"
+		reqs := "/orgs/" + h.a.Slug + "/hub-staff"
+		expect(t, h.post(t, staff, h.analyst, "email", "p1@partner.example.jp"), http.StatusSeeOther)
+		expect(t, h.post(t, reqs, h.staffA, "action", "approve", "email", "p1@partner.example.jp"), http.StatusSeeOther)
+		// The owner revokes that invitation and later invites p1 as an
+		// ordinary member: accepting does not make hub staff.
+		var first string
+		d.QueryRowContext(ctx, `SELECT id FROM org_invitations WHERE email = ?`, "p1@partner.example.jp").Scan(&first)
+		d.ExecContext(ctx, `UPDATE org_invitations SET revoked_at = ? WHERE id = ?`, h.clock, first)
+		_, inv, err := h.s.Orgs.Invite(ctx, d, nil, h.a.Slug, "p1@partner.example.jp", org.RoleMember, "ja")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p1 := orgtest.NewUser(t, d, "p1@partner.example.jp")
+		if _, err := h.s.Orgs.AcceptInvitationByID(ctx, d, nil, inv.ID, p1, "p1@partner.example.jp"); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := StaffOf(ctx, d, h.a.ID); len(st) != 0 {
+			t.Fatalf("an ordinary invitation made hub staff: %+v", st)
+		}
+		// Asking again needs the owner again.
+		expect(t, h.post(t, staff, h.analyst, "email", "p2@partner.example.jp"), http.StatusSeeOther)
+		expect(t, h.post(t, reqs, h.staffA, "action", "approve", "email", "p2@partner.example.jp"), http.StatusSeeOther)
+		expect(t, h.post(t, staff, h.analyst, "email", "p2@partner.example.jp"), http.StatusSeeOther)
+		expect(t, h.Get(reqs, h.staffA), 200, "p2@partner.example.jp")
+		// The company leaves the hub: nothing to approve any more.
+		RemoveMember(ctx, d, h.a.ID, h.clock)
+		expectNot(t, h.Get(reqs, h.staffA), "p2@partner.example.jp")
+		expect(t, h.post(t, reqs, h.staffA, "action", "approve", "email", "p2@partner.example.jp"), http.StatusNotFound)
+	})
+}

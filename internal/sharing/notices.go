@@ -34,8 +34,8 @@ func (s *Service) Notices(ctx context.Context, v *web.Viewer) ([]org.Notice, err
 	if err != nil {
 		return nil, err
 	}
-	for slug, n := range reqs {
-		out = append(out, org.Notice{Key: "sharing.notice.staff_requests", Args: []any{n}, Path: "/orgs/" + slug + "/hub-staff"})
+	for _, rq := range reqs {
+		out = append(out, org.Notice{Key: "sharing.notice.staff_requests", Args: []any{rq.n}, Path: "/orgs/" + rq.slug + "/hub-staff"})
 	}
 	ms, err := MembershipsOf(ctx, q, v, s.now())
 	if err != nil {

@@ -2,6 +2,7 @@ package sharing
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -45,7 +46,8 @@ func validAddress(s string) bool {
 }
 
 func staffRequests(ctx context.Context, q db.Querier, orgID string) ([]staffRequest, error) {
-	rows, err := q.QueryContext(ctx, `SELECT email, created_at FROM share_staff_invites WHERE org_id = ? AND approved_at IS NULL ORDER BY created_at, email`, orgID)
+	rows, err := q.QueryContext(ctx, `SELECT i.email, i.created_at FROM share_staff_invites i JOIN share_members m ON m.org_id = i.org_id
+		WHERE i.org_id = ? AND i.approved_at IS NULL AND m.left_at IS NULL ORDER BY i.created_at, i.email`, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -92,37 +94,38 @@ func (s *Service) staffRequestPost(w http.ResponseWriter, r *http.Request) error
 	uid := web.ViewerFrom(ctx).UserID
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_staff_invites WHERE org_id = ? AND email = ? AND approved_at IS NULL`, m.OrgID, email).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_staff_invites i JOIN share_members m ON m.org_id = i.org_id
+			WHERE i.org_id = ? AND i.email = ? AND i.approved_at IS NULL AND m.left_at IS NULL`, m.OrgID, email).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
-			return db.ErrNotFound
+			return db.ErrNotFound // none, settled already, or the company left the hub
 		}
 		if !approve {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ?`, m.OrgID, email); err != nil {
+			if err := oneRow(tx.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ? AND approved_at IS NULL`, m.OrgID, email)); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, r, audit.Entry{Action: ActionStaffRemoved, TargetType: "org", TargetID: m.OrgID,
 				Detail: map[string]any{"email": email, "declined_by_owner": true}})
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE share_staff_invites SET approved_at = ?, approved_by = ? WHERE org_id = ? AND email = ?`,
-			s.now(), uid, m.OrgID, email); err != nil {
+		// Two owners (or two clicks) at once: the second finds it settled.
+		if err := oneRow(tx.ExecContext(ctx, `UPDATE share_staff_invites SET approved_at = ?, approved_by = ? WHERE org_id = ? AND email = ? AND approved_at IS NULL`,
+			s.now(), uid, m.OrgID, email)); err != nil {
 			return err
 		}
 		// Already in the company by now: staff at once. Otherwise the
 		// company's own invitation, from this owner.
 		if u, err := auth.UserByEmail(ctx, tx, email); err == nil {
+			if coord, err := isCoordinator(ctx, tx, u.ID); err != nil {
+				return err
+			} else if coord {
+				return apperr.Field("email", "sharing.err.staff_coordinator")
+			}
 			var in int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members WHERE org_id = ? AND user_id = ?`, m.OrgID, u.ID).Scan(&in); err != nil {
 				return err
 			}
 			if in > 0 {
-				if coord, err := isCoordinator(ctx, tx, u.ID); err != nil || coord {
-					if err == nil {
-						err = apperr.New(apperr.Forbidden, "sharing.err.staff_coordinator")
-					}
-					return err
-				}
 				if _, err := tx.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ?`, m.OrgID, email); err != nil {
 					return err
 				}
@@ -133,7 +136,11 @@ func (s *Service) staffRequestPost(w http.ResponseWriter, r *http.Request) error
 					Detail: map[string]any{"org": m.OrgID, "approved_by_owner": true}})
 			}
 		}
-		if _, _, err := s.Orgs.Invite(ctx, tx, r, m.Slug, email, org.RoleMember, web.LangFrom(ctx)); err != nil {
+		_, inv, err := s.Orgs.Invite(ctx, tx, r, m.Slug, email, org.RoleMember, web.LangFrom(ctx))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE share_staff_invites SET invitation_id = ? WHERE org_id = ? AND email = ?`, inv.ID, m.OrgID, email); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionStaffInvited, TargetType: "org", TargetID: m.OrgID,
@@ -154,19 +161,36 @@ func (s *Service) staffRequestPost(w http.ResponseWriter, r *http.Request) error
 
 // ownerRequests counts, for the dashboard, the requests waiting for the
 // viewer as an owner.
-func (s *Service) ownerRequests(ctx context.Context, q db.Querier, v *web.Viewer) (map[string]int, error) {
-	out := map[string]int{}
+func (s *Service) ownerRequests(ctx context.Context, q db.Querier, v *web.Viewer) ([]ownerRequest, error) {
+	var out []ownerRequest
 	for _, m := range v.Orgs {
 		if m.Role != web.OrgRoleOwner {
 			continue
 		}
 		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_staff_invites WHERE org_id = ? AND approved_at IS NULL`, m.OrgID).Scan(&n); err != nil {
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_staff_invites i JOIN share_members m ON m.org_id = i.org_id
+			WHERE i.org_id = ? AND i.approved_at IS NULL AND m.left_at IS NULL`, m.OrgID).Scan(&n); err != nil {
 			return nil, err
 		}
 		if n > 0 {
-			out[m.Slug] = n
+			out = append(out, ownerRequest{m.Slug, n})
 		}
 	}
 	return out, nil
+}
+
+type ownerRequest struct {
+	slug string
+	n    int
+}
+
+// oneRow takes an Exec result that must have changed exactly one row.
+func oneRow(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return db.ErrNotFound
+	}
+	return nil
 }

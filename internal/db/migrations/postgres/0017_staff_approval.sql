@@ -7,4 +7,8 @@
 -- invitations already sent count as approved.
 ALTER TABLE share_staff_invites ADD COLUMN approved_at TIMESTAMPTZ;
 ALTER TABLE share_staff_invites ADD COLUMN approved_by TEXT REFERENCES users(id) ON DELETE SET NULL;
+-- The organisation's invitation the approval sent: only accepting that
+-- one makes staff (an ordinary invitation later does not). NULL for
+-- invitations sent before approvals existed, matched by address.
+ALTER TABLE share_staff_invites ADD COLUMN invitation_id TEXT;
 UPDATE share_staff_invites SET approved_at = created_at;
