@@ -95,7 +95,7 @@ func (s *Service) ChangeRole(ctx context.Context, q db.Querier, r *http.Request,
 		if err != nil {
 			return err
 		}
-		cur, err := memberRole(ctx, q, orgID, userID)
+		cur, err := MemberRole(ctx, q, orgID, userID)
 		if err != nil {
 			return orgNotFound(err)
 		}
@@ -128,7 +128,7 @@ func (s *Service) RemoveMember(ctx context.Context, q db.Querier, r *http.Reques
 		if err != nil {
 			return err
 		}
-		cur, err := memberRole(ctx, q, orgID, userID)
+		cur, err := MemberRole(ctx, q, orgID, userID)
 		if err != nil {
 			return orgNotFound(err)
 		}
@@ -147,9 +147,9 @@ func (s *Service) RemoveMember(ctx context.Context, q db.Querier, r *http.Reques
 	})
 }
 
-// validEmail is deliberately simple, like the sign-up check: delivery is
+// ValidEmail is deliberately simple, like the sign-up check: delivery is
 // the real proof, and acceptance needs the same address on the account.
-func validEmail(s string) bool {
+func ValidEmail(s string) bool {
 	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>,;\"()[]\\") {
 		return false
 	}
@@ -165,7 +165,7 @@ func validEmail(s string) bool {
 func (s *Service) Invite(ctx context.Context, q db.Querier, r *http.Request, orgSlug, email, role, lang string) (string, *Invitation, error) {
 	email = auth.NormalizeEmail(email)
 	fields := apperr.FieldSet{}
-	if !validEmail(email) {
+	if !ValidEmail(email) {
 		fields.Add("email", "invite.email_invalid")
 	}
 	if !ValidRole(role) {

@@ -206,8 +206,9 @@ func insertMember(ctx context.Context, q db.Querier, orgID, userID, role string,
 	return nil
 }
 
-// memberRole returns a user's role in an organisation.
-func memberRole(ctx context.Context, q db.Querier, orgID, userID string) (string, error) {
+// MemberRole returns a user's role in an organisation; db.ErrNotFound
+// when the user is not a member.
+func MemberRole(ctx context.Context, q db.Querier, orgID, userID string) (string, error) {
 	var role string
 	err := q.QueryRowContext(ctx, `SELECT role FROM org_members WHERE org_id = ? AND user_id = ?`, orgID, userID).Scan(&role)
 	return role, db.Classify(err)

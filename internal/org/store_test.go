@@ -350,7 +350,7 @@ func TestInvitations(t *testing.T) {
 		if got.OrgSlug != o.Slug {
 			t.Errorf("accepted %+v", got)
 		}
-		if role, err := memberRole(ctx, d, o.ID, invitee); err != nil || role != RoleMember {
+		if role, err := MemberRole(ctx, d, o.ID, invitee); err != nil || role != RoleMember {
 			t.Errorf("role %q %v", role, err)
 		}
 		// Single use.

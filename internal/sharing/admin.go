@@ -254,7 +254,7 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 		}
 		inOrg := false
 		if err == nil {
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM org_members WHERE org_id = ? AND user_id = ?`, m.OrgID, u.ID).Scan(&inOrg); err != nil {
+			if inOrg, err = inCompany(ctx, tx, m.OrgID, u.ID); err != nil {
 				return audit.Entry{}, err
 			}
 		}
@@ -263,7 +263,7 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 		// of the organisation approves (staff_requests.go), and only then
 		// does the organisation's invitation go out.
 		if errors.Is(err, db.ErrNotFound) || err == nil && !inOrg && u.DisabledAt == nil {
-			if !validAddress(email) {
+			if !org.ValidEmail(email) {
 				return audit.Entry{}, apperr.Field("email", "sharing.err.email")
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO share_staff_invites (org_id, email, invited_by, created_at) VALUES (?, ?, ?, ?)
@@ -290,6 +290,15 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 		}
 		return audit.Entry{Action: ActionStaffAdded, TargetType: "user", TargetID: u.ID, Detail: map[string]any{"org": m.OrgID}}, nil
 	}
+}
+
+// inCompany reports whether the user belongs to the organisation.
+func inCompany(ctx context.Context, q db.Querier, orgID, userID string) (bool, error) {
+	_, err := org.MemberRole(ctx, q, orgID, userID)
+	if errors.Is(err, db.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // isCoordinator reports whether the account runs the hub (analyst) or

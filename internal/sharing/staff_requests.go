@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"net/http"
-	"net/mail"
-	"strings"
 	"time"
 
 	"mamori/internal/apperr"
@@ -38,11 +36,6 @@ type staffRequestsData struct {
 func ownerOrg(r *http.Request) web.Membership {
 	m, _ := web.ViewerFrom(r.Context()).Membership(r.PathValue("org"))
 	return m
-}
-
-func validAddress(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".")
 }
 
 func staffRequests(ctx context.Context, q db.Querier, orgID string) ([]staffRequest, error) {
@@ -121,11 +114,11 @@ func (s *Service) staffRequestPost(w http.ResponseWriter, r *http.Request) error
 			} else if coord {
 				return apperr.Field("email", "sharing.err.staff_coordinator")
 			}
-			var in int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members WHERE org_id = ? AND user_id = ?`, m.OrgID, u.ID).Scan(&in); err != nil {
+			in, err := inCompany(ctx, tx, m.OrgID, u.ID)
+			if err != nil {
 				return err
 			}
-			if in > 0 {
+			if in {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ?`, m.OrgID, email); err != nil {
 					return err
 				}
@@ -167,13 +160,12 @@ func (s *Service) ownerRequests(ctx context.Context, q db.Querier, v *web.Viewer
 		if m.Role != web.OrgRoleOwner {
 			continue
 		}
-		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_staff_invites i JOIN share_members m ON m.org_id = i.org_id
-			WHERE i.org_id = ? AND i.approved_at IS NULL AND m.left_at IS NULL`, m.OrgID).Scan(&n); err != nil {
+		reqs, err := staffRequests(ctx, q, m.OrgID)
+		if err != nil {
 			return nil, err
 		}
-		if n > 0 {
-			out = append(out, ownerRequest{m.Slug, n})
+		if len(reqs) > 0 {
+			out = append(out, ownerRequest{m.Slug, len(reqs)})
 		}
 	}
 	return out, nil
