@@ -119,6 +119,12 @@ func Sanitize(m *Message, opts SanitizeOptions) (*Sanitized, error) {
 	opts.MemberDomains = domains
 	s := &sanitizer{opts: opts, counts: map[Redaction]int{}}
 	out := cloneMessage(m)
+	for _, o := range opts.Organisations {
+		s.orgForms = append(s.orgForms, organisationForms(o)...)
+	}
+	// The reported mail's newest hop is the member's; an attached
+	// message (a forward) may carry only the sender's hops.
+	s.receivingSide(out, true)
 	s.collect(out)
 	s.buildRules()
 	s.message(out, "")
@@ -145,8 +151,8 @@ type sanitizer struct {
 	// naming one says who received the mail even when the member declared
 	// no boundary (or the recipients sit in a domain it forgot).
 	recipientDomains []string
-	collecting       bool     // collect has begun: further calls are for attached messages
 	inAttached       bool     // message is sanitising an attached message
+	orgForms         []string // organisationForms of opts.Organisations, worked out once
 	ids              []string // lower-case identity strings for URL checks
 	counts           map[Redaction]int
 	order            []Redaction
@@ -254,14 +260,6 @@ func (s *sanitizer) collect(m *Message) {
 		s.recipients[la] = p
 		s.addName(a.Name, "["+strings.TrimSuffix(p, "@"+redactedDomain)+"]", KindRecipientName)
 	}
-	if !s.collecting {
-		// The reported mail itself: its newest hop is the member's. An
-		// attached message (a forward) may carry only the sender's hops.
-		s.collecting = true
-		s.receivingSide(m, true)
-	} else {
-		s.receivingSide(m, false)
-	}
 	for _, a := range m.To {
 		addr(a)
 	}
@@ -317,6 +315,7 @@ func (s *sanitizer) collect(m *Message) {
 		s.quotedPeople(body, addr)
 	}
 	for _, a := range m.Attached {
+		s.receivingSide(a, false)
 		s.collect(a)
 	}
 }
@@ -324,11 +323,9 @@ func (s *sanitizer) collect(m *Message) {
 // organisationName reports whether n is (or holds) one of the member's
 // own names.
 func (s *sanitizer) organisationName(n string) bool {
-	for _, o := range s.opts.Organisations {
-		for _, f := range organisationForms(o) {
-			if strings.Contains(n, f) {
-				return true
-			}
+	for _, f := range s.orgForms {
+		if strings.Contains(n, f) {
+			return true
 		}
 	}
 	return false
@@ -617,10 +614,8 @@ func (s *sanitizer) buildRules() {
 			add(d, memberHost, KindMemberDomain)
 		}
 	}
-	for _, o := range s.opts.Organisations {
-		for _, form := range organisationForms(o) {
-			add(form, orgName, KindOrganisation)
-		}
+	for _, form := range s.orgForms {
+		add(form, orgName, KindOrganisation)
 	}
 	sort.SliceStable(s.rules, func(i, j int) bool {
 		if len(s.rules[i].lower) != len(s.rules[j].lower) {
