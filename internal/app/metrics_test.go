@@ -67,7 +67,7 @@ func junkRequest(t *testing.T, e *apptest.Env, rng *rand.Rand, i int) *http.Requ
 		path = "/v/" + word(11)
 	case 8:
 		hdr["Accept-Language"] = word(20)
-		hdr["X-" + word(10)] = word(200)
+		hdr["X-"+word(10)] = word(200)
 		path = "/registry?q=" + word(5) + "&" + word(8) + "=1"
 	case 9:
 		method = "BREW"
