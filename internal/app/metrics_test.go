@@ -292,9 +292,20 @@ func TestMetricsListener(t *testing.T) {
 		return res.StatusCode, string(b)
 	}
 	send(t, cl, mustRequest(t, "GET", "http://"+addr+"/healthz"))
+	// net/http takes any token as a method, up to the header limit
+	// (MaxHeaderBytes, 64 KB, plus 4 KB of slack for the request line):
+	// a 32 KB method is served (and counted as "other"), a 100 KB one is
+	// refused before any handler runs.
+	if code, _ := status("X"+strings.Repeat("M", 32<<10), "http://"+addr+"/healthz"); code != http.StatusMethodNotAllowed {
+		t.Errorf("32 KB method: %d, want 405", code)
+	}
+	if code, _ := status("X"+strings.Repeat("M", 100<<10), "http://"+addr+"/healthz"); code != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("100 KB method: %d, want 431", code)
+	}
 	code, body := status("GET", "http://"+maddr+"/metrics")
-	if code != http.StatusOK || !strings.Contains(body, `route="GET /healthz"`) {
-		t.Fatalf("metrics listener: %d\n%.500s", code, body)
+	if code != http.StatusOK || !strings.Contains(body, `route="GET /healthz"`) ||
+		!strings.Contains(body, `mamori_http_requests_total{method="other",route="unmatched",code="405"} 1`) || strings.Contains(body, "MMMM") {
+		t.Fatalf("metrics listener: %d\n%.3000s", code, body)
 	}
 	for _, p := range []string{"/", "/healthz", "/login", "/admin", "/debug/pprof/"} {
 		if code, _ := status("GET", "http://"+maddr+p); code != http.StatusNotFound {
