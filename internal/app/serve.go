@@ -16,10 +16,13 @@ import (
 	"syscall"
 	"time"
 
+	"mamori/internal/apperr"
 	"mamori/internal/config"
 	"mamori/internal/db"
 	"mamori/internal/registry"
 )
+
+func forbidden() error { return apperr.New(apperr.Forbidden, "error.forbidden") }
 
 // NewLogger builds the process logger from configuration.
 func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
