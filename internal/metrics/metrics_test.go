@@ -437,3 +437,36 @@ func TestLabelValuesNotRetainedBySubstring(t *testing.T) {
 		}
 	}
 }
+
+// TestOverflowConcurrent races new label combinations past MaxSeries with
+// scrapes: the family ends at exactly MaxSeries+1 series and counts every
+// increment (run with -race).
+func TestOverflowConcurrent(t *testing.T) {
+	r := NewRegistry()
+	c := r.Counter("c_total", "c", "v")
+	var wg sync.WaitGroup
+	const workers, each = 4, MaxSeries
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				c.Inc(fmt.Sprintf("%d-%d", w, i))
+				if i%500 == 0 {
+					r.WriteTo(io.Discard)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := c.Len(); n != MaxSeries+1 {
+		t.Fatalf("%d series", n)
+	}
+	var total float64
+	for _, e := range c.snapshot() {
+		total += e.s.Value()
+	}
+	if total != workers*each {
+		t.Fatalf("counted %v, want %d", total, workers*each)
+	}
+}
