@@ -515,3 +515,57 @@ func tamperedManifest(t *testing.T, good []byte) []byte {
 	}
 	return out.Bytes()
 }
+
+// The key commands work on the database's key ring: verify-declaration
+// --data-dir reads the published keys, rotate-declaration-key rotates (the
+// old key stays published) and --revoke withdraws an old key.
+func TestKeyCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.DataDir = dir
+	d, err := app.Open(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	in, err := startInstance(t, cfg, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	number := someDeclaration(t, d)
+	_, record := get(t, http.DefaultClient, in.url+"/api/v1/declarations/"+number)
+	rec := filepath.Join(t.TempDir(), "rec.json")
+	os.WriteFile(rec, record, 0o600)
+	old := in.a.Keys.CurrentID()
+	verify := func() (int, string) {
+		code, out, errs := run(t, "", "verify-declaration", "--data-dir", dir, rec)
+		return code, out + errs
+	}
+	if code, out := verify(); code != 0 || !strings.Contains(out, "(key "+old+")") {
+		t.Fatalf("verify: %d %s", code, out)
+	}
+	code, out, errs := run(t, "", "rotate-declaration-key", "--data-dir", dir)
+	id := lastLine(out)
+	if code != 0 || len(id) != 16 || id == old {
+		t.Fatalf("rotate: %d %q %s", code, out, errs)
+	}
+	if err := in.a.Keys.Refresh(ctx); err != nil || in.a.Keys.CurrentID() != id {
+		t.Fatalf("the server does not see the rotation: %v", err)
+	}
+	if code, out := verify(); code != 0 {
+		t.Fatalf("a record signed before the rotation: %d %s", code, out)
+	}
+	if code, _, _ := run(t, "", "rotate-declaration-key", "--data-dir", dir, "--revoke", id); code != 1 {
+		t.Fatal("the current key was revoked")
+	}
+	if code, _, errs := run(t, "", "rotate-declaration-key", "--data-dir", dir, "--revoke", old); code != 0 {
+		t.Fatalf("revoke: %s", errs)
+	}
+	if code, out := verify(); code != 1 || !strings.Contains(out, "unknown key id") {
+		t.Fatalf("a record signed by a revoked key: %d %s", code, out)
+	}
+	if code, _, _ := run(t, "", "verify-declaration", "--data-dir", t.TempDir(), rec); code != 1 {
+		t.Fatal("an empty data directory verified")
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -181,6 +182,11 @@ func configured(cfg config.Config) ([]byte, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("secretbox: %w", err)
+	}
+	// The key opens every sealed value: a file others may read is a key
+	// given away, so it is refused like the signing keys always were.
+	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("secretbox: %s has mode %04o: group and others must have no access (chmod 600 %s)", path, fi.Mode().Perm(), path)
 	}
 	k, err := config.DecodeKey(string(b))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -130,6 +131,17 @@ func TestOpen(t *testing.T) {
 		}
 		if _, err := os.Stat(Path(other)); err == nil {
 			t.Fatal("a refused start left a key file")
+		}
+		// A key file others may read is refused.
+		if runtime.GOOS != "windows" {
+			os.Chmod(Path(dir), 0o644)
+			if _, err := Open(ctx, cfg, d, nil); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+				t.Fatalf("a key file readable by others: %v", err)
+			}
+			os.Chmod(Path(dir), 0o600)
+			if _, err := Open(ctx, cfg, d, nil); err != nil {
+				t.Fatal(err)
+			}
 		}
 		// A damaged key file is an error, never silently replaced.
 		os.WriteFile(Path(dir), []byte("garbage"), 0o600)
