@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -567,5 +569,114 @@ func TestKeyCommands(t *testing.T) {
 	}
 	if code, _, _ := run(t, "", "verify-declaration", "--data-dir", t.TempDir(), rec); code != 1 {
 		t.Fatal("an empty data directory verified")
+	}
+}
+
+// The PostgreSQL drill: backup drives pg_dump and takes the keys but not
+// a master key from MAMORI_SECRET_KEY; the dump restored with pg_restore
+// into a new database, with the same key set, opens the sealed mail and
+// publishes the key that signed before the backup.
+func TestBackupRestorePostgres(t *testing.T) {
+	base := os.Getenv("MAMORI_TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("MAMORI_TEST_DATABASE_URL not set")
+	}
+	for _, bin := range []string{"pg_dump", "pg_restore"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skip(bin + " not on PATH")
+		}
+	}
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	newDB := func() string {
+		name := "mamori_bk_" + randomKey()[:12]
+		if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+			t.Skipf("cannot create a database for the drill: %v", err)
+		}
+		t.Cleanup(func() { admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`) })
+		u, _ := url.Parse(base)
+		u.Path = "/" + name
+		return u.String()
+	}
+	key := randomKey()
+	srcURL, dstURL := newDB(), newDB()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.DataDir, cfg.DatabaseURL, cfg.SecretKey = dir, srcURL, key
+	d, err := app.Open(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	orig, err := startInstance(t, cfg, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := orgtest.NewUser(t, d, "reporter@example.jp")
+	o := orgtest.NewOrg(t, d, "報告株式会社", uid)
+	sharing.AddMember(ctx, d, o.ID, "", db.Now())
+	const mail = "From: attacker@example.com\r\nSubject: invoice\r\n\r\nsecret body\r\n"
+	rep, err := sharing.CreateReport(ctx, d, orig.a.Box, o.ID, uid, sharing.ReportInput{Summary: "請求書", NoticedAt: "2026-11-26T11:30", Recipients: "1"},
+		[]sharing.MailFile{{Name: "a.eml", Body: []byte(mail)}}, db.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	number := someDeclaration(t, d)
+	_, record := get(t, http.DefaultClient, orig.url+"/api/v1/declarations/"+number)
+
+	envWith := func(k string) func(string) string {
+		return func(name string) string {
+			if name == "MAMORI_SECRET_KEY" {
+				return k
+			}
+			return ""
+		}
+	}
+	file := filepath.Join(t.TempDir(), "pg.backup")
+	var out, errb bytes.Buffer
+	if code := app.Run([]string{"backup", "--database-url", srcURL, "--data-dir", dir, "--to", file}, nil, &out, &errb, envWith(key)); code != 0 {
+		t.Fatalf("backup: %d %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "master key not included: MAMORI_SECRET_KEY") {
+		t.Fatalf("the backup does not say the key is not in it: %s", errb.String())
+	}
+	restored := filepath.Join(t.TempDir(), "restored")
+	if code, _, errs := run(t, "", "restore", "--from", file, "--data-dir", restored); code != 0 || !strings.Contains(errs, "pg_restore") || !strings.Contains(errs, "MAMORI_SECRET_KEY") {
+		t.Fatalf("restore: %d %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(restored, "keys", "secret.key")); err == nil {
+		t.Fatal("a key file was restored although the key came from MAMORI_SECRET_KEY")
+	}
+	if b, err := exec.Command("pg_restore", "--no-owner", "--exit-on-error", "--dbname", dstURL, filepath.Join(restored, "postgres.dump")).CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v\n%s", err, b)
+	}
+	rcfg := config.Default()
+	rcfg.DataDir, rcfg.DatabaseURL = restored, dstURL
+	rd, err := app.Open(ctx, rcfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	// Without the key: refused. With it: the old mail opens, the old
+	// record verifies.
+	var nk *secretbox.NoKeyError
+	if _, err := app.Build(rcfg, rd, quiet); !errors.As(err, &nk) {
+		t.Fatalf("restored without MAMORI_SECRET_KEY: %v", err)
+	}
+	rcfg.SecretKey = key
+	res, err := startInstance(t, rcfg, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := sharing.OpenMail(ctx, rd, res.a.Box, rep.ID, rep.Mails[0].ID)
+	if err != nil || string(m.Body) != mail {
+		t.Fatalf("sealed mail after restore: %v", err)
+	}
+	if err := verifyAgainst(t, record, res); err != nil {
+		t.Fatalf("record signed before the backup: %v", err)
 	}
 }
