@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path"
@@ -185,8 +186,14 @@ func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*
 			break
 		}
 		out := filepath.Join(stage, pgDumpName)
-		cmd := exec.CommandContext(ctx, bin, "--format=custom", "--no-owner", "--no-privileges", "--file", out, "--dbname", cfg.DatabaseURL)
+		conn, password := splitPassword(cfg.DatabaseURL)
+		cmd := exec.CommandContext(ctx, bin, "--format=custom", "--no-owner", "--no-privileges", "--file", out, "--dbname", conn)
 		cmd.Stderr = log
+		if password != "" {
+			// Through the environment, not the command line, which every
+			// user of the machine can read in the process list.
+			cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
+		}
 		if err := cmd.Run(); err != nil {
 			return nil, fmt.Errorf("pg_dump: %w", err)
 		}
@@ -218,6 +225,20 @@ func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*
 		return nil, err
 	}
 	return m, nil
+}
+
+// splitPassword takes the password out of a postgres:// URL.
+func splitPassword(raw string) (conn, password string) {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw, ""
+	}
+	password, ok := u.User.Password()
+	if !ok {
+		return raw, ""
+	}
+	u.User = url.User(u.User.Username())
+	return u.String(), password
 }
 
 // vacuumInto copies a live SQLite database into out with VACUUM INTO: one

@@ -42,3 +42,6 @@ func RewriteBackupForTest(in io.Reader, out io.Writer, edit func(name string, da
 	}
 	return errors.Join(tw.Close(), gw.Close())
 }
+
+// SplitPasswordForTest exposes splitPassword.
+var SplitPasswordForTest = splitPassword

@@ -680,3 +680,15 @@ func TestBackupRestorePostgres(t *testing.T) {
 		t.Fatalf("record signed before the backup: %v", err)
 	}
 }
+
+// pg_dump is given the password through its environment, never on the
+// command line that every local user can read.
+func TestBackupKeepsPasswordOffCommandLine(t *testing.T) {
+	conn, pw := app.SplitPasswordForTest("postgres://mamori:s3cr%40t@db.example:5432/mamori?sslmode=require")
+	if pw != "s3cr@t" || strings.Contains(conn, "s3cr") || conn != "postgres://mamori@db.example:5432/mamori?sslmode=require" {
+		t.Fatalf("%q %q", conn, pw)
+	}
+	if conn, pw := app.SplitPasswordForTest("postgres://mamori@db/x"); pw != "" || conn != "postgres://mamori@db/x" {
+		t.Fatalf("%q %q", conn, pw)
+	}
+}
