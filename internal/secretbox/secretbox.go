@@ -3,7 +3,10 @@
 // pseudonyms are keyed HMACs, so the same recipient is linkable across
 // reports without being revealed. Each use gets its own key derived from
 // the master key (HKDF-SHA256 with the purpose as info), so a key leaked
-// for one purpose says nothing about another.
+// for one purpose says nothing about another. The key belongs to the
+// deployment: Open ties it to the database with a key-check value, so an
+// instance with another key, or with none where data needs one, refuses to
+// start instead of sealing what the others cannot open.
 package secretbox
 
 import (
