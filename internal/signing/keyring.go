@@ -453,6 +453,15 @@ func (kr *Keyring) Revoke(ctx context.Context, id string) error {
 	if id == kr.CurrentID() {
 		return fmt.Errorf("signing: %s is the current key: rotate first, then revoke it", id)
 	}
+	if kr.d == nil {
+		kr.mu.Lock()
+		defer kr.mu.Unlock()
+		if _, ok := kr.keys[id]; !ok {
+			return fmt.Errorf("signing: no published key %s other than the current one: %w", id, db.ErrNotFound)
+		}
+		delete(kr.keys, id)
+		return nil
+	}
 	now := db.Now()
 	res, err := kr.d.ExecContext(ctx, `UPDATE signing_keys SET revoked_at = ?, retired_at = COALESCE(retired_at, ?)
 		WHERE id = ? AND revoked_at IS NULL AND id <> (SELECT key_id FROM signing_current WHERE id = 1)`, now, now, id)
