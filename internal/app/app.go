@@ -71,6 +71,15 @@ func LocaleSources() []fs.FS {
 	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales(), policy.Locales(), registry.Locales(), assets.Locales(), controls.Locales(), cloudcheck.Locales(), incident.Locales(), sharing.Locales()}
 }
 
+// KeyedTables are the tables whose rows need the deployment's master key:
+// sealed mail, shares whose pseudonyms are keyed with it, the signing keys
+// it seals and the declarations whose records those keys signed. A start
+// without a master key on a database holding any of them is refused
+// (secretbox.NoKeyError) instead of making a fresh key.
+func KeyedTables() []string {
+	return []string{"signing_keys", "share_report_mails", "share_shares", "declarations"}
+}
+
 // Build wires an App on an open, migrated database.
 func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a := &App{Cfg: cfg, Log: log, DB: d, started: time.Now()}
@@ -133,10 +142,13 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 		}
 		return p.URL, nil
 	}
-	if a.Keys, err = signing.LoadOrCreate(cfg.DataDir); err != nil {
+	// The master key is checked against the database before anything is
+	// sealed or signed with it, and the signing keys live in the database
+	// sealed with it, so every instance of a deployment has one key ring.
+	if a.Box, err = secretbox.Open(context.Background(), cfg, d, KeyedTables()); err != nil {
 		return nil, err
 	}
-	if a.Box, err = secretbox.Load(cfg); err != nil {
+	if a.Keys, err = signing.Open(context.Background(), d, a.Box, cfg.DataDir, log); err != nil {
 		return nil, err
 	}
 	a.Sharing = &sharing.Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: a.Box, Orgs: a.Orgs, Mail: a.Mail, BaseURL: cfg.BaseURL}

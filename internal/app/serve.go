@@ -123,6 +123,10 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 	wg.Add(1)
 	go func() { defer wg.Done(); a.housekeeping(workCtx) }()
 	wg.Add(1)
+	// A key rotation made through another instance or the command reaches
+	// this one within a minute.
+	go func() { defer wg.Done(); a.Keys.Watch(workCtx, time.Minute, log) }()
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		// The declaration flows keep the registry index in step; this only
