@@ -41,6 +41,13 @@ func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
 // Start wires and serves the application on d.
 func Start(t testing.TB, d *db.DB) *Env {
 	t.Helper()
+	return StartWith(t, d, nil)
+}
+
+// StartWith is Start with the configuration adjusted by edit before the
+// application is built (e.g. two instances sharing one data directory).
+func StartWith(t testing.TB, d *db.DB, edit func(*config.Config)) *Env {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -50,6 +57,9 @@ func Start(t testing.TB, d *db.DB) *Env {
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	cfg.BaseURL = srv.URL
+	if edit != nil {
+		edit(&cfg)
+	}
 	a, err := app.Build(cfg, d, log)
 	if err != nil {
 		t.Fatal(err)
