@@ -126,9 +126,9 @@ func (s *Service) release(ctx context.Context, res *reservation) error {
 // Subjects of the failure budgets. One account's password has one budget
 // whether it is guessed at the login form or, with a stolen session, at a
 // settings form that asks for it again.
-func accountSubject(email string) string { return "acct:" + NormalizeEmail(email) }
+func accountSubject(email string) string    { return "acct:" + NormalizeEmail(email) }
 func addressSubject(r *http.Request) string { return "ip:" + audit.ClientIP(r) }
-func mfaSubject(userID string) string     { return "mfa:" + userID }
+func mfaSubject(userID string) string       { return "mfa:" + userID }
 
 func (s *Service) accountLimit(email string) limit {
 	return limit{accountSubject(email), s.Cfg.LoginMaxFailures}

@@ -5,8 +5,8 @@ package auth
 
 import (
 	"context"
-	"encoding/base32"
 	"embed"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"io/fs"
