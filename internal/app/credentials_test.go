@@ -18,6 +18,7 @@ import (
 	"mamori/internal/config"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/org"
 )
 
 // secondDB opens another handle on the database behind d, with its own
@@ -422,6 +423,85 @@ func TestSetupLinkEndsWithShellAdmin(t *testing.T) {
 		expectStatus(t, e.Post(e.Client(), path, url.Values{"email": {"late@example.jp"}, "password": {pw}, "password_confirm": {pw}}), http.StatusGone)
 		if n := e.Count(`SELECT COUNT(*) FROM email_tokens WHERE purpose = 'setup' AND used_at IS NULL`); n != 0 {
 			t.Fatalf("%d setup links left valid", n)
+		}
+	})
+}
+
+// TestAnonymousMailCapped: the anonymous forms that mail an address
+// (forgotten password, resend confirmation, sign-up with a taken address)
+// send it at most five mails an hour, even under a parallel burst, and
+// answer the same either way.
+func TestAnonymousMailCapped(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		e.CreateUser("victim@example.jp", "victim password 1")
+		e.CreateUser("taken@example.jp", "taken password 1")
+		ctx := context.Background()
+		if _, err := auth.CreateUser(ctx, e.DB, "pending@example.jp", "", "", "", false); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct{ path, email string }{
+			{"/password/forgot", "victim@example.jp"},
+			{"/signup", "taken@example.jp"},
+			{"/verify-resend", "pending@example.jp"},
+		} {
+			before := e.Count(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr = ?`, tc.email)
+			const burst = 20
+			statuses := make([]int, burst)
+			var wg sync.WaitGroup
+			for i := range burst {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					statuses[i], _ = rawPost(noRedirect(), e.URL, tc.path, url.Values{"email": {tc.email}, "password": {"some password 1"}, "password_confirm": {"some password 1"}}, nil)
+				}()
+			}
+			wg.Wait()
+			for _, s := range statuses {
+				if s != statuses[0] || s >= 400 {
+					t.Fatalf("%s: answers differ or fail: %v", tc.path, statuses)
+				}
+			}
+			sent := e.Count(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr = ?`, tc.email)
+			t.Logf("%s: %d parallel requests, %d mails to one address", tc.path, burst, sent-before)
+			if sent > 5 {
+				t.Fatalf("%s: %d mails to one address in an hour", tc.path, sent)
+			}
+		}
+	})
+}
+
+// TestInviteDailyLimitParallel: the organisation's daily invitation limit
+// (50, each one a mail) holds under parallel invitations on PostgreSQL.
+func TestInviteDailyLimitParallel(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		owner := e.CreateUser("owner@example.jp", "owner password 1")
+		var slug string
+		err := e.DB.InTx(ctx, func(tx *db.Tx) error {
+			o, err := e.App.Orgs.Create(ctx, tx, nil, owner.ID, org.CreateInput{Name: "招待株式会社"})
+			if err == nil {
+				slug = o.Slug
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := e.SessionClient(owner.ID)
+		const burst = 70
+		var wg sync.WaitGroup
+		for i := range burst {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rawPost(c, e.URL, "/orgs/"+slug+"/invitations", url.Values{"email": {fmt.Sprintf("guest%d@example.jp", i)}, "role": {"member"}}, nil)
+			}()
+		}
+		wg.Wait()
+		n := e.Count(`SELECT COUNT(*) FROM org_invitations`)
+		t.Logf("%d parallel invitations: %d stored (limit 50)", burst, n)
+		if n > 50 {
+			t.Fatalf("%d invitations in a day, limit 50", n)
 		}
 	})
 }

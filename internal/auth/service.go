@@ -81,7 +81,24 @@ const (
 	verifyTTL = 48 * time.Hour
 	resetTTL  = time.Hour
 	setupTTL  = 24 * time.Hour
+	// accountMailsPerHour bounds the mails anonymous forms (sign-up,
+	// resend, forgotten password) make mamori send to one address.
+	accountMailsPerHour = 5
 )
+
+// mailAllowed reports whether an anonymous form may mail addr now: fewer
+// than accountMailsPerHour mails went to it in the last hour. The count
+// and the mail written after it share a transaction and a per-address
+// lock, so a parallel burst cannot all read the same count. Callers
+// answer exactly as when they send, so the cap reveals nothing.
+func (s *Service) mailAllowed(ctx context.Context, tx *db.Tx, addr string) (bool, error) {
+	if err := lockSubject(ctx, tx, "mail:"+addr); err != nil {
+		return false, err
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM mail_outbox WHERE created_at > ? AND to_addr = ?`, db.Now().Add(-time.Hour), addr).Scan(&n)
+	return n < accountMailsPerHour, err
+}
 
 // normalizePassword maps full-width and other compatibility forms to one
 // form (NFKC), so a password typed with a Japanese IME in full-width mode
@@ -197,6 +214,9 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 			return err
 		}
 		if existing != nil {
+			if ok, err := s.mailAllowed(ctx, tx, email); !ok || err != nil {
+				return err
+			}
 			lang := existing.Lang
 			if lang == "" {
 				lang = in.Lang
@@ -230,6 +250,9 @@ func (s *Service) ResendVerification(ctx context.Context, email, lang string) er
 			return nil
 		}
 		if err != nil || u.Verified() {
+			return err
+		}
+		if ok, err := s.mailAllowed(ctx, tx, u.Email); !ok || err != nil {
 			return err
 		}
 		token, err := CreateEmailToken(ctx, tx, PurposeVerify, u.ID, u.Email, "", verifyTTL)
@@ -378,6 +401,9 @@ func (s *Service) RequestReset(ctx context.Context, email, lang string) error {
 			return nil
 		}
 		if err != nil || u.DisabledAt != nil {
+			return err
+		}
+		if ok, err := s.mailAllowed(ctx, tx, u.Email); !ok || err != nil {
 			return err
 		}
 		token, err := CreateEmailToken(ctx, tx, PurposeReset, u.ID, u.Email, "", resetTTL)
