@@ -505,3 +505,46 @@ func TestInviteDailyLimitParallel(t *testing.T) {
 		}
 	})
 }
+
+// TestAnonymousHashWorkBounded: anonymous requests that cost a password
+// hash are limited before the hash: sign-ups per address (as many per
+// window as login attempts, 50) and reset posts on made-up links (none).
+func TestAnonymousHashWorkBounded(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		allowed := e.App.Cfg.LoginMaxFailures * 10
+		burst := allowed + 20
+		before := e.App.Auth.HashWork()
+		statuses := make([]int, burst)
+		var wg sync.WaitGroup
+		for i := range burst {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pw := "signup password 1"
+				statuses[i], _ = rawPost(noRedirect(), e.URL, "/signup", url.Values{"email": {fmt.Sprintf("new%d@example.jp", i)}, "password": {pw}, "password_confirm": {pw}}, nil)
+			}()
+		}
+		wg.Wait()
+		hashed := e.App.Auth.HashWork() - before
+		counts := map[int]int{}
+		for _, s := range statuses {
+			counts[s]++
+		}
+		t.Logf("%d parallel sign-ups from one address: %d hashed, statuses %v", burst, hashed, counts)
+		if hashed > int64(allowed) || counts[http.StatusTooManyRequests] < burst-allowed {
+			t.Fatalf("%d sign-ups hashed (limit %d), statuses %v", hashed, allowed, counts)
+		}
+		r := e.Post(e.Client(), "/signup", url.Values{"email": {"late@example.jp"}, "password": {"signup password 1"}, "password_confirm": {"signup password 1"}})
+		expectStatus(t, r, http.StatusTooManyRequests)
+		mustContain(t, r, "アカウント作成が多すぎます")
+
+		before = e.App.Auth.HashWork()
+		for i := range 20 {
+			r := e.Post(e.Client(), fmt.Sprintf("/password/reset/made-up-link-%d", i), url.Values{"password": {"new password 12"}, "password_confirm": {"new password 12"}})
+			expectStatus(t, r, http.StatusNotFound)
+		}
+		if n := e.App.Auth.HashWork() - before; n != 0 {
+			t.Fatalf("made-up reset links cost %d hashes", n)
+		}
+	})
+}

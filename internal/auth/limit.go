@@ -142,6 +142,10 @@ func (s *Service) mfaLimit(userID string) limit {
 	return limit{mfaSubject(userID), s.Cfg.LoginMaxFailures}
 }
 
+// HashWork counts the argon2id runs (hashes and verifications) this
+// instance has done; tests bound the work anonymous requests cause.
+func (s *Service) HashWork() int64 { return s.hashes.Load() }
+
 // SecretChecks counts the password, TOTP and recovery-code verifications
 // this instance has run; the lockout tests bound it.
 func (s *Service) SecretChecks() int64 { return s.checks.Load() }

@@ -55,8 +55,9 @@ type Service struct {
 
 	hashOnce  sync.Once
 	hashSlots chan struct{}
-	// checks counts secret verifications (see SecretChecks).
-	checks atomic.Int64
+	// checks counts secret verifications (see SecretChecks), hashes
+	// all argon2id runs (see HashWork).
+	checks, hashes atomic.Int64
 
 	viewersOnce sync.Once
 	viewers     *db.ReadCache[*sessionView]
@@ -73,6 +74,7 @@ func (s *Service) withHashSlot(ctx context.Context, fn func()) error {
 		return ctx.Err()
 	}
 	defer func() { <-s.hashSlots }()
+	s.hashes.Add(1)
 	fn()
 	return nil
 }
@@ -181,6 +183,16 @@ type SignupInput struct {
 // answers exactly as for a new account, so the form cannot be used to find
 // out who has an account.
 func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) error {
+	// Each sign-up costs a password hash and may send a mail: an address
+	// gets as many per window as it gets login attempts, counted before
+	// the hash like those (see reserve). The rows stay: they count
+	// sign-ups, not failures.
+	if _, err := s.reserve(ctx, r, limit{"signup:" + audit.ClientIP(r), s.Cfg.LoginMaxFailures * 10}); err != nil {
+		if ae := apperr.As(err); ae.Code == apperr.TooMany {
+			return apperr.New(apperr.TooMany, "auth.signup_too_many", ae.Args...)
+		}
+		return err
+	}
 	fields := apperr.FieldSet{}
 	email := NormalizeEmail(in.Email)
 	if !validEmail(email) {
@@ -421,6 +433,14 @@ func (s *Service) RequestReset(ctx context.Context, email, lang string) error {
 // address (the link proved it) and ends every session, every other link
 // and every API token of the account (EndCredentials).
 func (s *Service) ResetPassword(ctx context.Context, r *http.Request, token, pw string) error {
+	// The link is checked before the costly hash, so made-up links cost
+	// one indexed read each; it is used (atomically) below.
+	if _, err := PeekEmailToken(ctx, s.DB.Read(), PurposeReset, token); err != nil {
+		if errors.Is(err, db.ErrNotFound) {
+			return apperr.New(apperr.NotFound, "auth.link_invalid")
+		}
+		return err
+	}
 	hash, err := s.HashPassword(pw)
 	if err != nil {
 		return err
