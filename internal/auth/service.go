@@ -88,18 +88,22 @@ const (
 	accountMailsPerHour = 5
 )
 
-// mailAllowed reports whether an anonymous form may mail addr now: fewer
-// than accountMailsPerHour mails went to it in the last hour. The count
-// and the mail written after it share a transaction and a per-address
-// lock, so a parallel burst cannot all read the same count. Callers
-// answer exactly as when they send, so the cap reveals nothing.
+// mailAllowed reports whether an anonymous form may mail addr now, and
+// if so counts the mail: fewer than accountMailsPerHour such mails went to
+// it in the last hour (other mail, such as notices, does not count). The
+// count and the record share the caller's transaction and a per-address
+// lock, so a parallel burst cannot all read the same count. Callers answer
+// exactly as when they send, so the cap reveals nothing.
 func (s *Service) mailAllowed(ctx context.Context, tx *db.Tx, addr string) (bool, error) {
-	if err := lockSubject(ctx, tx, "mail:"+addr); err != nil {
+	subject := "mail:" + addr
+	if err := lockSubject(ctx, tx, subject); err != nil {
 		return false, err
 	}
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM mail_outbox WHERE created_at > ? AND to_addr = ?`, db.Now().Add(-time.Hour), addr).Scan(&n)
-	return n < accountMailsPerHour, err
+	n, _, err := Failures(ctx, tx, subject, s.now().Add(-time.Hour))
+	if err != nil || n >= accountMailsPerHour {
+		return false, err
+	}
+	return true, RecordFailure(ctx, tx, subject)
 }
 
 // normalizePassword maps full-width and other compatibility forms to one

@@ -315,7 +315,8 @@ func UseEmailToken(ctx context.Context, q db.Querier, purpose, token string) (*E
 	return &t, nil
 }
 
-// RecordFailure notes a failed login for a subject (account or address).
+// RecordFailure notes a failed login, or another counted attempt, for a
+// subject (account, address, mail recipient).
 func RecordFailure(ctx context.Context, q db.Querier, subject string) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO login_failures (subject, at) VALUES (?, ?)`, subject, db.Now())
 	return err
