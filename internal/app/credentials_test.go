@@ -548,3 +548,32 @@ func TestAnonymousHashWorkBounded(t *testing.T) {
 		}
 	})
 }
+
+// TestSetupLinkEndsWithCLIAdmin: the real shell command, run beside a
+// serving instance on one SQLite data directory, ends the setup link.
+func TestSetupLinkEndsWithCLIAdmin(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	d, err := db.Open(ctx, "", dir, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := apptest.StartWith(t, d, func(c *config.Config) { c.DataDir = dir })
+	link, _, err := e.App.Auth.EnsureSetupToken(ctx, e.App.Box)
+	if err != nil || link == "" {
+		t.Fatalf("no setup link: %v", err)
+	}
+	path := strings.TrimPrefix(link, e.URL)
+	expectStatus(t, e.Get(e.Client(), path), 200)
+	code, _, errs := run(t, "a long passphrase\n", "admin", "create-user", "--email", "cli@example.jp", "--role", "operator_admin", "--password-stdin", "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("create-user: %s", errs)
+	}
+	r := e.Get(e.Client(), path)
+	expectStatus(t, r, http.StatusGone)
+	mustContain(t, r, "初期設定はすでに完了")
+}
