@@ -177,7 +177,7 @@ func TestServeLifecycle(t *testing.T) {
 	}
 	res.Body.Close()
 	res, _ = cl.PostForm(base+m[1], form)
-	if res.StatusCode != http.StatusNotFound {
+	if res.StatusCode != http.StatusGone {
 		t.Fatalf("setup link reused: %d", res.StatusCode)
 	}
 	res.Body.Close()

@@ -72,10 +72,12 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 	if err != nil {
 		return err
 	}
-	if link, err := a.Auth.EnsureSetupToken(ctx); err != nil {
+	if link, until, err := a.Auth.EnsureSetupToken(ctx, a.Box); err != nil {
 		return err
 	} else if link != "" {
-		log.Warn("no operator administrator yet: open this one-time link to create one (valid 24h)", "setup_url", link)
+		log.Warn("no operator administrator yet: open this one-time link to create one", "setup_url", link, "valid_until", until.Format(time.RFC3339))
+	} else if !until.IsZero() {
+		log.Warn("no operator administrator yet: the one-time setup link is in the log of the instance that made it (or use mamori admin create-user --role operator_admin)", "valid_until", until.Format(time.RFC3339))
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -44,8 +44,8 @@ func Start(t testing.TB, d *db.DB) *Env {
 	return StartWith(t, d, nil)
 }
 
-// StartWith is Start with the configuration adjusted by edit (when not
-// nil) before the application is built.
+// StartWith is Start with the configuration adjusted by edit before the
+// application is built (e.g. two instances sharing one data directory).
 func StartWith(t testing.TB, d *db.DB, edit func(*config.Config)) *Env {
 	t.Helper()
 	cfg := config.Default()
@@ -60,6 +60,9 @@ func StartWith(t testing.TB, d *db.DB, edit func(*config.Config)) *Env {
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	cfg.BaseURL = srv.URL
+	if edit != nil {
+		edit(&cfg)
+	}
 	a, err := app.Build(cfg, d, log)
 	if err != nil {
 		t.Fatal(err)

@@ -184,9 +184,11 @@ func (s *Service) adminStatusPost(w http.ResponseWriter, r *http.Request) error 
 			if _, err := tx.ExecContext(r.Context(), `UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?`, s.now(), s.now(), id); err != nil {
 				return err
 			}
-			if _, err := DeleteUserSessions(r.Context(), tx, id, ""); err != nil {
+			ended, err := EndCredentials(r.Context(), tx, id, "")
+			if err != nil {
 				return err
 			}
+			return audit.Record(r.Context(), tx, r, audit.Entry{Action: action, TargetType: "user", TargetID: id, Detail: ended.Detail()})
 		} else if _, err := tx.ExecContext(r.Context(), `UPDATE users SET disabled_at = NULL, updated_at = ? WHERE id = ?`, s.now(), id); err != nil {
 			return err
 		}

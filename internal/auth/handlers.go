@@ -276,6 +276,9 @@ func (s *Service) langPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) setupPage(w http.ResponseWriter, r *http.Request) error {
+	if err := setupOpen(r.Context(), s.DB.Read()); err != nil {
+		return err
+	}
 	if _, err := PeekEmailToken(r.Context(), s.DB.Read(), PurposeSetup, r.PathValue("token")); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return apperr.New(apperr.NotFound, "auth.link_invalid")
@@ -301,6 +304,15 @@ func (s *Service) setupPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	var u *User
 	err = s.DB.InTx(r.Context(), func(tx *db.Tx) error {
+		// One setup at a time across instances, and none once an
+		// administrator exists: of several posts at once, one creates the
+		// administrator and the others are told it exists.
+		if err := lockSubject(r.Context(), tx, setupLock); err != nil {
+			return err
+		}
+		if err := setupOpen(r.Context(), tx); err != nil {
+			return err
+		}
 		if _, err := UseEmailToken(r.Context(), tx, PurposeSetup, r.PathValue("token")); err != nil {
 			if errors.Is(err, db.ErrNotFound) {
 				return apperr.New(apperr.NotFound, "auth.link_invalid")

@@ -6,6 +6,7 @@ package auth
 import (
 	"context"
 	"embed"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
@@ -53,6 +55,9 @@ type Service struct {
 
 	hashOnce  sync.Once
 	hashSlots chan struct{}
+	// checks counts secret verifications (see SecretChecks), hashes
+	// all argon2id runs (see HashWork).
+	checks, hashes atomic.Int64
 
 	viewersOnce sync.Once
 	viewers     *db.ReadCache[*sessionView]
@@ -69,6 +74,7 @@ func (s *Service) withHashSlot(ctx context.Context, fn func()) error {
 		return ctx.Err()
 	}
 	defer func() { <-s.hashSlots }()
+	s.hashes.Add(1)
 	fn()
 	return nil
 }
@@ -77,7 +83,28 @@ const (
 	verifyTTL = 48 * time.Hour
 	resetTTL  = time.Hour
 	setupTTL  = 24 * time.Hour
+	// accountMailsPerHour bounds the mails anonymous forms (sign-up,
+	// resend, forgotten password) make mamori send to one address.
+	accountMailsPerHour = 5
 )
+
+// mailAllowed reports whether an anonymous form may mail addr now, and
+// if so counts the mail: fewer than accountMailsPerHour such mails went to
+// it in the last hour (other mail, such as notices, does not count). The
+// count and the record share the caller's transaction and a per-address
+// lock, so a parallel burst cannot all read the same count. Callers answer
+// exactly as when they send, so the cap reveals nothing.
+func (s *Service) mailAllowed(ctx context.Context, tx *db.Tx, addr string) (bool, error) {
+	subject := "mail:" + addr
+	if err := lockSubject(ctx, tx, subject); err != nil {
+		return false, err
+	}
+	n, _, err := Failures(ctx, tx, subject, s.now().Add(-time.Hour))
+	if err != nil || n >= accountMailsPerHour {
+		return false, err
+	}
+	return true, RecordFailure(ctx, tx, subject)
+}
 
 // normalizePassword maps full-width and other compatibility forms to one
 // form (NFKC), so a password typed with a Japanese IME in full-width mode
@@ -109,6 +136,7 @@ func (s *Service) checkPassword(ctx context.Context, pw, hash string) bool {
 	}
 	ok := false
 	if err := s.withHashSlot(ctx, func() {
+		s.checks.Add(1)
 		v, err := password.Verify(normalizePassword(pw), hash)
 		ok = err == nil && v
 	}); err != nil {
@@ -159,6 +187,16 @@ type SignupInput struct {
 // answers exactly as for a new account, so the form cannot be used to find
 // out who has an account.
 func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) error {
+	// Each sign-up costs a password hash and may send a mail: an address
+	// gets as many per window as it gets login attempts, counted before
+	// the hash like those (see reserve). The rows stay: they count
+	// sign-ups, not failures.
+	if _, err := s.reserve(ctx, r, limit{"signup:" + audit.ClientIP(r), s.Cfg.LoginMaxFailures * 10}); err != nil {
+		if ae := apperr.As(err); ae.Code == apperr.TooMany {
+			return apperr.New(apperr.TooMany, "auth.signup_too_many", ae.Args...)
+		}
+		return err
+	}
 	fields := apperr.FieldSet{}
 	email := NormalizeEmail(in.Email)
 	if !validEmail(email) {
@@ -192,6 +230,9 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 			return err
 		}
 		if existing != nil {
+			if ok, err := s.mailAllowed(ctx, tx, email); !ok || err != nil {
+				return err
+			}
 			lang := existing.Lang
 			if lang == "" {
 				lang = in.Lang
@@ -225,6 +266,9 @@ func (s *Service) ResendVerification(ctx context.Context, email, lang string) er
 			return nil
 		}
 		if err != nil || u.Verified() {
+			return err
+		}
+		if ok, err := s.mailAllowed(ctx, tx, u.Email); !ok || err != nil {
 			return err
 		}
 		token, err := CreateEmailToken(ctx, tx, PurposeVerify, u.ID, u.Email, "", verifyTTL)
@@ -264,61 +308,42 @@ type LoginResult struct {
 	Unverified bool
 }
 
-// Login checks a password under the failed-login limits.
+// Login checks a password under the failed-login limits. The attempt is
+// counted before the hash is verified (see reserve), so a burst of guesses
+// gets at most the limit checked, even with the right password last.
 func (s *Service) Login(ctx context.Context, r *http.Request, email, pw string) (*LoginResult, error) {
 	email = NormalizeEmail(email)
-	since := s.now().Add(-s.Cfg.LoginWindow)
-	acct := "acct:" + email
-	ipSubj := "ip:" + audit.ClientIP(r)
-	n, oldest, err := Failures(ctx, s.DB.Read(), acct, since)
+	res, err := s.reserve(ctx, r, s.accountLimit(email), s.addressLimit(r))
 	if err != nil {
-		return nil, err
-	}
-	nip, _, err := Failures(ctx, s.DB.Read(), ipSubj, since)
-	if err != nil {
-		return nil, err
-	}
-	if n >= s.Cfg.LoginMaxFailures || nip >= s.Cfg.LoginMaxFailures*10 {
-		wait := s.Cfg.LoginWindow
-		if !oldest.IsZero() {
-			wait = oldest.Add(s.Cfg.LoginWindow).Sub(s.now())
+		if apperr.As(err).Code == apperr.TooMany {
+			audit.Record(ctx, s.DB, r, audit.Entry{Action: audit.LoginLocked, TargetType: "user", ActorEmail: email, Detail: map[string]any{"email": email}})
 		}
-		minutes := int(wait.Minutes() + 0.999)
-		if minutes < 1 {
-			minutes = 1
-		}
-		audit.Record(ctx, s.DB, r, audit.Entry{Action: audit.LoginLocked, TargetType: "user", ActorEmail: email, Detail: map[string]any{"email": email}})
-		return nil, apperr.New(apperr.TooMany, "auth.login_locked", minutes)
+		return nil, err
 	}
 	u, err := UserByEmail(ctx, s.DB.Read(), email)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return nil, err
 	}
 	if u == nil {
+		s.checks.Add(1)
 		s.withHashSlot(ctx, func() { password.FakeVerify(pw, s.Params) })
 	}
 	if u == nil || !s.checkPassword(ctx, pw, u.PasswordHash) || u.DisabledAt != nil {
-		err := s.DB.InTx(ctx, func(tx *db.Tx) error {
-			if err := RecordFailure(ctx, tx, acct); err != nil {
-				return err
-			}
-			if err := RecordFailure(ctx, tx, ipSubj); err != nil {
-				return err
-			}
-			e := audit.Entry{Action: audit.LoginFailed, TargetType: "user", ActorEmail: email}
-			if u != nil {
-				e.TargetID, e.ActorID = u.ID, u.ID
-			}
-			return audit.Record(ctx, tx, r, e)
-		})
-		if err != nil {
+		// The reserved rows stay: they are this failure's record.
+		e := audit.Entry{Action: audit.LoginFailed, TargetType: "user", ActorEmail: email}
+		if u != nil {
+			e.TargetID, e.ActorID = u.ID, u.ID
+		}
+		if err := audit.Record(ctx, s.DB, r, e); err != nil {
 			return nil, err
 		}
-		left := s.Cfg.LoginMaxFailures - n - 1
-		if left <= 0 {
+		if res.left <= 0 {
 			return nil, apperr.New(apperr.TooMany, "auth.login_locked", int(s.Cfg.LoginWindow.Minutes()))
 		}
-		return nil, apperr.New(apperr.Unauthorized, "auth.login_failed", left)
+		return nil, apperr.New(apperr.Unauthorized, "auth.login_failed", res.left)
+	}
+	if err := s.release(ctx, res); err != nil {
+		return nil, err
 	}
 	if !u.Verified() {
 		return &LoginResult{User: u, Unverified: true}, nil
@@ -331,19 +356,16 @@ func (s *Service) Login(ctx context.Context, r *http.Request, email, pw string) 
 	return &LoginResult{User: u, NeedsMFA: u.MFAEnabled()}, nil
 }
 
-// CheckSecondFactor verifies a TOTP code or a recovery code for a user.
+// CheckSecondFactor verifies a TOTP code or a recovery code for a user,
+// under the same reserve-first limit as passwords.
 func (s *Service) CheckSecondFactor(ctx context.Context, r *http.Request, u *User, code string) error {
 	code = strings.TrimSpace(code)
-	acct := "mfa:" + u.ID
-	since := s.now().Add(-s.Cfg.LoginWindow)
-	n, _, err := Failures(ctx, s.DB.Read(), acct, since)
+	res, err := s.reserve(ctx, r, s.mfaLimit(u.ID))
 	if err != nil {
 		return err
 	}
-	if n >= s.Cfg.LoginMaxFailures {
-		return apperr.New(apperr.TooMany, "auth.login_locked", int(s.Cfg.LoginWindow.Minutes()))
-	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	s.checks.Add(1)
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if step, ok := totp.Validate(u.TOTPSecret, code, s.now(), u.TOTPLastStep); ok {
 			// Recording the step refuses a replay of the same code.
 			res, err := tx.ExecContext(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, u.ID, step)
@@ -351,7 +373,7 @@ func (s *Service) CheckSecondFactor(ctx context.Context, r *http.Request, u *Use
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
-				return ClearFailures(ctx, tx, acct)
+				return nil
 			}
 		}
 		if len(code) >= 12 {
@@ -365,13 +387,20 @@ func (s *Service) CheckSecondFactor(ctx context.Context, r *http.Request, u *Use
 		}
 		return errMFAFailed
 	})
+	if err != nil {
+		return err
+	}
+	if err := s.release(ctx, res); err != nil {
+		return err
+	}
+	return ClearFailures(context.WithoutCancel(ctx), s.DB, mfaSubject(u.ID))
 }
 
 var errMFAFailed = apperr.Field("code", "auth.mfa_code_wrong")
 
-// recordMFAFailure is kept outside the rolled-back transaction.
+// recordMFAFailure audits a wrong code; the failure itself was counted
+// when the attempt was reserved.
 func (s *Service) recordMFAFailure(ctx context.Context, r *http.Request, u *User) {
-	RecordFailure(ctx, s.DB, "mfa:"+u.ID)
 	audit.Record(ctx, s.DB, r, audit.Entry{Action: audit.MFAFailed, TargetType: "user", TargetID: u.ID, ActorID: u.ID, ActorEmail: u.Email})
 }
 
@@ -390,6 +419,9 @@ func (s *Service) RequestReset(ctx context.Context, email, lang string) error {
 		if err != nil || u.DisabledAt != nil {
 			return err
 		}
+		if ok, err := s.mailAllowed(ctx, tx, u.Email); !ok || err != nil {
+			return err
+		}
 		token, err := CreateEmailToken(ctx, tx, PurposeReset, u.ID, u.Email, "", resetTTL)
 		if err != nil {
 			return err
@@ -402,8 +434,17 @@ func (s *Service) RequestReset(ctx context.Context, email, lang string) error {
 }
 
 // ResetPassword sets a new password from a reset link, verifies the
-// address (the link proved it) and ends every session of the account.
+// address (the link proved it) and ends every session, every other link
+// and every API token of the account (EndCredentials).
 func (s *Service) ResetPassword(ctx context.Context, r *http.Request, token, pw string) error {
+	// The link is checked before the costly hash, so made-up links cost
+	// one indexed read each; it is used (atomically) below.
+	if _, err := PeekEmailToken(ctx, s.DB.Read(), PurposeReset, token); err != nil {
+		if errors.Is(err, db.ErrNotFound) {
+			return apperr.New(apperr.NotFound, "auth.link_invalid")
+		}
+		return err
+	}
 	hash, err := s.HashPassword(pw)
 	if err != nil {
 		return err
@@ -416,33 +457,110 @@ func (s *Service) ResetPassword(ctx context.Context, r *http.Request, token, pw 
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, email_verified_at = COALESCE(email_verified_at, ?), updated_at = ? WHERE id = ?`, hash, now, now, t.UserID); err != nil {
+		// A link mailed before the account was disabled must not set a
+		// password on it.
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, email_verified_at = COALESCE(email_verified_at, ?), updated_at = ? WHERE id = ? AND disabled_at IS NULL`, hash, s.now(), s.now(), t.UserID)
+		if err != nil {
 			return err
 		}
-		if _, err := DeleteUserSessions(ctx, tx, t.UserID, ""); err != nil {
+		if n, _ := res.RowsAffected(); n != 1 {
+			return apperr.New(apperr.NotFound, "auth.link_invalid")
+		}
+		ended, err := EndCredentials(ctx, tx, t.UserID, "")
+		if err != nil {
 			return err
 		}
-		if err := ClearFailures(ctx, tx, "acct:"+t.Email); err != nil {
+		if err := ClearFailures(ctx, tx, accountSubject(t.Email)); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, r, audit.Entry{Action: audit.PasswordReset, TargetType: "user", TargetID: t.UserID, ActorID: t.UserID, ActorEmail: t.Email})
+		return audit.Record(ctx, tx, r, audit.Entry{Action: audit.PasswordReset, TargetType: "user", TargetID: t.UserID, ActorID: t.UserID, ActorEmail: t.Email, Detail: ended.Detail()})
 	})
 }
 
-// EnsureSetupToken returns a one-time URL for creating the first operator
-// administrator when none exists, and "" otherwise. The token is kept in
-// the settings table so that every instance accepts the same link.
-func (s *Service) EnsureSetupToken(ctx context.Context) (string, error) {
-	n, err := CountRole(ctx, s.DB, web.RoleOperatorAdmin)
-	if err != nil || n > 0 {
-		return "", err
-	}
-	token, err := CreateEmailToken(ctx, s.DB, PurposeSetup, "", "", "", setupTTL)
+// SetupLinkKey derives the first-run setup link from its stored random
+// id; *secretbox.Box is one. Only the id and the link's hash are stored,
+// so a copy of the database does not hold a usable link, yet every
+// instance holding the master key can show the same link again.
+type SetupLinkKey interface {
+	MAC(purpose string, data []byte) []byte
+}
+
+func setupToken(key SetupLinkKey, id string) string {
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(key.MAC("auth.setup-link", []byte(id))))
+}
+
+// setupLock is the subject whose lock serialises setup-link issue and
+// use across instances.
+const setupLock = "setup"
+
+// EnsureSetupToken returns the one-time URL for creating the first
+// operator administrator while none exists, and when it expires. At most
+// one link is valid at a time: a restart (or a second instance starting at
+// the same moment; issuing runs under one lock) shows the same unexpired
+// link again, and a new one is made only when none is left. link is ""
+// when an administrator exists (until is zero then), or when the valid
+// link was made under a different master key and cannot be shown here
+// (until is its expiry; the instance that made it logged it).
+func (s *Service) EnsureSetupToken(ctx context.Context, key SetupLinkKey) (link string, until time.Time, err error) {
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if err := lockSubject(ctx, tx, setupLock); err != nil {
+			return err
+		}
+		n, err := CountRole(ctx, tx, web.RoleOperatorAdmin)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return endSetupLinks(ctx, tx, "")
+		}
+		now := db.Now()
+		var hash, id string
+		var expires time.Time
+		err = tx.QueryRowContext(ctx, `SELECT token_hash, data, expires_at FROM email_tokens
+			WHERE purpose = ? AND used_at IS NULL AND expires_at > ? AND data <> ''
+			ORDER BY created_at DESC LIMIT 1`, PurposeSetup, now).Scan(&hash, &id, &expires)
+		switch err = db.Classify(err); {
+		case err == nil:
+			until = expires
+			if tok := setupToken(key, id); HashSecret(tok) == hash {
+				link = s.link("/setup/" + tok)
+			}
+			// Links from before this scheme (no id) or older ones go.
+			return endSetupLinks(ctx, tx, hash)
+		case errors.Is(err, db.ErrNotFound):
+		default:
+			return err
+		}
+		if err := endSetupLinks(ctx, tx, ""); err != nil {
+			return err
+		}
+		id, _ = NewLinkSecret()
+		tok := setupToken(key, id)
+		until = now.Add(setupTTL)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO email_tokens (token_hash, purpose, user_id, email, data, created_at, expires_at)
+			VALUES (?, ?, NULL, '', ?, ?, ?)`, HashSecret(tok), PurposeSetup, id, now, until); err != nil {
+			return err
+		}
+		link = s.link("/setup/" + tok)
+		return nil
+	})
 	if err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
-	return s.link("/setup/" + token), nil
+	return link, until, nil
+}
+
+// setupOpen refuses every setup link once an operator administrator
+// exists, with 410 and a message that says why (not "invalid link").
+func setupOpen(ctx context.Context, q db.Querier) error {
+	n, err := CountRole(ctx, q, web.RoleOperatorAdmin)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return apperr.New(apperr.NotFound, "auth.setup_already_done").WithStatus(http.StatusGone)
+	}
+	return nil
 }
 
 // CreateUserInput is an operator's request for an account.

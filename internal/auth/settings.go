@@ -80,7 +80,11 @@ func (s *Service) settingsError(w http.ResponseWriter, r *http.Request, f *web.F
 		return lerr
 	}
 	d.Section = section
-	return s.renderSettings(w, r, http.StatusUnprocessableEntity, f, d)
+	status := http.StatusUnprocessableEntity
+	if apperr.As(err).Code == apperr.TooMany {
+		status = http.StatusTooManyRequests
+	}
+	return s.renderSettings(w, r, status, f, d)
 }
 
 func (s *Service) profilePost(w http.ResponseWriter, r *http.Request) error {
@@ -105,15 +109,26 @@ func (s *Service) profilePost(w http.ResponseWriter, r *http.Request) error {
 }
 
 // requirePassword confirms the current password before a sensitive change.
-func (s *Service) requirePassword(ctx context.Context, userID, pw string) error {
+// It spends the account's login failure budget (reserved before the hash
+// is checked), so a stolen session cannot be used to guess the password
+// faster than the login form allows.
+func (s *Service) requirePassword(ctx context.Context, r *http.Request, userID, pw string) error {
 	u, err := UserByID(ctx, s.DB, userID)
 	if err != nil {
 		return err
 	}
+	res, err := s.reserve(ctx, r, s.accountLimit(u.Email))
+	if err != nil {
+		return err
+	}
 	if !s.checkPassword(ctx, pw, u.PasswordHash) {
+		audit.Record(ctx, s.DB, r, audit.Entry{Action: audit.LoginFailed, TargetType: "user", TargetID: u.ID, ActorID: u.ID, ActorEmail: u.Email, Detail: map[string]any{"check": "current_password"}})
 		return apperr.Field("current_password", "auth.current_password_wrong")
 	}
-	return nil
+	if err := s.release(ctx, res); err != nil {
+		return err
+	}
+	return ClearFailures(context.WithoutCancel(ctx), s.DB, accountSubject(u.Email))
 }
 
 func (s *Service) passwordPost(w http.ResponseWriter, r *http.Request) error {
@@ -122,7 +137,7 @@ func (s *Service) passwordPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := web.ViewerFrom(r.Context())
-	if err := s.requirePassword(r.Context(), v.UserID, f.Get("current_password")); err != nil {
+	if err := s.requirePassword(r.Context(), r, v.UserID, f.Get("current_password")); err != nil {
 		return s.settingsError(w, r, f, "password", err)
 	}
 	if f.Get("password") != f.Get("password_confirm") {
@@ -136,10 +151,14 @@ func (s *Service) passwordPost(w http.ResponseWriter, r *http.Request) error {
 		if _, err := tx.ExecContext(r.Context(), `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, s.now(), v.UserID); err != nil {
 			return err
 		}
-		if _, err := DeleteUserSessions(r.Context(), tx, v.UserID, v.SessionHash); err != nil {
+		// Whoever knew the old password (or held a session, link or token
+		// obtained with it) is shut out; the page says so before the user
+		// confirms.
+		ended, err := EndCredentials(r.Context(), tx, v.UserID, v.SessionHash)
+		if err != nil {
 			return err
 		}
-		return audit.Record(r.Context(), tx, r, audit.Entry{Action: audit.PasswordChanged, TargetType: "user", TargetID: v.UserID})
+		return audit.Record(r.Context(), tx, r, audit.Entry{Action: audit.PasswordChanged, TargetType: "user", TargetID: v.UserID, Detail: ended.Detail()})
 	})
 	if err != nil {
 		return err
@@ -217,7 +236,13 @@ func (s *Service) mfaEnablePost(w http.ResponseWriter, r *http.Request) error {
 		if err := ReplaceRecoveryCodes(r.Context(), tx, v.UserID, hashCodes(codes)); err != nil {
 			return err
 		}
-		return audit.Record(r.Context(), tx, r, audit.Entry{Action: audit.MFAEnabled, TargetType: "user", TargetID: v.UserID})
+		// Sessions opened elsewhere with the password alone would keep
+		// going past the new factor; they end (the page says so).
+		n, err := DeleteUserSessions(r.Context(), tx, v.UserID, v.SessionHash)
+		if err != nil {
+			return err
+		}
+		return audit.Record(r.Context(), tx, r, audit.Entry{Action: audit.MFAEnabled, TargetType: "user", TargetID: v.UserID, Detail: map[string]any{"sessions_ended": n}})
 	})
 	if err != nil {
 		return err
@@ -242,7 +267,7 @@ func (s *Service) mfaDisablePost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := web.ViewerFrom(r.Context())
-	if err := s.requirePassword(r.Context(), v.UserID, f.Get("current_password")); err != nil {
+	if err := s.requirePassword(r.Context(), r, v.UserID, f.Get("current_password")); err != nil {
 		return s.settingsError(w, r, f, "mfa", err)
 	}
 	err = s.DB.InTx(r.Context(), func(tx *db.Tx) error {
@@ -272,7 +297,7 @@ func (s *Service) mfaRecoveryPost(w http.ResponseWriter, r *http.Request) error 
 	if !v.MFAEnabled {
 		return apperr.New(apperr.Invalid, "auth.mfa_setup_first")
 	}
-	if err := s.requirePassword(r.Context(), v.UserID, f.Get("current_password")); err != nil {
+	if err := s.requirePassword(r.Context(), r, v.UserID, f.Get("current_password")); err != nil {
 		return s.settingsError(w, r, f, "mfa", err)
 	}
 	codes, err := totp.NewRecoveryCodes(10)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mamori/internal/db"
+	"mamori/internal/web"
 )
 
 // User is an account.
@@ -100,12 +101,19 @@ func Roles(ctx context.Context, q db.Querier, userID string) ([]string, error) {
 }
 
 // GrantRole adds a global role; granting a held role changes nothing.
+// Granting operator_admin ends every first-run setup link, whichever way
+// the administrator came (setup page, shell, another administrator).
 func GrantRole(ctx context.Context, q db.Querier, userID, role string) (bool, error) {
 	res, err := q.ExecContext(ctx, `INSERT INTO user_roles (user_id, role, granted_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, userID, role, db.Now())
 	if err != nil {
 		return false, err
 	}
 	n, _ := res.RowsAffected()
+	if n > 0 && role == web.RoleOperatorAdmin {
+		if err := endSetupLinks(ctx, q, ""); err != nil {
+			return false, err
+		}
+	}
 	return n > 0, nil
 }
 
@@ -207,6 +215,50 @@ func ListSessions(ctx context.Context, q db.Querier, userID string) ([]SessionIn
 	return out, rows.Err()
 }
 
+// Ended counts what EndCredentials ended, for the audit log.
+type Ended struct {
+	Sessions, Links, Tokens int64
+}
+
+// EndCredentials ends everything that must not outlive a password change,
+// a password reset or a disabled account: every session but keep (which
+// may be ""), every unused e-mail link of the account (a reset link would
+// otherwise set a password again later; a verification link has nothing
+// left to prove) and every API token, which acts for the account without
+// the password and so is revoked with it. A token revoked here stays
+// revoked when the account is enabled again; the user creates a new one.
+func EndCredentials(ctx context.Context, q db.Querier, userID, keep string) (Ended, error) {
+	var e Ended
+	var err error
+	if e.Sessions, err = DeleteUserSessions(ctx, q, userID, keep); err != nil {
+		return e, err
+	}
+	now := db.Now()
+	res, err := q.ExecContext(ctx, `UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL`, now, userID)
+	if err != nil {
+		return e, err
+	}
+	e.Links, _ = res.RowsAffected()
+	res, err = q.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now, userID)
+	if err != nil {
+		return e, err
+	}
+	e.Tokens, _ = res.RowsAffected()
+	return e, nil
+}
+
+// Detail is e's audit detail.
+func (e Ended) Detail() map[string]any {
+	return map[string]any{"sessions_ended": e.Sessions, "links_cancelled": e.Links, "tokens_revoked": e.Tokens}
+}
+
+// endSetupLinks marks every unused setup link used except keep (a token
+// hash, or "" for all).
+func endSetupLinks(ctx context.Context, q db.Querier, keep string) error {
+	_, err := q.ExecContext(ctx, `UPDATE email_tokens SET used_at = ? WHERE purpose = ? AND used_at IS NULL AND token_hash <> ?`, db.Now(), PurposeSetup, keep)
+	return err
+}
+
 // Email-link purposes.
 const (
 	PurposeVerify = "verify"
@@ -288,7 +340,8 @@ func clipASCII(s string, n int) string {
 	return s
 }
 
-// RecordFailure notes a failed login for a subject (account or address).
+// RecordFailure notes a failed login, or another counted attempt, for a
+// subject (account, address, mail recipient).
 func RecordFailure(ctx context.Context, q db.Querier, subject string) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO login_failures (subject, at) VALUES (?, ?)`, failureSubject(subject), db.Now())
 	return err

@@ -177,6 +177,12 @@ func (s *Service) Invite(ctx context.Context, q db.Querier, r *http.Request, org
 	var token string
 	var inv *Invitation
 	err := inTx(ctx, q, func(q db.Querier) error {
+		// The daily limit is counted and then spent in one transaction;
+		// the organisation's row lock keeps parallel invitations from all
+		// reading the same count on PostgreSQL (each one sends a mail).
+		if _, err := lockOrg(ctx, q, orgSlug); err != nil {
+			return err
+		}
 		o, err := BySlug(ctx, q, orgSlug)
 		if err != nil {
 			return orgNotFound(err)
