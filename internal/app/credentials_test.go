@@ -562,7 +562,9 @@ func TestSetupLinkEndsWithCLIAdmin(t *testing.T) {
 	if _, err := d.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e := apptest.StartWith(t, d, func(c *config.Config) { c.DataDir = dir })
+	// The command finds the key where the server left it: in the data
+	// directory, not in the test instances' shared key.
+	e := apptest.StartWith(t, d, func(c *config.Config) { c.DataDir, c.SecretKey = dir, "" })
 	link, _, err := e.App.Auth.EnsureSetupToken(ctx, e.App.Box)
 	if err != nil || link == "" {
 		t.Fatalf("no setup link: %v", err)

@@ -38,6 +38,9 @@ func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) { fn(t, Start(t, d)) })
 }
 
+// TestSecretKey is the master key of test instances (64 hex digits).
+const TestSecretKey = "6d616d6f72692074657374206d6173746572206b657920666f72206170707465"
+
 // Start wires and serves the application on d.
 func Start(t testing.TB, d *db.DB) *Env {
 	t.Helper()
@@ -50,6 +53,11 @@ func StartWith(t testing.TB, d *db.DB, edit func(*config.Config)) *Env {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
+	// One master key for every test instance, as a deployment sets
+	// MAMORI_SECRET_KEY on each: a second instance on the same database
+	// (two-instance tests) would otherwise be refused for holding another
+	// key. Tests of key handling build their own configuration.
+	cfg.SecretKey = TestSecretKey
 	if edit != nil {
 		edit(&cfg)
 	}
