@@ -267,6 +267,9 @@ func looksLikeMail(data []byte) bool {
 type parser struct {
 	opts  Options
 	parts int
+	// headerBytes counts the header bytes kept so far, against
+	// maxHeaderBytes (headerlimit.go).
+	headerBytes int
 }
 
 func (m *Message) addError(format string, args ...any) {
