@@ -54,9 +54,9 @@ func hugeHeaderMails() map[string][]byte {
 	}
 	part := head + "Subject: part\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; name=\"" + words + "\"\r\n\r\nhello https://evil.example/x\r\n--b--\r\n"
 	return map[string][]byte{
-		"1 Subject line of 24 MB":      []byte(head + "Subject: " + words + "\r\n" + body),
-		"Subject of 24 MB, folded":     []byte(head + folded.String() + "\r\n" + body),
-		"MIME part header of 24 MB":    []byte(part),
+		"1 Subject line of 24 MB":     []byte(head + "Subject: " + words + "\r\n" + body),
+		"Subject of 24 MB, folded":    []byte(head + folded.String() + "\r\n" + body),
+		"MIME part header of 24 MB":   []byte(part),
 		"24,000 headers of 1 KB each": []byte(head + strings.Repeat("X-Filler: "+strings.Repeat("a", 1000)+"\r\n", 24000) + "Subject: s\r\n" + body),
 	}
 }
