@@ -33,8 +33,8 @@ type parseGate struct {
 	slots chan struct{}
 	wait  time.Duration
 	// running and peak count parses in progress and the most seen at
-	// once, for the tests and the log.
-	running, peak atomic.Int64
+	// once, waiting the requests waiting for a slot: for the tests.
+	running, peak, waiting atomic.Int64
 	// parse is mailparse.ParseBytes; tests replace it to hold parses open.
 	parse func([]byte, mailparse.Options) (*mailparse.Message, error)
 }
@@ -68,6 +68,8 @@ func (g *parseGate) hold(ctx context.Context) (context.Context, func(), error) {
 	}
 	t := time.NewTimer(g.wait)
 	defer t.Stop()
+	g.waiting.Add(1)
+	defer g.waiting.Add(-1)
 	select {
 	case g.slots <- struct{}{}:
 	case <-t.C:
