@@ -245,3 +245,24 @@ func TestBoundedView(t *testing.T) {
 		t.Errorf("cuts %+v missing %v; %d entries shown, %d values clipped", v.Cuts, want, shown, v.Clipped)
 	}
 }
+
+// TestReportListsShowHeadlines: a member may write 4,000 characters of
+// summary; the lists (the coordinators' queue, the member's start page,
+// the review page's links) show its first line, shortened, and the
+// report's own page shows it whole.
+func TestReportListsShowHeadlines(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		h.hub(t)
+		long := strings.Repeat("長", 1500)
+		summary := "請求書を装うメール" + long + "\n" + strings.Repeat("詳細", 900)
+		fields := map[string]string{"org": h.a.ID, "summary": summary, "noticed_at": "2026-11-26T09:30", "recipients": "1"}
+		w := h.report(t, h.staffA, fields, sampleMail)
+		expect(t, w, http.StatusSeeOther)
+		for _, page := range []*httptest.ResponseRecorder{h.Get("/share/admin/reports", h.analyst), h.Get("/share", h.staffA)} {
+			expect(t, page, 200, "請求書を装うメール長長")
+			expectNot(t, page, long, "詳細詳細")
+		}
+		expect(t, h.Get(w.Header().Get("Location"), h.staffA), 200, long, strings.Repeat("詳細", 900))
+	})
+}

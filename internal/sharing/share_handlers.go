@@ -181,7 +181,7 @@ func (s *Service) reportAdminPage(w http.ResponseWriter, r *http.Request) error 
 	}
 	for id := range ids {
 		if o, err := GetReport(ctx, q, "", id); err == nil {
-			d.Summary[id] = o.Summary
+			d.Summary[id] = o.Headline()
 		}
 	}
 	if err := audit.Record(ctx, s.DB, r, audit.Entry{Action: ActionRawMailViewed, TargetType: "share_report", TargetID: rep.ID,

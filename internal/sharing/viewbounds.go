@@ -1,6 +1,7 @@
 package sharing
 
 import (
+	"strings"
 	"unicode/utf8"
 
 	"mamori/internal/mailparse"
@@ -22,6 +23,9 @@ const (
 	maxShownEntries   = 200 // archive entries over all the mail's attachments
 	maxShownErrors    = 50
 	maxShownRedaction = 200 // rows of the redaction table per mail
+	// maxHeadline is what lists show of a report's summary (up to 4,000
+	// characters written by the member): its first line, this long.
+	maxHeadline = 200
 	// clipTail is how much of a value's end a shortened value keeps.
 	clipTail = 60
 )
@@ -174,4 +178,18 @@ func boundRedactions(reds [][]mailparse.Redaction) ([][]mailparse.Redaction, []*
 		}
 	}
 	return out, cuts, c.clipped
+}
+
+// Headline is the report's summary as lists show it: the first line, at
+// most maxHeadline characters. The report's page shows it whole.
+func (r *Report) Headline() string { return headline(r.Summary) }
+
+func headline(summary string) string {
+	first, _, more := strings.Cut(strings.TrimSpace(summary), "\n")
+	var c clipper
+	s := c.clip(strings.TrimSpace(first), maxHeadline)
+	if more && c.clipped == 0 {
+		s += " …"
+	}
+	return s
 }
