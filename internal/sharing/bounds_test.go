@@ -266,3 +266,28 @@ func TestReportListsShowHeadlines(t *testing.T) {
 		expect(t, h.Get(w.Header().Get("Location"), h.staffA), 200, long, strings.Repeat("詳細", 900))
 	})
 }
+
+// TestRelatedReportsAreBounded: two reports of one campaign may share
+// thousands of indicators; the review page lists 20 per related report
+// and counts the rest.
+func TestRelatedReportsAreBounded(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		h.hub(t)
+		var b strings.Builder
+		b.WriteString("From: Billing <billing@evil.example>\r\nTo: t@member-a.example.jp\r\nSubject: pay\r\nDate: Thu, 26 Nov 2026 09:12:00 +0900\r\n\r\n")
+		for i := range 100 {
+			fmt.Fprintf(&b, "https://host%d.evil%d.example/pay\r\n", i, i)
+		}
+		fields := map[string]string{"org": h.a.ID, "summary": "同じ攻撃", "noticed_at": "2026-11-26T09:30", "recipients": "1"}
+		expect(t, h.report(t, h.staffA, fields, b.String()), http.StatusSeeOther)
+		w := h.report(t, h.staffA, fields, b.String())
+		expect(t, w, http.StatusSeeOther)
+		rep := strings.TrimPrefix(w.Header().Get("Location"), "/share/reports/")
+		page := h.Get("/share/admin/reports/"+rep, h.analyst)
+		expect(t, page, 200, `class="hint shared-more"`, "ほか 81 件")
+		if n := strings.Count(page.Body.String(), ".example</span><br>"); n != maxShownShared {
+			t.Errorf("%d shared indicators shown, want %d", n, maxShownShared)
+		}
+	})
+}

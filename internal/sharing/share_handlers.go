@@ -120,6 +120,11 @@ type reportAdminData struct {
 	Links    []correlate.Link
 	Campaign *correlate.Campaign
 	Summary  map[string]string // report id → summary, for the links
+	// SharedMore (report id → count) and SkippedMore are the indicators
+	// left off the page: two reports of one campaign can share
+	// thousands of URL hosts.
+	SharedMore  map[string]int
+	SkippedMore int
 }
 
 // reportAdminPage shows a report to the coordinators with what was read
@@ -169,6 +174,17 @@ func (s *Service) reportAdminPage(w http.ResponseWriter, r *http.Request) error 
 	}
 	if d.Campaign, err = correlate.Cluster(ctx, q, rep.ID, 50); err != nil && !errors.Is(err, db.ErrNotFound) {
 		return err
+	}
+	d.SharedMore = map[string]int{}
+	for i, l := range d.Links {
+		if len(l.Shared) > maxShownShared {
+			d.SharedMore[l.ReportID] = len(l.Shared) - maxShownShared
+			d.Links[i].Shared = l.Shared[:maxShownShared]
+		}
+	}
+	if d.Campaign != nil && len(d.Campaign.Skipped) > maxShownItems {
+		d.SkippedMore = len(d.Campaign.Skipped) - maxShownItems
+		d.Campaign.Skipped = d.Campaign.Skipped[:maxShownItems]
 	}
 	ids := map[string]bool{}
 	for _, l := range d.Links {

@@ -23,6 +23,7 @@ const (
 	maxShownEntries   = 200 // archive entries over all the mail's attachments
 	maxShownErrors    = 50
 	maxShownRedaction = 200 // rows of the redaction table per mail
+	maxShownShared    = 20  // indicators shown per related report on the review page
 	// maxHeadline is what lists show of a report's summary (up to 4,000
 	// characters written by the member): its first line, this long.
 	maxHeadline = 200
