@@ -357,10 +357,16 @@ func (p *parser) archive(m *Message, a *Attachment, content []byte) {
 	if !looksLikeZip(content) {
 		return
 	}
+	limit := min(p.opts.MaxZipEntries, maxListedEntries-p.entries)
+	if limit <= 0 {
+		m.addError("attachment %s was not listed: the mail's archives already list %d entries", quoteName(a.Name, -1), maxListedEntries)
+		return
+	}
 	var entries []Attachment
 	var total int
 	var err error
-	unreadable(m, a.Name, func() { entries, total, err = listZip(content, p.opts.MaxZipEntries) })
+	unreadable(m, a.Name, func() { entries, total, err = listZip(content, limit) })
+	p.entries += len(entries)
 	a.Entries = append(a.Entries, entries...)
 	if err != nil {
 		m.addError("attachment %s: %v", quoteName(a.Name, -1), err)
