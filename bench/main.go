@@ -49,7 +49,7 @@ const (
 )
 
 // allScenarios are the --scenarios names, in the order they run.
-var allScenarios = []string{"dashboard", "login", "score", "saves", "assets", "kill9", "registry", "correlation", "mailparse"}
+var allScenarios = []string{"dashboard", "login", "score", "saves", "assets", "kill9", "registry", "correlation", "mailparse", "mailheader"}
 
 type options struct {
 	bin          string
@@ -159,6 +159,9 @@ func benchMain(args []string) int {
 		stop() // a second Ctrl-C kills the harness outright
 	}()
 	if code, done := mailparseFirst(&o); done {
+		return code
+	}
+	if code, done := mailheaderFirst(&o); done {
 		return code
 	}
 	if err := run(ctx, o); err != nil {

@@ -17,6 +17,10 @@ import (
 // message parses one mail (the top one or an attached one) at a depth.
 func (p *parser) message(data []byte, depth int) *Message {
 	m := &Message{}
+	// Headers are cut to their bounds before anything reads them, enmime
+	// included; the cuts are listed first, as they change what follows.
+	data, cuts := p.boundHeaders(data)
+	noteHeaderCuts(m, cuts)
 	hs, bodyAt := readHeaderBlock(data)
 	p.headerFacts(m, hs)
 	m.SendingIPs = sendingIPs(m.Received, p.opts.Boundary)
@@ -96,35 +100,18 @@ func (p *parser) tooManyParts(data []byte) string {
 		}
 		line := bytes.TrimRight(data[pos:end], "\r")
 		pos = end + 1
-		if bytes.HasPrefix(line, []byte("--")) {
-			for k := len(stack) - 1; k >= 0; k-- {
-				if !bytes.HasPrefix(line[2:], stack[k]) {
-					continue
-				}
-				unclosed += len(stack) - 1 - k
-				delims++
-				if bytes.HasPrefix(line[2+len(stack[k]):], []byte("--")) {
-					stack = stack[:k]
-				} else {
-					stack = stack[:k+1]
-				}
-				break
+		if k, closing := matchDelimiter(stack, line); k >= 0 {
+			unclosed += len(stack) - 1 - k
+			delims++
+			if closing {
+				stack = stack[:k]
+			} else {
+				stack = stack[:k+1]
 			}
 		}
-		if at := bytes.Index(line, []byte("oundary=")); at > 0 && (line[at-1] == 'b' || line[at-1] == 'B') {
-			v := line[at+8:]
-			if len(v) > 0 && v[0] == '"' {
-				v = v[1:]
-				if k := bytes.IndexByte(v, '"'); k >= 0 {
-					v = v[:k]
-				}
-			} else if k := bytes.IndexAny(v, "; \t"); k >= 0 {
-				v = v[:k]
-			}
-			if len(v) > 0 {
-				stack = append(stack, v)
-				declared++
-			}
+		if v := boundaryParam(line); v != nil {
+			stack = append(stack, v)
+			declared++
 		}
 		switch {
 		case declared > limit || delims > 2*limit:
@@ -370,10 +357,16 @@ func (p *parser) archive(m *Message, a *Attachment, content []byte) {
 	if !looksLikeZip(content) {
 		return
 	}
+	limit := min(p.opts.MaxZipEntries, maxListedEntries-p.entries)
+	if limit <= 0 {
+		m.addError("attachment %s was not listed: the mail's archives already list %d entries", quoteName(a.Name, -1), maxListedEntries)
+		return
+	}
 	var entries []Attachment
 	var total int
 	var err error
-	unreadable(m, a.Name, func() { entries, total, err = listZip(content, p.opts.MaxZipEntries) })
+	unreadable(m, a.Name, func() { entries, total, err = listZip(content, limit) })
+	p.entries += len(entries)
 	a.Entries = append(a.Entries, entries...)
 	if err != nil {
 		m.addError("attachment %s: %v", quoteName(a.Name, -1), err)

@@ -12,7 +12,10 @@ import (
 
 // maxHeaders bounds the fields kept from one header block; a mail with
 // more is broken or an attack, and the first ones are the useful ones.
-const maxHeaders = 2000
+// boundHeaders has cut the blocks the parse reads to at most this; the
+// bound here (and maxFieldBytes on each value) keeps looksLikeMail cheap
+// on bytes nobody has cut yet.
+const maxHeaders = maxFields + 16
 
 type rawHeader struct {
 	Name string
@@ -51,9 +54,8 @@ func readHeaderBlock(data []byte) ([]rawHeader, int) {
 			return hs, next
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			if name != "" {
-				cur.WriteByte(' ')
-				cur.Write(bytes.TrimSpace(line))
+			if name != "" && len(hs) < maxHeaders {
+				appendBounded(&cur, bytes.TrimSpace(line))
 			}
 			pos = next
 			continue
@@ -62,10 +64,12 @@ func readHeaderBlock(data []byte) ([]rawHeader, int) {
 		if colon > 0 && validFieldName(bytes.TrimRight(line[:colon], " \t")) {
 			flush()
 			name = string(bytes.TrimRight(line[:colon], " \t"))
-			cur.Write(bytes.TrimSpace(line[colon+1:]))
-		} else if name != "" {
-			cur.WriteByte(' ')
-			cur.Write(bytes.TrimSpace(line))
+			if len(hs) < maxHeaders {
+				v := bytes.TrimSpace(line[colon+1:])
+				cur.Write(v[:min(len(v), maxFieldBytes)])
+			}
+		} else if name != "" && len(hs) < maxHeaders {
+			appendBounded(&cur, bytes.TrimSpace(line))
 		} else if len(hs) == 0 {
 			// Not a header at all: this is no mail.
 			return nil, 0
@@ -74,6 +78,17 @@ func readHeaderBlock(data []byte) ([]rawHeader, int) {
 	}
 	flush()
 	return hs, len(data)
+}
+
+// appendBounded adds a folded line to a field's value, with the space
+// unfolding puts in, up to maxFieldBytes.
+func appendBounded(cur *strings.Builder, b []byte) {
+	room := maxFieldBytes - cur.Len() - 1
+	if room <= 0 {
+		return
+	}
+	cur.WriteByte(' ')
+	cur.Write(b[:min(len(b), room)])
 }
 
 func validFieldName(b []byte) bool {

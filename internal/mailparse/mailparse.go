@@ -31,6 +31,11 @@ const (
 	DefaultMaxDepth      = 12
 	DefaultMaxParts      = 500
 	DefaultMaxZipEntries = 1000
+	// maxListedEntries bounds the archive entries listed over a whole
+	// mail (attached mails and TNEF contents included): a 25 MB mail of
+	// 190 small ZIPs of 1,000 entries each listed 190,000 entries, 8×
+	// its size in allocations and a 17 MB record.
+	maxListedEntries = 5000
 	// maxErrors keeps a pathological mail from producing a megabyte of
 	// complaints.
 	maxErrors = 50
@@ -267,6 +272,12 @@ func looksLikeMail(data []byte) bool {
 type parser struct {
 	opts  Options
 	parts int
+	// headerBytes counts the header bytes kept so far, against
+	// maxHeaderBytes (headerlimit.go).
+	headerBytes int
+	// entries counts the archive entries listed so far, against
+	// maxListedEntries.
+	entries int
 }
 
 func (m *Message) addError(format string, args ...any) {

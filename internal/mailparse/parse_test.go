@@ -331,11 +331,26 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: message/rfc822\n\nFrom: c@d.example\n\n--x--"))
 	f.Add([]byte("Subject: =?ISO-2022-JP?B?GyRCJC0bKEI=?=\nContent-Type: application/ms-tnef\n\nx\x9f>\"\x01\x00"))
+	// Headers over their bounds (headerlimit.go): a field longer than
+	// maxFieldBytes on one line and folded, and in a MIME part.
+	long := strings.Repeat("Invoice ", maxFieldBytes/8+10)
+	f.Add([]byte("From: a@b.example\nSubject: " + long + "\nTo: t.yamada@example.jp\n\nhttps://evil.example/"))
+	f.Add([]byte("From: a@b.example\nSubject: x\n" + strings.ReplaceAll(long, " ", "\n ") + "\nContent-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain; name=" + long + "\n\nbody\n--x--\n"))
 	key := []byte("fuzz-key-0123456789abcdef")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ParseBytes(data, Options{MaxSize: 1 << 20, Boundary: testBoundary()})
 		if err != nil {
 			return
+		}
+		if len(m.Headers) > maxHeaders {
+			t.Fatalf("%d header fields kept", len(m.Headers))
+		}
+		for _, h := range m.Headers {
+			// Decoding may grow a value (a half-width kana byte is three
+			// in UTF-8), never past that.
+			if len(h.Value) > 3*maxFieldBytes {
+				t.Fatalf("header %s of %d bytes kept", h.Name, len(h.Value))
+			}
 		}
 		if m.From == nil || m.URLs == nil || m.Errors == nil || m.Attachments == nil {
 			t.Fatal("nil list after Parse")

@@ -1,6 +1,7 @@
 package sharing
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -12,6 +13,8 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
 	"mamori/internal/db"
+	"mamori/internal/mailparse"
+	"mamori/internal/sharing/correlate"
 	"mamori/internal/web"
 )
 
@@ -146,6 +149,32 @@ func readReportForm(r *http.Request) (*web.Form, []MailFile, error) {
 	return web.NewForm(vals), files, nil
 }
 
+// indicatorsOf parses a new report's mails, before its transaction and
+// within one parse slot (parsegate.go), for the indicators stored for
+// correlation, so the coordinators see at once which earlier reports it
+// resembles. A file the report will refuse (empty, too large, not a
+// mail) is not parsed; a mail that does not parse adds nothing, and the
+// coordinators still have it.
+func (s *Service) indicatorsOf(ctx context.Context, files []MailFile, m *Member) ([]correlate.Indicator, error) {
+	ctx, release, err := s.holdParse(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	var inds []correlate.Indicator
+	for _, mf := range files {
+		if len(mf.Body) == 0 || len(mf.Body) > MaxMailBytes || !looksLikeMail(mf.Body) {
+			continue
+		}
+		msg, err := s.parses().parseBytes(ctx, mf.Body, mailparse.Options{MaxSize: MaxMailBytes, Boundary: boundaryOf(m)})
+		if err != nil {
+			continue
+		}
+		inds = append(inds, Indicators(msg)...)
+	}
+	return inds, nil
+}
+
 // maxReportParts bounds the parts of one report upload: its fields, up
 // to MaxMailsPerRpt files, and room for a few more files to be refused
 // with a message rather than a bare error.
@@ -176,13 +205,23 @@ func (s *Service) reportNewPost(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusUnprocessableEntity, "report_new", s.printer(r).T("sharing.report_new_title"), f, data)
 	}
 	in := ReportInput{Summary: f.Get("summary"), NoticedAt: f.Get("noticed_at"), Recipients: f.Get("recipients"), Actions: f.Get("actions")}
+	inds, err := s.indicatorsOf(ctx, files, m)
+	if err != nil {
+		if apperr.Is(err, apperr.TooMany) {
+			// Busy: the form again with the message, answered 503.
+			f.Apply(err)
+			w.Header().Set("Retry-After", "60")
+			return s.render(w, r, http.StatusServiceUnavailable, "report_new", s.printer(r).T("sharing.report_new_title"), f, data)
+		}
+		return err
+	}
 	var rep *Report
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var err error
 		if rep, err = CreateReport(ctx, tx, s.Box, m.OrgID, web.ViewerFrom(ctx).UserID, in, files, s.now()); err != nil {
 			return err
 		}
-		if err := s.indexReport(ctx, tx, rep, m); err != nil {
+		if err := correlate.Add(ctx, tx, rep.ID, rep.CreatedAt, inds); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionReported, TargetType: "share_report", TargetID: rep.ID, Detail: map[string]any{"mails": len(files)}})

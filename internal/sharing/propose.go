@@ -40,13 +40,14 @@ func boundaryOf(m *Member) mailparse.Boundary {
 }
 
 // parseMail reads one of a report's mails as the member's boundary sees
-// it.
+// it, within a parse slot (parsegate.go): the caller's, when ctx holds
+// one.
 func (s *Service) parseMail(ctx context.Context, q db.Querier, rep *Report, mf MailFile, m *Member) (*mailparse.Message, error) {
 	full, err := OpenMail(ctx, q, s.Box, rep.ID, mf.ID)
 	if err != nil {
 		return nil, err
 	}
-	msg, err := mailparse.ParseBytes(full.Body, mailparse.Options{MaxSize: MaxMailBytes, Boundary: boundaryOf(m)})
+	msg, err := s.parses().parseBytes(ctx, full.Body, mailparse.Options{MaxSize: MaxMailBytes, Boundary: boundaryOf(m)})
 	if err != nil {
 		return nil, err
 	}
@@ -89,21 +90,6 @@ func Indicators(m *mailparse.Message) []correlate.Indicator {
 	}
 	ok, _ := correlate.Clean(inds)
 	return ok
-}
-
-// indexReport parses a new report's mails and stores their indicators,
-// so the coordinators see at once which earlier reports it resembles. A
-// mail that does not parse adds nothing; the coordinators still have it.
-func (s *Service) indexReport(ctx context.Context, q db.Querier, rep *Report, m *Member) error {
-	var inds []correlate.Indicator
-	for _, mf := range rep.Mails {
-		msg, err := s.parseMail(ctx, q, rep, mf, m)
-		if err != nil {
-			continue
-		}
-		inds = append(inds, Indicators(msg)...)
-	}
-	return correlate.Add(ctx, q, rep.ID, rep.CreatedAt, inds)
 }
 
 // sharedMail is one mail of a share: the sanitised record and its body's

@@ -13,7 +13,11 @@ type reportsAdminData struct {
 	Names    map[string]string // org id → name (coordinators see reporters)
 	Status   string
 	Statuses []string
+	Limit    int // the newest this many are listed
 }
+
+// reportsListed is how many reports the coordinators' queue lists.
+const reportsListed = 500
 
 var statuses = []string{StatusReceived, StatusReview, StatusApproval, StatusChanges, StatusReleased, StatusClosed}
 
@@ -28,11 +32,11 @@ func (s *Service) reportsAdminPage(w http.ResponseWriter, r *http.Request) error
 	if !valid {
 		st = ""
 	}
-	rs, err := Reports(ctx, s.DB.Read(), ReportFilter{Status: st, Limit: 500})
+	rs, err := Reports(ctx, s.DB.Read(), ReportFilter{Status: st, Limit: reportsListed})
 	if err != nil {
 		return err
 	}
-	d := reportsAdminData{Reports: rs, Names: map[string]string{}, Status: st, Statuses: statuses}
+	d := reportsAdminData{Reports: rs, Names: map[string]string{}, Status: st, Statuses: statuses, Limit: reportsListed}
 	for _, rep := range rs {
 		if _, ok := d.Names[rep.OrgID]; !ok {
 			if o, err := org.ByID(ctx, s.DB.Read(), rep.OrgID); err == nil {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"mamori/internal/db"
@@ -68,6 +69,14 @@ type Service struct {
 	BaseURL string
 	// Now is replaceable so tests can move past an NDA's end.
 	Now func() time.Time
+	// MaxParses and ParseWait bound the mails parsed at once and how long
+	// a request waits for its turn (0: DefaultMaxParses, DefaultParseWait;
+	// see parsegate.go).
+	MaxParses int
+	ParseWait time.Duration
+
+	gateOnce sync.Once
+	gate     *parseGate
 }
 
 // Routes registers the coordinators' pages (analysts) and the members'

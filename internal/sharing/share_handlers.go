@@ -24,25 +24,31 @@ type ShareView struct {
 	Mails      []MailView
 	Redactions [][]mailparse.Redaction
 	SIGNames   []string
+	// RedactionCuts (per mail, nil when whole) and RedactionsClipped say
+	// what the editor's table leaves out (viewbounds.go).
+	RedactionCuts     []*ListCut
+	RedactionsClipped int
 }
 
 // MailView is a parsed mail as pages show it: URLs defanged (hxxp, [.])
-// so an indicator on a page is never followed by accident.
+// so an indicator on a page is never followed by accident, and every
+// value and list bounded (viewbounds.go): Message is a shortened copy.
 type MailView struct {
 	*mailparse.Message
 	Links []string
+	// Attachments shadow Message.Attachments: bounded, with their
+	// warnings read from the whole names.
+	Attachments []AttachmentView
 	// Body is the shared body text (shares only), its links defanged
 	// like the indicators.
 	Body string
+	// Cuts are the lists shown in part; Clipped counts the values
+	// shortened.
+	Cuts    []ListCut
+	Clipped int
 }
 
-func viewOf(m *mailparse.Message) MailView {
-	v := MailView{Message: m}
-	for _, u := range m.URLs {
-		v.Links = append(v.Links, mailparse.Defang(u))
-	}
-	return v
-}
+func viewOf(m *mailparse.Message) MailView { return boundedView(m) }
 
 // TLPLabel is the TLP as written on labels: TLP:AMBER+STRICT.
 func (s *Share) TLPLabel() string { return "TLP:" + strings.ToUpper(s.TLP) }
@@ -59,7 +65,9 @@ func (s *Service) shareView(ctx context.Context, q db.Querier, sh *Share) (*Shar
 				continue
 			}
 			mv := viewOf(m.Message)
-			mv.Body = mailparse.DefangText(m.Body)
+			var c clipper
+			mv.Body = c.clip(mailparse.DefangText(m.Body), maxSharedBody+100)
+			mv.Clipped += c.clipped
 			v.Mails = append(v.Mails, mv)
 		}
 	}
@@ -112,6 +120,11 @@ type reportAdminData struct {
 	Links    []correlate.Link
 	Campaign *correlate.Campaign
 	Summary  map[string]string // report id → summary, for the links
+	// SharedMore (report id → count) and SkippedMore are the indicators
+	// left off the page: two reports of one campaign can share
+	// thousands of URL hosts.
+	SharedMore  map[string]int
+	SkippedMore int
 }
 
 // reportAdminPage shows a report to the coordinators with what was read
@@ -129,8 +142,13 @@ func (s *Service) reportAdminPage(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	d := reportAdminData{Report: rep, OrgName: m.Name, Member: m, Summary: map[string]string{}}
+	pctx, release, err := s.holdParse(ctx)
+	if err != nil {
+		w.Header().Set("Retry-After", "60")
+		return err
+	}
 	for _, mf := range rep.Mails {
-		msg, err := s.parseMail(ctx, q, rep, mf, m)
+		msg, err := s.parseMail(pctx, q, rep, mf, m)
 		x := mailExtract{File: mf}
 		if err != nil {
 			x.Err = unreadableReason(err)
@@ -143,6 +161,7 @@ func (s *Service) reportAdminPage(w http.ResponseWriter, r *http.Request) error 
 		}
 		d.Extracts = append(d.Extracts, x)
 	}
+	release()
 	if d.Share, err = ShareOfReport(ctx, q, rep.ID); err != nil && !errors.Is(err, db.ErrNotFound) {
 		return err
 	}
@@ -156,6 +175,17 @@ func (s *Service) reportAdminPage(w http.ResponseWriter, r *http.Request) error 
 	if d.Campaign, err = correlate.Cluster(ctx, q, rep.ID, 50); err != nil && !errors.Is(err, db.ErrNotFound) {
 		return err
 	}
+	d.SharedMore = map[string]int{}
+	for i, l := range d.Links {
+		if len(l.Shared) > maxShownShared {
+			d.SharedMore[l.ReportID] = len(l.Shared) - maxShownShared
+			d.Links[i].Shared = l.Shared[:maxShownShared]
+		}
+	}
+	if d.Campaign != nil && len(d.Campaign.Skipped) > maxShownItems {
+		d.SkippedMore = len(d.Campaign.Skipped) - maxShownItems
+		d.Campaign.Skipped = d.Campaign.Skipped[:maxShownItems]
+	}
 	ids := map[string]bool{}
 	for _, l := range d.Links {
 		ids[l.ReportID] = true
@@ -167,7 +197,7 @@ func (s *Service) reportAdminPage(w http.ResponseWriter, r *http.Request) error 
 	}
 	for id := range ids {
 		if o, err := GetReport(ctx, q, "", id); err == nil {
-			d.Summary[id] = o.Summary
+			d.Summary[id] = o.Headline()
 		}
 	}
 	if err := audit.Record(ctx, s.DB, r, audit.Entry{Action: ActionRawMailViewed, TargetType: "share_report", TargetID: rep.ID,
@@ -183,8 +213,16 @@ func (s *Service) startSharePost(w http.ResponseWriter, r *http.Request) error {
 	if _, err := web.ParseForm(r); err != nil {
 		return err
 	}
+	// The proposal parses the report's mails: the slot is taken before
+	// the transaction, so no transaction waits for one.
+	ctx, release, err := s.holdParse(ctx)
+	if err != nil {
+		w.Header().Set("Retry-After", "60")
+		return err
+	}
+	defer release()
 	var sh *Share
-	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		rep, err := GetReport(ctx, tx, "", r.PathValue("id"))
 		if err != nil {
 			return err
@@ -270,6 +308,7 @@ func (s *Service) shareEditRender(w http.ResponseWriter, r *http.Request, status
 	if err != nil {
 		return err
 	}
+	v.Redactions, v.RedactionCuts, v.RedactionsClipped = boundRedactions(v.Redactions)
 	// The redaction table beside the form holds what was removed: the
 	// recipients, the member's hops and headers. Showing it is a view of
 	// raw mail, and is recorded like one.
@@ -293,6 +332,18 @@ func (s *Service) shareEditPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	action := f.Get("action")
+	in := ShareInput{Title: f.Get("title"), Analysis: f.Get("analysis"), TLP: f.Get("tlp"), Lure: f.Get("lure"),
+		AttachmentTypes: f.Get("attachment_types"), SIGIDs: f.Values["sig"], Targeted: f.Get("targeted") == "1", RedactTerms: f.Get("redact_terms")}
+	if action != "withdraw" && action != "release" && strings.Join(in.Terms(), "\n") != strings.Join(sh.RedactTerms, "\n") {
+		// New terms make the proposal again, which parses the mails: the
+		// slot is taken before the transaction.
+		var release func()
+		if ctx, release, err = s.holdParse(ctx); err != nil {
+			w.Header().Set("Retry-After", "60")
+			return err
+		}
+		defer release()
+	}
 	var released *Share
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		uid := web.ViewerFrom(ctx).UserID
@@ -312,8 +363,6 @@ func (s *Service) shareEditPost(w http.ResponseWriter, r *http.Request) error {
 			}
 			return audit.Record(ctx, tx, r, audit.Entry{Action: ActionShareReleased, TargetType: "share", TargetID: sh.ID})
 		}
-		in := ShareInput{Title: f.Get("title"), Analysis: f.Get("analysis"), TLP: f.Get("tlp"), Lure: f.Get("lure"),
-			AttachmentTypes: f.Get("attachment_types"), SIGIDs: f.Values["sig"], Targeted: f.Get("targeted") == "1", RedactTerms: f.Get("redact_terms")}
 		if strings.Join(in.Terms(), "\n") != strings.Join(sh.RedactTerms, "\n") {
 			rep, err := GetReport(ctx, tx, "", sh.ReportID)
 			if err != nil {

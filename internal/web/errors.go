@@ -69,7 +69,9 @@ func (h *ErrorHandler) Handle(w http.ResponseWriter, r *http.Request, err error)
 	}
 	p := h.Catalog.Printer(LangFrom(r.Context()))
 	msg := p.T(e.Key, e.Args...)
-	if status >= 500 {
+	if status >= 500 && e.Code == apperr.Internal {
+		// Our fault: the cause is in the log, never in the answer. A 503
+		// given another code on purpose (busy, try again) keeps its text.
 		msg = p.T("error.internal")
 	}
 	if IsAPI(r) {

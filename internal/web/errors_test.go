@@ -146,6 +146,9 @@ func TestErrorStatuses(t *testing.T) {
 		{"max bytes", fmt.Errorf("read: %w", &http.MaxBytesError{Limit: 10}), 413, "too_large", "error.too_large"},
 		{"status override", apperr.New(apperr.Invalid, "error.method_not_allowed").WithStatus(405), 405, "invalid", "error.method_not_allowed"},
 		{"internal", errors.New("boom"), 500, "internal", "error.internal"},
+		// A busy answer (503) says to try again; only Internal hides its text.
+		{"busy", apperr.New(apperr.TooMany, "error.invalid_input").WithStatus(503), 503, "too_many", "error.invalid_input"},
+		{"internal with a status", apperr.Wrap(errors.New("boom"), apperr.Internal, "error.internal").WithStatus(502), 502, "internal", "error.internal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
