@@ -473,8 +473,8 @@ func TestProposeRemovesReportingOrganisation(t *testing.T) {
 		if strings.Contains(p.Sanitized, "会員A電機") || !strings.Contains(p.Sanitized, "[organisation]") || !strings.Contains(p.Sanitized, "資料をお送りします") {
 			t.Fatalf("shared version:\n%s", p.Sanitized)
 		}
-		if !strings.Contains(p.Redactions, `"kind":"organisation"`) {
-			t.Fatalf("redactions: %s", p.Redactions)
+		if !slices.ContainsFunc(p.Redactions[0], func(r Redaction) bool { return r.Kind == mailparse.KindOrganisation }) {
+			t.Fatalf("redactions: %+v", p.Redactions)
 		}
 
 		// An HTML-only mail with the recipient's name split over tags.

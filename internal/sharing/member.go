@@ -263,12 +263,13 @@ func (s *Service) boundaryPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := web.NewForm(url.Values{"boundary": {strings.Join(m.Boundary, "\n")}})
+	f := web.NewForm(url.Values{"boundary": {strings.Join(m.Boundary, "\n")}, "phones": {strings.Join(m.Phones, "\n")}})
 	return s.render(w, r, http.StatusOK, "boundary", s.printer(r).T("sharing.boundary_title"), f, boundaryData{Member: m})
 }
 
 // boundaryPost stores the member's mail-server boundary, which decides
-// which Received hops of its reports are its own (never shared).
+// which Received hops of its reports are its own (never shared), and its
+// own phone and fax numbers, which are removed from what it reports.
 func (s *Service) boundaryPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f, err := web.ParseForm(r)
@@ -281,6 +282,9 @@ func (s *Service) boundaryPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if err := SetBoundary(ctx, tx, m.OrgID, f.Get("boundary")); err != nil {
+			return err
+		}
+		if err := SetPhones(ctx, tx, m.OrgID, f.Get("phones")); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionBoundarySet, TargetType: "org", TargetID: m.OrgID})

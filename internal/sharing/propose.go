@@ -119,12 +119,17 @@ type sharedMail struct {
 const maxSharedBody = 8000
 
 // Proposal is the shareable version of a report's mails as first
-// proposed: the sanitised messages and the redactions, each as JSON, and
-// what the mails themselves say about the lure, so the coordinator starts
-// from the facts rather than an empty form (and the figures count every
-// share by lure and attachment type).
+// proposed: the sanitised messages as JSON, pseudonyms numbered for this
+// share (members never see the keyed pseudonym, which is the same in
+// every report and would link one company's reports), the redactions with
+// the originals and the numbers given (sealed when stored), and what the
+// mails themselves say about the lure, so the coordinator starts from the
+// facts rather than an empty form (and the figures count every share by
+// lure and attachment type).
 type Proposal struct {
-	Sanitized, Redactions string
+	Sanitized  string
+	Redactions [][]Redaction
+	Numbers    map[string]int
 	// Lure is "url", "attachment", "both" or "none", from the links and
 	// attachments the mails carry.
 	Lure string
@@ -150,14 +155,20 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 		}
 	}
 	opts.MemberDomains = append(opts.MemberDomains, opts.Boundary.Hosts...)
-	// The reporting member's own name, as registered and in English: a
-	// lure addressed to 会員A電機株式会社 御中 names the reporter.
+	// The reporting member's own name, as registered, in English and its
+	// kana reading: a lure addressed to 会員A電機株式会社 御中 or
+	// ヤマダセイキ御中 names the reporter. So do its phone and fax numbers.
 	opts.Organisations = append(opts.Organisations, m.Name)
-	if o, err := org.ByID(ctx, q, m.OrgID); err == nil && o.NameEn != "" {
-		opts.Organisations = append(opts.Organisations, o.NameEn)
+	if o, err := org.ByID(ctx, q, m.OrgID); err == nil {
+		for _, n := range []string{o.NameEn, o.NameKana} {
+			if n != "" {
+				opts.Organisations = append(opts.Organisations, n)
+			}
+		}
 	}
+	opts.Phones = m.Phones
 	msgs := []sharedMail{}
-	reds := [][]mailparse.Redaction{}
+	reds := [][]Redaction{}
 	for _, mf := range rep.Mails {
 		msg, err := s.parseMail(ctx, q, rep, mf, m)
 		if err != nil {
@@ -181,17 +192,18 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 			body = string(r[:maxSharedBody]) + "\n…"
 		}
 		msgs = append(msgs, sharedMail{Message: san.Message, Body: strings.TrimSpace(body)})
-		reds = append(reds, san.Redactions)
+		list := make([]Redaction, len(san.Redactions))
+		for i, r := range san.Redactions {
+			list[i] = Redaction{Redaction: r}
+		}
+		reds = append(reds, list)
 	}
 	a, err := json.Marshal(msgs)
 	if err != nil {
 		return Proposal{}, err
 	}
-	b, err := json.Marshal(reds)
-	if err != nil {
-		return Proposal{}, err
-	}
-	p := Proposal{Sanitized: string(a), Redactions: string(b)}
+	p := Proposal{Redactions: reds, Numbers: map[string]int{}}
+	p.Sanitized = numberShare(string(a), reds, p.Numbers)
 	p.Lure, p.AttachmentTypes = lureOf(msgs)
 	return p, nil
 }

@@ -21,9 +21,8 @@ import (
 // ShareView is a share decoded for display.
 type ShareView struct {
 	*Share
-	Mails      []MailView
-	Redactions [][]mailparse.Redaction
-	SIGNames   []string
+	Mails    []MailView
+	SIGNames []string
 }
 
 // MailView is a parsed mail as pages show it: URLs defanged (hxxp, [.])
@@ -47,11 +46,15 @@ func viewOf(m *mailparse.Message) MailView {
 // TLPLabel is the TLP as written on labels: TLP:AMBER+STRICT.
 func (s *Share) TLPLabel() string { return "TLP:" + strings.ToUpper(s.TLP) }
 
+// shareView decodes the shared mails for display, as members see them.
+// Pseudonyms are numbered when the share is saved; a row that an older
+// server wrote and SealLegacy has not reached yet is numbered here, so no
+// page ever shows a keyed pseudonym.
 func (s *Service) shareView(ctx context.Context, q db.Querier, sh *Share) (*ShareView, error) {
 	v := &ShareView{Share: sh}
 	if sh.Sanitized != "" {
 		var msgs []sharedMail
-		if err := json.Unmarshal([]byte(sh.Sanitized), &msgs); err != nil {
+		if err := json.Unmarshal([]byte(mailparse.NumberPseudonyms(sh.Sanitized, map[string]int{})), &msgs); err != nil {
 			return nil, err
 		}
 		for _, m := range msgs {
@@ -61,11 +64,6 @@ func (s *Service) shareView(ctx context.Context, q db.Querier, sh *Share) (*Shar
 			mv := viewOf(m.Message)
 			mv.Body = mailparse.DefangText(m.Body)
 			v.Mails = append(v.Mails, mv)
-		}
-	}
-	if sh.Redactions != "" {
-		if err := json.Unmarshal([]byte(sh.Redactions), &v.Redactions); err != nil {
-			return nil, err
 		}
 	}
 	all, err := SIGs(ctx, q)
@@ -197,7 +195,7 @@ func (s *Service) startSharePost(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if sh, err = StartShare(ctx, tx, rep.ID, web.ViewerFrom(ctx).UserID, prop, s.now()); err != nil {
+		if sh, err = StartShare(ctx, tx, s.Box, rep.ID, web.ViewerFrom(ctx).UserID, prop, s.now()); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionShareStarted, TargetType: "share", TargetID: sh.ID})
@@ -248,6 +246,9 @@ func (s *Service) shareEditPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := sh.Open(s.Box); err != nil {
+		return err
+	}
 	rep, err := GetReport(r.Context(), s.DB.Read(), "", sh.ReportID)
 	if err != nil {
 		return err
@@ -292,6 +293,9 @@ func (s *Service) shareEditPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := sh.Open(s.Box); err != nil {
+		return err
+	}
 	action := f.Get("action")
 	var released *Share
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -327,9 +331,9 @@ func (s *Service) shareEditPost(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			in.Sanitized, in.Redactions = prop.Sanitized, prop.Redactions
+			in.Proposal = &prop
 		}
-		if err := UpdateShare(ctx, tx, sh.ID, in, s.now()); err != nil {
+		if err := UpdateShare(ctx, tx, s.Box, sh.ID, in, s.now()); err != nil {
 			return err
 		}
 		if action == "approval" {
@@ -524,7 +528,7 @@ func (s *Service) answerPost(w http.ResponseWriter, r *http.Request) error {
 			seen = time.Unix(0, ns)
 		}
 		err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-			if err := Answer(ctx, tx, m.OrgID, id, web.ViewerFrom(ctx).UserID, approve, f.Get("note"), &seen, s.now()); err != nil {
+			if err := Answer(ctx, tx, s.Box, m.OrgID, id, web.ViewerFrom(ctx).UserID, approve, f.Get("note"), &seen, s.now()); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, r, audit.Entry{Action: ActionShareAnswered, TargetType: "share_report", TargetID: id, Detail: map[string]any{"approved": approve}})

@@ -1,0 +1,14 @@
+-- Issue 11: what the sanitiser removed from a reported mail (recipients'
+-- addresses and names, the reporter, internal hosts and addresses, link
+-- tokens), the coordinators' extra words to remove and the reporter's
+-- request for changes are as confidential as the raw mail, so they are
+-- sealed like it: secretbox, the share's id as context (purposes "share
+-- redactions", "share redact terms", "share change note"). The old text
+-- columns are emptied by the server at start (sharing.SealLegacy), which
+-- a migration cannot do since the key is not in the database.
+ALTER TABLE share_shares ADD COLUMN sealed_redactions BYTEA;
+ALTER TABLE share_shares ADD COLUMN sealed_redact_terms BYTEA;
+ALTER TABLE share_shares ADD COLUMN sealed_change_note BYTEA;
+-- The member's own phone and fax numbers, one per line: removed from
+-- what it reports, like its names.
+ALTER TABLE share_members ADD COLUMN phones TEXT NOT NULL DEFAULT '';

@@ -1,0 +1,211 @@
+package sharing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"mamori/internal/db"
+	"mamori/internal/mailparse"
+	"mamori/internal/secretbox"
+)
+
+// What a share keeps besides what members see is as confidential as the
+// raw mail: the sanitiser's redaction list holds the originals (recipients'
+// addresses and names, the reporter, internal hosts and addresses, link
+// tokens), the coordinators' extra words to remove are names, and the
+// reporter's request for changes quotes what must go. Each is sealed like
+// the raw mail (secretbox, the share's id as context), under a purpose of
+// its own, so a value copied to another column does not open either.
+const (
+	sealRedactions = "share redactions"
+	sealTerms      = "share redact terms"
+	sealNote       = "share change note"
+)
+
+// Redaction is one change of the sanitiser as the coordinators see it:
+// the original (Before), what replaced it with the keyed pseudonym they
+// correlate on (After), and what members see in its place (Shared: After
+// with pseudonyms numbered for this share), when different.
+type Redaction struct {
+	mailparse.Redaction
+	Shared string `json:"shared,omitempty"`
+}
+
+// redactionRecord is what sealed_redactions holds: the redactions of each
+// mail, and the numbers this share gives its keyed pseudonyms (hex →
+// number), so an edit numbers alike.
+type redactionRecord struct {
+	Mails   [][]Redaction  `json:"mails"`
+	Numbers map[string]int `json:"numbers,omitempty"`
+}
+
+// sealedCols are a share's sealed columns as read, and the columns that
+// held the same values in clear before issue 11 (read only while a row
+// has not been sealed yet, see SealLegacy).
+type sealedCols struct {
+	red, terms, note                []byte
+	clearRed, clearTerms, clearNote string
+}
+
+// Open fills the share's confidential fields (Redactions, Numbers,
+// RedactTerms, ChangeNote) from their sealed columns. Only the
+// coordinators' pages and the writes that need them call it; what members
+// read never holds them.
+func (s *Share) Open(box *secretbox.Box) error {
+	if s.opened {
+		return nil
+	}
+	open := func(purpose string, sealed []byte, clear string) (string, error) {
+		if sealed == nil {
+			return clear, nil
+		}
+		b, err := box.Open(purpose, sealed, []byte(s.ID))
+		if err != nil {
+			return "", fmt.Errorf("share %s: %s: %w", s.ID, purpose, err)
+		}
+		return string(b), nil
+	}
+	red, err := open(sealRedactions, s.sealed.red, s.sealed.clearRed)
+	if err != nil {
+		return err
+	}
+	if s.Redactions, s.Numbers, err = decodeRedactions(red); err != nil {
+		return err
+	}
+	terms, err := open(sealTerms, s.sealed.terms, s.sealed.clearTerms)
+	if err != nil {
+		return err
+	}
+	s.RedactTerms = nil
+	if terms != "" {
+		s.RedactTerms = strings.Split(terms, "\n")
+	}
+	if s.ChangeNote, err = open(sealNote, s.sealed.note, s.sealed.clearNote); err != nil {
+		return err
+	}
+	s.opened = true
+	return nil
+}
+
+// decodeRedactions reads a redaction record, or the list stored in clear
+// before issue 11 (the mails' lists alone).
+func decodeRedactions(s string) ([][]Redaction, map[string]int, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return nil, nil, nil
+	case strings.HasPrefix(s, "["):
+		var mails [][]Redaction
+		err := json.Unmarshal([]byte(s), &mails)
+		return mails, nil, err
+	}
+	var r redactionRecord
+	err := json.Unmarshal([]byte(s), &r)
+	return r.Mails, r.Numbers, err
+}
+
+// sealRecord seals a share's redactions with its pseudonyms' numbers.
+func sealRecord(box *secretbox.Box, shareID string, mails [][]Redaction, numbers map[string]int) ([]byte, error) {
+	b, err := json.Marshal(redactionRecord{Mails: mails, Numbers: numbers})
+	if err != nil {
+		return nil, err
+	}
+	return box.Seal(sealRedactions, b, []byte(shareID)), nil
+}
+
+// sealText seals a text for purpose, or gives NULL for an empty one.
+func sealText(box *secretbox.Box, purpose, shareID, text string) []byte {
+	if text == "" {
+		return nil
+	}
+	return box.Seal(purpose, []byte(text), []byte(shareID))
+}
+
+// numberShare gives the pseudonyms of a share's mails their numbers for
+// members, in the order members meet them, and marks each redaction with
+// what members see in its place. numbers may hold earlier numbers (an
+// edit) and is extended.
+func numberShare(sanitized string, mails [][]Redaction, numbers map[string]int) string {
+	out := mailparse.NumberPseudonyms(sanitized, numbers)
+	for _, list := range mails {
+		for i := range list {
+			if shared := mailparse.NumberPseudonyms(list[i].After, numbers); shared != list[i].After {
+				list[i].Shared = shared
+			}
+		}
+	}
+	return out
+}
+
+// SealLegacy seals what shares stored in clear before issue 11 and
+// numbers their pseudonyms for members, row by row; it runs at start (the
+// key is not in the database, so a migration cannot), and again finds
+// nothing to do. A row sealed meanwhile by another instance is left
+// alone. On SQLite the file is then vacuumed and its write-ahead log
+// truncated, so the originals do not linger in free pages; on PostgreSQL
+// the table is rewritten (VACUUM FULL) for the same reason, which an
+// operator may also run by hand. It returns the rows sealed.
+func SealLegacy(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) {
+	rows, err := d.QueryContext(ctx, `SELECT id, title, analysis, sanitized, redactions, redact_terms, change_note FROM share_shares WHERE sealed_redactions IS NULL`)
+	if err != nil {
+		return 0, err
+	}
+	type legacy struct{ id, title, analysis, sanitized, red, terms, note string }
+	var todo []legacy
+	for rows.Next() {
+		var l legacy
+		if err := rows.Scan(&l.id, &l.title, &l.analysis, &l.sanitized, &l.red, &l.terms, &l.note); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		todo = append(todo, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, l := range todo {
+		mails, numbers, err := decodeRedactions(l.red)
+		if err != nil {
+			return n, fmt.Errorf("share %s: redactions: %w", l.id, err)
+		}
+		if numbers == nil {
+			numbers = map[string]int{}
+		}
+		sanitized := numberShare(l.sanitized, mails, numbers)
+		title, analysis := mailparse.NumberPseudonyms(l.title, numbers), mailparse.NumberPseudonyms(l.analysis, numbers)
+		rec, err := sealRecord(box, l.id, mails, numbers)
+		if err != nil {
+			return n, err
+		}
+		res, err := d.ExecContext(ctx, `UPDATE share_shares SET title = ?, analysis = ?, sanitized = ?, sealed_redactions = ?, redactions = '',
+			sealed_redact_terms = ?, redact_terms = '', sealed_change_note = ?, change_note = '' WHERE id = ? AND sealed_redactions IS NULL`,
+			title, analysis, sanitized, rec, sealText(box, sealTerms, l.id, l.terms), sealText(box, sealNote, l.id, l.note), l.id)
+		if err != nil {
+			return n, err
+		}
+		if k, _ := res.RowsAffected(); k > 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	// The clear values are gone from the rows, not yet from the file.
+	switch d.Dialect() {
+	case db.SQLite:
+		for _, q := range []string{`VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
+			if _, err := d.ExecContext(ctx, q); err != nil {
+				return n, fmt.Errorf("after sealing shares: %s: %w", q, err)
+			}
+		}
+	case db.Postgres:
+		if _, err := d.ExecContext(ctx, `VACUUM FULL share_shares`); err != nil {
+			return n, fmt.Errorf("after sealing shares: VACUUM FULL share_shares: %w", err)
+		}
+	}
+	return n, nil
+}
