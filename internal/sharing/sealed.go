@@ -18,8 +18,12 @@ import (
 // reporter's request for changes quotes what must go. Each is sealed like
 // the raw mail (secretbox, the share's id as context), under a purpose of
 // its own, so a value copied to another column does not open either.
+// The shared version is sealed too: a proposal holds whatever the
+// sanitiser missed until a coordinator removes it (the extra words are
+// found that way), and a released share is under its TLP.
 const (
 	sealRedactions = "share redactions"
+	sealShared     = "share sanitized"
 	sealTerms      = "share redact terms"
 	sealNote       = "share change note"
 )
@@ -45,27 +49,47 @@ type redactionRecord struct {
 // held the same values in clear before issue 11 (read only while a row
 // has not been sealed yet, see SealLegacy).
 type sealedCols struct {
-	red, terms, note                []byte
-	clearRed, clearTerms, clearNote string
+	shared, red, terms, note                     []byte
+	clearShared, clearRed, clearTerms, clearNote string
+}
+
+// open opens one of the share's sealed values, or gives the value an
+// older server stored in clear.
+func (s *Share) open(box *secretbox.Box, purpose string, sealed []byte, clear string) (string, error) {
+	if sealed == nil {
+		return clear, nil
+	}
+	b, err := box.Open(purpose, sealed, []byte(s.ID))
+	if err != nil {
+		return "", fmt.Errorf("share %s: %s: %w", s.ID, purpose, err)
+	}
+	return string(b), nil
+}
+
+// OpenShared fills Sanitized, the shared version, for the pages that show
+// it (members' and coordinators').
+func (s *Share) OpenShared(box *secretbox.Box) error {
+	if s.Sanitized != "" || s.sealed.shared == nil && s.sealed.clearShared == "" {
+		return nil
+	}
+	var err error
+	s.Sanitized, err = s.open(box, sealShared, s.sealed.shared, s.sealed.clearShared)
+	return err
 }
 
 // Open fills the share's confidential fields (Redactions, Numbers,
-// RedactTerms, ChangeNote) from their sealed columns. Only the
-// coordinators' pages and the writes that need them call it; what members
-// read never holds them.
+// RedactTerms, ChangeNote, and Sanitized) from their sealed columns. Only
+// the coordinators' pages and the writes that need them call it; what
+// members read never holds them.
 func (s *Share) Open(box *secretbox.Box) error {
 	if s.opened {
 		return nil
 	}
+	if err := s.OpenShared(box); err != nil {
+		return err
+	}
 	open := func(purpose string, sealed []byte, clear string) (string, error) {
-		if sealed == nil {
-			return clear, nil
-		}
-		b, err := box.Open(purpose, sealed, []byte(s.ID))
-		if err != nil {
-			return "", fmt.Errorf("share %s: %s: %w", s.ID, purpose, err)
-		}
-		return string(b), nil
+		return s.open(box, purpose, sealed, clear)
 	}
 	red, err := open(sealRedactions, s.sealed.red, s.sealed.clearRed)
 	if err != nil {
@@ -181,9 +205,9 @@ func SealLegacy(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) 
 		if err != nil {
 			return n, err
 		}
-		res, err := d.ExecContext(ctx, `UPDATE share_shares SET title = ?, analysis = ?, sanitized = ?, sealed_redactions = ?, redactions = '',
+		res, err := d.ExecContext(ctx, `UPDATE share_shares SET title = ?, analysis = ?, sealed_sanitized = ?, sanitized = '', sealed_redactions = ?, redactions = '',
 			sealed_redact_terms = ?, redact_terms = '', sealed_change_note = ?, change_note = '' WHERE id = ? AND sealed_redactions IS NULL`,
-			title, analysis, sanitized, rec, sealText(box, sealTerms, l.id, l.terms), sealText(box, sealNote, l.id, l.note), l.id)
+			title, analysis, sealText(box, sealShared, l.id, sanitized), rec, sealText(box, sealTerms, l.id, l.terms), sealText(box, sealNote, l.id, l.note), l.id)
 		if err != nil {
 			return n, err
 		}

@@ -51,6 +51,9 @@ func (s *Share) TLPLabel() string { return "TLP:" + strings.ToUpper(s.TLP) }
 // server wrote and SealLegacy has not reached yet is numbered here, so no
 // page ever shows a keyed pseudonym.
 func (s *Service) shareView(ctx context.Context, q db.Querier, sh *Share) (*ShareView, error) {
+	if err := sh.OpenShared(s.Box); err != nil {
+		return nil, err
+	}
 	v := &ShareView{Share: sh}
 	if sh.Sanitized != "" {
 		var msgs []sharedMail

@@ -29,18 +29,19 @@ func community(tlp string) bool { return tlp == "clear" || tlp == "green" }
 
 // Share is the shareable version of a report.
 type Share struct {
-	ID, ReportID         string
-	Title, Analysis, TLP string
-	Lure                 string
-	AttachmentTypes      []string
-	// Sanitized is the JSON of the shared mails as members see them,
-	// pseudonyms numbered for this share (recipient-1@redacted.invalid).
-	Sanitized              string
+	ID, ReportID           string
+	Title, Analysis, TLP   string
+	Lure                   string
+	AttachmentTypes        []string
 	SIGIDs                 []string
 	CreatedAt, UpdatedAt   time.Time
 	ApprovedAt, ReleasedAt *time.Time
 	WithdrawnAt            *time.Time
 
+	// Sanitized is the JSON of the shared mails as members see them,
+	// pseudonyms numbered for this share (recipient-1@redacted.invalid);
+	// sealed at rest, filled by OpenShared (or Open).
+	Sanitized string
 	// Sealed at rest, filled only by Open (coordinators' pages):
 	// Redactions are the sanitiser's changes with the originals, Numbers
 	// the numbers this share gives the keyed pseudonyms, RedactTerms the
@@ -71,8 +72,8 @@ func StartShare(ctx context.Context, q db.Querier, box *secretbox.Box, reportID,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO share_shares (id, report_id, tlp, lure, attachment_types, sanitized, sealed_redactions, created_by, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, reportID, s.TLP, p.Lure, strings.Join(p.AttachmentTypes, ","), p.Sanitized, rec, nullable(userID), now, now); err != nil {
+	if _, err := q.ExecContext(ctx, `INSERT INTO share_shares (id, report_id, tlp, lure, attachment_types, sealed_sanitized, sealed_redactions, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, reportID, s.TLP, p.Lure, strings.Join(p.AttachmentTypes, ","), sealText(box, sealShared, s.ID, p.Sanitized), rec, nullable(userID), now, now); err != nil {
 		if errors.Is(db.Classify(err), db.ErrConflict) {
 			return nil, apperr.New(apperr.Conflict, "sharing.err.share_exists")
 		}
@@ -197,9 +198,9 @@ func UpdateShare(ctx context.Context, q db.Querier, box *secretbox.Box, id strin
 	if err != nil {
 		return err
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE share_shares SET title = ?, analysis = ?, tlp = ?, lure = ?, attachment_types = ?, sanitized = ?,
+	if _, err := q.ExecContext(ctx, `UPDATE share_shares SET title = ?, analysis = ?, tlp = ?, lure = ?, attachment_types = ?, sealed_sanitized = ?, sanitized = '',
 		sealed_redactions = ?, redactions = '', sealed_redact_terms = ?, redact_terms = '', approved_at = NULL, approved_by = NULL, updated_at = ? WHERE id = ?`,
-		c.Title, c.Analysis, c.TLP, c.Lure, strings.Join(types, ","), sanitized, rec, sealText(box, sealTerms, id, strings.Join(c.Terms(), "\n")), now, id); err != nil {
+		c.Title, c.Analysis, c.TLP, c.Lure, strings.Join(types, ","), sealText(box, sealShared, id, sanitized), rec, sealText(box, sealTerms, id, strings.Join(c.Terms(), "\n")), now, id); err != nil {
 		return err
 	}
 	if _, err := q.ExecContext(ctx, `DELETE FROM share_share_sigs WHERE share_id = ?`, id); err != nil {
@@ -223,14 +224,14 @@ func UpdateShare(ctx context.Context, q db.Querier, box *secretbox.Box, id strin
 	return nil
 }
 
-const shareCols = `id, report_id, title, analysis, tlp, lure, attachment_types, sanitized, sealed_redactions, redactions, sealed_change_note, change_note,
+const shareCols = `id, report_id, title, analysis, tlp, lure, attachment_types, sealed_sanitized, sanitized, sealed_redactions, redactions, sealed_change_note, change_note,
 	sealed_redact_terms, redact_terms, created_at, updated_at, approved_at, released_at, withdrawn_at`
 
 func scanShare(sc interface{ Scan(...any) error }) (*Share, error) {
 	var s Share
 	var types string
 	c := &s.sealed
-	if err := sc.Scan(&s.ID, &s.ReportID, &s.Title, &s.Analysis, &s.TLP, &s.Lure, &types, &s.Sanitized, &c.red, &c.clearRed, &c.note, &c.clearNote,
+	if err := sc.Scan(&s.ID, &s.ReportID, &s.Title, &s.Analysis, &s.TLP, &s.Lure, &types, &c.shared, &c.clearShared, &c.red, &c.clearRed, &c.note, &c.clearNote,
 		&c.terms, &c.clearTerms, &s.CreatedAt, &s.UpdatedAt, &s.ApprovedAt, &s.ReleasedAt, &s.WithdrawnAt); err != nil {
 		return nil, err
 	}

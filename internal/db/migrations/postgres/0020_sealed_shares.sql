@@ -3,9 +3,13 @@
 -- tokens), the coordinators' extra words to remove and the reporter's
 -- request for changes are as confidential as the raw mail, so they are
 -- sealed like it: secretbox, the share's id as context (purposes "share
--- redactions", "share redact terms", "share change note"). The old text
--- columns are emptied by the server at start (sharing.SealLegacy), which
--- a migration cannot do since the key is not in the database.
+-- redactions", "share redact terms", "share change note"). So is the
+-- shared version itself: a proposal holds whatever the sanitiser missed
+-- until a coordinator removes it, and a released share is under its TLP
+-- ("share sanitized"). The old text columns are emptied by the server at
+-- start (sharing.SealLegacy), which a migration cannot do since the key
+-- is not in the database.
+ALTER TABLE share_shares ADD COLUMN sealed_sanitized BYTEA;
 ALTER TABLE share_shares ADD COLUMN sealed_redactions BYTEA;
 ALTER TABLE share_shares ADD COLUMN sealed_redact_terms BYTEA;
 ALTER TABLE share_shares ADD COLUMN sealed_change_note BYTEA;
