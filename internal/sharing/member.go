@@ -40,6 +40,11 @@ func (s *Service) homePage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		for _, rep := range rs {
+			if err := rep.Open(s.Box); err != nil {
+				return err
+			}
+		}
 		d.Reports = append(d.Reports, rs...)
 		feed, err := Feed(ctx, s.DB.Read(), m, 100)
 		if err != nil {
@@ -224,6 +229,9 @@ func (s *Service) reportRender(w http.ResponseWriter, r *http.Request, status in
 	ctx := r.Context()
 	rep, err := GetReport(ctx, s.DB.Read(), m.OrgID, id)
 	if err != nil {
+		return err
+	}
+	if err := rep.Open(s.Box); err != nil {
 		return err
 	}
 	d := reportData{Report: rep, Member: m}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -264,9 +265,24 @@ func TestShareOriginalsSealedAtRest(t *testing.T) {
 			"From: Billing <billing@evil-invoice.example>\r\nTo: Hanako Takahashi <h.takahashi@member-a.example.jp>\r\n" +
 			"Subject: Operation Kirishima invoice\r\nDate: Thu, 26 Nov 2026 09:12:00 +0900\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
 			"Dear Hanako Takahashi,\r\n\r\nPay at https://evil-invoice.example/pay?sid=Xq7Rk2Pm9Lw4&lang=ja today.\r\n"
-		fields := map[string]string{"org": h.a.ID, "summary": "請求書", "noticed_at": "2026-11-26T09:30", "recipients": "1"}
-		w := h.report(t, h.staffA, fields, mail)
+		fields := map[string]string{"org": h.a.ID, "summary": "経理の SummarySecret-8812 が開封", "noticed_at": "2026-11-26T09:30", "recipients": "1",
+			"actions": "ActionsSecret-4471 のパスワードを変更"}
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for k, v := range fields {
+			mw.WriteField(k, v)
+		}
+		fw, _ := mw.CreateFormFile("mail", "FileSecret-3301.eml")
+		fw.Write([]byte(mail))
+		mw.Close()
+		w := h.Do("POST", "/share/reports/new", h.staffA, &buf, mw.FormDataContentType())
 		expect(t, w, http.StatusSeeOther)
+		// The reporter and the coordinators read the form and the file name.
+		expect(t, h.Get(w.Header().Get("Location"), h.staffA), 200, "SummarySecret-8812", "ActionsSecret-4471", "FileSecret-3301.eml")
+		expect(t, h.Get("/share", h.staffA), 200, "SummarySecret-8812")
+		expect(t, h.Get("/share/admin/reports", h.analyst), 200, "SummarySecret-8812")
+		expect(t, h.Get("/share/admin/reports/"+strings.TrimPrefix(w.Header().Get("Location"), "/share/reports/"), h.analyst), 200,
+			"SummarySecret-8812", "ActionsSecret-4471", "FileSecret-3301.eml")
 		rep := strings.TrimPrefix(w.Header().Get("Location"), "/share/reports/")
 		w = h.post(t, "/share/admin/reports/"+rep+"/share", h.analyst)
 		expect(t, w, http.StatusSeeOther)
@@ -276,7 +292,8 @@ func TestShareOriginalsSealedAtRest(t *testing.T) {
 		// The coordinators still read them all.
 		expect(t, h.Get(edit, h.analyst), 200, "h.takahashi@member-a.example.jp", "Takahashi", "exch07.corp-a.internal", "10.41.7.23", "Xq7Rk2Pm9Lw4",
 			"Kirishima", "NOTE-5521")
-		secrets := []string{"h.takahashi@member-a.example.jp", "Takahashi", "exch07.corp-a.internal", "ws-0147", "10.41.7.23", "Xq7Rk2Pm9Lw4", "Kirishima", "NOTE-5521"}
+		secrets := []string{"h.takahashi@member-a.example.jp", "Takahashi", "exch07.corp-a.internal", "ws-0147", "10.41.7.23", "Xq7Rk2Pm9Lw4", "Kirishima", "NOTE-5521",
+			"SummarySecret-8812", "ActionsSecret-4471", "FileSecret-3301"}
 		if found := inClear(t, d, path, secrets); len(found) > 0 {
 			t.Fatalf("stored in clear: %v", found)
 		}
@@ -315,6 +332,10 @@ func TestSealLegacyShares(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// What an older server stored of a report: the form and the file
+		// name in clear.
+		d.ExecContext(ctx, `UPDATE share_reports SET sealed_form = NULL, summary = 'LegacySummaryKappa', actions = 'LegacyActionsLambda' WHERE id = ?`, rep.ID)
+		d.ExecContext(ctx, `UPDATE share_report_mails SET sealed_filename = NULL, filename = 'LegacyFileSigma.eml' WHERE report_id = ?`, rep.ID)
 		key := PseudonymKey(h.s.Box)
 		p1, p2 := mailparse.Pseudonym(key, "legacy.one@member-a.example.jp"), mailparse.Pseudonym(key, "legacy.two@member-a.example.jp")
 		hex1 := strings.TrimSuffix(strings.TrimPrefix(p1, "recipient-"), "@redacted.invalid")
@@ -327,8 +348,8 @@ func TestSealLegacyShares(t *testing.T) {
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, rep.ID, "t", "see "+p1, sanitized, redactions, "LegacyTermZeta", "LegacyNoteOmega", h.clock, h.clock); err != nil {
 			t.Fatal(err)
 		}
-		secrets := []string{"legacy.one@member-a.example.jp", "LegacyTermZeta", "LegacyNoteOmega"}
-		if found := inClear(t, d, path, secrets); len(found) < 3 {
+		secrets := []string{"legacy.one@member-a.example.jp", "LegacyTermZeta", "LegacyNoteOmega", "LegacySummaryKappa", "LegacyActionsLambda", "LegacyFileSigma"}
+		if found := inClear(t, d, path, secrets); len(found) < len(secrets) {
 			t.Fatalf("the legacy row was not written in clear: %v", found)
 		}
 		// Before sealing, what members see is already numbered.
@@ -337,8 +358,10 @@ func TestSealLegacyShares(t *testing.T) {
 		if err != nil || len(v.Mails) != 1 || strings.Join(v.Mails[0].Recipients, ",") != "recipient-1@redacted.invalid,recipient-2@redacted.invalid" {
 			t.Fatalf("legacy view %+v %v", v, err)
 		}
+		// The reporter reads its report before the sealing too.
+		expect(t, h.Get("/share/reports/"+rep.ID, h.staffA), 200, "LegacySummaryKappa", "LegacyFileSigma.eml")
 		n, err := SealLegacy(ctx, d, h.s.Box)
-		if err != nil || n != 1 {
+		if err != nil || n != 3 {
 			t.Fatalf("sealed %d: %v", n, err)
 		}
 		if n, err := SealLegacy(ctx, d, h.s.Box); err != nil || n != 0 {
@@ -357,14 +380,17 @@ func TestSealLegacyShares(t *testing.T) {
 			t.Fatalf("opened: %+v", sh)
 		}
 		var clear string
-		d.QueryRowContext(ctx, `SELECT redactions || redact_terms || change_note FROM share_shares WHERE id = ?`, id).Scan(&clear)
+		d.QueryRowContext(ctx, `SELECT s.sanitized || s.redactions || s.redact_terms || s.change_note || r.summary || r.actions || m.filename
+			FROM share_shares s JOIN share_reports r ON r.id = s.report_id JOIN share_report_mails m ON m.report_id = r.id WHERE s.id = ?`, id).Scan(&clear)
 		if clear != "" {
 			t.Fatalf("clear columns keep %q", clear)
 		}
 		if found := inClear(t, d, path, secrets); len(found) > 0 {
 			t.Fatalf("still in clear after sealing: %v", found)
 		}
-		// The editor shows them.
+		// The editor and the report pages show them.
 		expect(t, h.Get("/share/admin/shares/"+id, h.analyst), 200, "legacy.one@member-a.example.jp", "LegacyTermZeta", "LegacyNoteOmega")
+		expect(t, h.Get("/share/admin/reports/"+rep.ID, h.analyst), 200, "LegacySummaryKappa", "LegacyActionsLambda", "LegacyFileSigma.eml")
+		expect(t, h.Get("/share/reports/"+rep.ID, h.staffA), 200, "LegacySummaryKappa", "LegacyFileSigma.eml")
 	})
 }

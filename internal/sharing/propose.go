@@ -50,7 +50,7 @@ func (s *Service) parseMail(ctx context.Context, q db.Querier, rep *Report, mf M
 	if err != nil {
 		return nil, err
 	}
-	msg.File = mf.Name
+	msg.File = full.Name
 	return msg, nil
 }
 

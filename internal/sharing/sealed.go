@@ -2,6 +2,7 @@ package sharing
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -163,15 +164,42 @@ func numberShare(sanitized string, mails [][]Redaction, numbers map[string]int) 
 	return out
 }
 
-// SealLegacy seals what shares stored in clear before issue 11 and
-// numbers their pseudonyms for members, row by row; it runs at start (the
-// key is not in the database, so a migration cannot), and again finds
-// nothing to do. A row sealed meanwhile by another instance is left
-// alone. On SQLite the file is then vacuumed and its write-ahead log
-// truncated, so the originals do not linger in free pages; on PostgreSQL
-// the table is rewritten (VACUUM FULL) for the same reason, which an
-// operator may also run by hand. It returns the rows sealed.
+// SealLegacy seals what the hub stored in clear before issue 11 (shares'
+// shared versions, redactions, extra words and change notes; reports'
+// forms and mail file names) and numbers the shares' pseudonyms for
+// members, row by row. It runs at start (the key is not in the database,
+// so a migration cannot), and again finds nothing to do; a row sealed
+// meanwhile by another instance is left alone. When it sealed anything,
+// the storage is rewritten so the originals do not linger in free pages:
+// on SQLite the file is vacuumed and its write-ahead log truncated, on
+// PostgreSQL the two tables are rewritten (VACUUM FULL), which an operator
+// may also run by hand. It returns the rows sealed.
 func SealLegacy(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) {
+	n, err := sealLegacyShares(ctx, d, box)
+	if err != nil {
+		return n, err
+	}
+	k, err := sealLegacyReports(ctx, d, box)
+	if n += k; err != nil || n == 0 {
+		return n, err
+	}
+	var stmts []string
+	switch d.Dialect() {
+	case db.SQLite:
+		stmts = []string{`VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`}
+	case db.Postgres:
+		stmts = []string{`VACUUM FULL share_shares`, `VACUUM FULL share_reports`, `VACUUM FULL share_report_mails`}
+	}
+	for _, q := range stmts {
+		if _, err := d.ExecContext(ctx, q); err != nil {
+			return n, fmt.Errorf("after sealing the hub's stored originals: %s: %w", q, err)
+		}
+	}
+	return n, nil
+}
+
+// sealLegacyShares seals the shares stored in clear.
+func sealLegacyShares(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) {
 	rows, err := d.QueryContext(ctx, `SELECT id, title, analysis, sanitized, redactions, redact_terms, change_note FROM share_shares WHERE sealed_redactions IS NULL`)
 	if err != nil {
 		return 0, err
@@ -215,20 +243,57 @@ func SealLegacy(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) 
 			n++
 		}
 	}
-	if n == 0 {
-		return 0, nil
-	}
-	// The clear values are gone from the rows, not yet from the file.
-	switch d.Dialect() {
-	case db.SQLite:
-		for _, q := range []string{`VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
-			if _, err := d.ExecContext(ctx, q); err != nil {
-				return n, fmt.Errorf("after sealing shares: %s: %w", q, err)
-			}
+	return n, nil
+}
+
+// sealLegacyReports seals the report forms and mail file names stored in
+// clear.
+func sealLegacyReports(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) {
+	type legacy struct{ id, a, b string }
+	read := func(q string) ([]legacy, error) {
+		rows, err := d.QueryContext(ctx, q)
+		if err != nil {
+			return nil, err
 		}
-	case db.Postgres:
-		if _, err := d.ExecContext(ctx, `VACUUM FULL share_shares`); err != nil {
-			return n, fmt.Errorf("after sealing shares: VACUUM FULL share_shares: %w", err)
+		defer rows.Close()
+		var out []legacy
+		for rows.Next() {
+			var l legacy
+			if err := rows.Scan(&l.id, &l.a, &l.b); err != nil {
+				return nil, err
+			}
+			out = append(out, l)
+		}
+		return out, rows.Err()
+	}
+	n := 0
+	count := func(res sql.Result, err error) error {
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k > 0 {
+			n++
+		}
+		return nil
+	}
+	reports, err := read(`SELECT id, summary, actions FROM share_reports WHERE sealed_form IS NULL`)
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range reports {
+		if err := count(d.ExecContext(ctx, `UPDATE share_reports SET sealed_form = ?, summary = '', actions = '' WHERE id = ? AND sealed_form IS NULL`,
+			sealReportForm(box, l.id, l.a, l.b), l.id)); err != nil {
+			return n, err
+		}
+	}
+	mails, err := read(`SELECT id, filename, '' FROM share_report_mails WHERE sealed_filename IS NULL`)
+	if err != nil {
+		return n, err
+	}
+	for _, l := range mails {
+		if err := count(d.ExecContext(ctx, `UPDATE share_report_mails SET sealed_filename = ?, filename = '' WHERE id = ? AND sealed_filename IS NULL`,
+			box.Seal(sealMailName, []byte(l.a), []byte(l.id)), l.id)); err != nil {
+			return n, err
 		}
 	}
 	return n, nil

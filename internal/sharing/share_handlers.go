@@ -125,6 +125,9 @@ func (s *Service) reportAdminPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if err := rep.Open(s.Box); err != nil {
+		return err
+	}
 	m, err := GetMember(ctx, q, rep.OrgID, s.now())
 	if err != nil {
 		return err
@@ -167,7 +170,7 @@ func (s *Service) reportAdminPage(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	for id := range ids {
-		if o, err := GetReport(ctx, q, "", id); err == nil {
+		if o, err := GetReport(ctx, q, "", id); err == nil && o.Open(s.Box) == nil {
 			d.Summary[id] = o.Summary
 		}
 	}

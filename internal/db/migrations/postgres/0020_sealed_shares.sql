@@ -16,3 +16,10 @@ ALTER TABLE share_shares ADD COLUMN sealed_change_note BYTEA;
 -- The member's own phone and fax numbers, one per line: removed from
 -- what it reports, like its names.
 ALTER TABLE share_members ADD COLUMN phones TEXT NOT NULL DEFAULT '';
+-- A report's form (what happened, what was done: it names the people who
+-- received or opened the mail) and its mail files' names (a saved mail is
+-- named after its subject, which may name the addressee) are sealed too
+-- ("report form" with the report's id, "report mail name" with the
+-- file's id); the old columns are emptied at start.
+ALTER TABLE share_reports ADD COLUMN sealed_form BYTEA;
+ALTER TABLE share_report_mails ADD COLUMN sealed_filename BYTEA;
