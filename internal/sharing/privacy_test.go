@@ -19,6 +19,7 @@ import (
 	"mamori/internal/mailparse"
 	"mamori/internal/org"
 	"mamori/internal/org/orgtest"
+	"mamori/internal/sharing/correlate"
 	"mamori/internal/web"
 )
 
@@ -392,5 +393,34 @@ func TestSealLegacyShares(t *testing.T) {
 		expect(t, h.Get("/share/admin/shares/"+id, h.analyst), 200, "legacy.one@member-a.example.jp", "LegacyTermZeta", "LegacyNoteOmega")
 		expect(t, h.Get("/share/admin/reports/"+rep.ID, h.analyst), 200, "LegacySummaryKappa", "LegacyActionsLambda", "LegacyFileSigma.eml")
 		expect(t, h.Get("/share/reports/"+rep.ID, h.staffA), 200, "LegacySummaryKappa", "LegacyFileSigma.eml")
+	})
+}
+
+// The correlation store (plain values, for lookups) holds indicators of
+// the attack, not of the member: a lure spoofing the member's staff as
+// sender or linking to its portal adds neither value.
+func TestIndicatorsLeaveTheMemberOut(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		hubMembers(t, h)
+		mail := "Received: from mail.evil-login.example (mail.evil-login.example [203.0.113.9]) by mx.member-a.example.jp; Thu, 26 Nov 2026 09:12:00 +0900\r\n" +
+			"From: CEO <ceo@member-a.example.jp>\r\nTo: t.yamada@member-a.example.jp\r\nSubject: urgent\r\n" +
+			"Date: Thu, 26 Nov 2026 09:12:00 +0900\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+			"Log in at https://portal.member-a.example.jp/login then https://evil-login.example/x\r\n"
+		fields := map[string]string{"org": h.a.ID, "summary": "s", "noticed_at": "2026-11-26T09:30", "recipients": "1"}
+		w := h.report(t, h.staffA, fields, mail)
+		expect(t, w, http.StatusSeeOther)
+		inds, err := correlate.Stored(context.Background(), d, strings.TrimPrefix(w.Header().Get("Location"), "/share/reports/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, in := range inds {
+			got = append(got, in.String())
+		}
+		all := strings.Join(got, " ")
+		if strings.Contains(all, "member-a.example.jp") || !strings.Contains(all, "evil-login.example") {
+			t.Fatalf("indicators %v", got)
+		}
 	})
 }

@@ -94,16 +94,58 @@ func Indicators(m *mailparse.Message) []correlate.Indicator {
 // indexReport parses a new report's mails and stores their indicators,
 // so the coordinators see at once which earlier reports it resembles. A
 // mail that does not parse adds nothing; the coordinators still have it.
+// Values of the member's own domains (a lure spoofing its staff as
+// sender, a link to its portal) are not indicators of the attack but of
+// the member, and are kept out: the store holds them in clear.
 func (s *Service) indexReport(ctx context.Context, q db.Querier, rep *Report, m *Member) error {
+	own := s.memberDomains(ctx, q, rep, m)
 	var inds []correlate.Indicator
 	for _, mf := range rep.Mails {
 		msg, err := s.parseMail(ctx, q, rep, mf, m)
 		if err != nil {
 			continue
 		}
-		inds = append(inds, Indicators(msg)...)
+		for _, in := range Indicators(msg) {
+			host := in.Value
+			switch in.Kind {
+			case correlate.Sender:
+				host = host[strings.LastIndexByte(host, '@')+1:]
+			case correlate.URLHost:
+			default:
+				inds = append(inds, in)
+				continue
+			}
+			if !underDomains(host, own) {
+				inds = append(inds, in)
+			}
+		}
 	}
 	return correlate.Add(ctx, q, rep.ID, rep.CreatedAt, inds)
+}
+
+// memberDomains are the member's own mail domains as the sanitiser is
+// told them: the reporter's address's domain and the boundary's hosts.
+func (s *Service) memberDomains(ctx context.Context, q db.Querier, rep *Report, m *Member) []string {
+	var out []string
+	if rep.ReporterID != "" {
+		if u, err := auth.UserByID(ctx, q, rep.ReporterID); err == nil {
+			if _, dom, ok := strings.Cut(u.Email, "@"); ok {
+				out = append(out, strings.ToLower(dom))
+			}
+		}
+	}
+	return append(out, boundaryOf(m).Hosts...)
+}
+
+// underDomains reports whether host is one of names or under one.
+func underDomains(host string, names []string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, n := range names {
+		if n = strings.ToLower(strings.Trim(n, ".")); n != "" && (host == n || strings.HasSuffix(host, "."+n)) {
+			return true
+		}
+	}
+	return false
 }
 
 // sharedMail is one mail of a share: the sanitised record and its body's
@@ -149,12 +191,9 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 			if u.Name != "" {
 				opts.Reporter = append(opts.Reporter, u.Name)
 			}
-			if _, dom, ok := strings.Cut(u.Email, "@"); ok {
-				opts.MemberDomains = append(opts.MemberDomains, dom)
-			}
 		}
 	}
-	opts.MemberDomains = append(opts.MemberDomains, opts.Boundary.Hosts...)
+	opts.MemberDomains = s.memberDomains(ctx, q, rep, m)
 	// The reporting member's own name, as registered, in English and its
 	// kana reading: a lure addressed to 会員A電機株式会社 御中 or
 	// ヤマダセイキ御中 names the reporter. So do its phone and fax numbers.
