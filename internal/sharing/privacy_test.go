@@ -163,7 +163,7 @@ func yamadaMail(subject string) string {
 		"To: Taro Yamada <t.yamada@member-a.example.jp>, Hanako Sato <h.sato@member-a.example.jp>\r\n" +
 		"Subject: " + subject + "\r\nDate: Thu, 26 Nov 2026 09:12:00 +0900\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
 		"カイインエーデンキ御中\r\nDear Taro Yamada,\r\n\r\nHi Taro, please ask TYamada to pay today: https://invoice-example.com/pay\r\n" +
-		"Questions: call 03-1234-5678 or fax ０３（１２３４）５６７９.\r\n"
+		"Questions: call 03-1234-5678 or fax ０３（１２３４）５６７９, or Ichiro directly on 09087654321.\r\n"
 }
 
 var keyedPseudonym = regexp.MustCompile(`recipient-[0-9a-f]{12}`)
@@ -184,6 +184,11 @@ func TestMembersSeeNoCommonPseudonym(t *testing.T) {
 		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffA, "boundary", "mx.member-a.example.jp", "phones", "03-1234-5678\nFAX 03-1234-5679"), 422, "1 行に 1 つずつ")
 		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffA, "boundary", "mx.member-a.example.jp", "phones", "03-1234-5678\n０３－１２３４－５６７９"), http.StatusSeeOther)
 		expect(t, h.Get("/share/boundary/"+h.a.Slug, h.staffA), 200, "03-1234-5679")
+		// An internal contact's direct line on A's incident card.
+		if _, err := d.ExecContext(ctx, `INSERT INTO incident_cards (org_id, doc, revision, updated_at) VALUES (?, ?, 1, ?)`, h.a.ID,
+			`{"v":1,"internal":[{"role":"CSIRT","name":"x","phone":"090-8765-4321","email":""}],"outside":{},"steps":{}}`, h.clock); err != nil {
+			t.Fatal(err)
+		}
 
 		keyed := mailparse.Pseudonym(PseudonymKey(h.s.Box), "t.yamada@member-a.example.jp")
 		// A coordinator copying a keyed pseudonym into the analysis does not
@@ -212,7 +217,7 @@ func TestMembersSeeNoCommonPseudonym(t *testing.T) {
 			if ks := keyedPseudonym.FindAllString(body, -1); len(ks) > 0 {
 				t.Errorf("%s shows keyed pseudonyms %v", p, ks)
 			}
-			for _, leak := range []string{"t.yamada", "Yamada", "Taro", "h.sato", "Sato", "カイインエーデンキ", "1234-5678", "１２３４", "会員A電機"} {
+			for _, leak := range []string{"t.yamada", "Yamada", "Taro", "h.sato", "Sato", "カイインエーデンキ", "1234-5678", "１２３４", "87654321", "会員A電機"} {
 				if strings.Contains(body, leak) {
 					t.Errorf("%s shows %q", p, leak)
 				}

@@ -11,6 +11,7 @@ import (
 
 	"mamori/internal/auth"
 	"mamori/internal/db"
+	"mamori/internal/incident"
 	"mamori/internal/mailparse"
 	"mamori/internal/org"
 	"mamori/internal/secretbox"
@@ -205,7 +206,16 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 			}
 		}
 	}
-	opts.Phones = m.Phones
+	opts.Phones = append([]string(nil), m.Phones...)
+	// The direct lines of its internal contacts (the incident response
+	// card) name it too, in a hijacked thread's signatures.
+	if sc, err := incident.CardFor(ctx, q, m.OrgID); err == nil {
+		for _, p := range sc.Card.Internal {
+			if p.Phone != "" {
+				opts.Phones = append(opts.Phones, p.Phone)
+			}
+		}
+	}
 	msgs := []sharedMail{}
 	reds := [][]Redaction{}
 	for _, mf := range rep.Mails {
