@@ -133,6 +133,7 @@ func Sanitize(m *Message, opts SanitizeOptions) (*Sanitized, error) {
 		s.phones = append(s.phones, phoneTargets(p)...)
 	}
 	s.phones = dedupe(s.phones)
+	s.phoneMatch = newPhoneMatcher(s.phones)
 	// The reported mail's newest hop is the member's; an attached
 	// message (a forward) may carry only the sender's hops.
 	s.receivingSide(out, true)
@@ -165,6 +166,7 @@ type sanitizer struct {
 	inAttached       bool     // message is sanitising an attached message
 	orgForms         []string // organisationForms of opts.Organisations, worked out once
 	phones           []string // phoneTargets of opts.Phones
+	phoneMatch       *phoneMatcher
 	ids              []string // lower-case identity strings for URL checks
 	counts           map[Redaction]int
 	order            []Redaction
@@ -715,7 +717,7 @@ func (s *sanitizer) replace(field, text string) string {
 	lower := asciiLower(text)
 	var spans []span
 	var covered []bool // bytes already taken by a longer needle
-	for _, p := range phoneSpans(text, s.phones) {
+	for _, p := range phoneSpans(text, s.phoneMatch) {
 		if covered == nil {
 			covered = make([]bool, len(lower))
 		}

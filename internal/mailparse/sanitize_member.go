@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -80,42 +81,74 @@ func asciiWords(fields []string) bool {
 
 func digitRune(r rune) bool { return r >= '0' && r <= '9' || r >= '０' && r <= '９' }
 
-// phoneSpans finds the member's numbers in text: a run of digits and
-// separators whose digits, from a group's start, spell a target and end
-// at a group's end (so 0312345678 is not found inside 03123456789).
-// Returned as byte ranges of text, a leading + or bracket included.
-func phoneSpans(text string, targets []string) [][2]int {
+// phoneMatcher holds the digit strings phoneSpans looks for, by length.
+type phoneMatcher struct {
+	set     map[string]bool
+	lengths []int // distinct lengths of the targets, longest first
+	// prefix marks the targets' first four digits, so most group starts
+	// are passed over without a lookup.
+	prefix [10000]bool
+}
+
+func prefix4(d []byte) int {
+	return int(d[0]-'0')*1000 + int(d[1]-'0')*100 + int(d[2]-'0')*10 + int(d[3]-'0')
+}
+
+func newPhoneMatcher(targets []string) *phoneMatcher {
 	if len(targets) == 0 {
 		return nil
 	}
+	m := &phoneMatcher{set: map[string]bool{}}
+	for _, t := range targets {
+		m.set[t] = true
+		m.prefix[prefix4([]byte(t))] = true
+		if !slices.Contains(m.lengths, len(t)) {
+			m.lengths = append(m.lengths, len(t))
+		}
+	}
+	slices.Sort(m.lengths)
+	slices.Reverse(m.lengths)
+	return m
+}
+
+// phoneSpans finds the member's numbers in text: a run of digits and
+// separators whose digits, from a group's start, spell a target and end
+// at a group's end (so 0312345678 is not found inside 03123456789).
+// Returned as byte ranges of text, a leading + or bracket included. Each
+// group start costs one lookup per target length, whatever the number of
+// targets.
+func phoneSpans(text string, pm *phoneMatcher) [][2]int {
+	if pm == nil {
+		return nil
+	}
 	type digit struct {
-		d          byte
-		start, end int
+		start, end int32
 		groupStart bool // not straight after another digit
 	}
 	var out [][2]int
+	// The current run of digits and separators: its digits (ds) and where
+	// each stands. A long run is matched in chunks, so memory stays small.
 	var run []digit
-	flush := func() {
-		for i := 0; i < len(run); i++ {
-			if !run[i].groupStart {
+	var ds []byte
+	maxLen := pm.lengths[0]
+	// match tries every group start whose number is decided (final: all
+	// of them) and drops what is done.
+	match := func(final bool) {
+		limit := len(run)
+		if !final {
+			limit = len(run) - maxLen
+		}
+		i := 0
+		for ; i < limit; i++ {
+			if !run[i].groupStart || i+4 > len(run) || !pm.prefix[prefix4(ds[i:])] {
 				continue
 			}
-			for _, t := range targets {
-				j := i + len(t)
-				if j > len(run) || j < len(run) && !run[j].groupStart {
+			for _, l := range pm.lengths {
+				j := i + l
+				if j > len(run) || j < len(run) && !run[j].groupStart || !pm.set[string(ds[i:j])] {
 					continue
 				}
-				ok := true
-				for k := range len(t) {
-					if run[i+k].d != t[k] {
-						ok = false
-						break
-					}
-				}
-				if !ok {
-					continue
-				}
-				start := run[i].start
+				start := int(run[i].start)
 				for start > 0 {
 					r, size := utf8.DecodeLastRuneInString(text[:start])
 					if r != '+' && r != '＋' && r != '(' && r != '（' {
@@ -123,12 +156,17 @@ func phoneSpans(text string, targets []string) [][2]int {
 					}
 					start -= size
 				}
-				out = append(out, [2]int{start, run[j-1].end})
+				out = append(out, [2]int{start, int(run[j-1].end)})
 				i = j - 1
 				break
 			}
 		}
-		run = run[:0]
+		if final || i >= len(run) {
+			run, ds = run[:0], ds[:0]
+			return
+		}
+		run = run[:copy(run, run[i:])]
+		ds = ds[:copy(ds, ds[i:])]
 	}
 	prevDigit := false
 	for i, r := range text {
@@ -138,16 +176,24 @@ func phoneSpans(text string, targets []string) [][2]int {
 			if r >= '０' {
 				d = byte('0' + r - '０')
 			}
-			run = append(run, digit{d: d, start: i, end: i + utf8.RuneLen(r), groupStart: !prevDigit})
+			run = append(run, digit{start: int32(i), end: int32(i + utf8.RuneLen(r)), groupStart: !prevDigit})
+			ds = append(ds, d)
 			prevDigit = true
+			if len(run) >= 1024 {
+				match(false)
+			}
 		case phoneSeparator(r) || r == '+' || r == '＋':
 			prevDigit = false
 		default:
-			flush()
+			if len(run) > 0 {
+				match(true)
+			}
 			prevDigit = false
 		}
 	}
-	flush()
+	if len(run) > 0 {
+		match(true)
+	}
 	return out
 }
 

@@ -100,3 +100,23 @@ func TestNumberPseudonyms(t *testing.T) {
 		}
 	}
 }
+
+// A long run of numbers is matched in chunks: numbers across a chunk's
+// edge and after a long digit string are still found, and the work is
+// one pass with a bounded buffer.
+func TestPhoneSpansLongRuns(t *testing.T) {
+	pm := newPhoneMatcher(phoneTargets("03-1234-0007"))
+	if n := len(phoneSpans(strings.Repeat("03-1234-0007 ", 3000), pm)); n != 3000 {
+		t.Fatalf("%d of 3000 found", n)
+	}
+	if n := len(phoneSpans(strings.Repeat("1", 1500)+" 03-1234-0007", pm)); n != 1 {
+		t.Fatalf("%d found after a long digit string", n)
+	}
+	if n := len(phoneSpans(strings.Repeat("1", 1500)+"03-1234-0007", pm)); n != 0 {
+		t.Fatalf("%d found inside a longer number", n)
+	}
+	body := strings.Repeat("0-", 1<<17)
+	if a := testing.AllocsPerRun(3, func() { phoneSpans(body, pm) }); a > 50 {
+		t.Fatalf("%v allocations for 256 KB", a)
+	}
+}
