@@ -172,8 +172,10 @@ func numberShare(sanitized string, mails [][]Redaction, numbers map[string]int) 
 // meanwhile by another instance is left alone. When it sealed anything,
 // the storage is rewritten so the originals do not linger in free pages:
 // on SQLite the file is vacuumed and its write-ahead log truncated, on
-// PostgreSQL the two tables are rewritten (VACUUM FULL), which an operator
-// may also run by hand. It returns the rows sealed.
+// PostgreSQL share_shares and share_reports are rewritten (VACUUM FULL;
+// small tables). share_report_mails, which holds the sealed mail files
+// and may be large, is left to the operator (docs/operations.md): only
+// file names were in clear there. It returns the rows sealed.
 func SealLegacy(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) {
 	n, err := sealLegacyShares(ctx, d, box)
 	if err != nil {
@@ -188,7 +190,7 @@ func SealLegacy(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) 
 	case db.SQLite:
 		stmts = []string{`VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`}
 	case db.Postgres:
-		stmts = []string{`VACUUM FULL share_shares`, `VACUUM FULL share_reports`, `VACUUM FULL share_report_mails`}
+		stmts = []string{`VACUUM FULL share_shares`, `VACUUM FULL share_reports`}
 	}
 	for _, q := range stmts {
 		if _, err := d.ExecContext(ctx, q); err != nil {
