@@ -143,8 +143,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	}
 	a.Sharing = &sharing.Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: a.Box, Orgs: a.Orgs, Mail: a.Mail, BaseURL: cfg.BaseURL}
 	// Reports and shares stored before their originals were sealed are
-	// sealed now:
-	// the key is not in the database, so no migration could.
+	// sealed now: the key is not in the database, so no migration could.
 	if n, err := sharing.SealLegacy(context.Background(), d, a.Box); err != nil {
 		return nil, fmt.Errorf("sealing stored shares: %w", err)
 	} else if n > 0 {
