@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -73,6 +72,15 @@ func LocaleSources() []fs.FS {
 	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales(), policy.Locales(), registry.Locales(), assets.Locales(), controls.Locales(), cloudcheck.Locales(), incident.Locales(), sharing.Locales()}
 }
 
+// KeyedTables are the tables whose rows need the deployment's master key:
+// sealed mail, shares whose pseudonyms are keyed with it, the signing keys
+// it seals and the declarations whose records those keys signed. A start
+// without a master key on a database holding any of them is refused
+// (secretbox.NoKeyError) instead of making a fresh key.
+func KeyedTables() []string {
+	return []string{"signing_keys", "share_report_mails", "share_shares", "declarations"}
+}
+
 // Build wires an App on an open, migrated database.
 func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a := &App{Cfg: cfg, Log: log, DB: d, started: time.Now()}
@@ -135,10 +143,13 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 		}
 		return p.URL, nil
 	}
-	if a.Keys, err = signing.LoadOrCreate(cfg.DataDir); err != nil {
+	// The master key is checked against the database before anything is
+	// sealed or signed with it, and the signing keys live in the database
+	// sealed with it, so every instance of a deployment has one key ring.
+	if a.Box, err = secretbox.Open(context.Background(), cfg, d, KeyedTables()); err != nil {
 		return nil, err
 	}
-	if a.Box, err = secretbox.Load(cfg); err != nil {
+	if a.Keys, err = signing.Open(context.Background(), d, a.Box, cfg.DataDir, log); err != nil {
 		return nil, err
 	}
 	a.Sharing = &sharing.Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: a.Box, Orgs: a.Orgs, Mail: a.Mail, BaseURL: cfg.BaseURL}
@@ -174,7 +185,11 @@ func (a *App) routes(rt *web.Router) {
 	rt.Handle("GET /{$}", web.Public, a.home)
 	rt.Handle("GET /healthz", web.Public, a.healthz)
 	rt.Handle("GET /readyz", web.Public, a.readyz)
-	rt.Handle("GET /metrics", web.Public, a.metrics)
+	// On the main listener /metrics needs the scrape token or an operator
+	// administrator: behind a reverse proxy every request comes from
+	// loopback, so the peer address proves nothing. The token-free way is
+	// the loopback-only --metrics-addr listener (MetricsHandler).
+	rt.HandleRaw("GET /metrics", web.RoleOrToken(a.Cfg.MetricsToken, web.RoleOperatorAdmin), a.Metrics.Handler())
 	a.Auth.Routes(rt)
 	a.Orgs.Routes(rt)
 	a.Check.Routes(rt)
@@ -219,22 +234,14 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// metrics serves Prometheus text to scrapers on the same machine and to
-// operator administrators; anyone else gets 403, since request counts per
-// route reveal usage.
-func (a *App) metrics(w http.ResponseWriter, r *http.Request) error {
-	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	ip := net.ParseIP(host)
-	// Behind a reverse proxy on the same machine every request arrives
-	// from loopback; one that says it was forwarded is not a local
-	// scraper.
-	forwarded := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-Ip") != ""
-	local := ip != nil && ip.IsLoopback() && !forwarded
-	if !local && !web.ViewerFrom(r.Context()).HasRole(web.RoleOperatorAdmin) {
-		return forbidden()
-	}
-	a.Metrics.Handler().ServeHTTP(w, r)
-	return nil
+// MetricsHandler is what the --metrics-addr listener serves: /metrics
+// without authentication (configuration allows that listener on loopback
+// only) and 404 for everything else. Its requests are not counted, so a
+// scrape does not change what it reads.
+func (a *App) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	return mux
 }
 
 // readiness gathers, for an organisation's page, how far its security

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -34,10 +35,14 @@ Usage:
   mamori version                       print the version
   mamori dev generate-registry --count N [--seed S]
                                        fill the store with N synthetic declarations (for benchmarks)
-  mamori verify-declaration (--key-file KEYS.json | --data-dir DIR) FILE
+  mamori verify-declaration (--key-file KEYS.json | --data-dir DIR | --database-url URL) FILE
                                        check a saved /api/v1/declarations/{number} answer offline
-  mamori rotate-declaration-key --data-dir DIR
-                                       start signing with a new key (restart the servers after)
+  mamori rotate-declaration-key [--revoke KEYID]
+                                       start signing with a new key (every instance within a minute),
+                                       or withdraw an old key from the published key document
+  mamori backup --to FILE              the database and its keys in one file (docs/operations.md)
+  mamori restore --from FILE --data-dir NEW
+                                       unpack a backup into an empty data directory
   mamori mail parse [--sanitize] [--boundary HOST,...,CIDR,...] [--key K] FILE...
                                        print a reported mail's indicators as JSON, one line per file
   mamori admin create-user  --email E [--role R] [--name N] [--password-stdin]
@@ -85,9 +90,13 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 		fmt.Fprintln(stdout, "migrations up to date")
 		return 0
 	case "verify-declaration":
-		return signing.VerifyCommand(args[1:], stdout, stderr)
+		return signing.VerifyCommand(args[1:], stdout, stderr, localKeys)
 	case "rotate-declaration-key":
-		return signing.RotateCommand(args[1:], stdout, stderr)
+		return runRotate(args[1:], stdout, stderr, env)
+	case "backup":
+		return runBackup(args[1:], stdout, stderr, env)
+	case "restore":
+		return runRestore(args[1:], stdout, stderr, env)
 	case "mail":
 		if len(args) < 2 || args[1] != "parse" {
 			fmt.Fprintf(stderr, "mamori mail: unknown command\n\n%s", usage)
@@ -430,11 +439,74 @@ func runGenerate(args []string, stdout, stderr io.Writer, env func(string) strin
 		return 1
 	}
 	defer d.Close()
+	// Declarations need the deployment's master key (a server refuses to
+	// start without it on a store that has some): make sure it exists, or
+	// that the configured one belongs to this store, before writing any.
+	if _, err := secretbox.Open(ctx, cfg, d, KeyedTables()); err != nil {
+		fmt.Fprintln(stderr, "mamori dev generate-registry:", err)
+		return 1
+	}
 	start := time.Now()
 	if err := registry.Generate(ctx, d, *count, *seed, stderr); err != nil {
 		fmt.Fprintln(stderr, "mamori dev generate-registry:", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "generated %d declarations in %s\n%d\n", *count, time.Since(start).Round(time.Millisecond), *count)
+	return 0
+}
+
+// localKeys reads the published keys of a local store for
+// `verify-declaration --data-dir/--database-url`. It needs no master key
+// (public keys are stored in clear) and creates nothing.
+func localKeys(dataDir, databaseURL string) ([]signing.PublicKey, error) {
+	if databaseURL == "" {
+		path := filepath.Join(dataDir, "mamori.db")
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("no mamori database in %s: %w", dataDir, err)
+		}
+	}
+	ctx := context.Background()
+	d, err := db.Open(ctx, databaseURL, dataDir, db.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return signing.PublishedKeys(ctx, d.Read())
+}
+
+// runRotate runs `mamori rotate-declaration-key`: a new current key in
+// the database's key ring, or (--revoke) an old key withdrawn from the
+// published document. The new key id is printed alone on the last line.
+func runRotate(args []string, stdout, stderr io.Writer, env func(string) string) int {
+	var revoke string
+	a, closeFn, err := adminEnv("rotate-declaration-key", args, env, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&revoke, "revoke", "", "key id to withdraw from the published key document (never the current one)")
+	})
+	if err != nil {
+		if config.IsHelp(err) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "mamori rotate-declaration-key:", err)
+		return 2
+	}
+	defer closeFn()
+	ctx := context.Background()
+	if revoke != "" {
+		if err := a.Keys.Revoke(ctx, revoke); err != nil {
+			fmt.Fprintln(stderr, "mamori rotate-declaration-key:", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "key %s withdrawn: records it signed no longer verify against a fresh key document\n", revoke)
+		fmt.Fprintln(stdout, revoke)
+		return 0
+	}
+	old := a.Keys.CurrentID()
+	id, err := a.Keys.Rotate(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori rotate-declaration-key:", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "new current key %s (previous %s stays published); running servers sign with it within a minute\n", id, old)
+	fmt.Fprintln(stdout, id)
 	return 0
 }

@@ -243,6 +243,11 @@ func TestDevGenerateRegistry(t *testing.T) {
 	if code, _, _ := run(t, "", append([]string{"dev", "generate-registry", "--count", "0"}, st...)...); code != 2 {
 		t.Fatal("count 0 accepted")
 	}
+	// The store it filled has its master key: a server starts on it (the
+	// benchmark harness generates, then serves).
+	if code, out, errs := run(t, "", append([]string{"rotate-declaration-key"}, st...)...); code != 0 || len(lastLine(out)) != 16 {
+		t.Fatalf("a command that builds the app on the generated store: %d %q %s", code, out, errs)
+	}
 }
 
 // TestMailParseCLI runs "mamori mail parse" on a whole mail, a broken one

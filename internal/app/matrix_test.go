@@ -25,7 +25,7 @@ var routeRules = map[string]string{
 	"GET /{$}":                                            "public",
 	"GET /healthz":                                        "public",
 	"GET /readyz":                                         "public",
-	"GET /metrics":                                        "public", // loopback or operator_admin, checked in the handler
+	"GET /metrics":                                        "role:operator_admin+token", // or the scrape token (TestMetricsAccess)
 	"GET /signup":                                         "public",
 	"POST /signup":                                        "public",
 	"GET /verify/{token}":                                 "public",
@@ -225,7 +225,8 @@ func expected(rule, role string) outcome {
 	case rule == "logged_in":
 		return allow
 	case strings.HasPrefix(rule, "role:"):
-		for _, r := range strings.Split(strings.TrimPrefix(rule, "role:"), "|") {
+		// "+token" also admits a machine token, which no role here holds.
+		for _, r := range strings.Split(strings.TrimSuffix(strings.TrimPrefix(rule, "role:"), "+token"), "|") {
 			if r == role {
 				return allow
 			}

@@ -105,12 +105,27 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 		defer dsrv.Close()
 		log.Info("profiler listening", "addr", dln.Addr().String())
 	}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on metrics address %s: %w", cfg.MetricsAddr, err)
+		}
+		msrv := &http.Server{Handler: a.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 8 << 10}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	workCtx, stopWork := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); a.Jobs.Run(workCtx) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); a.housekeeping(workCtx) }()
+	wg.Add(1)
+	// A key rotation made through another instance or the command reaches
+	// this one within a minute.
+	go func() { defer wg.Done(); a.Keys.Watch(workCtx, time.Minute, log) }()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -41,8 +41,18 @@ func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
 // Start wires and serves the application on d.
 func Start(t testing.TB, d *db.DB) *Env {
 	t.Helper()
+	return StartWith(t, d, nil)
+}
+
+// StartWith is Start with the configuration adjusted by edit (when not
+// nil) before the application is built.
+func StartWith(t testing.TB, d *db.DB, edit func(*config.Config)) *Env {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
+	if edit != nil {
+		edit(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("MAMORI_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"mamori/internal/db"
 	"mamori/internal/web"
@@ -69,8 +70,53 @@ type Entry struct {
 	ActorID, ActorEmail string
 }
 
+// Bounds on what one entry keeps of its text. The log is append-only and
+// some entries are written for anonymous requests (a failed login records
+// the address typed, whatever its length): unbounded, each such request
+// could add up to the body limit to a table that never shrinks.
+const (
+	maxEmailBytes  = 254 // the longest address an account can have
+	maxIDBytes     = 256
+	maxDetailBytes = 1024 // per string value of Detail
+)
+
+// clip shortens s to at most n bytes on a character boundary, marking the
+// cut with "…" so a reader sees the value was longer.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// clipDetail bounds the string values of a detail map (one level, and
+// string lists), leaving the caller's map as it was.
+func clipDetail(d map[string]any) map[string]any {
+	out := make(map[string]any, len(d))
+	for k, v := range d {
+		switch v := v.(type) {
+		case string:
+			out[k] = clip(v, maxDetailBytes)
+		case []string:
+			c := make([]string, len(v))
+			for i, s := range v {
+				c[i] = clip(s, maxDetailBytes)
+			}
+			out[k] = c
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // Record appends an entry; pass the transaction that made the change so
-// the record and the change commit together.
+// the record and the change commit together. Text that may come from a
+// client (the actor's address, ids, detail values) is clipped to bounds.
 func Record(ctx context.Context, q db.Querier, r *http.Request, e Entry) error {
 	actorID, actorEmail := e.ActorID, e.ActorEmail
 	ip := ""
@@ -80,13 +126,14 @@ func Record(ctx context.Context, q db.Querier, r *http.Request, e Entry) error {
 		}
 		ip = ClientIP(r)
 	}
+	actorID, actorEmail = clip(actorID, maxIDBytes), clip(actorEmail, maxEmailBytes)
 	detail := ""
 	if len(e.Detail) > 0 {
-		b, _ := json.Marshal(e.Detail)
+		b, _ := json.Marshal(clipDetail(e.Detail))
 		detail = string(b)
 	}
 	_, err := q.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor_email, action, target_type, target_id, ip, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, db.Now(), actorID, actorEmail, e.Action, e.TargetType, e.TargetID, ip, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, db.Now(), actorID, actorEmail, e.Action, e.TargetType, clip(e.TargetID, maxIDBytes), ip, detail)
 	return err
 }
 

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"mamori/internal/audit"
 	"mamori/internal/db"
@@ -212,6 +214,47 @@ func TestEventTimesUTC(t *testing.T) {
 		}
 		if _, off := evs[0].At.Zone(); off != 0 || time.Since(evs[0].At) > time.Minute {
 			t.Errorf("At = %s", evs[0].At)
+		}
+	})
+}
+
+// TestRecordClipsClientText: the address, ids and detail strings an entry
+// keeps are bounded (the log never shrinks), cut on a character boundary
+// and marked, and the caller's detail map is left as it was.
+func TestRecordClipsClientText(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		long := strings.Repeat("あ", 100<<10) // 300 KB of three-byte characters
+		detail := map[string]any{"email": long, "names": []string{long, "x"}, "n": 3}
+		err := audit.Record(ctx, d, request("192.0.2.1:1234", nil), audit.Entry{Action: audit.LoginFailed, TargetType: "user",
+			TargetID: long, ActorEmail: long + "@example.jp", Detail: detail})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if detail["email"] != long {
+			t.Fatal("the caller's detail map was changed")
+		}
+		evs, err := audit.List(ctx, d, audit.Filter{})
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%v %v", evs, err)
+		}
+		ev := evs[0]
+		if len(ev.ActorEmail) > 254 || !utf8.ValidString(ev.ActorEmail) || !strings.HasSuffix(ev.ActorEmail, "あ…") {
+			t.Errorf("actor email %d bytes %q", len(ev.ActorEmail), ev.ActorEmail[max(0, len(ev.ActorEmail)-12):])
+		}
+		if len(ev.TargetID) > 256 || !utf8.ValidString(ev.TargetID) {
+			t.Errorf("target id %d bytes", len(ev.TargetID))
+		}
+		var got struct {
+			Email string   `json:"email"`
+			Names []string `json:"names"`
+			N     int      `json:"n"`
+		}
+		if err := json.Unmarshal([]byte(ev.Detail), &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Email) > 1024 || len(got.Names[0]) > 1024 || got.Names[1] != "x" || got.N != 3 || !strings.HasSuffix(got.Email, "…") {
+			t.Errorf("detail %d/%d bytes: %+v", len(got.Email), len(got.Names[0]), got.Names[1:])
 		}
 	})
 }

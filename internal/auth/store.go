@@ -263,15 +263,41 @@ func UseEmailToken(ctx context.Context, q db.Querier, purpose, token string) (*E
 	return &t, nil
 }
 
+// maxSubjectBytes bounds a failure subject as stored: "acct:" and the
+// longest address an account can have, with room to spare.
+const maxSubjectBytes = 300
+
+// failureSubject is subject as login_failures keys it. Anyone can post a
+// login with an address as long as the body limit; such an address names
+// no account, and storing it would let each anonymous request write that
+// much. A longer subject is kept as its kind and a SHA-256 digest, which
+// counts its failures all the same.
+func failureSubject(subject string) string {
+	if len(subject) <= maxSubjectBytes {
+		return subject
+	}
+	kind, _, _ := strings.Cut(subject, ":")
+	sum := sha256.Sum256([]byte(subject))
+	return clipASCII(kind, 16) + ":sha256:" + hex.EncodeToString(sum[:])
+}
+
+func clipASCII(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
 // RecordFailure notes a failed login for a subject (account or address).
 func RecordFailure(ctx context.Context, q db.Querier, subject string) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO login_failures (subject, at) VALUES (?, ?)`, subject, db.Now())
+	_, err := q.ExecContext(ctx, `INSERT INTO login_failures (subject, at) VALUES (?, ?)`, failureSubject(subject), db.Now())
 	return err
 }
 
 // Failures counts a subject's failures since a time, and the oldest one's
 // time, so the message can say when the lock ends.
 func Failures(ctx context.Context, q db.Querier, subject string, since time.Time) (int, time.Time, error) {
+	subject = failureSubject(subject)
 	var n int
 	var oldest sql.Null[time.Time]
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE subject = ? AND at > ?`, subject, since).Scan(&n, &oldest)
@@ -303,7 +329,7 @@ func parseSQLiteTime(s string) (time.Time, error) {
 
 // ClearFailures forgets an account's failures after a successful login.
 func ClearFailures(ctx context.Context, q db.Querier, subject string) error {
-	_, err := q.ExecContext(ctx, `DELETE FROM login_failures WHERE subject = ?`, subject)
+	_, err := q.ExecContext(ctx, `DELETE FROM login_failures WHERE subject = ?`, failureSubject(subject))
 	return err
 }
 

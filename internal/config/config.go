@@ -38,6 +38,17 @@ type Config struct {
 	// listener, which must be a loopback address.
 	DebugAddr string
 
+	// MetricsAddr, when set, serves /metrics without authentication on its
+	// own listener, which must be a loopback address: the scraper on the
+	// same machine (or a sidecar) reaches it, the Internet cannot.
+	MetricsAddr string
+	// MetricsToken, when set, lets a scraper read /metrics on the main
+	// listener with "Authorization: Bearer <token>". Taken from the
+	// environment only (MAMORI_METRICS_TOKEN), like SecretKey, so it does
+	// not show in process listings. Without it, only a logged-in operator
+	// administrator reads /metrics there.
+	MetricsToken string
+
 	SessionTTL      time.Duration
 	SessionIdle     time.Duration
 	MaxBodyBytes    int64
@@ -124,6 +135,7 @@ func Load(name string, args []string, env func(string) string, out io.Writer, st
 		fs.StringVar(&c.Addr, "addr", envOr(env, "MAMORI_ADDR", c.Addr), "listen address [MAMORI_ADDR]")
 		fs.StringVar(&c.TLSCert, "tls-cert", envOr(env, "MAMORI_TLS_CERT", c.TLSCert), "TLS certificate file; with --tls-key serves HTTPS [MAMORI_TLS_CERT]")
 		fs.StringVar(&c.DebugAddr, "debug-addr", envOr(env, "MAMORI_DEBUG_ADDR", c.DebugAddr), "loopback address for the Go profiler, e.g. 127.0.0.1:6060 [MAMORI_DEBUG_ADDR]")
+		fs.StringVar(&c.MetricsAddr, "metrics-addr", envOr(env, "MAMORI_METRICS_ADDR", c.MetricsAddr), "loopback address serving /metrics without authentication, e.g. 127.0.0.1:9090 [MAMORI_METRICS_ADDR]")
 		fs.StringVar(&c.TLSKey, "tls-key", envOr(env, "MAMORI_TLS_KEY", c.TLSKey), "TLS key file [MAMORI_TLS_KEY]")
 		durationVar(&c.SessionTTL, "session-ttl", "MAMORI_SESSION_TTL", "longest life of a login session")
 		durationVar(&c.SessionIdle, "session-idle", "MAMORI_SESSION_IDLE", "a session unused this long expires")
@@ -165,6 +177,9 @@ func Load(name string, args []string, env func(string) string, out io.Writer, st
 		c.BaseURL = "http://" + c.Addr
 	}
 	c.SecretKey = env("MAMORI_SECRET_KEY")
+	if !storeOnly {
+		c.MetricsToken = env("MAMORI_METRICS_TOKEN")
+	}
 	if err := c.validate(problems); err != nil {
 		return c, fs.Args(), err
 	}
@@ -187,10 +202,15 @@ func (c *Config) validate(problems []string) error {
 			problems = append(problems, fmt.Sprintf("addr %q: expected host:port, e.g. 127.0.0.1:8080", c.Addr))
 		}
 	}
-	if c.DebugAddr != "" {
-		host, _, err := net.SplitHostPort(c.DebugAddr)
-		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
-			problems = append(problems, fmt.Sprintf("debug-addr %q: must be a loopback host:port such as 127.0.0.1:6060", c.DebugAddr))
+	if c.DebugAddr != "" && !loopbackAddr(c.DebugAddr) {
+		problems = append(problems, fmt.Sprintf("debug-addr %q: must be a loopback host:port such as 127.0.0.1:6060", c.DebugAddr))
+	}
+	if c.MetricsAddr != "" && !loopbackAddr(c.MetricsAddr) {
+		problems = append(problems, fmt.Sprintf("metrics-addr %q: must be a loopback host:port such as 127.0.0.1:9090 (it answers without authentication)", c.MetricsAddr))
+	}
+	if c.MetricsToken != "" {
+		if err := checkMetricsToken(c.MetricsToken); err != nil {
+			problems = append(problems, "MAMORI_METRICS_TOKEN: "+err.Error())
 		}
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -250,6 +270,37 @@ func (c *Config) validate(problems []string) error {
 	}
 	if len(problems) > 0 {
 		return &FlagError{Problems: problems}
+	}
+	return nil
+}
+
+// loopbackAddr reports whether addr is host:port on a loopback host
+// (127.0.0.0/8, ::1 or localhost). An empty host ("":9090) listens on
+// every interface and is not.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+// MinMetricsTokenLen is the shortest metrics token accepted: 32 characters
+// (e.g. `openssl rand -hex 16` or longer) put it beyond guessing through
+// the network.
+const MinMetricsTokenLen = 32
+
+// checkMetricsToken refuses a token that is short or that could not travel
+// in an Authorization header as it is (spaces, control characters).
+func checkMetricsToken(tok string) error {
+	if len(tok) < MinMetricsTokenLen || len(tok) > 1024 {
+		return fmt.Errorf("must be %d to 1024 characters (openssl rand -hex 32)", MinMetricsTokenLen)
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] <= ' ' || tok[i] >= 0x7f {
+			return errors.New("must be printable ASCII without spaces (openssl rand -hex 32)")
+		}
 	}
 	return nil
 }

@@ -218,3 +218,38 @@ func TestDecodeKey(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsSettings: the unauthenticated metrics listener is refused
+// anywhere but loopback, and the scrape token comes from the environment
+// only and must be long and header-safe.
+func TestMetricsSettings(t *testing.T) {
+	tok := strings.Repeat("k", MinMetricsTokenLen)
+	c, err := load(t, []string{"--metrics-addr", "127.0.0.1:9090"}, map[string]string{"MAMORI_METRICS_TOKEN": tok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != "127.0.0.1:9090" || c.MetricsToken != tok {
+		t.Fatalf("got addr %q token %q", c.MetricsAddr, c.MetricsToken)
+	}
+	for _, addr := range []string{"[::1]:9090", "localhost:9090", "127.0.0.2:9090"} {
+		if _, err := load(t, nil, map[string]string{"MAMORI_METRICS_ADDR": addr}); err != nil {
+			t.Errorf("%s refused: %v", addr, err)
+		}
+	}
+	for _, addr := range []string{":9090", "0.0.0.0:9090", "[::]:9090", "192.0.2.1:9090", "example.jp:9090", "127.0.0.1"} {
+		_, err := load(t, []string{"--metrics-addr", addr}, nil)
+		if err == nil || !strings.Contains(problems(t, err)[0], "metrics-addr") {
+			t.Errorf("%s: %v, want metrics-addr refused", addr, err)
+		}
+	}
+	for _, bad := range []string{"short", strings.Repeat("k", MinMetricsTokenLen-1), strings.Repeat("k", 40) + " x", strings.Repeat("k", 40) + "\x00", strings.Repeat("k", 40) + "é"} {
+		_, err := load(t, nil, map[string]string{"MAMORI_METRICS_TOKEN": bad})
+		if err == nil || !strings.Contains(problems(t, err)[0], "MAMORI_METRICS_TOKEN") {
+			t.Errorf("token %q: %v, want it refused", bad, err)
+		}
+	}
+	// No flag can carry the token (it would show in process listings).
+	if _, err := load(t, []string{"--metrics-token", tok}, nil); err == nil {
+		t.Error("a --metrics-token flag was accepted")
+	}
+}

@@ -38,6 +38,13 @@ type cacheEntry[V any] struct {
 	at    time.Time
 }
 
+// MaxCacheKeyBytes is the longest key a ReadCache stores. Keys are built
+// by callers from ids, hashes and languages; a longer one means some
+// client-chosen text reached the key, and storing it would let each
+// request keep that much memory until the cache fills. Such a value is
+// loaded and returned, not kept.
+const MaxCacheKeyBytes = 512
+
 // NewReadCache returns a cache bounded to max entries (all are dropped
 // when it fills, which is cheaper than tracking recency and rare).
 func NewReadCache[V any](d *DB, ttl time.Duration, max int64) *ReadCache[V] {
@@ -49,6 +56,9 @@ func NewReadCache[V any](d *DB, ttl time.Duration, max int64) *ReadCache[V] {
 // races with the load leaves the entry already stale rather than wrongly
 // fresh.
 func (c *ReadCache[V]) Get(key string, load func() (V, error)) (V, error) {
+	if len(key) > MaxCacheKeyBytes {
+		return load()
+	}
 	epoch := c.db.WriteEpoch()
 	now := time.Now()
 	if e, ok := c.m.Load(key); ok {
@@ -92,6 +102,14 @@ func (c *ReadCache[V]) Get(key string, load func() (V, error)) (V, error) {
 }
 
 var errLoadFailed = errors.New("db: cache load did not finish")
+
+// Len is the number of entries held (stale ones included until the cache
+// is next cleared). It walks the cache; it is for tests and diagnostics.
+func (c *ReadCache[V]) Len() int {
+	n := 0
+	c.m.Range(func(any, any) bool { n++; return true })
+	return n
+}
 
 // Forget drops one key.
 func (c *ReadCache[V]) Forget(key string) { c.m.Delete(key) }

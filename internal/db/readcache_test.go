@@ -3,6 +3,8 @@ package db_test
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -138,5 +140,29 @@ func TestReadCacheOneLoad(t *testing.T) {
 	}
 	if !queued {
 		t.Fatal("no waiter ever queued behind the panicking load")
+	}
+}
+
+// TestReadCacheLongKeyNotKept: a key longer than MaxCacheKeyBytes (some
+// client-chosen text reached it) is loaded every time and never stored,
+// so such requests cannot fill the cache with their own copies.
+func TestReadCacheLongKeyNotKept(t *testing.T) {
+	d := dbtest.SQLite(t)
+	c := db.NewReadCache[int](d, time.Hour, 10000)
+	loads := 0
+	load := func() (int, error) { loads++; return loads, nil }
+	long := strings.Repeat("k", db.MaxCacheKeyBytes+1)
+	for i := range 100 {
+		if v, err := c.Get(long+strconv.Itoa(i), load); err != nil || v != i+1 {
+			t.Fatalf("get %d: %d %v", i, v, err)
+		}
+	}
+	if n := c.Len(); n != 0 {
+		t.Fatalf("%d long keys kept", n)
+	}
+	c.Get(strings.Repeat("k", db.MaxCacheKeyBytes), load)
+	c.Get(strings.Repeat("k", db.MaxCacheKeyBytes), load)
+	if n := c.Len(); n != 1 || loads != 101 {
+		t.Fatalf("a key of the maximum length: %d entries, %d loads", n, loads)
 	}
 }

@@ -35,7 +35,7 @@ func newPublicHarness(t *testing.T, d *db.DB) *publicHarness {
 	t.Helper()
 	s := newTestService(t, d)
 	s.Now = fixedNow(time.Date(2026, 5, 1, 9, 30, 15, 123456789, time.UTC))
-	kr, err := signing.LoadOrCreate(t.TempDir())
+	kr, err := signing.Ephemeral()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestPublicRecordSignedAndVerified(t *testing.T) {
 		// … and with the command.
 		var out, errb bytes.Buffer
 		keysPath := ph.save(kw, "keys.json")
-		if code := signing.VerifyCommand([]string{"--key-file", keysPath, path}, &out, &errb); code != 0 ||
+		if code := signing.VerifyCommand([]string{"--key-file", keysPath, path}, &out, &errb, nil); code != 0 ||
 			out.String() != "valid: "+dec.Number+" A&B <山田精機> 株式会社 1 active (key "+ph.kr.CurrentID()+")\n" {
 			t.Errorf("command: %d %q %q", code, out.String(), errb.String())
 		}
@@ -156,13 +156,13 @@ func TestPublicRecordSignedAndVerified(t *testing.T) {
 			}
 			out.Reset()
 			errb.Reset()
-			if code := signing.VerifyCommand([]string{"--key-file", keysPath, p}, &out, &errb); code != 1 || out.Len() != 0 {
+			if code := signing.VerifyCommand([]string{"--key-file", keysPath, p}, &out, &errb, nil); code != 1 || out.Len() != 0 {
 				t.Errorf("command on tampered %s: %d %q", tamper.from, code, out.String())
 			}
 		}
 
 		// A key id that is not in the key document.
-		other, _ := signing.LoadOrCreate(t.TempDir())
+		other, _ := signing.Ephemeral()
 		wrong := bytes.Replace(w.Body.Bytes(), []byte(env.KeyID), []byte(other.CurrentID()), 1)
 		p := filepath.Join(t.TempDir(), "wrong.json")
 		os.WriteFile(p, wrong, 0o644)
@@ -188,7 +188,7 @@ func TestPublicRecordWithdrawnAndRotation(t *testing.T) {
 		// Signed before the rotation.
 		before := ph.save(ph.get("/api/v1/declarations/"+dec.Number), "before.json")
 		oldID := ph.kr.CurrentID()
-		newID, err := ph.kr.Rotate()
+		newID, err := ph.kr.Rotate(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +236,7 @@ func TestPublicRecordWithdrawnAndRotation(t *testing.T) {
 			t.Fatalf("withdrawn record: %+v %v", rec, err)
 		}
 		var out, errb bytes.Buffer
-		if code := signing.VerifyCommand([]string{"--key-file", ph.save(kw, "keys.json"), after}, &out, &errb); code != 0 ||
+		if code := signing.VerifyCommand([]string{"--key-file", ph.save(kw, "keys.json"), after}, &out, &errb, nil); code != 0 ||
 			out.String() != "valid: "+dec.Number+" 山田精機 1 withdrawn (key "+newID+")\n" {
 			t.Errorf("command: %d %q %q", code, out.String(), errb.String())
 		}
@@ -322,7 +322,7 @@ func TestPublicRecordErrors(t *testing.T) {
 // Both routes are public and recorded as such.
 func TestPublicRoutesRegistered(t *testing.T) {
 	s := newTestService(t, nil)
-	kr, err := signing.LoadOrCreate(t.TempDir())
+	kr, err := signing.Ephemeral()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,12 @@
 //   - Scrapes render into a buffer and write once, so output is deterministic
 //     (families sorted by name, series sorted by label values) and a slow
 //     client never holds any lock.
+//   - Label values must come from closed sets chosen by the caller (known
+//     HTTP methods, route patterns), never from what a client sends. As a
+//     backstop against a mistake there, a family holds at most MaxSeries
+//     series and label values of at most MaxLabelValueBytes: anything past
+//     either is counted in one series whose every label is Overflow, so
+//     memory stays bounded whatever reaches a label.
 package metrics
 
 import (
@@ -48,6 +54,22 @@ const ContentType = "text/plain; version=0.0.4; charset=utf-8"
 // modifying DefBuckets later does not affect registered histograms.
 var DefBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
+// MaxSeries is the most series one labelled family keeps. It is far above
+// what the server's closed label sets produce (a few hundred), so reaching
+// it means a label is fed unbounded input: further label combinations are
+// folded into the Overflow series instead of each costing memory forever.
+const MaxSeries = 2000
+
+// MaxLabelValueBytes is the longest label value kept as given; a series
+// with a longer value is counted as Overflow. Real label values (a method,
+// a route pattern, a status code) are short.
+const MaxLabelValueBytes = 128
+
+// Overflow is the value of every label of the series that counts what
+// MaxSeries and MaxLabelValueBytes turned away. Seeing it in a scrape
+// means some label is not drawn from a closed set.
+const Overflow = "overflow"
+
 // Registry holds metric families and renders them on scrape. The zero value is
 // not usable; call NewRegistry. All methods are safe for concurrent use.
 type Registry struct {
@@ -68,6 +90,8 @@ type family interface {
 	// appendTo appends the full exposition of the family to b. Families with
 	// labels but no series yet append nothing, mirroring client_golang.
 	appendTo(b []byte) []byte
+	// Len is the number of series the family holds.
+	Len() int
 }
 
 // register validates the family's sample names and inserts it in name order.
@@ -177,6 +201,20 @@ func (r *Registry) appendTo(b []byte) []byte {
 	return b
 }
 
+// Series is the number of series in the registry, every family counted:
+// what a scrape renders and, with MaxSeries and MaxLabelValueBytes, what
+// bounds the registry's memory.
+func (r *Registry) Series() int {
+	r.mu.Lock()
+	fams := slices.Clone(r.families)
+	r.mu.Unlock()
+	n := 0
+	for _, f := range fams {
+		n += f.Len()
+	}
+	return n
+}
+
 // Handler serves the registry in text format for GET and HEAD requests.
 func (r *Registry) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -210,8 +248,9 @@ type vec[S any] struct {
 
 	unlabelled *S // fast path for metrics without labels: no lock, no map
 
-	mu     sync.RWMutex
-	series map[string]*entry[S]
+	mu       sync.RWMutex
+	series   map[string]*entry[S]
+	overflow *entry[S] // created when the family first overflows
 }
 
 type entry[S any] struct {
@@ -262,6 +301,11 @@ func (v *vec[S]) get(labelValues []string) *S {
 	if v.unlabelled != nil {
 		return v.unlabelled
 	}
+	for _, lv := range labelValues {
+		if len(lv) > MaxLabelValueBytes {
+			return v.overflowSeries()
+		}
+	}
 	var buf [128]byte
 	key := buf[:0]
 	for i, lv := range labelValues {
@@ -281,9 +325,59 @@ func (v *vec[S]) get(labelValues []string) *S {
 	if e := v.series[string(key)]; e != nil {
 		return e.s
 	}
-	e = &entry[S]{values: slices.Clone(labelValues), s: v.newSeries()}
+	if len(v.series) >= MaxSeries {
+		return v.overflowLocked()
+	}
+	// Clone each value too: a caller's string may be a slice of a much
+	// larger one (a request line), which the map would otherwise keep alive.
+	values := make([]string, len(labelValues))
+	for i, lv := range labelValues {
+		values[i] = strings.Clone(lv)
+	}
+	e = &entry[S]{values: values, s: v.newSeries()}
 	v.series[string(key)] = e
 	return e.s
+}
+
+// overflowSeries returns the family's Overflow series.
+func (v *vec[S]) overflowSeries() *S {
+	v.mu.RLock()
+	e := v.overflow
+	v.mu.RUnlock()
+	if e != nil {
+		return e.s
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.overflowLocked()
+}
+
+// overflowLocked is overflowSeries with v.mu held for writing. The Overflow
+// series is kept apart from the map, so it never counts against MaxSeries.
+func (v *vec[S]) overflowLocked() *S {
+	if v.overflow == nil {
+		values := make([]string, len(v.labelNames))
+		for i := range values {
+			values[i] = Overflow
+		}
+		v.overflow = &entry[S]{values: values, s: v.newSeries()}
+	}
+	return v.overflow.s
+}
+
+// Len is the number of series the family holds, the Overflow series
+// included; an unlabelled family has one.
+func (v *vec[S]) Len() int {
+	if v.unlabelled != nil {
+		return 1
+	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	n := len(v.series)
+	if v.overflow != nil {
+		n++
+	}
+	return n
 }
 
 // snapshot returns all series sorted by label values, compared element-wise
@@ -293,9 +387,12 @@ func (v *vec[S]) snapshot() []*entry[S] {
 		return []*entry[S]{{s: v.unlabelled}}
 	}
 	v.mu.RLock()
-	out := make([]*entry[S], 0, len(v.series))
+	out := make([]*entry[S], 0, len(v.series)+1)
 	for _, e := range v.series {
 		out = append(out, e)
+	}
+	if v.overflow != nil {
+		out = append(out, v.overflow)
 	}
 	v.mu.RUnlock()
 	slices.SortFunc(out, func(a, b *entry[S]) int { return slices.Compare(a.values, b.values) })
@@ -419,6 +516,9 @@ type funcFamily struct {
 }
 
 func (f *funcFamily) familyName() string { return f.name }
+
+// Len is 1: a function metric is one series.
+func (f *funcFamily) Len() int { return 1 }
 
 func (f *funcFamily) appendTo(b []byte) []byte {
 	b = append(b, "# HELP "...)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 func render(t *testing.T, r *Registry) string {
@@ -365,5 +366,107 @@ func TestDefBucketsCopied(t *testing.T) {
 	h.Observe(0.0005)
 	if !strings.Contains(render(t, r), `h_bucket{le="0.001"} 1`) {
 		t.Errorf("histogram bounds alias DefBuckets")
+	}
+}
+
+// TestSeriesBounded feeds a family label values no closed set would hold
+// (every request a new one, some of them 32 KB long, as a client choosing
+// its HTTP method could): the family keeps at most MaxSeries series plus
+// the Overflow one, no kept value is longer than MaxLabelValueBytes, and
+// once full, recording a new combination allocates nothing.
+func TestSeriesBounded(t *testing.T) {
+	r := NewRegistry()
+	c := r.Counter("req_total", "r", "method", "route")
+	h := r.Histogram("lat_seconds", "l", nil, "route")
+	long := strings.Repeat("X", 32<<10)
+	for i := range 3 * MaxSeries {
+		m := fmt.Sprintf("M%d", i)
+		if i%7 == 0 {
+			m = long + m // a long value is never kept, even below the cap
+		}
+		c.Inc(m, "unmatched")
+		h.Observe(0.1, m)
+	}
+	if n := c.Len(); n != MaxSeries+1 {
+		t.Fatalf("counter holds %d series, want MaxSeries+overflow = %d", n, MaxSeries+1)
+	}
+	if n := h.Len(); n != MaxSeries+1 {
+		t.Fatalf("histogram holds %d series, want %d", n, MaxSeries+1)
+	}
+	if got, want := r.Series(), 2*(MaxSeries+1); got != want {
+		t.Fatalf("registry series %d, want %d", got, want)
+	}
+	out := render(t, r)
+	if !strings.Contains(out, `req_total{method="overflow",route="overflow"} `) || !strings.Contains(out, `lat_seconds_count{route="overflow"} `) {
+		t.Fatal("no overflow series in the exposition")
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if len(line) > 2*MaxLabelValueBytes+100 {
+			t.Fatalf("a line of %d bytes: a long label value was kept", len(line))
+		}
+	}
+	// Every one of the 3*MaxSeries increments is counted somewhere.
+	var total float64
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "req_total{") {
+			var v float64
+			fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v)
+			total += v
+		}
+	}
+	if total != 3*MaxSeries {
+		t.Fatalf("counted %v increments, want %d", total, 3*MaxSeries)
+	}
+	fresh := "never-seen"
+	if a := testing.AllocsPerRun(100, func() { c.Inc(fresh, "x"); c.Inc(long, "x") }); a != 0 {
+		t.Fatalf("recording into a full family allocates %v times", a)
+	}
+}
+
+// TestLabelValuesNotRetainedBySubstring checks that a kept label value
+// does not pin the larger string it was cut from (as r.Method pins the
+// request line): the registry copies what it keeps.
+func TestLabelValuesNotRetainedBySubstring(t *testing.T) {
+	r := NewRegistry()
+	c := r.Counter("x_total", "x", "v")
+	big := strings.Repeat("a", 1<<20)
+	c.Inc(big[:3])
+	for _, e := range c.snapshot() {
+		if unsafe.StringData(e.values[0]) == unsafe.StringData(big) {
+			t.Fatal("label value shares the caller's backing array")
+		}
+	}
+}
+
+// TestOverflowConcurrent races new label combinations past MaxSeries with
+// scrapes: the family ends at exactly MaxSeries+1 series and counts every
+// increment (run with -race).
+func TestOverflowConcurrent(t *testing.T) {
+	r := NewRegistry()
+	c := r.Counter("c_total", "c", "v")
+	var wg sync.WaitGroup
+	const workers, each = 4, MaxSeries
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				c.Inc(fmt.Sprintf("%d-%d", w, i))
+				if i%500 == 0 {
+					r.WriteTo(io.Discard)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := c.Len(); n != MaxSeries+1 {
+		t.Fatalf("%d series", n)
+	}
+	var total float64
+	for _, e := range c.snapshot() {
+		total += e.s.Value()
+	}
+	if total != workers*each {
+		t.Fatalf("counted %v, want %d", total, workers*each)
 	}
 }

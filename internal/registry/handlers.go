@@ -200,9 +200,10 @@ type verifyData struct {
 // the page badges link to, so it is asked for far more than any other:
 // the rendered page of an anonymous visitor is kept in a read cache
 // (fresh until the next write on this instance, and at most
-// verifyCacheTTL), keyed by language, host and URL.
+// verifyCacheTTL), keyed by what the page depends on (verifyCacheKey).
 func (s *Service) verifyPage(w http.ResponseWriter, r *http.Request) error {
-	if !web.Shared(r) {
+	key, ok := s.verifyCacheKey(r)
+	if !ok || !web.Shared(r) {
 		body, err := s.renderVerify(w, r)
 		if err != nil {
 			return err
@@ -210,13 +211,35 @@ func (s *Service) verifyPage(w http.ResponseWriter, r *http.Request) error {
 		web.WriteHTML(w, http.StatusOK, body)
 		return nil
 	}
-	key := web.LangFrom(r.Context()) + "|" + r.Host + "|" + r.URL.RequestURI()
 	body, err := s.verifyPages().Get(key, func() ([]byte, error) { return s.renderVerify(w, r) })
 	if err != nil {
 		return err
 	}
 	web.WriteHTML(w, http.StatusOK, body)
 	return nil
+}
+
+// verifyCacheKey is the cache key of r's verification page, and false
+// when the page is not to be cached. The page depends on the language,
+// the path (one number), the query (which the layout echoes) and, only
+// without a configured base URL, the Host header. Host and query are the
+// client's to choose: keyed as they came, each made-up value would keep
+// its own copy of the page (and the key) until the cache filled, and push
+// the real pages out. So only the query a badge link carries (none, or
+// lang=) is cached, and a host no longer than a DNS name.
+func (s *Service) verifyCacheKey(r *http.Request) (string, bool) {
+	switch r.URL.RawQuery {
+	case "", "lang=ja", "lang=en":
+	default:
+		return "", false
+	}
+	host := ""
+	if s.BaseURL == "" {
+		if host = r.Host; len(host) > 255 {
+			return "", false
+		}
+	}
+	return web.LangFrom(r.Context()) + "|" + host + "|" + r.URL.Path + "?" + r.URL.RawQuery, true
 }
 
 // renderVerify builds the verification page of the number in r's path.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -458,5 +459,40 @@ func TestFlowsKeepIndex(t *testing.T) {
 			t.Errorf("withdrawal not shown: %+v", es)
 		}
 		checkIndex(t, d)
+	})
+}
+
+// TestVerifyCacheKeyBounded: the verification page cache is keyed by what
+// the page depends on, so made-up queries and Host headers (the client's
+// to choose) neither add entries nor push out the real pages; with no
+// base URL configured, the host is part of the key but a long one is not
+// cached.
+func TestVerifyCacheKeyBounded(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		a := f.declare(org.CreateInput{Name: "山田精機株式会社", Prefecture: "13", Industry: "E"})
+		for _, base := range []string{"https://mamori.example.jp/", ""} {
+			s, h := newHarness(t, d)
+			s.BaseURL = base
+			expect(t, get(h, "/v/"+a.Number), 200, "山田精機株式会社")
+			expect(t, get(h, "/v/"+a.Number+"?lang=en"), 200, "Signed declaration record")
+			junk := strings.Repeat("j", 4000)
+			for i := range 300 {
+				q := fmt.Sprintf("/v/%s?utm=%d%s", a.Number, i, junk)
+				if i%3 == 0 {
+					q = fmt.Sprintf("/v/%s?lang=en&x=%d", a.Number, i)
+				}
+				req := httptest.NewRequest("GET", q, nil)
+				if i%2 == 0 {
+					req.Host = fmt.Sprintf("h%d.%s.example", i, strings.Repeat("h", 300))
+				}
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				expect(t, w, 200, "山田精機株式会社")
+			}
+			if n := s.verifyPages().Len(); n != 2 {
+				t.Errorf("base %q: %d cached pages after made-up queries and hosts, want 2", base, n)
+			}
+		}
 	})
 }

@@ -3,10 +3,14 @@
 // pseudonyms are keyed HMACs, so the same recipient is linkable across
 // reports without being revealed. Each use gets its own key derived from
 // the master key (HKDF-SHA256 with the purpose as info), so a key leaked
-// for one purpose says nothing about another.
+// for one purpose says nothing about another. The key belongs to the
+// deployment: Open ties it to the database with a key-check value, so an
+// instance with another key, or with none where data needs one, refuses to
+// start instead of sealing what the others cannot open.
 package secretbox
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -19,10 +23,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 
 	"mamori/internal/config"
+	"mamori/internal/db"
 )
 
 // FileName is the key file in <DataDir>/keys when MAMORI_SECRET_KEY is
@@ -48,33 +54,167 @@ func New(master []byte) (*Box, error) {
 	return &Box{master: append([]byte(nil), master...), keys: map[string][]byte{}}, nil
 }
 
-// Load takes the key from cfg.SecretKey, or from <DataDir>/keys/secret.key,
-// creating that file (mode 0600, exclusively, so two servers starting on
-// one data directory agree on one key) when it does not exist yet.
-// Instances sharing a database must share the key: set MAMORI_SECRET_KEY
-// on each, or share the data directory.
-func Load(cfg config.Config) (*Box, error) {
+// Source says where the master key of cfg comes from: "environment"
+// (MAMORI_SECRET_KEY) or "file" (<DataDir>/keys/secret.key).
+func Source(cfg config.Config) string {
+	if cfg.SecretKey != "" {
+		return "environment"
+	}
+	return "file"
+}
+
+// Path is the key file used when MAMORI_SECRET_KEY is not set.
+func Path(dataDir string) string { return filepath.Join(dataDir, "keys", FileName) }
+
+// NoKeyError: the database holds data that needs the master key, but none
+// is configured. A fresh key would seal new data that the old key's
+// holders cannot open and leave the old data unreadable, so the server
+// refuses to start instead.
+type NoKeyError struct {
+	DataDir string
+	Found   string // the table whose rows need the key
+}
+
+func (e *NoKeyError) Error() string {
+	return fmt.Sprintf("this database holds data sealed or signed with a master key (table %s), but no master key is configured: "+
+		"set MAMORI_SECRET_KEY to the deployment's key (the same on every instance), or restore %s from the backup taken with this database "+
+		"(docs/operations.md, \"Backup and restore\"); mamori will not make a new key for data that needs the old one",
+		e.Found, Path(e.DataDir))
+}
+
+// ErrWrongKey: the configured master key does not open the database's
+// key-check value.
+var ErrWrongKey = errors.New("this database was sealed with another master key: set MAMORI_SECRET_KEY to the same value on every instance, " +
+	"or restore keys/secret.key from the backup taken with this database (docs/operations.md, \"Backup and restore\")")
+
+// checkPurpose and checkText make the key-check value.
+const (
+	checkPurpose = "key check"
+	checkText    = "mamori master key check v1"
+)
+
+// Open returns the deployment's master key and ties it to the database:
+// the key comes from cfg.SecretKey, else from <DataDir>/keys/secret.key.
+// Only a brand new deployment (no key-check value and no row in any of
+// dependents, the tables whose rows need the key) gets a new key file
+// (mode 0600, created exclusively so that two servers starting on one data
+// directory agree on one key); otherwise a missing key is a *NoKeyError.
+// The first start writes a key-check value sealed with the key; every
+// start opens it, so an instance configured with another key fails with
+// ErrWrongKey instead of sealing data the other instances cannot open.
+func Open(ctx context.Context, cfg config.Config, d *db.DB, dependents []string) (*Box, error) {
+	master, err := configured(cfg)
+	if err != nil {
+		return nil, err
+	}
+	created := false
+	if master == nil {
+		for _, t := range append([]string{"key_check"}, dependents...) {
+			var one int
+			err := d.QueryRowContext(ctx, `SELECT 1 FROM `+t+` LIMIT 1`).Scan(&one)
+			if err == nil {
+				// Another process on this data directory may have made
+				// the key file and sealed the database since the key was
+				// looked for: the file is always written first.
+				if master, err = configured(cfg); err != nil {
+					return nil, err
+				}
+				if master == nil {
+					return nil, &NoKeyError{DataDir: cfg.DataDir, Found: t}
+				}
+				break
+			}
+			if !errors.Is(db.Classify(err), db.ErrNotFound) {
+				return nil, fmt.Errorf("secretbox: %w", err)
+			}
+		}
+		if master == nil {
+			if master, created, err = createFile(cfg.DataDir); err != nil {
+				return nil, err
+			}
+		}
+	}
+	b, err := New(master)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.check(ctx, d); err != nil {
+		if created && errors.Is(err, ErrWrongKey) {
+			// Another instance sealed the database first, with its own
+			// key: the key this start made opens nothing, and leaving it
+			// would only repeat this error with a less helpful cause.
+			os.Remove(Path(cfg.DataDir))
+			return nil, &NoKeyError{DataDir: cfg.DataDir, Found: "key_check"}
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
+// check writes the key-check value if there is none (the first writer
+// wins) and opens the one stored.
+func (b *Box) check(ctx context.Context, d *db.DB) error {
+	if _, err := d.ExecContext(ctx, `INSERT INTO key_check (id, sealed, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		b.Seal(checkPurpose, []byte(checkText), nil), db.Now()); err != nil {
+		return fmt.Errorf("secretbox: write the key check: %w", err)
+	}
+	var sealed []byte
+	if err := d.QueryRowContext(ctx, `SELECT sealed FROM key_check WHERE id = 1`).Scan(&sealed); err != nil {
+		return fmt.Errorf("secretbox: read the key check: %w", err)
+	}
+	if pt, err := b.Open(checkPurpose, sealed, nil); err != nil || string(pt) != checkText {
+		return ErrWrongKey
+	}
+	return nil
+}
+
+// configured is the key from cfg.SecretKey or the key file, nil when
+// neither exists.
+func configured(cfg config.Config) ([]byte, error) {
 	if cfg.SecretKey != "" {
 		k, err := config.DecodeKey(cfg.SecretKey)
 		if err != nil {
 			return nil, fmt.Errorf("secretbox: MAMORI_SECRET_KEY: %w", err)
 		}
-		return New(k)
+		return k, nil
 	}
-	dir := filepath.Join(cfg.DataDir, "keys")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	path := Path(cfg.DataDir)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, fmt.Errorf("secretbox: %w", err)
 	}
-	path := filepath.Join(dir, FileName)
+	// The key opens every sealed value: a file others may read is a key
+	// given away, so it is refused like the signing keys always were.
+	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("secretbox: %s has mode %04o: group and others must have no access (chmod 600 %s)", path, fi.Mode().Perm(), path)
+	}
+	k, err := config.DecodeKey(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("secretbox: %s: %w", path, err)
+	}
+	return k, nil
+}
+
+// createFile makes <dataDir>/keys/secret.key, or reads the one another
+// process made at the same moment; created tells which.
+func createFile(dataDir string) (key []byte, created bool, err error) {
+	dir := filepath.Dir(Path(dataDir))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, false, fmt.Errorf("secretbox: %w", err)
+	}
+	path := Path(dataDir)
 	for range 2 {
 		if b, err := os.ReadFile(path); err == nil {
 			k, err := config.DecodeKey(string(b))
 			if err != nil {
-				return nil, fmt.Errorf("secretbox: %s: %w", path, err)
+				return nil, false, fmt.Errorf("secretbox: %s: %w", path, err)
 			}
-			return New(k)
+			return k, false, nil
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("secretbox: %w", err)
+			return nil, false, fmt.Errorf("secretbox: %w", err)
 		}
 		k := make([]byte, 32)
 		rand.Read(k)
@@ -84,13 +224,13 @@ func Load(cfg config.Config) (*Box, error) {
 		// reads a complete key, never an empty or half-written file.
 		f, err := os.CreateTemp(dir, FileName+".*")
 		if err != nil {
-			return nil, fmt.Errorf("secretbox: %w", err)
+			return nil, false, fmt.Errorf("secretbox: %w", err)
 		}
 		tmp := f.Name()
 		_, werr := f.WriteString(hex.EncodeToString(k) + "\n")
 		if err := errors.Join(werr, f.Chmod(0o600), f.Sync(), f.Close()); err != nil {
 			os.Remove(tmp)
-			return nil, fmt.Errorf("secretbox: %w", err)
+			return nil, false, fmt.Errorf("secretbox: %w", err)
 		}
 		err = os.Link(tmp, path)
 		if err != nil && !errors.Is(err, fs.ErrExist) {
@@ -104,11 +244,11 @@ func Load(cfg config.Config) (*Box, error) {
 			continue // another process won the race: read its key
 		}
 		if err != nil {
-			return nil, fmt.Errorf("secretbox: %w", err)
+			return nil, false, fmt.Errorf("secretbox: %w", err)
 		}
-		return New(k)
+		return k, true, nil
 	}
-	return nil, fmt.Errorf("secretbox: could not read or create %s", path)
+	return nil, false, fmt.Errorf("secretbox: could not read or create %s", path)
 }
 
 // writeExclusive creates path, which must not exist, holding k.

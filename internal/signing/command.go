@@ -9,38 +9,51 @@ import (
 	"strings"
 )
 
-const verifyUsage = `Usage: mamori verify-declaration (--key-file KEYS.json | --data-dir DIR) FILE
+const verifyUsage = `Usage: mamori verify-declaration (--key-file KEYS.json | --data-dir DIR | --database-url URL) FILE
 
 Checks a declaration record saved from GET /api/v1/declarations/{number}
 against the issuer's public keys, offline:
   --key-file KEYS.json  the saved /.well-known/mamori-declarations-key document
-  --data-dir DIR        the keyring of a local mamori data directory
+  --data-dir DIR        the published keys in a local mamori store (SQLite)
+  --database-url URL    the published keys in a mamori PostgreSQL database
 
 Exit status: 0 valid, 1 not valid (bad signature, unknown key, malformed
 file), 2 usage error.
 `
 
+// LocalKeys reads the published keys of a local store, for --data-dir and
+// --database-url; the application supplies it (this package opens no
+// database by itself).
+type LocalKeys func(dataDir, databaseURL string) ([]PublicKey, error)
+
 // VerifyCommand runs `mamori verify-declaration`: it verifies a saved API
-// response against a saved key document (--key-file) or a local keyring
-// (--data-dir), prints
+// response against a saved key document (--key-file) or a local store's
+// published keys (--data-dir, --database-url), prints
 //
 //	valid: <number> <name> <stars> <status> (key <id>)
 //
 // and returns 0; it returns 1 with the reason on stderr when the record is
 // not valid and 2 for a usage error.
-func VerifyCommand(args []string, stdout, stderr io.Writer) int {
+func VerifyCommand(args []string, stdout, stderr io.Writer, local LocalKeys) int {
 	fs := flag.NewFlagSet("verify-declaration", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage) }
 	keyFile := fs.String("key-file", "", "saved key document (/.well-known/mamori-declarations-key)")
-	dataDir := fs.String("data-dir", "", "mamori data directory holding the keyring")
+	dataDir := fs.String("data-dir", "", "mamori data directory (SQLite store)")
+	dbURL := fs.String("database-url", "", "mamori PostgreSQL database")
 	if err := fs.Parse(reorder(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	if fs.NArg() != 1 || (*keyFile == "") == (*dataDir == "") {
+	sources := 0
+	for _, v := range []string{*keyFile, *dataDir, *dbURL} {
+		if v != "" {
+			sources++
+		}
+	}
+	if fs.NArg() != 1 || sources != 1 {
 		fmt.Fprint(stderr, verifyUsage)
 		return 2
 	}
@@ -55,12 +68,11 @@ func VerifyCommand(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	} else {
-		kr, err := Load(*dataDir)
+		keys, err = local(*dataDir, *dbURL)
 		if err != nil {
 			fmt.Fprintf(stderr, "mamori verify-declaration: %v\n", err)
 			return 1
 		}
-		keys = kr.PublicKeys()
 	}
 
 	v, err := VerifyFile(path, keys)
@@ -133,45 +145,4 @@ func reorder(fs *flag.FlagSet, args []string) []string {
 		}
 	}
 	return append(append(flags, "--"), rest...)
-}
-
-const rotateUsage = `Usage: mamori rotate-declaration-key --data-dir DIR
-
-Creates a new declaration signing key in DIR/keys and makes it the current
-one. Older keys stay published so records they signed still verify. Restart
-the server (every instance) afterwards; see docs/verification.md.
-`
-
-// RotateCommand runs `mamori rotate-declaration-key --data-dir DIR`: it
-// rotates the keyring of a data directory and prints the new key id alone
-// on the last line. 0 on success, 1 on failure, 2 for a usage error.
-func RotateCommand(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("rotate-declaration-key", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, rotateUsage) }
-	dataDir := fs.String("data-dir", "", "mamori data directory holding the keyring")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if *dataDir == "" || fs.NArg() != 0 {
-		fmt.Fprint(stderr, rotateUsage)
-		return 2
-	}
-	kr, err := Load(*dataDir)
-	if err != nil {
-		fmt.Fprintf(stderr, "mamori rotate-declaration-key: %v\n", err)
-		return 1
-	}
-	old := kr.CurrentID()
-	id, err := kr.Rotate()
-	if err != nil {
-		fmt.Fprintf(stderr, "mamori rotate-declaration-key: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stderr, "new current key %s (previous %s stays published); restart the server to sign with it\n", id, old)
-	fmt.Fprintln(stdout, id)
-	return 0
 }

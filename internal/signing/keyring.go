@@ -1,10 +1,13 @@
 // Package signing signs public records with Ed25519 so that anyone can check
-// them offline: a keyring kept in the data directory, the RFC 8785 (JCS)
+// them offline: a keyring kept in the database (private keys sealed with the
+// deployment's master key, so every instance signs with the same keys), the
+// RFC 8785 (JCS)
 // canonical form that is signed, and verification of saved responses
 // (docs/verification.md).
 package signing
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -14,15 +17,21 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"time"
+
+	"mamori/internal/db"
+	"mamori/internal/secretbox"
 )
 
-// Layout of the keyring inside the data directory.
+// Layout of the keyring of older versions inside the data directory; such a
+// keyring is imported into the database at start.
 const (
 	KeysDir     = "keys"
 	keyPrefix   = "declarations-"
@@ -30,6 +39,9 @@ const (
 	currentFile = "current"
 	pemType     = "PRIVATE KEY" // PKCS#8
 )
+
+// sealPurpose seals private keys (secretbox), the key id as context.
+const sealPurpose = "signing key"
 
 // PublicKey is one verification key.
 type PublicKey struct {
@@ -58,72 +70,244 @@ func (e *PermissionError) Error() string {
 	return fmt.Sprintf("signing key %s has mode %04o: group and others must have no access (chmod 600 %s)", e.Path, e.Mode.Perm(), e.Path)
 }
 
-// Keyring holds the signing keys: the current one signs, every one is
-// published. It is safe for concurrent use.
+// Keyring holds the signing keys: the current one signs, every one not
+// revoked is published. It is safe for concurrent use.
 type Keyring struct {
-	dir string // the keys directory
+	d   *db.DB
+	box *secretbox.Box
 
 	mu      sync.RWMutex
 	keys    map[string]ed25519.PrivateKey
 	current string
 }
 
-// LoadOrCreate opens the keyring in <dataDir>/keys, creating the directory
-// (mode 0700) and a first key when there is none. Key files are
-// declarations-<keyid>.key (PKCS#8 PEM, mode 0600); the file "current"
-// holds the id of the key that signs.
-func LoadOrCreate(dataDir string) (*Keyring, error) {
-	dir := filepath.Join(dataDir, KeysDir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("signing: %w", err)
-	}
-	kr, err := load(dir)
-	if err != nil {
-		return nil, err
-	}
-	if kr.current != "" {
-		return kr, nil
-	}
-	// First start (or a start after a crash between writing a key and its
-	// marker: such a key file stays in the ring, published but unused).
-	// Another process may be doing the same on a shared data directory:
-	// the "current" marker is created exclusively, so exactly one key wins
-	// and the loser drops its own and loads the winner's.
-	id, _, err := writeNewKey(dir)
-	if err != nil {
-		return nil, err
-	}
-	if err := writeCurrent(dir, id, true); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			os.Remove(filepath.Join(dir, keyPrefix+id+keySuffix))
-			return Load(dataDir)
+// Open loads the deployment's keyring from the database, creating it on
+// the first start. Keys found in <dataDir>/keys (the files of older
+// versions, or of instances that each made their own) are imported first:
+// records they signed keep verifying. Two instances starting at once on an
+// empty database end with one current key: the marker naming it is one
+// row, and the start whose insert does nothing drops its own new key.
+func Open(ctx context.Context, d *db.DB, box *secretbox.Box, dataDir string, log *slog.Logger) (*Keyring, error) {
+	kr := &Keyring{d: d, box: box}
+	files := &fileRing{keys: map[string]ed25519.PrivateKey{}}
+	if dataDir != "" {
+		dir := filepath.Join(dataDir, KeysDir)
+		if _, err := os.Stat(dir); err == nil {
+			if files, err = loadFiles(dir); err != nil {
+				return nil, err
+			}
 		}
-		return nil, err
 	}
-	return load(dir)
-}
-
-// Load opens an existing keyring in <dataDir>/keys and fails when there is
-// none; it never creates a key.
-func Load(dataDir string) (*Keyring, error) {
-	dir := filepath.Join(dataDir, KeysDir)
-	kr, err := load(dir)
+	imported, err := kr.ensure(ctx, files)
 	if err != nil {
 		return nil, err
 	}
-	if kr.current == "" {
-		return nil, fmt.Errorf("signing: no keyring in %s (the server creates one at first start)", dir)
+	if imported > 0 && log != nil {
+		log.Info("declaration signing keys imported from the data directory into the database; the key files are no longer used (remove them once a backup holds the database)",
+			"keys", imported, "dir", filepath.Join(dataDir, KeysDir))
+	}
+	if err := kr.Refresh(ctx); err != nil {
+		return nil, err
 	}
 	return kr, nil
 }
 
-// load reads every key file and the current marker; a missing marker leaves
-// current empty.
-func load(dir string) (*Keyring, error) {
-	// The marker is read before the listing: a key file is always written
-	// before a marker names it, so reading in this order never sees a
-	// marker whose key is missing from the listing, even while another
-	// process is creating the first key (it did, read the other way round).
+// Ephemeral is a keyring with one fresh key held in memory only, for
+// tests and tools that sign without a store; Rotate works on it in memory.
+func Ephemeral() (*Keyring, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("signing: %w", err)
+	}
+	id := KeyID(pub)
+	return &Keyring{keys: map[string]ed25519.PrivateKey{id: priv}, current: id}, nil
+}
+
+// errLost rolls back a first start whose new key lost to another's.
+var errLost = errors.New("signing: another instance made the first key")
+
+// ensure imports files' keys and makes sure a current key exists; it
+// returns how many keys it imported.
+func (kr *Keyring) ensure(ctx context.Context, files *fileRing) (imported int, err error) {
+	err = kr.d.InTx(ctx, func(tx *db.Tx) error {
+		imported = 0
+		now := db.Now()
+		for id, priv := range files.keys {
+			var retired *time.Time
+			if id != files.current {
+				retired = &now
+			}
+			n, err := kr.insertKey(ctx, tx, id, priv, now, retired)
+			if err != nil {
+				return err
+			}
+			imported += n
+		}
+		var cur string
+		err := tx.QueryRowContext(ctx, `SELECT key_id FROM signing_current WHERE id = 1`).Scan(&cur)
+		if err != nil && !errors.Is(db.Classify(err), db.ErrNotFound) {
+			return err
+		}
+		cand, generated := files.current, false
+		if cur != "" {
+			cand = ""
+		} else if cand == "" {
+			pub, priv, err := ed25519.GenerateKey(rand.Reader)
+			if err != nil {
+				return err
+			}
+			cand, generated = KeyID(pub), true
+			if _, err := kr.insertKey(ctx, tx, cand, priv, now, nil); err != nil {
+				return err
+			}
+		}
+		if cand != "" {
+			res, err := tx.ExecContext(ctx, `INSERT INTO signing_current (id, key_id) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, cand)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				return nil
+			}
+			if generated {
+				return errLost
+			}
+		}
+		// Another keyring is current: the imported current key only
+		// verifies from now on.
+		if files.current != "" {
+			_, err := tx.ExecContext(ctx, `UPDATE signing_keys SET retired_at = ? WHERE id = ? AND retired_at IS NULL
+				AND id <> (SELECT key_id FROM signing_current WHERE id = 1)`, now, files.current)
+			return err
+		}
+		return nil
+	})
+	if errors.Is(err, errLost) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("signing: %w", err)
+	}
+	return imported, nil
+}
+
+// insertKey stores a key unless its id is there already; it reports how
+// many rows it added.
+func (kr *Keyring) insertKey(ctx context.Context, q db.Querier, id string, priv ed25519.PrivateKey, now time.Time, retired *time.Time) (int, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return 0, err
+	}
+	res, err := q.ExecContext(ctx, `INSERT INTO signing_keys (id, public_key, private_key, created_at, retired_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`, id, []byte(priv.Public().(ed25519.PublicKey)), kr.box.Seal(sealPurpose, der, []byte(id)), now, retired)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// Refresh reloads the keyring from the database, so a rotation made by
+// another instance or by the command is picked up without a restart.
+func (kr *Keyring) Refresh(ctx context.Context) error {
+	if kr.d == nil {
+		return nil
+	}
+	rows, err := kr.d.Read().QueryContext(ctx, `SELECT id, public_key, private_key FROM signing_keys WHERE revoked_at IS NULL`)
+	if err != nil {
+		return fmt.Errorf("signing: %w", err)
+	}
+	defer rows.Close()
+	keys := map[string]ed25519.PrivateKey{}
+	for rows.Next() {
+		var id string
+		var pub, sealed []byte
+		if err := rows.Scan(&id, &pub, &sealed); err != nil {
+			return fmt.Errorf("signing: %w", err)
+		}
+		der, err := kr.box.Open(sealPurpose, sealed, []byte(id))
+		if err != nil {
+			return fmt.Errorf("signing: the master key does not open signing key %s", id)
+		}
+		k, err := x509.ParsePKCS8PrivateKey(der)
+		priv, ok := k.(ed25519.PrivateKey)
+		if err != nil || !ok {
+			return fmt.Errorf("signing: key %s is not an Ed25519 key", id)
+		}
+		if got := priv.Public().(ed25519.PublicKey); !got.Equal(ed25519.PublicKey(pub)) || KeyID(got) != id {
+			return fmt.Errorf("signing: key %s does not match its public key or id", id)
+		}
+		keys[id] = priv
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("signing: %w", err)
+	}
+	var cur string
+	if err := kr.d.Read().QueryRowContext(ctx, `SELECT key_id FROM signing_current WHERE id = 1`).Scan(&cur); err != nil {
+		return fmt.Errorf("signing: no current key: %w", db.Classify(err))
+	}
+	if _, ok := keys[cur]; !ok {
+		return fmt.Errorf("signing: the current key %s is revoked or missing", cur)
+	}
+	kr.mu.Lock()
+	kr.keys, kr.current = keys, cur
+	kr.mu.Unlock()
+	return nil
+}
+
+// Watch refreshes the keyring every interval until ctx ends; a failed
+// refresh keeps the keys already loaded.
+func (kr *Keyring) Watch(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := kr.Refresh(ctx); err != nil && ctx.Err() == nil {
+				log.Error("signing keyring refresh", "err", err)
+			}
+		}
+	}
+}
+
+// PublishedKeys reads the published public keys from the database without
+// the master key (the operator's offline check, `verify-declaration
+// --data-dir`).
+func PublishedKeys(ctx context.Context, q db.Querier) ([]PublicKey, error) {
+	var cur string
+	if err := q.QueryRowContext(ctx, `SELECT key_id FROM signing_current WHERE id = 1`).Scan(&cur); err != nil {
+		return nil, fmt.Errorf("signing: no keyring in the database (the server creates one at first start): %w", db.Classify(err))
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, public_key FROM signing_keys WHERE revoked_at IS NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("signing: %w", err)
+	}
+	defer rows.Close()
+	var out []PublicKey
+	for rows.Next() {
+		var k PublicKey
+		var pub []byte
+		if err := rows.Scan(&k.ID, &pub); err != nil {
+			return nil, fmt.Errorf("signing: %w", err)
+		}
+		k.Key, k.Current = ed25519.PublicKey(pub), k.ID == cur
+		out = append(out, k)
+	}
+	sortKeys(out)
+	return out, rows.Err()
+}
+
+// fileRing is a keyring of older versions read from a keys directory.
+type fileRing struct {
+	keys    map[string]ed25519.PrivateKey
+	current string
+}
+
+// loadFiles reads every key file and the current marker; a missing marker
+// leaves current empty.
+func loadFiles(dir string) (*fileRing, error) {
 	b, markerErr := os.ReadFile(filepath.Join(dir, currentFile))
 	if markerErr != nil && !errors.Is(markerErr, fs.ErrNotExist) {
 		return nil, fmt.Errorf("signing: %w", markerErr)
@@ -132,7 +316,7 @@ func load(dir string) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing: %w", err)
 	}
-	kr := &Keyring{dir: dir, keys: map[string]ed25519.PrivateKey{}}
+	kr := &fileRing{keys: map[string]ed25519.PrivateKey{}}
 	for _, e := range entries {
 		name := e.Name()
 		if e.IsDir() || !strings.HasPrefix(name, keyPrefix) || !strings.HasSuffix(name, keySuffix) {
@@ -141,7 +325,7 @@ func load(dir string) (*Keyring, error) {
 		id := strings.TrimSuffix(strings.TrimPrefix(name, keyPrefix), keySuffix)
 		priv, err := readKey(filepath.Join(dir, name))
 		if errors.Is(err, fs.ErrNotExist) {
-			continue // dropped by a process that lost the first-start race
+			continue
 		}
 		if err != nil {
 			return nil, err
@@ -152,7 +336,7 @@ func load(dir string) (*Keyring, error) {
 		kr.keys[id] = priv
 	}
 	if markerErr != nil {
-		return kr, nil // no marker yet
+		return kr, nil // no marker
 	}
 	cur := strings.TrimSpace(string(b))
 	if _, ok := kr.keys[cur]; !ok {
@@ -189,82 +373,6 @@ func readKey(path string) (ed25519.PrivateKey, error) {
 	return priv, nil
 }
 
-// writeNewKey generates a key and stores it under its id.
-func writeNewKey(dir string) (string, ed25519.PrivateKey, error) {
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return "", nil, fmt.Errorf("signing: %w", err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return "", nil, fmt.Errorf("signing: %w", err)
-	}
-	id := KeyID(pub)
-	data := pem.EncodeToMemory(&pem.Block{Type: pemType, Bytes: der})
-	if err := writeFile(dir, keyPrefix+id+keySuffix, data, false); err != nil {
-		return "", nil, err
-	}
-	return id, priv, nil
-}
-
-// writeCurrent points the marker at id. With exclusive it fails with
-// fs.ErrExist when a marker is already there.
-func writeCurrent(dir, id string, exclusive bool) error {
-	return writeFile(dir, currentFile, []byte(id+"\n"), exclusive)
-}
-
-// writeFile writes name in dir atomically, mode 0600: a temporary file is
-// written and synced, then renamed (or, when exclusive, hard-linked, which
-// fails when name exists) into place.
-func writeFile(dir, name string, data []byte, exclusive bool) error {
-	tmp, err := os.CreateTemp(dir, ".tmp-"+name+"-*")
-	if err != nil {
-		return fmt.Errorf("signing: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		tmp.Close()
-		return fmt.Errorf("signing: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("signing: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("signing: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("signing: %w", err)
-	}
-	target := filepath.Join(dir, name)
-	if exclusive {
-		err = os.Link(tmp.Name(), target)
-	} else {
-		err = os.Rename(tmp.Name(), target)
-	}
-	if err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return err
-		}
-		return fmt.Errorf("signing: %w", err)
-	}
-	syncDir(dir)
-	return nil
-}
-
-// syncDir makes a rename durable; failure is not fatal (some file systems
-// cannot sync directories).
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
-
-// Dir is the keys directory.
-func (kr *Keyring) Dir() string { return kr.dir }
-
 // CurrentID is the id of the key that signs.
 func (kr *Keyring) CurrentID() string {
 	kr.mu.RLock()
@@ -280,8 +388,8 @@ func (kr *Keyring) Sign(msg []byte) (sig []byte, keyID string) {
 	return ed25519.Sign(priv, msg), id
 }
 
-// PublicKeys lists every key of the ring, the current one first, the others
-// by id.
+// PublicKeys lists every published key of the ring, the current one
+// first, the others by id.
 func (kr *Keyring) PublicKeys() []PublicKey {
 	kr.mu.RLock()
 	defer kr.mu.RUnlock()
@@ -289,6 +397,11 @@ func (kr *Keyring) PublicKeys() []PublicKey {
 	for id, priv := range kr.keys {
 		out = append(out, PublicKey{ID: id, Key: priv.Public().(ed25519.PublicKey), Current: id == kr.current})
 	}
+	sortKeys(out)
+	return out
+}
+
+func sortKeys(out []PublicKey) {
 	slices.SortFunc(out, func(a, b PublicKey) int {
 		if a.Current != b.Current {
 			if a.Current {
@@ -298,24 +411,65 @@ func (kr *Keyring) PublicKeys() []PublicKey {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	return out
 }
 
 // Rotate creates a new key and makes it current. The previous keys stay in
-// the ring and stay published, so records they signed still verify. A
-// server that did not do the rotation itself picks the new key up when it
-// restarts (docs/verification.md).
-func (kr *Keyring) Rotate() (newID string, err error) {
-	kr.mu.Lock()
-	defer kr.mu.Unlock()
-	id, priv, err := writeNewKey(kr.dir)
+// the ring and stay published, so records they signed still verify. The
+// other instances pick the new key up within a minute (Watch).
+func (kr *Keyring) Rotate(ctx context.Context) (newID string, err error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("signing: %w", err)
 	}
-	if err := writeCurrent(kr.dir, id, false); err != nil {
-		return "", err
+	id := KeyID(pub)
+	if kr.d == nil {
+		kr.mu.Lock()
+		kr.keys[id], kr.current = priv, id
+		kr.mu.Unlock()
+		return id, nil
 	}
-	kr.keys[id] = priv
-	kr.current = id
-	return id, nil
+	err = kr.d.InTx(ctx, func(tx *db.Tx) error {
+		now := db.Now()
+		if _, err := kr.insertKey(ctx, tx, id, priv, now, nil); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL AND id <> ?`, now, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE signing_current SET key_id = ? WHERE id = 1`, id)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("signing: %w", err)
+	}
+	return id, kr.Refresh(ctx)
+}
+
+// Revoke withdraws a key that no longer signs from the published key
+// document (after a leak): records it signed no longer verify against a
+// freshly fetched document. The current key cannot be revoked; rotate
+// first. db.ErrNotFound when no such published key exists.
+func (kr *Keyring) Revoke(ctx context.Context, id string) error {
+	if id == kr.CurrentID() {
+		return fmt.Errorf("signing: %s is the current key: rotate first, then revoke it", id)
+	}
+	if kr.d == nil {
+		kr.mu.Lock()
+		defer kr.mu.Unlock()
+		if _, ok := kr.keys[id]; !ok {
+			return fmt.Errorf("signing: no published key %s other than the current one: %w", id, db.ErrNotFound)
+		}
+		delete(kr.keys, id)
+		return nil
+	}
+	now := db.Now()
+	res, err := kr.d.ExecContext(ctx, `UPDATE signing_keys SET revoked_at = ?, retired_at = COALESCE(retired_at, ?)
+		WHERE id = ? AND revoked_at IS NULL AND id <> (SELECT key_id FROM signing_current WHERE id = 1)`, now, now, id)
+	if err != nil {
+		return fmt.Errorf("signing: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("signing: no published key %s other than the current one: %w", id, db.ErrNotFound)
+	}
+	return kr.Refresh(ctx)
 }

@@ -1,6 +1,8 @@
 package signing
 
 import (
+	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
@@ -9,219 +11,289 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
+
+	"mamori/internal/db"
+	"mamori/internal/db/dbtest"
+	"mamori/internal/secretbox"
 )
 
-func keyFiles(t *testing.T, dataDir string) []string {
+func testBox(t *testing.T, b byte) *secretbox.Box {
 	t.Helper()
-	m, err := filepath.Glob(filepath.Join(dataDir, KeysDir, "declarations-*.key"))
+	box, err := secretbox.New(bytes.Repeat([]byte{b}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	return box
 }
 
-func TestLoadOrCreate(t *testing.T) {
-	data := t.TempDir()
-	kr, err := LoadOrCreate(data)
-	if err != nil {
+// writeFileRing writes a keyring the way older versions kept it in
+// <data>/keys: n keys, the last one current.
+func writeFileRing(t *testing.T, data string, n int) []ed25519.PrivateKey {
+	t.Helper()
+	dir := filepath.Join(data, KeysDir)
+	os.MkdirAll(dir, 0o700)
+	var out []ed25519.PrivateKey
+	for range n {
+		_, priv, _ := ed25519.GenerateKey(rand.Reader)
+		der, _ := x509.MarshalPKCS8PrivateKey(priv)
+		id := KeyID(priv.Public().(ed25519.PublicKey))
+		if err := os.WriteFile(filepath.Join(dir, keyPrefix+id+keySuffix), pem.EncodeToMemory(&pem.Block{Type: pemType, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, priv)
+	}
+	cur := KeyID(out[n-1].Public().(ed25519.PublicKey))
+	os.WriteFile(filepath.Join(dir, currentFile), []byte(cur+"\n"), 0o600)
+	return out
+}
+
+func count(t *testing.T, d *db.DB, q string) int {
+	t.Helper()
+	var n int
+	if err := d.QueryRowContext(context.Background(), q).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	id := kr.CurrentID()
-	if len(id) != 16 {
-		t.Fatalf("key id %q", id)
-	}
-	files := keyFiles(t, data)
-	if len(files) != 1 || filepath.Base(files[0]) != "declarations-"+id+".key" {
-		t.Fatalf("key files %v", files)
-	}
-	if runtime.GOOS != "windows" {
-		for path, want := range map[string]os.FileMode{filepath.Join(data, KeysDir): 0o700, files[0]: 0o600, filepath.Join(data, KeysDir, "current"): 0o600} {
-			fi, err := os.Stat(path)
-			if err != nil {
+	return n
+}
+
+func TestOpenKeyring(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		box := testBox(t, 1)
+		kr, err := Open(ctx, d, box, t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := kr.CurrentID()
+		if len(id) != 16 || len(kr.PublicKeys()) != 1 {
+			t.Fatalf("key id %q, %d keys", id, len(kr.PublicKeys()))
+		}
+		// The private key is stored sealed: its seed is nowhere in the row.
+		var sealed []byte
+		d.QueryRowContext(ctx, `SELECT private_key FROM signing_keys WHERE id = ?`, id).Scan(&sealed)
+		priv := kr.keys[id]
+		if len(sealed) == 0 || bytes.Contains(sealed, priv.Seed()) {
+			t.Fatal("the private key is stored in clear")
+		}
+		// Another instance (its own data directory) loads the same key.
+		kr2, err := Open(ctx, d, box, t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := []byte(`{"a":1}`)
+		sig, sid := kr.Sign(msg)
+		if kr2.CurrentID() != id || sid != id || !ed25519.Verify(kr2.PublicKeys()[0].Key, msg, sig) {
+			t.Fatal("a second instance has another key")
+		}
+		// Another master key cannot open the ring.
+		if _, err := Open(ctx, d, testBox(t, 2), t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), "master key does not open") {
+			t.Fatalf("another master key: %v", err)
+		}
+		// The published keys are readable without the master key.
+		pub, err := PublishedKeys(ctx, d.Read())
+		if err != nil || len(pub) != 1 || pub[0].ID != id || !pub[0].Current {
+			t.Fatalf("published: %+v %v", pub, err)
+		}
+	})
+}
+
+// Several instances starting at once on an empty database end with one
+// current key, and no stray key is published.
+func TestOpenKeyringRace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		box := testBox(t, 1)
+		const n = 8
+		ids := make([]string, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				kr, err := Open(ctx, d, box, t.TempDir(), nil)
+				errs[i] = err
+				if err == nil {
+					ids[i] = kr.CurrentID()
+				}
+			})
+		}
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatal(errs[i])
+			}
+			if ids[i] != ids[0] {
+				t.Fatalf("different current keys: %v", ids)
+			}
+		}
+		if c := count(t, d, `SELECT COUNT(*) FROM signing_keys`); c != 1 {
+			t.Fatalf("%d keys stored", c)
+		}
+	})
+}
+
+// A keyring of an older version, in the data directory, is imported at the
+// first start: what its keys signed keeps verifying, its current key keeps
+// signing. A second instance that had made its own keyring (the defect of
+// several PostgreSQL instances) brings its keys in too, as retired keys, so
+// records either signed verify against either instance's document.
+func TestOpenImportsFileKeyring(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		box := testBox(t, 1)
+		dataA, dataB := t.TempDir(), t.TempDir()
+		privA := writeFileRing(t, dataA, 2)
+		privB := writeFileRing(t, dataB, 1)
+		msg := []byte("signed before the upgrade")
+		var sigs [][]byte
+		for _, p := range append(append([]ed25519.PrivateKey{}, privA...), privB...) {
+			sigs = append(sigs, ed25519.Sign(p, msg))
+		}
+		a, err := Open(ctx, d, box, dataA, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		curA := KeyID(privA[1].Public().(ed25519.PublicKey))
+		if a.CurrentID() != curA {
+			t.Fatalf("current %s, want the file's %s", a.CurrentID(), curA)
+		}
+		b, err := Open(ctx, d, box, dataB, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.CurrentID() != curA {
+			t.Fatalf("second instance signs with %s, want %s", b.CurrentID(), curA)
+		}
+		for _, kr := range []*Keyring{a, b} {
+			if err := kr.Refresh(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if fi.Mode().Perm() != want {
-				t.Errorf("%s: mode %o, want %o", path, fi.Mode().Perm(), want)
+			keys := kr.PublicKeys()
+			if len(keys) != 3 || keys[0].ID != curA || !keys[0].Current {
+				t.Fatalf("keys %+v", keys)
+			}
+			for i, sig := range sigs {
+				ok := false
+				for _, k := range keys {
+					ok = ok || ed25519.Verify(k.Key, msg, sig)
+				}
+				if !ok {
+					t.Fatalf("signature %d of an imported key no longer verifies", i)
+				}
 			}
 		}
-	}
-	// The file is ordinary PKCS#8 PEM whose public key has the id.
-	b, _ := os.ReadFile(files[0])
-	block, _ := pem.Decode(b)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		t.Fatalf("not PKCS#8 PEM:\n%s", b)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if KeyID(k.(ed25519.PrivateKey).Public().(ed25519.PublicKey)) != id {
-		t.Fatal("file's key has another id")
-	}
-	// No temporary files are left behind.
-	entries, _ := os.ReadDir(filepath.Join(data, KeysDir))
-	if len(entries) != 2 {
-		t.Errorf("keys dir holds %d entries", len(entries))
-	}
-
-	// A second start loads the same key.
-	kr2, err := LoadOrCreate(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if kr2.CurrentID() != id || len(kr2.PublicKeys()) != 1 {
-		t.Fatalf("reloaded %s, %d keys", kr2.CurrentID(), len(kr2.PublicKeys()))
-	}
-	msg := []byte(`{"a":1}`)
-	sig, sid := kr.Sign(msg)
-	if sid != id || !ed25519.Verify(kr2.PublicKeys()[0].Key, msg, sig) {
-		t.Fatal("signature of the first keyring does not verify with the reloaded key")
-	}
-	if pk := kr2.PublicKeys()[0]; !pk.Current || pk.ID != id || KeyID(pk.Key) != id {
-		t.Fatalf("public key %+v", pk)
-	}
-}
-
-func TestLoadDoesNotCreate(t *testing.T) {
-	data := t.TempDir()
-	if _, err := Load(data); err == nil {
-		t.Fatal("Load on an empty data dir succeeded")
-	}
-	os.Mkdir(filepath.Join(data, KeysDir), 0o700)
-	if _, err := Load(data); err == nil {
-		t.Fatal("Load on an empty keys dir succeeded")
-	}
-	if len(keyFiles(t, data)) != 0 {
-		t.Fatal("Load created a key")
-	}
-}
-
-func TestRotate(t *testing.T) {
-	data := t.TempDir()
-	kr, err := LoadOrCreate(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := kr.CurrentID()
-	msg := []byte("before")
-	oldSig, _ := kr.Sign(msg)
-	id, err := kr.Rotate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if id == old || kr.CurrentID() != id {
-		t.Fatalf("rotate: %s → %s (current %s)", old, id, kr.CurrentID())
-	}
-	_, sid := kr.Sign([]byte("after"))
-	if sid != id {
-		t.Fatalf("signs with %s after rotation", sid)
-	}
-	for _, k := range []*Keyring{kr, mustLoad(t, data)} {
-		keys := k.PublicKeys()
-		if len(keys) != 2 || keys[0].ID != id || !keys[0].Current || keys[1].ID != old || keys[1].Current {
-			t.Fatalf("keys after rotation: %+v", keys)
+		if c := count(t, d, `SELECT COUNT(*) FROM signing_keys WHERE retired_at IS NULL`); c != 1 {
+			t.Fatalf("%d keys not retired", c)
 		}
-		if !ed25519.Verify(keys[1].Key, msg, oldSig) {
-			t.Fatal("the old key no longer verifies what it signed")
+		// A restart imports nothing twice.
+		if _, err := Open(ctx, d, box, dataB, nil); err != nil {
+			t.Fatal(err)
 		}
-	}
+		if c := count(t, d, `SELECT COUNT(*) FROM signing_keys`); c != 3 {
+			t.Fatalf("%d keys after a restart", c)
+		}
+	})
 }
 
-func mustLoad(t *testing.T, data string) *Keyring {
-	t.Helper()
-	kr, err := Load(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kr
-}
-
-func TestKeyringRefusesBadFiles(t *testing.T) {
+func TestOpenRefusesBadKeyFiles(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no Unix permissions")
 	}
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
 	data := t.TempDir()
-	kr, err := LoadOrCreate(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := keyFiles(t, data)[0]
-
-	// Readable by others: refused with a PermissionError.
+	priv := writeFileRing(t, data, 1)
+	path := filepath.Join(data, KeysDir, keyPrefix+KeyID(priv[0].Public().(ed25519.PublicKey))+keySuffix)
 	for _, mode := range []os.FileMode{0o644, 0o640, 0o604, 0o620} {
 		os.Chmod(path, mode)
-		_, err := LoadOrCreate(data)
+		_, err := Open(ctx, d, testBox(t, 1), data, nil)
 		var pe *PermissionError
 		if !errors.As(err, &pe) || pe.Path != path {
 			t.Fatalf("mode %o: %v", mode, err)
 		}
 	}
 	os.Chmod(path, 0o600)
-	if _, err := Load(data); err != nil {
-		t.Fatal(err)
-	}
-
-	// A key under another key's name.
+	// A key under another key's name; garbage; a marker naming no key.
 	_, other, _ := ed25519.GenerateKey(rand.Reader)
 	der, _ := x509.MarshalPKCS8PrivateKey(other)
 	fake := filepath.Join(data, KeysDir, "declarations-0000000000000000.key")
-	os.WriteFile(fake, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
-	if _, err := Load(data); err == nil {
-		t.Fatal("a key under a wrong name was accepted")
-	}
-	// Not a key at all.
-	os.WriteFile(fake, []byte("hello"), 0o600)
-	if _, err := Load(data); err == nil {
-		t.Fatal("garbage accepted")
+	for _, content := range [][]byte{pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), []byte("hello")} {
+		os.WriteFile(fake, content, 0o600)
+		if _, err := Open(ctx, d, testBox(t, 1), data, nil); err == nil {
+			t.Fatal("a bad key file was accepted")
+		}
 	}
 	os.Remove(fake)
-
-	// The marker names a key that is not there.
-	os.WriteFile(filepath.Join(data, KeysDir, "current"), []byte("ffffffffffffffff\n"), 0o600)
-	if _, err := LoadOrCreate(data); err == nil {
+	os.WriteFile(filepath.Join(data, KeysDir, currentFile), []byte("ffffffffffffffff\n"), 0o600)
+	if _, err := Open(ctx, d, testBox(t, 1), data, nil); err == nil {
 		t.Fatal("a marker naming a missing key was accepted")
 	}
-	os.WriteFile(filepath.Join(data, KeysDir, "current"), []byte(kr.CurrentID()+"\n"), 0o600)
-	if _, err := Load(data); err != nil {
-		t.Fatal(err)
+	if c := count(t, d, `SELECT COUNT(*) FROM signing_keys`); c != 0 {
+		t.Fatalf("%d keys stored from a refused directory", c)
 	}
 }
 
-// Several processes starting at once on a fresh shared data directory end
-// up with one key.
-func TestLoadOrCreateRace(t *testing.T) {
-	data := t.TempDir()
-	const n = 8
-	ids := make([]string, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			kr, err := LoadOrCreate(data)
-			errs[i] = err
-			if err == nil {
-				ids[i] = kr.CurrentID()
+// A rotation made through one instance (or the command) reaches the
+// others on their next refresh; the old key stays published until revoked.
+func TestRotateAndRevoke(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		box := testBox(t, 1)
+		a, err := Open(ctx, d, box, t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Open(ctx, d, box, t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := a.CurrentID()
+		msg := []byte("before")
+		oldSig, _ := a.Sign(msg)
+		id, err := a.Rotate(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id == old || a.CurrentID() != id {
+			t.Fatalf("rotate: %s → %s (current %s)", old, id, a.CurrentID())
+		}
+		if _, sid := a.Sign([]byte("after")); sid != id {
+			t.Fatalf("signs with %s after rotation", sid)
+		}
+		if err := b.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []*Keyring{a, b} {
+			keys := k.PublicKeys()
+			if len(keys) != 2 || keys[0].ID != id || !keys[0].Current || keys[1].ID != old || keys[1].Current {
+				t.Fatalf("keys after rotation: %+v", keys)
 			}
-		})
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil {
-			t.Fatal(errs[i])
+			if !ed25519.Verify(keys[1].Key, msg, oldSig) {
+				t.Fatal("the old key no longer verifies what it signed")
+			}
 		}
-		if ids[i] != ids[0] {
-			t.Fatalf("different current keys: %v", ids)
+		if err := a.Revoke(ctx, id); err == nil {
+			t.Fatal("the current key was revoked")
 		}
-	}
-	if f := keyFiles(t, data); len(f) != 1 {
-		t.Fatalf("%d key files", len(f))
-	}
+		if err := a.Revoke(ctx, "ffffffffffffffff"); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("unknown key: %v", err)
+		}
+		if err := a.Revoke(ctx, old); err != nil {
+			t.Fatal(err)
+		}
+		b.Refresh(ctx)
+		if len(a.PublicKeys()) != 1 || len(b.PublicKeys()) != 1 {
+			t.Fatal("a revoked key is still published")
+		}
+	})
 }
 
 func TestKeyringConcurrentUse(t *testing.T) {
-	kr, err := LoadOrCreate(t.TempDir())
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
+	kr, err := Open(ctx, d, testBox(t, 1), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +318,7 @@ func TestKeyringConcurrentUse(t *testing.T) {
 	}
 	wg.Go(func() {
 		for range 3 {
-			if _, err := kr.Rotate(); err != nil {
+			if _, err := kr.Rotate(ctx); err != nil {
 				t.Error(err)
 			}
 		}

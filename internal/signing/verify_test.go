@@ -2,6 +2,7 @@ package signing
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
@@ -33,7 +34,7 @@ func signed(t *testing.T, kr *Keyring, rec any) []byte {
 }
 
 func TestSignAndVerify(t *testing.T) {
-	kr, err := LoadOrCreate(t.TempDir())
+	kr, err := Ephemeral()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestSignAndVerify(t *testing.T) {
 	}
 
 	// Unknown key id, and a key of the same id with another key.
-	other2, err := LoadOrCreate(t.TempDir())
+	other2, err := Ephemeral()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,13 +137,13 @@ func TestSignAndVerify(t *testing.T) {
 }
 
 func TestRotatedKeyVerifiesOlderRecord(t *testing.T) {
-	kr, err := LoadOrCreate(t.TempDir())
+	kr, err := Ephemeral()
 	if err != nil {
 		t.Fatal(err)
 	}
 	old := signed(t, kr, testRecord{Number: "10000000017", Name: "old", Stars: 1, Status: "active"})
 	oldID := kr.CurrentID()
-	if _, err := kr.Rotate(); err != nil {
+	if _, err := kr.Rotate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	v, err := VerifyEnvelope(old, kr.PublicKeys())
@@ -156,11 +157,11 @@ func TestRotatedKeyVerifiesOlderRecord(t *testing.T) {
 }
 
 func TestKeysDocument(t *testing.T) {
-	kr, err := LoadOrCreate(t.TempDir())
+	kr, err := Ephemeral()
 	if err != nil {
 		t.Fatal(err)
 	}
-	kr.Rotate()
+	kr.Rotate(context.Background())
 	b, _ := json.Marshal(kr.Document())
 	keys, err := ParseKeysDocument(b)
 	if err != nil {
@@ -180,7 +181,7 @@ func TestKeysDocument(t *testing.T) {
 		t.Fatalf("entry %v", e)
 	}
 
-	other, _ := LoadOrCreate(t.TempDir())
+	other, _ := Ephemeral()
 	otherKey := base64.StdEncoding.EncodeToString(other.PublicKeys()[0].Key)
 	for _, in := range []string{
 		`{}`, `{"keys":[]}`, `nope`,
@@ -195,10 +196,16 @@ func TestKeysDocument(t *testing.T) {
 }
 
 func TestVerifyCommand(t *testing.T) {
-	data := t.TempDir()
-	kr, err := LoadOrCreate(data)
+	kr, err := Ephemeral()
 	if err != nil {
 		t.Fatal(err)
+	}
+	const data = "/the/data/dir"
+	local := func(dataDir, url string) ([]PublicKey, error) {
+		if dataDir != data {
+			return nil, errors.New("no store there")
+		}
+		return kr.PublicKeys(), nil
 	}
 	dir := t.TempDir()
 	rec := filepath.Join(dir, "decl.json")
@@ -209,7 +216,7 @@ func TestVerifyCommand(t *testing.T) {
 
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
-		code := VerifyCommand(args, &out, &errb)
+		code := VerifyCommand(args, &out, &errb, local)
 		return code, out.String(), errb.String()
 	}
 	want := "valid: 10000000017 山田精機?[2J? 2 withdrawn (key " + kr.CurrentID() + ")\n"
@@ -227,7 +234,7 @@ func TestVerifyCommand(t *testing.T) {
 	if code, out, errs := run("--key-file", keysFile, bad); code != 1 || out != "" || !strings.Contains(errs, "NOT VALID") || !strings.Contains(errs, "changed after it was signed") {
 		t.Errorf("tampered: %d %q %q", code, out, errs)
 	}
-	other, _ := LoadOrCreate(t.TempDir())
+	other, _ := Ephemeral()
 	otherKeys := filepath.Join(dir, "other.json")
 	b, _ = json.Marshal(other.Document())
 	os.WriteFile(otherKeys, b, 0o644)
@@ -260,30 +267,6 @@ func TestVerifyCommand(t *testing.T) {
 	}
 }
 
-func TestRotateCommand(t *testing.T) {
-	data := t.TempDir()
-	var out, errb bytes.Buffer
-	if code := RotateCommand([]string{"--data-dir", data}, &out, &errb); code != 1 {
-		t.Fatalf("rotate without keyring: %d", code)
-	}
-	kr, err := LoadOrCreate(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out.Reset()
-	if code := RotateCommand([]string{"--data-dir", data}, &out, &errb); code != 0 {
-		t.Fatalf("rotate: %d %s", code, errb.String())
-	}
-	id := strings.TrimSpace(out.String())
-	after := mustLoad(t, data)
-	if after.CurrentID() != id || id == kr.CurrentID() || len(after.PublicKeys()) != 2 {
-		t.Fatalf("after rotation: %s, %d keys", after.CurrentID(), len(after.PublicKeys()))
-	}
-	if code := RotateCommand(nil, &out, &errb); code != 2 {
-		t.Fatalf("no args: %d", code)
-	}
-}
-
 // The worked example of docs/verification.md verifies, and stops verifying
 // when the status is changed.
 func TestDocumentedExample(t *testing.T) {
@@ -294,11 +277,11 @@ func TestDocumentedExample(t *testing.T) {
 	os.WriteFile(declPath, []byte(decl+"\n"), 0o644)
 	os.WriteFile(keysPath, []byte(keys+"\n"), 0o644)
 	var out, errb bytes.Buffer
-	if code := VerifyCommand([]string{"--key-file", keysPath, declPath}, &out, &errb); code != 0 || out.String() != "valid: 10000000017 山田精機株式会社 1 active (key 4e46f61b47e293ed)\n" {
+	if code := VerifyCommand([]string{"--key-file", keysPath, declPath}, &out, &errb, nil); code != 0 || out.String() != "valid: 10000000017 山田精機株式会社 1 active (key 4e46f61b47e293ed)\n" {
 		t.Fatalf("%d %q %q", code, out.String(), errb.String())
 	}
 	os.WriteFile(declPath, []byte(strings.Replace(decl, `"status":"active"`, `"status":"withdrawn"`, 1)), 0o644)
-	if code := VerifyCommand([]string{"--key-file", keysPath, declPath}, &out, &errb); code != 1 {
+	if code := VerifyCommand([]string{"--key-file", keysPath, declPath}, &out, &errb, nil); code != 1 {
 		t.Fatalf("changed status: %d", code)
 	}
 }

@@ -86,9 +86,16 @@ func (h *ErrorHandler) Handle(w http.ResponseWriter, r *http.Request, err error)
 		WriteJSON(w, status, body)
 		return
 	}
-	if status == http.StatusUnauthorized && r.Method == http.MethodGet {
-		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-		return
+	if status == http.StatusUnauthorized {
+		// A client that presented a bearer token is a machine (a scraper):
+		// it is told so, not sent to a login form. (Basic credentials may
+		// be a proxy's in front of a browser, which wants the form.)
+		if _, bearer := BearerToken(r); bearer {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="mamori"`)
+		} else if r.Method == http.MethodGet {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
 	}
 	if h.Render == nil {
 		http.Error(w, msg, status)

@@ -121,19 +121,64 @@ func (s *Stack) observe(next http.Handler) http.Handler {
 			d := time.Since(start)
 			pattern := st.route
 			if pattern == "" {
-				pattern = "unmatched"
+				pattern = RouteUnmatched
 			}
+			method := MethodLabel(r.Method)
 			if s.requests != nil {
-				s.requests.Inc(r.Method, pattern, strconv.Itoa(sw.status))
+				s.requests.Inc(method, pattern, CodeLabel(sw.status))
 				s.latency.Observe(d.Seconds(), pattern)
 			}
 			if s.Log.Enabled(r.Context(), slog.LevelDebug) || sw.status >= 500 {
-				s.Log.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "dur_ms", float64(d.Microseconds())/1000)
+				s.Log.Info("http", "method", method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "dur_ms", float64(d.Microseconds())/1000)
 			}
 		}()
 		next.ServeHTTP(sw, r)
 	})
 }
+
+// RouteUnmatched is the route label of a request no registered pattern
+// took (an unknown path, a wrong method). The route label is otherwise the
+// registered pattern, never the path the client sent.
+const RouteUnmatched = "unmatched"
+
+// MethodLabel maps a request method to the closed set the metrics use:
+// the methods of RFC 9110 and PATCH as they are, anything else "other".
+// net/http accepts any token up to the header size limit as a method, so
+// using it as it came would let every request add a series.
+func MethodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
+// CodeLabel maps a response status to the closed set the metrics use: a
+// status net/http knows by name as its number, any other its class
+// ("2xx"). A handler that wrote nothing was answered 200 by net/http.
+func CodeLabel(status int) string {
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if status >= 100 && status < len(codeLabels) {
+		return codeLabels[status]
+	}
+	return "other"
+}
+
+// codeLabels holds CodeLabel's answers, built once so that counting a
+// request does not format a number.
+var codeLabels = func() (t [600]string) {
+	for c := 100; c < len(t); c++ {
+		if http.StatusText(c) != "" {
+			t[c] = strconv.Itoa(c)
+		} else {
+			t[c] = strconv.Itoa(c/100) + "xx"
+		}
+	}
+	return t
+}()
 
 // securityHeaders are set on every response; the value slices are built
 // once and shared (net/http only reads them).

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 	"strings"
 
@@ -16,6 +18,9 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 type Access struct {
 	Name  string
 	check func(v *Viewer, r *http.Request) error
+	// bearer, when set, admits a request by a machine credential it
+	// carries instead of by its viewer (see RoleOrToken).
+	bearer func(r *http.Request) bool
 }
 
 var (
@@ -56,6 +61,37 @@ func Role(roles ...string) Access {
 		}
 		return apperr.New(apperr.Forbidden, "error.forbidden")
 	}}
+}
+
+// RoleOrToken allows viewers holding any of roles, and any request whose
+// bearer token ("Authorization: Bearer …") is token: a machine such as a
+// metrics scraper has no account to log in with. The token is compared in
+// constant time (as digests, so its length does not show either); an empty
+// token admits nobody by token. Nothing else about the request (its peer
+// address, forwarding headers) is trusted.
+func RoleOrToken(token string, roles ...string) Access {
+	a := Role(roles...)
+	a.Name += "+token"
+	want := sha256.Sum256([]byte(token))
+	a.bearer = func(r *http.Request) bool {
+		got, ok := BearerToken(r)
+		if token == "" || !ok {
+			return false
+		}
+		sum := sha256.Sum256([]byte(got))
+		return subtle.ConstantTimeCompare(sum[:], want[:]) == 1
+	}
+	return a
+}
+
+// BearerToken is the token of an "Authorization: Bearer …" header.
+func BearerToken(r *http.Request) (string, bool) {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	tok = strings.TrimSpace(tok)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return "", false
+	}
+	return tok, true
 }
 
 // Route is one registered endpoint.
@@ -172,6 +208,9 @@ func (rt *Router) wrap(access Access, h HandlerFunc) http.Handler {
 
 // Authorize applies an access rule to a request.
 func Authorize(access Access, r *http.Request) error {
+	if access.bearer != nil && access.bearer(r) {
+		return nil
+	}
 	switch access.Name {
 	case Public.Name:
 		return nil
@@ -183,6 +222,9 @@ func Authorize(access Access, r *http.Request) error {
 	}
 	v := ViewerFrom(r.Context())
 	if v == nil {
+		if _, ok := BearerToken(r); ok && access.bearer != nil {
+			return apperr.New(apperr.Unauthorized, "error.token_invalid")
+		}
 		return apperr.New(apperr.Unauthorized, "error.login_required")
 	}
 	return access.check(v, r)

@@ -55,7 +55,11 @@ func SQLite(t testing.TB) *db.DB {
 
 // Postgres opens a migrated database in a schema of its own, dropped when
 // the test ends; it skips (or fails, when required) without a server.
-func Postgres(t testing.TB) *db.DB {
+func Postgres(t testing.TB) *db.DB { return PostgresShared(t, 1)[0] }
+
+// PostgresShared opens n handles (connection pools) on one migrated schema
+// of its own, as n server instances sharing one database have.
+func PostgresShared(t testing.TB, n int) []*db.DB {
 	t.Helper()
 	url := os.Getenv("MAMORI_TEST_DATABASE_URL")
 	if url == "" {
@@ -68,19 +72,23 @@ func Postgres(t testing.TB) *db.DB {
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "t_" + hex.EncodeToString(b)
-	d, err := db.Open(ctx, url, "", db.Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		d.Close()
 		if admin, err := sql.Open("pgx", url); err == nil {
 			admin.Exec(`DROP SCHEMA IF EXISTS "` + schema + `" CASCADE`)
 			admin.Close()
 		}
 	})
-	if _, err := d.Migrate(ctx); err != nil {
+	var out []*db.DB
+	for range n {
+		d, err := db.Open(ctx, url, "", db.Options{Schema: schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() }) // runs before the schema is dropped
+		out = append(out, d)
+	}
+	if _, err := out[0].Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return d
+	return out
 }

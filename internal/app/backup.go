@@ -1,0 +1,500 @@
+package app
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"mamori/internal/config"
+	"mamori/internal/db"
+	"mamori/internal/secretbox"
+)
+
+// A backup is one gzip-compressed tar file: manifest.json first, then the
+// files it lists. It holds the database (SQLite: a VACUUM INTO copy;
+// PostgreSQL: a pg_dump archive when pg_dump is on PATH) and the keys
+// directory, because the database alone is useless without the master key
+// that sealed it (docs/operations.md).
+const (
+	backupFormat   = "mamori-backup/1"
+	manifestName   = "manifest.json"
+	sqliteName     = "mamori.db"
+	pgDumpName     = "postgres.dump"
+	maxManifest    = 1 << 20
+	keysDirName    = "keys"
+	masterIncluded = "included"
+	masterEnv      = "not included: MAMORI_SECRET_KEY"
+)
+
+// Manifest describes a backup; restore checks every file against it.
+type Manifest struct {
+	Format    string `json:"format"`
+	Version   string `json:"mamori_version"`
+	Dialect   string `json:"dialect"`
+	Schema    string `json:"schema_migration"`
+	CreatedAt string `json:"created_at"`
+	// MasterKey says whether keys/secret.key is in the backup; a key from
+	// MAMORI_SECRET_KEY never is (the operator keeps it elsewhere).
+	MasterKey string         `json:"master_key"`
+	Database  string         `json:"database"` // file name, or "" when not included (PostgreSQL without pg_dump)
+	Files     []ManifestFile `json:"files"`
+}
+
+// ManifestFile is one file of a backup.
+type ManifestFile struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+const backupUsage = `Usage: mamori backup --to FILE [--data-dir DIR | --database-url URL]
+
+Writes the database and its keys into FILE (mode 0600; it must not exist),
+a gzip-compressed tar with a manifest of SHA-256 checksums. SQLite is copied
+with VACUUM INTO while the server keeps running; PostgreSQL is dumped with
+pg_dump when it is on PATH. The master key is included when it comes from
+<data-dir>/keys/secret.key, never when it comes from MAMORI_SECRET_KEY.
+The file is as secret as the key: keep it where the key may be.
+`
+
+func runBackup(args []string, stdout, stderr io.Writer, env func(string) string) int {
+	var to string
+	cfg, err := commandConfig("backup", args, env, stderr, backupUsage, func(fs *flag.FlagSet) {
+		fs.StringVar(&to, "to", "", "backup file to write (must not exist)")
+	})
+	if err != nil {
+		return reportConfig(stderr, err)
+	}
+	if to == "" {
+		fmt.Fprint(stderr, backupUsage)
+		return 2
+	}
+	ctx, stop := SignalContext()
+	defer stop()
+	m, err := Backup(ctx, cfg, to, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori backup:", err)
+		return 1
+	}
+	size := int64(0)
+	for _, f := range m.Files {
+		size += f.Size
+	}
+	fmt.Fprintf(stderr, "backup of %s (%s, master key %s, %d files, %d bytes before compression)\n", m.Dialect, m.Schema, m.MasterKey, len(m.Files), size)
+	fmt.Fprintln(stdout, to)
+	return 0
+}
+
+// commandConfig parses a command's own flags and the store flags from one
+// list, like the admin commands.
+func commandConfig(name string, args []string, env func(string) string, stderr io.Writer, usage string, define func(*flag.FlagSet)) (config.Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	define(fs)
+	var own, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		key, _, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if f := fs.Lookup(key); f != nil && strings.HasPrefix(a, "-") {
+			own = append(own, a)
+			if !hasVal && !isBoolFlag(f) && i+1 < len(args) {
+				own = append(own, args[i+1])
+				i++
+			}
+			continue
+		}
+		rest = append(rest, a)
+	}
+	if err := fs.Parse(own); err != nil {
+		return config.Config{}, err
+	}
+	cfg, extra, err := config.Load(name, rest, env, stderr, true)
+	if err != nil {
+		return cfg, err
+	}
+	if len(extra) > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %s", strings.Join(extra, " "))
+	}
+	return cfg, nil
+}
+
+// Backup writes cfg's database and keys to the file to. It refuses when
+// the configured master key does not open the database (a backup whose key
+// cannot open it would be worthless) and never overwrites a file.
+func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*Manifest, error) {
+	if _, err := os.Lstat(to); err == nil {
+		return nil, fmt.Errorf("%s exists: choose a new file name", to)
+	}
+	if cfg.DatabaseURL == "" {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, sqliteName)); err != nil {
+			return nil, fmt.Errorf("no mamori database in %s: %w", cfg.DataDir, err)
+		}
+	}
+	d, err := Open(ctx, cfg, NewLogger(cfg, log))
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	m := &Manifest{Format: backupFormat, Version: Version, Dialect: string(d.Dialect()), CreatedAt: time.Now().UTC().Format(time.RFC3339), MasterKey: masterIncluded}
+	if err := d.QueryRowContext(ctx, `SELECT COALESCE(MAX(name), '') FROM schema_migrations`).Scan(&m.Schema); err != nil {
+		return nil, fmt.Errorf("read the schema level: %w", err)
+	}
+	// The keys must open this database, or the backup could never be
+	// restored into a working server.
+	if _, err := secretbox.Open(ctx, cfg, d, KeyedTables()); err != nil {
+		return nil, err
+	}
+	if secretbox.Source(cfg) == "environment" {
+		m.MasterKey = masterEnv
+	}
+
+	stage, err := os.MkdirTemp(filepath.Dir(to), ".mamori-backup-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(stage)
+	var files []string // names inside the backup, each staged under stage or found in the data directory
+	src := map[string]string{}
+	switch d.Dialect() {
+	case db.SQLite:
+		out := filepath.Join(stage, sqliteName)
+		if err := vacuumInto(ctx, filepath.Join(cfg.DataDir, sqliteName), out); err != nil {
+			return nil, err
+		}
+		files, src[sqliteName], m.Database = append(files, sqliteName), out, sqliteName
+	case db.Postgres:
+		bin, err := exec.LookPath("pg_dump")
+		if err != nil {
+			fmt.Fprintln(log, "mamori backup: pg_dump is not on PATH: the backup holds the keys only; dump the database with pg_dump yourself (docs/operations.md)")
+			break
+		}
+		out := filepath.Join(stage, pgDumpName)
+		conn, password := splitPassword(cfg.DatabaseURL)
+		cmd := exec.CommandContext(ctx, bin, "--format=custom", "--no-owner", "--no-privileges", "--file", out, "--dbname", conn)
+		cmd.Stderr = log
+		if password != "" {
+			// Through the environment, not the command line, which every
+			// user of the machine can read in the process list.
+			cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
+		}
+		if err := cmd.Run(); err != nil {
+			return nil, fmt.Errorf("pg_dump: %w", err)
+		}
+		files, src[pgDumpName], m.Database = append(files, pgDumpName), out, pgDumpName
+	}
+	keysDir := filepath.Join(cfg.DataDir, keysDirName)
+	entries, err := os.ReadDir(keysDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if e.Name() == secretbox.FileName && m.MasterKey == masterEnv {
+			continue // not the deployment's key: MAMORI_SECRET_KEY is
+		}
+		name := keysDirName + "/" + e.Name()
+		files, src[name] = append(files, name), filepath.Join(keysDir, e.Name())
+	}
+	for _, name := range files {
+		sum, size, err := fileSum(src[name])
+		if err != nil {
+			return nil, err
+		}
+		m.Files = append(m.Files, ManifestFile{Name: name, Size: size, SHA256: sum})
+	}
+	if err := writeArchive(to, stage, m, src); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// splitPassword takes the password out of a postgres:// URL.
+func splitPassword(raw string) (conn, password string) {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw, ""
+	}
+	password, ok := u.User.Password()
+	if !ok {
+		return raw, ""
+	}
+	u.User = url.User(u.User.Username())
+	return u.String(), password
+}
+
+// vacuumInto copies a live SQLite database into out with VACUUM INTO: one
+// read transaction, so it finishes however fast the server writes (the
+// online backup API restarts whenever a write lands, and never finished
+// under five writes a second).
+func vacuumInto(ctx context.Context, dbPath, out string) error {
+	c, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, `VACUUM INTO ?`, out); err != nil {
+		return fmt.Errorf("copy the database: %w", err)
+	}
+	return nil
+}
+
+func fileSum(p string) (string, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// writeArchive writes the manifest and the files to a private temporary
+// file beside to, then links it into place (never over an existing file).
+func writeArchive(to, stage string, m *Manifest, src map[string]string) (err error) {
+	f, err := os.CreateTemp(stage, "archive-*")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Chmod(0o600); err != nil {
+		return err
+	}
+	gz := gzip.NewWriter(f)
+	tw := tar.NewWriter(gz)
+	mb, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if err := tw.WriteHeader(&tar.Header{Name: manifestName, Mode: 0o600, Size: int64(len(mb)), ModTime: now, Typeflag: tar.TypeReg}); err != nil {
+		return err
+	}
+	if _, err := tw.Write(mb); err != nil {
+		return err
+	}
+	for _, mf := range m.Files {
+		in, err := os.Open(src[mf.Name])
+		if err != nil {
+			return err
+		}
+		err = tw.WriteHeader(&tar.Header{Name: mf.Name, Mode: 0o600, Size: mf.Size, ModTime: now, Typeflag: tar.TypeReg})
+		if err == nil {
+			// Exactly the size summed: a key file rewritten meanwhile
+			// fails here instead of giving a backup that restore refuses.
+			var n int64
+			n, err = io.Copy(tw, io.LimitReader(in, mf.Size))
+			if err == nil && n != mf.Size {
+				err = fmt.Errorf("%s changed while it was backed up", mf.Name)
+			}
+		}
+		in.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if err := errors.Join(tw.Close(), gz.Close(), f.Sync()); err != nil {
+		return err
+	}
+	if err := os.Link(f.Name(), to); err != nil {
+		return fmt.Errorf("write %s: %w", to, err)
+	}
+	return nil
+}
+
+const restoreUsage = `Usage: mamori restore --from FILE --data-dir NEW
+
+Unpacks a backup made by mamori backup into NEW, which must not exist or be
+empty. Every file is checked against the backup's manifest (SHA-256 and
+size) before anything is put in place; a damaged or truncated backup is
+refused. The database and keys are written with modes 0600 (directories
+0700). A PostgreSQL dump is left in NEW/postgres.dump for pg_restore.
+`
+
+func runRestore(args []string, stdout, stderr io.Writer, env func(string) string) int {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, restoreUsage) }
+	from := fs.String("from", "", "backup file")
+	dir := fs.String("data-dir", "", "new, empty data directory")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *from == "" || *dir == "" || fs.NArg() != 0 {
+		fmt.Fprint(stderr, restoreUsage)
+		return 2
+	}
+	m, err := Restore(*from, *dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "mamori restore:", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "restored a %s backup of %s (%s, mamori %s) into %s\n", m.Dialect, m.CreatedAt, m.Schema, m.Version, *dir)
+	if m.MasterKey != masterIncluded {
+		fmt.Fprintln(stderr, "the master key is not in the backup: start the server with MAMORI_SECRET_KEY set to the key of the backed-up deployment")
+	}
+	switch m.Database {
+	case pgDumpName:
+		fmt.Fprintf(stderr, "load the database into an empty PostgreSQL database: pg_restore --no-owner --exit-on-error --dbname URL %s\n", filepath.Join(*dir, pgDumpName))
+	case "":
+		fmt.Fprintln(stderr, "the backup holds no database (PostgreSQL without pg_dump): restore the database from your own dump")
+	}
+	fmt.Fprintln(stdout, *dir)
+	return 0
+}
+
+// Restore unpacks the backup from into the empty or missing directory
+// dir, refusing a file that does not match its manifest.
+func Restore(from, dir string) (*Manifest, error) {
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return nil, fmt.Errorf("%s is not empty: restore into a new directory", dir)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return nil, err
+	}
+	stage, err := os.MkdirTemp(parent, ".mamori-restore-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(stage) // gone after the rename below, unless it failed
+	m, err := unpack(from, stage)
+	if err != nil {
+		return nil, err
+	}
+	if ms, err := db.Migrations(db.Dialect(m.Dialect)); err == nil && len(ms) > 0 && m.Schema > ms[len(ms)-1].Name {
+		return nil, fmt.Errorf("the backup's schema (%s) is newer than this mamori knows (%s): restore with the version that made it (%s)", m.Schema, ms[len(ms)-1].Name, m.Version)
+	}
+	if err := os.Chmod(stage, 0o700); err != nil {
+		return nil, err
+	}
+	// An empty target is replaced by the complete, checked directory in
+	// one rename: a reader never sees half a restore.
+	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if err := os.Rename(stage, dir); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// unpack reads the archive into stage, checking each file's size and
+// SHA-256 against the manifest, and that every listed file is there.
+func unpack(from, stage string) (*Manifest, error) {
+	f, err := os.Open(from)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	damaged := func(err error) error { return fmt.Errorf("%s is damaged or not a mamori backup: %w", from, err) }
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, damaged(err)
+	}
+	tr := tar.NewReader(gz)
+	h, err := tr.Next()
+	if err != nil {
+		return nil, damaged(err)
+	}
+	if h.Name != manifestName || h.Size > maxManifest {
+		return nil, damaged(errors.New("no manifest first"))
+	}
+	var m Manifest
+	if err := json.NewDecoder(io.LimitReader(tr, maxManifest)).Decode(&m); err != nil {
+		return nil, damaged(err)
+	}
+	if m.Format != backupFormat {
+		return nil, damaged(fmt.Errorf("format %q, want %q", m.Format, backupFormat))
+	}
+	want := map[string]ManifestFile{}
+	for _, mf := range m.Files {
+		if !safeName(mf.Name) {
+			return nil, damaged(fmt.Errorf("unexpected file name %q", mf.Name))
+		}
+		want[mf.Name] = mf
+	}
+	if m.Database != "" {
+		if _, ok := want[m.Database]; !ok {
+			return nil, damaged(errors.New("the manifest names a database file it does not list"))
+		}
+	}
+	if err := os.Mkdir(filepath.Join(stage, keysDirName), 0o700); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, damaged(err)
+		}
+		mf, ok := want[h.Name]
+		if !ok || seen[h.Name] || h.Typeflag != tar.TypeReg || h.Size != mf.Size {
+			return nil, damaged(fmt.Errorf("%q is not in the manifest as found", h.Name))
+		}
+		seen[h.Name] = true
+		out, err := os.OpenFile(filepath.Join(stage, filepath.FromSlash(h.Name)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.New()
+		n, err := io.Copy(io.MultiWriter(out, sum), io.LimitReader(tr, mf.Size+1))
+		err = errors.Join(err, out.Sync(), out.Close())
+		if err != nil {
+			return nil, damaged(err)
+		}
+		if n != mf.Size || hex.EncodeToString(sum.Sum(nil)) != mf.SHA256 {
+			return nil, damaged(fmt.Errorf("%s does not match its checksum", h.Name))
+		}
+	}
+	// The gzip trailer holds a checksum of the whole stream: read to it.
+	if _, err := io.Copy(io.Discard, gz); err != nil {
+		return nil, damaged(err)
+	}
+	for name := range want {
+		if !seen[name] {
+			return nil, damaged(fmt.Errorf("%s is missing", name))
+		}
+	}
+	return &m, nil
+}
+
+// safeName admits the names a backup holds: the database file and plain
+// files directly under keys/.
+func safeName(name string) bool {
+	if name == sqliteName || name == pgDumpName {
+		return true
+	}
+	dir, file := path.Split(name)
+	return dir == keysDirName+"/" && file != "" && file != "." && file != ".." && !strings.ContainsAny(file, `/\`)
+}
