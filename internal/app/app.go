@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -152,6 +153,13 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Sharing = &sharing.Service{DB: d, Log: log, Catalog: cat, Render: rd, Box: a.Box, Orgs: a.Orgs, Mail: a.Mail, BaseURL: cfg.BaseURL}
+	// Reports and shares stored before their originals were sealed are
+	// sealed now: the key is not in the database, so no migration could.
+	if n, err := sharing.SealLegacy(context.Background(), d, a.Box); err != nil {
+		return nil, fmt.Errorf("sealing stored shares: %w", err)
+	} else if n > 0 {
+		log.Info("sharing: sealed the hub's originals stored in clear", "rows", n)
+	}
 	a.Orgs.Notices = a.Sharing.Notices
 	a.Orgs.Accepted = a.Sharing.InvitationAccepted
 	content, err := selfcheck.LoadContent()

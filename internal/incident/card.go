@@ -219,7 +219,7 @@ func cardFromForm(f *web.Form) (Card, error) {
 		return s
 	}
 	phone := func(name string) string {
-		s, problem := cleanPhone(f.Get(name))
+		s, problem := CleanPhone(f.Get(name))
 		if problem != "" {
 			fields.Add(name, problem)
 		}
@@ -270,12 +270,13 @@ var phoneRunes = map[rune]rune{
 	'（': '(', '）': ')', '＋': '+', '＃': '#', '　': ' ',
 }
 
-// cleanPhone checks a phone number: digits with spaces, hyphens and
+// CleanPhone checks a phone number (the incident card's, and the sharing
+// hub's list of a member's own numbers): digits with spaces, hyphens and
 // parentheses, an optional leading + (international) or # (short codes
 // such as #9110), between three and fifteen digits. Full-width digits and
 // dashes become ASCII. It returns the message key of the problem, or "".
 // Letters are refused: "ext. 12" belongs in the name or note.
-func cleanPhone(raw string) (string, string) {
+func CleanPhone(raw string) (string, string) {
 	if !utf8.ValidString(raw) {
 		return raw, "incident.phone_invalid"
 	}

@@ -25,15 +25,15 @@ func TestCleanPhone(t *testing.T) {
 		"":                "",
 		"0120-000-000":    "0120-000-000",
 	} {
-		got, problem := cleanPhone(in)
+		got, problem := CleanPhone(in)
 		if problem != "" || got != want {
-			t.Errorf("cleanPhone(%q) = %q, %q; want %q", in, got, problem, want)
+			t.Errorf("CleanPhone(%q) = %q, %q; want %q", in, got, problem, want)
 		}
 	}
 	for _, in := range []string{"03-1234-5678 内線12", "ext 12", "0312345678a", "12", "1-2", "03+1234", "9110#",
 		strings.Repeat("1", 16), strings.Repeat("1-", 16), "03\t1234", "03\x001234", "\xff"} {
-		if _, problem := cleanPhone(in); problem != "incident.phone_invalid" {
-			t.Errorf("cleanPhone(%q) accepted", in)
+		if _, problem := CleanPhone(in); problem != "incident.phone_invalid" {
+			t.Errorf("CleanPhone(%q) accepted", in)
 		}
 	}
 }

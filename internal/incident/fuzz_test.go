@@ -18,20 +18,20 @@ func FuzzCleanPhone(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		out, problem := cleanPhone(in)
+		out, problem := CleanPhone(in)
 		if problem != "" {
 			return
 		}
 		if utf8.RuneCountInString(out) > maxPhone || strings.TrimSpace(out) != out {
-			t.Fatalf("cleanPhone(%q) = %q", in, out)
+			t.Fatalf("CleanPhone(%q) = %q", in, out)
 		}
 		for _, r := range out {
 			if !strings.ContainsRune("0123456789-() +#", r) {
-				t.Fatalf("cleanPhone(%q) = %q keeps %q", in, out, r)
+				t.Fatalf("CleanPhone(%q) = %q keeps %q", in, out, r)
 			}
 		}
-		if again, p := cleanPhone(out); p != "" || again != out {
-			t.Fatalf("cleanPhone not idempotent on %q: %q %q", out, again, p)
+		if again, p := CleanPhone(out); p != "" || again != out {
+			t.Fatalf("CleanPhone not idempotent on %q: %q %q", out, again, p)
 		}
 	})
 }

@@ -35,6 +35,7 @@ func Command(args []string, stdout, stderr io.Writer, defaultKey func() ([]byte,
 	reporter := fs.String("reporter", "", "the reporter's own addresses and names to remove, comma-separated")
 	domains := fs.String("member-domain", "", "the member's own mail domains, comma-separated")
 	orgs := fs.String("organisation", "", "the reporting organisation's names (Japanese, English) to remove, separated by '|'")
+	phones := fs.String("phone", "", "the reporting organisation's own phone and fax numbers to remove, comma-separated")
 	maxSize := fs.Int64("max-size", DefaultMaxSize, "largest mail read, in bytes")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -79,6 +80,7 @@ func Command(args []string, stdout, stderr io.Writer, defaultKey func() ([]byte,
 		sopts.Boundary = b
 		sopts.Reporter = splitList(*reporter)
 		sopts.MemberDomains = splitList(*domains)
+		sopts.Phones = splitList(*phones)
 		for _, o := range strings.Split(*orgs, "|") {
 			if o = strings.TrimSpace(o); o != "" {
 				sopts.Organisations = append(sopts.Organisations, o)

@@ -42,8 +42,14 @@ type SanitizeOptions struct {
 	// Organisations are the reporting member's names (in Japanese and in
 	// English). Each is replaced whole, and so is its core without the
 	// legal form (会員A電機 for 会員A電機株式会社), but never split into
-	// words: "Ltd" alone is nobody's name.
+	// words: "Ltd" alone is nobody's name. A reading in kana is
+	// matched in katakana, hiragana and half-width katakana too.
 	Organisations []string
+	// Phones are the member's own phone and fax numbers, in any written
+	// form; each is replaced by [phone] wherever it is written as
+	// 03-1234-5678, 0312345678, 03(1234)5678, +81-3-1234-5678 or in
+	// full-width digits.
+	Phones []string
 }
 
 // Redaction is one change made for sharing, for the analyst's
@@ -77,6 +83,7 @@ const (
 	KindHeader           = "header"
 	KindURLToken         = "url_token"
 	KindTime             = "time"
+	KindPhone            = "phone"
 )
 
 const (
@@ -122,6 +129,11 @@ func Sanitize(m *Message, opts SanitizeOptions) (*Sanitized, error) {
 	for _, o := range opts.Organisations {
 		s.orgForms = append(s.orgForms, organisationForms(o)...)
 	}
+	for _, p := range opts.Phones {
+		s.phones = append(s.phones, phoneTargets(p)...)
+	}
+	s.phones = dedupe(s.phones)
+	s.phoneMatch = newPhoneMatcher(s.phones)
 	// The reported mail's newest hop is the member's; an attached
 	// message (a forward) may carry only the sender's hops.
 	s.receivingSide(out, true)
@@ -153,6 +165,8 @@ type sanitizer struct {
 	recipientDomains []string
 	inAttached       bool     // message is sanitising an attached message
 	orgForms         []string // organisationForms of opts.Organisations, worked out once
+	phones           []string // phoneTargets of opts.Phones
+	phoneMatch       *phoneMatcher
 	ids              []string // lower-case identity strings for URL checks
 	counts           map[Redaction]int
 	order            []Redaction
@@ -491,9 +505,18 @@ func organisationForms(name string) []string {
 		out = append(out, core)
 	}
 	for _, f := range out {
-		if squeezed := strings.Join(strings.Fields(f), ""); squeezed != f && !isASCII([]byte(f)) {
+		fields := strings.Fields(f)
+		if squeezed := strings.Join(fields, ""); squeezed != f && (!isASCII([]byte(f)) || asciiWords(fields)) {
 			out = append(out, squeezed)
+			// A Latin name fused or joined in a file or account name:
+			// YamadaSeiki, Yamada_Seiki, Yamada-Seiki.
+			if asciiWords(fields) {
+				out = append(out, strings.Join(fields, "_"), strings.Join(fields, "-"), strings.Join(fields, "."))
+			}
 		}
+	}
+	for _, f := range out {
+		out = append(out, kanaForms(f)...)
 	}
 	// Japanese business mail types Latin letters and digits full-width
 	// (会員Ａ電機): the text is matched as written, so those forms too.
@@ -519,6 +542,8 @@ func fullWidth(s string) string {
 // name, lower case (NFKC has already turned ㈱ into (株)).
 var legalForms = []string{
 	"株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "(株)", "(有)", "(同)",
+	// Readings in kana, as a kana name is registered with its legal form.
+	"カブシキガイシャ", "カブシキカイシャ", "ユウゲンガイシャ", "ゴウドウガイシャ", "かぶしきがいしゃ", "かぶしきかいしゃ", "ゆうげんがいしゃ", "ごうどうがいしゃ",
 	"一般社団法人", "一般財団法人", "公益社団法人", "公益財団法人", "特定非営利活動法人", "npo法人", "独立行政法人",
 	"co., ltd", "co.,ltd", "co. ltd", "co ltd", "ltd", "inc", "corporation", "corp", "k.k", "kk", "llc", "g.k",
 }
@@ -617,6 +642,8 @@ func (s *sanitizer) buildRules() {
 	for _, form := range s.orgForms {
 		add(form, orgName, KindOrganisation)
 	}
+	// A number in a link (?tel=0312345678) costs the link its parameter.
+	s.ids = append(s.ids, s.phones...)
 	sort.SliceStable(s.rules, func(i, j int) bool {
 		if len(s.rules[i].lower) != len(s.rules[j].lower) {
 			return len(s.rules[i].lower) > len(s.rules[j].lower)
@@ -674,6 +701,9 @@ func (s *sanitizer) redactions() []Redaction {
 	return out
 }
 
+// phoneRule is the rule phoneSpans' matches are replaced by.
+var phoneRule = rule{repl: phoneName, kind: KindPhone}
+
 type span struct {
 	start, end int
 	r          *rule
@@ -681,12 +711,21 @@ type span struct {
 
 // replace applies every rule to one string in a single pass.
 func (s *sanitizer) replace(field, text string) string {
-	if text == "" || len(s.rules) == 0 {
+	if text == "" || len(s.rules) == 0 && len(s.phones) == 0 {
 		return text
 	}
 	lower := asciiLower(text)
 	var spans []span
 	var covered []bool // bytes already taken by a longer needle
+	for _, p := range phoneSpans(text, s.phoneMatch) {
+		if covered == nil {
+			covered = make([]bool, len(lower))
+		}
+		for k := p[0]; k < p[1]; k++ {
+			covered[k] = true
+		}
+		spans = append(spans, span{p[0], p[1], &phoneRule})
+	}
 	for i := range s.rules {
 		r := &s.rules[i]
 		for from := 0; from < len(lower); {
@@ -696,7 +735,8 @@ func (s *sanitizer) replace(field, text string) string {
 			}
 			at, end := from+j, from+j+len(r.lower)
 			from = at + 1
-			if r.word && (at > 0 && isAlnum(lower[at-1]) || end < len(lower) && isAlnum(lower[end])) {
+			if r.word && (at > 0 && isAlnum(lower[at-1]) || end < len(lower) && isAlnum(lower[end])) &&
+				!(fusable(r) && camelFused(text, at, end)) {
 				continue
 			}
 			// "example.jp" is not in "lookalike-example.jp" nor in

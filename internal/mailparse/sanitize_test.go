@@ -325,11 +325,13 @@ func TestOrganisationForms(t *testing.T) {
 	for name, want := range map[string]string{
 		"会員A電機株式会社":              "会員A電機株式会社|会員A電機|会員Ａ電機株式会社|会員Ａ電機",
 		"株式会社 山田精機":              "株式会社 山田精機|山田精機|株式会社山田精機",
-		"㈱サンプル":                  "(株)サンプル|サンプル",
-		"Yamada Seiki Co., Ltd.": "Yamada Seiki Co., Ltd.|Yamada Seiki",
-		"Incubate Japan Inc.":    "Incubate Japan Inc.|Incubate Japan",
-		"ABC Inc":                "ABC Inc",
-		"一般社団法人 日本セキュリティ協会": "一般社団法人 日本セキュリティ協会|日本セキュリティ協会|一般社団法人日本セキュリティ協会",
+		"㈱サンプル":                  "(株)サンプル|サンプル|ｻﾝﾌﾟﾙ|さんぷる",
+		"Yamada Seiki Co., Ltd.": "Yamada Seiki Co., Ltd.|Yamada Seiki|YamadaSeiki|Yamada_Seiki|Yamada-Seiki|Yamada.Seiki",
+		"Incubate Japan Inc.":    "Incubate Japan Inc.|Incubate Japan|IncubateJapan|Incubate_Japan|Incubate-Japan|Incubate.Japan",
+		"ABC Inc":                "ABC Inc|ABCInc|ABC_Inc|ABC-Inc|ABC.Inc",
+		"ヤマダ セイキ":                "ヤマダ セイキ|ヤマダセイキ|ﾔﾏﾀﾞ ｾｲｷ|ﾔﾏﾀﾞｾｲｷ|やまだ せいき|やまだせいき",
+		"カブシキガイシャヤマダセイキ":         "カブシキガイシャヤマダセイキ|ヤマダセイキ|ｶﾌﾞｼｷｶﾞｲｼｬﾔﾏﾀﾞｾｲｷ|かぶしきがいしゃやまだせいき|ﾔﾏﾀﾞｾｲｷ|やまだせいき",
+		"一般社団法人 日本セキュリティ協会":      "一般社団法人 日本セキュリティ協会|日本セキュリティ協会|一般社団法人日本セキュリティ協会",
 		"": "",
 	} {
 		if got := strings.Join(organisationForms(name), "|"); got != want {

@@ -43,6 +43,11 @@ func (s *Service) homePage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		for _, rep := range rs {
+			if err := rep.Open(s.Box); err != nil {
+				return err
+			}
+		}
 		d.Reports = append(d.Reports, rs...)
 		feed, err := Feed(ctx, s.DB.Read(), m, 100)
 		if err != nil {
@@ -161,6 +166,11 @@ func (s *Service) indicatorsOf(ctx context.Context, files []MailFile, m *Member)
 		return nil, err
 	}
 	defer release()
+	// Values of the member's own domains (a lure spoofing its staff as
+	// sender, a link to its portal) are indicators of the member, not of
+	// the attack, and are kept out: the correlation store holds them in
+	// clear.
+	own := s.memberDomains(ctx, s.DB.Read(), web.ViewerFrom(ctx).UserID, m)
 	var inds []correlate.Indicator
 	for _, mf := range files {
 		if len(mf.Body) == 0 || len(mf.Body) > MaxMailBytes || !looksLikeMail(mf.Body) {
@@ -170,7 +180,20 @@ func (s *Service) indicatorsOf(ctx context.Context, files []MailFile, m *Member)
 		if err != nil {
 			continue
 		}
-		inds = append(inds, Indicators(msg)...)
+		for _, in := range Indicators(msg) {
+			host := in.Value
+			switch in.Kind {
+			case correlate.Sender:
+				host = host[strings.LastIndexByte(host, '@')+1:]
+			case correlate.URLHost:
+			default:
+				inds = append(inds, in)
+				continue
+			}
+			if !underDomains(host, own) {
+				inds = append(inds, in)
+			}
+		}
 	}
 	return inds, nil
 }
@@ -265,6 +288,9 @@ func (s *Service) reportRender(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
+	if err := rep.Open(s.Box); err != nil {
+		return err
+	}
 	d := reportData{Report: rep, Member: m}
 	// The proposal carries the coordinators' analysis: shared information,
 	// which a member without a current NDA (or that left) does not see,
@@ -302,12 +328,13 @@ func (s *Service) boundaryPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := web.NewForm(url.Values{"boundary": {strings.Join(m.Boundary, "\n")}})
+	f := web.NewForm(url.Values{"boundary": {strings.Join(m.Boundary, "\n")}, "phones": {strings.Join(m.Phones, "\n")}})
 	return s.render(w, r, http.StatusOK, "boundary", s.printer(r).T("sharing.boundary_title"), f, boundaryData{Member: m})
 }
 
 // boundaryPost stores the member's mail-server boundary, which decides
-// which Received hops of its reports are its own (never shared).
+// which Received hops of its reports are its own (never shared), and its
+// own phone and fax numbers, which are removed from what it reports.
 func (s *Service) boundaryPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f, err := web.ParseForm(r)
@@ -320,6 +347,9 @@ func (s *Service) boundaryPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if err := SetBoundary(ctx, tx, m.OrgID, f.Get("boundary")); err != nil {
+			return err
+		}
+		if err := SetPhones(ctx, tx, m.OrgID, f.Get("phones")); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionBoundarySet, TargetType: "org", TargetID: m.OrgID})

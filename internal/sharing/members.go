@@ -3,11 +3,13 @@ package sharing
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
 	"mamori/internal/apperr"
 	"mamori/internal/db"
+	"mamori/internal/incident"
 	"mamori/internal/web"
 )
 
@@ -15,8 +17,11 @@ import (
 type Member struct {
 	OrgID, Slug, Name string
 	Boundary          []string // host suffixes and CIDR prefixes, see ParseBoundary
-	JoinedAt          time.Time
-	LeftAt            *time.Time
+	// Phones are the member's own phone and fax numbers, removed from
+	// what it reports like its names (see SetPhones).
+	Phones   []string
+	JoinedAt time.Time
+	LeftAt   *time.Time
 	// NDA is the NDA in force today, nil when none: then the member's
 	// staff see nothing shared.
 	NDA *NDA
@@ -140,13 +145,13 @@ func NDAs(ctx context.Context, q db.Querier, orgID string) ([]NDA, error) {
 }
 
 // memberCols reads a member with its organisation's name.
-const memberCols = `m.org_id, o.slug, o.name, m.boundary, m.joined_at, m.left_at`
+const memberCols = `m.org_id, o.slug, o.name, m.boundary, m.phones, m.joined_at, m.left_at`
 
 func scanMember(s interface{ Scan(...any) error }) (*Member, error) {
 	var m Member
-	var boundary string
+	var boundary, phones string
 	var left *time.Time
-	if err := s.Scan(&m.OrgID, &m.Slug, &m.Name, &boundary, &m.JoinedAt, &left); err != nil {
+	if err := s.Scan(&m.OrgID, &m.Slug, &m.Name, &boundary, &phones, &m.JoinedAt, &left); err != nil {
 		return nil, err
 	}
 	m.JoinedAt = m.JoinedAt.UTC()
@@ -155,6 +160,7 @@ func scanMember(s interface{ Scan(...any) error }) (*Member, error) {
 		m.LeftAt = &l
 	}
 	m.Boundary = splitLines(boundary)
+	m.Phones = splitLines(phones)
 	return &m, nil
 }
 
@@ -373,6 +379,39 @@ func SetBoundary(ctx context.Context, q db.Querier, orgID, text string) error {
 		lines = append(lines, n.String())
 	}
 	res, err := q.ExecContext(ctx, `UPDATE share_members SET boundary = ? WHERE org_id = ?`, strings.Join(lines, "\n"), orgID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.ErrNotFound
+	}
+	return nil
+}
+
+// maxPhones bounds a member's numbers: a head office, branches and fax.
+const maxPhones = 50
+
+// SetPhones stores the member's own phone and fax numbers, one per line,
+// checked and written the way the incident card checks numbers (digits
+// with hyphens, brackets and spaces, a leading + for the international
+// form; full-width digits become ASCII). The sanitiser then removes them
+// from the member's reports in any written form.
+func SetPhones(ctx context.Context, q db.Querier, orgID, text string) error {
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	var out []string
+	for _, l := range lines {
+		p, bad := incident.CleanPhone(l)
+		if bad != "" || strings.HasPrefix(p, "#") {
+			return apperr.Field("phones", "sharing.err.phone")
+		}
+		if p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	if len(out) > maxPhones {
+		return apperr.Field("phones", "sharing.err.phones_long")
+	}
+	res, err := q.ExecContext(ctx, `UPDATE share_members SET phones = ? WHERE org_id = ?`, strings.Join(out, "\n"), orgID)
 	if err != nil {
 		return err
 	}

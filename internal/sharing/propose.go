@@ -11,6 +11,7 @@ import (
 
 	"mamori/internal/auth"
 	"mamori/internal/db"
+	"mamori/internal/incident"
 	"mamori/internal/mailparse"
 	"mamori/internal/org"
 	"mamori/internal/secretbox"
@@ -51,7 +52,7 @@ func (s *Service) parseMail(ctx context.Context, q db.Querier, rep *Report, mf M
 	if err != nil {
 		return nil, err
 	}
-	msg.File = mf.Name
+	msg.File = full.Name
 	return msg, nil
 }
 
@@ -92,6 +93,31 @@ func Indicators(m *mailparse.Message) []correlate.Indicator {
 	return ok
 }
 
+// memberDomains are the member's own mail domains as the sanitiser is
+// told them: the reporter's address's domain and the boundary's hosts.
+func (s *Service) memberDomains(ctx context.Context, q db.Querier, reporterID string, m *Member) []string {
+	var out []string
+	if reporterID != "" {
+		if u, err := auth.UserByID(ctx, q, reporterID); err == nil {
+			if _, dom, ok := strings.Cut(u.Email, "@"); ok {
+				out = append(out, strings.ToLower(dom))
+			}
+		}
+	}
+	return append(out, boundaryOf(m).Hosts...)
+}
+
+// underDomains reports whether host is one of names or under one.
+func underDomains(host string, names []string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, n := range names {
+		if n = strings.ToLower(strings.Trim(n, ".")); n != "" && (host == n || strings.HasSuffix(host, "."+n)) {
+			return true
+		}
+	}
+	return false
+}
+
 // sharedMail is one mail of a share: the sanitised record and its body's
 // text (sanitised too: recipients' names in greetings, tokens in links),
 // so members recognise the lure when it reaches them.
@@ -105,12 +131,17 @@ type sharedMail struct {
 const maxSharedBody = 8000
 
 // Proposal is the shareable version of a report's mails as first
-// proposed: the sanitised messages and the redactions, each as JSON, and
-// what the mails themselves say about the lure, so the coordinator starts
-// from the facts rather than an empty form (and the figures count every
-// share by lure and attachment type).
+// proposed: the sanitised messages as JSON, pseudonyms numbered for this
+// share (members never see the keyed pseudonym, which is the same in
+// every report and would link one company's reports), the redactions with
+// the originals and the numbers given (sealed when stored), and what the
+// mails themselves say about the lure, so the coordinator starts from the
+// facts rather than an empty form (and the figures count every share by
+// lure and attachment type).
 type Proposal struct {
-	Sanitized, Redactions string
+	Sanitized  string
+	Redactions [][]Redaction
+	Numbers    map[string]int
 	// Lure is "url", "attachment", "both" or "none", from the links and
 	// attachments the mails carry.
 	Lure string
@@ -130,20 +161,32 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 			if u.Name != "" {
 				opts.Reporter = append(opts.Reporter, u.Name)
 			}
-			if _, dom, ok := strings.Cut(u.Email, "@"); ok {
-				opts.MemberDomains = append(opts.MemberDomains, dom)
+		}
+	}
+	opts.MemberDomains = s.memberDomains(ctx, q, rep.ReporterID, m)
+	// The reporting member's own name, as registered, in English and its
+	// kana reading: a lure addressed to 会員A電機株式会社 御中 or
+	// ヤマダセイキ御中 names the reporter. So do its phone and fax numbers.
+	opts.Organisations = append(opts.Organisations, m.Name)
+	if o, err := org.ByID(ctx, q, m.OrgID); err == nil {
+		for _, n := range []string{o.NameEn, o.NameKana} {
+			if n != "" {
+				opts.Organisations = append(opts.Organisations, n)
 			}
 		}
 	}
-	opts.MemberDomains = append(opts.MemberDomains, opts.Boundary.Hosts...)
-	// The reporting member's own name, as registered and in English: a
-	// lure addressed to 会員A電機株式会社 御中 names the reporter.
-	opts.Organisations = append(opts.Organisations, m.Name)
-	if o, err := org.ByID(ctx, q, m.OrgID); err == nil && o.NameEn != "" {
-		opts.Organisations = append(opts.Organisations, o.NameEn)
+	opts.Phones = append([]string(nil), m.Phones...)
+	// The direct lines of its internal contacts (the incident response
+	// card) name it too, in a hijacked thread's signatures.
+	if sc, err := incident.CardFor(ctx, q, m.OrgID); err == nil {
+		for _, p := range sc.Card.Internal {
+			if p.Phone != "" {
+				opts.Phones = append(opts.Phones, p.Phone)
+			}
+		}
 	}
 	msgs := []sharedMail{}
-	reds := [][]mailparse.Redaction{}
+	reds := [][]Redaction{}
 	for _, mf := range rep.Mails {
 		msg, err := s.parseMail(ctx, q, rep, mf, m)
 		if err != nil {
@@ -167,17 +210,18 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 			body = string(r[:maxSharedBody]) + "\n…"
 		}
 		msgs = append(msgs, sharedMail{Message: san.Message, Body: strings.TrimSpace(body)})
-		reds = append(reds, san.Redactions)
+		list := make([]Redaction, len(san.Redactions))
+		for i, r := range san.Redactions {
+			list[i] = Redaction{Redaction: r}
+		}
+		reds = append(reds, list)
 	}
 	a, err := json.Marshal(msgs)
 	if err != nil {
 		return Proposal{}, err
 	}
-	b, err := json.Marshal(reds)
-	if err != nil {
-		return Proposal{}, err
-	}
-	p := Proposal{Sanitized: string(a), Redactions: string(b)}
+	p := Proposal{Redactions: reds, Numbers: map[string]int{}}
+	p.Sanitized = numberShare(string(a), reds, p.Numbers)
 	p.Lure, p.AttachmentTypes = lureOf(msgs)
 	return p, nil
 }

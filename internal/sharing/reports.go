@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +26,14 @@ const (
 
 // sealPurpose names the secretbox key reported mail is sealed with.
 const sealPurpose = "report mail"
+
+// The report's form and its files' names are sealed too: the form names
+// the people who received or opened the mail ("経理の山田が開封"), and a
+// saved mail is named after its subject, which may name the addressee.
+const (
+	sealForm     = "report form"
+	sealMailName = "report mail name"
+)
 
 // Report statuses, in the order a report moves through them.
 const (
@@ -46,13 +56,71 @@ type Report struct {
 	Targeted              bool
 	CreatedAt, UpdatedAt  time.Time
 	Mails                 []MailFile
+	// Summary, Actions and the mails' names are sealed at rest and
+	// filled by Open.
+	sealedForm []byte
+	opened     bool
 }
 
-// MailFile is a reported mail file; Body is empty unless opened.
+// MailFile is a reported mail file; Body is empty unless opened, Name
+// unless its report was opened (or the file read with OpenMail).
 type MailFile struct {
 	ID, Name, SHA256 string
 	Size             int
 	Body             []byte
+	sealedName       []byte
+}
+
+// reportForm is what sealed_form holds.
+type reportForm struct {
+	Summary string `json:"summary"`
+	Actions string `json:"actions"`
+}
+
+// Open fills the report's form and its mails' names from their sealed
+// columns (or the clear ones an older version wrote, until SealLegacy has
+// sealed them). The pages that show them call it: the reporting member's
+// and the coordinators'.
+func (r *Report) Open(box *secretbox.Box) error {
+	if r.opened {
+		return nil
+	}
+	if r.sealedForm != nil {
+		b, err := box.Open(sealForm, r.sealedForm, []byte(r.ID))
+		if err != nil {
+			return fmt.Errorf("report %s: %w", r.ID, err)
+		}
+		var f reportForm
+		if err := json.Unmarshal(b, &f); err != nil {
+			return fmt.Errorf("report %s: %w", r.ID, err)
+		}
+		r.Summary, r.Actions = f.Summary, f.Actions
+	}
+	for i := range r.Mails {
+		if err := r.Mails[i].openName(box); err != nil {
+			return err
+		}
+	}
+	r.opened = true
+	return nil
+}
+
+func (m *MailFile) openName(box *secretbox.Box) error {
+	if m.sealedName == nil {
+		return nil
+	}
+	b, err := box.Open(sealMailName, m.sealedName, []byte(m.ID))
+	if err != nil {
+		return fmt.Errorf("report mail %s: %w", m.ID, err)
+	}
+	m.Name = string(b)
+	return nil
+}
+
+// sealReportForm seals a report's summary and actions.
+func sealReportForm(box *secretbox.Box, id, summary, actions string) []byte {
+	b, _ := json.Marshal(reportForm{Summary: summary, Actions: actions})
+	return box.Seal(sealForm, b, []byte(id))
 }
 
 // ReportInput is the member's form.
@@ -142,17 +210,17 @@ func CreateReport(ctx context.Context, q db.Querier, box *secretbox.Box, orgID, 
 		return nil, err
 	}
 	r := &Report{ID: db.NewID(), OrgID: orgID, ReporterID: userID, Summary: c.Summary, NoticedAt: at, Recipients: n, Actions: c.Actions,
-		Status: StatusReceived, CreatedAt: now, UpdatedAt: now}
-	if _, err := q.ExecContext(ctx, `INSERT INTO share_reports (id, org_id, reporter_id, summary, noticed_at, recipients, actions, status, targeted, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, orgID, nullable(userID), r.Summary, r.NoticedAt, r.Recipients, r.Actions, r.Status, false, now, now); err != nil {
+		Status: StatusReceived, CreatedAt: now, UpdatedAt: now, opened: true}
+	if _, err := q.ExecContext(ctx, `INSERT INTO share_reports (id, org_id, reporter_id, summary, sealed_form, noticed_at, recipients, actions, status, targeted, created_at, updated_at)
+		VALUES (?, ?, ?, '', ?, ?, ?, '', ?, ?, ?, ?)`, r.ID, orgID, nullable(userID), sealReportForm(box, r.ID, r.Summary, r.Actions), r.NoticedAt, r.Recipients, r.Status, false, now, now); err != nil {
 		return nil, db.Classify(err)
 	}
 	for _, f := range files {
 		sum := sha256.Sum256(f.Body)
 		m := MailFile{ID: db.NewID(), Name: web.CleanFilename(f.Name, 100, "reported.eml"), Size: len(f.Body), SHA256: hex.EncodeToString(sum[:])}
 		sealed := box.Seal(sealPurpose, f.Body, []byte(m.ID))
-		if _, err := q.ExecContext(ctx, `INSERT INTO share_report_mails (id, report_id, filename, size, sha256, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			m.ID, r.ID, m.Name, m.Size, m.SHA256, sealed, now); err != nil {
+		if _, err := q.ExecContext(ctx, `INSERT INTO share_report_mails (id, report_id, filename, sealed_filename, size, sha256, sealed, created_at) VALUES (?, ?, '', ?, ?, ?, ?, ?)`,
+			m.ID, r.ID, box.Seal(sealMailName, []byte(m.Name), []byte(m.ID)), m.Size, m.SHA256, sealed, now); err != nil {
 			return nil, err
 		}
 		r.Mails = append(r.Mails, m)
@@ -160,11 +228,11 @@ func CreateReport(ctx context.Context, q db.Querier, box *secretbox.Box, orgID, 
 	return r, nil
 }
 
-const reportCols = `id, org_id, COALESCE(reporter_id, ''), summary, noticed_at, recipients, actions, status, targeted, created_at, updated_at`
+const reportCols = `id, org_id, COALESCE(reporter_id, ''), summary, sealed_form, noticed_at, recipients, actions, status, targeted, created_at, updated_at`
 
 func scanReport(s interface{ Scan(...any) error }) (*Report, error) {
 	var r Report
-	if err := s.Scan(&r.ID, &r.OrgID, &r.ReporterID, &r.Summary, &r.NoticedAt, &r.Recipients, &r.Actions, &r.Status, &r.Targeted, &r.CreatedAt, &r.UpdatedAt); err != nil {
+	if err := s.Scan(&r.ID, &r.OrgID, &r.ReporterID, &r.Summary, &r.sealedForm, &r.NoticedAt, &r.Recipients, &r.Actions, &r.Status, &r.Targeted, &r.CreatedAt, &r.UpdatedAt); err != nil {
 		return nil, err
 	}
 	r.NoticedAt, r.CreatedAt, r.UpdatedAt = r.NoticedAt.UTC(), r.CreatedAt.UTC(), r.UpdatedAt.UTC()
@@ -183,14 +251,14 @@ func GetReport(ctx context.Context, q db.Querier, orgID, id string) (*Report, er
 	if err != nil {
 		return nil, db.Classify(err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, filename, size, sha256 FROM share_report_mails WHERE report_id = ? ORDER BY created_at, id`, r.ID)
+	rows, err := q.QueryContext(ctx, `SELECT id, filename, sealed_filename, size, sha256 FROM share_report_mails WHERE report_id = ? ORDER BY created_at, id`, r.ID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var m MailFile
-		if err := rows.Scan(&m.ID, &m.Name, &m.Size, &m.SHA256); err != nil {
+		if err := rows.Scan(&m.ID, &m.Name, &m.sealedName, &m.Size, &m.SHA256); err != nil {
 			return nil, err
 		}
 		r.Mails = append(r.Mails, m)
@@ -203,10 +271,13 @@ func GetReport(ctx context.Context, q db.Querier, orgID, id string) (*Report, er
 func OpenMail(ctx context.Context, q db.Querier, box *secretbox.Box, reportID, mailID string) (*MailFile, error) {
 	var m MailFile
 	var sealed []byte
-	err := q.QueryRowContext(ctx, `SELECT id, filename, size, sha256, sealed FROM share_report_mails WHERE id = ? AND report_id = ?`, mailID, reportID).
-		Scan(&m.ID, &m.Name, &m.Size, &m.SHA256, &sealed)
+	err := q.QueryRowContext(ctx, `SELECT id, filename, sealed_filename, size, sha256, sealed FROM share_report_mails WHERE id = ? AND report_id = ?`, mailID, reportID).
+		Scan(&m.ID, &m.Name, &m.sealedName, &m.Size, &m.SHA256, &sealed)
 	if err != nil {
 		return nil, db.Classify(err)
+	}
+	if err := m.openName(box); err != nil {
+		return nil, err
 	}
 	if m.Body, err = box.Open(sealPurpose, sealed, []byte(m.ID)); err != nil {
 		return nil, err

@@ -38,6 +38,9 @@ func (s *Service) reportsAdminPage(w http.ResponseWriter, r *http.Request) error
 	}
 	d := reportsAdminData{Reports: rs, Names: map[string]string{}, Status: st, Statuses: statuses, Limit: reportsListed}
 	for _, rep := range rs {
+		if err := rep.Open(s.Box); err != nil {
+			return err
+		}
 		if _, ok := d.Names[rep.OrgID]; !ok {
 			if o, err := org.ByID(ctx, s.DB.Read(), rep.OrgID); err == nil {
 				d.Names[rep.OrgID] = o.Name

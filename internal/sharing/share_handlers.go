@@ -21,11 +21,13 @@ import (
 // ShareView is a share decoded for display.
 type ShareView struct {
 	*Share
-	Mails      []MailView
-	Redactions [][]mailparse.Redaction
-	SIGNames   []string
-	// RedactionCuts (per mail, nil when whole) and RedactionsClipped say
-	// what the editor's table leaves out (viewbounds.go).
+	Mails    []MailView
+	SIGNames []string
+	// Redactions is the editor's table as shown: the share's redactions
+	// with long values clipped and long lists cut; RedactionCuts (per
+	// mail, nil when whole) and RedactionsClipped say what it leaves out
+	// (viewbounds.go).
+	Redactions        [][]Redaction
 	RedactionCuts     []*ListCut
 	RedactionsClipped int
 }
@@ -53,11 +55,18 @@ func viewOf(m *mailparse.Message) MailView { return boundedView(m) }
 // TLPLabel is the TLP as written on labels: TLP:AMBER+STRICT.
 func (s *Share) TLPLabel() string { return "TLP:" + strings.ToUpper(s.TLP) }
 
+// shareView decodes the shared mails for display, as members see them.
+// Pseudonyms are numbered when the share is saved; a row that an older
+// server wrote and SealLegacy has not reached yet is numbered here, so no
+// page ever shows a keyed pseudonym.
 func (s *Service) shareView(ctx context.Context, q db.Querier, sh *Share) (*ShareView, error) {
+	if err := sh.OpenShared(s.Box); err != nil {
+		return nil, err
+	}
 	v := &ShareView{Share: sh}
 	if sh.Sanitized != "" {
 		var msgs []sharedMail
-		if err := json.Unmarshal([]byte(sh.Sanitized), &msgs); err != nil {
+		if err := json.Unmarshal([]byte(mailparse.NumberPseudonyms(sh.Sanitized, map[string]int{})), &msgs); err != nil {
 			return nil, err
 		}
 		for _, m := range msgs {
@@ -69,11 +78,6 @@ func (s *Service) shareView(ctx context.Context, q db.Querier, sh *Share) (*Shar
 			mv.Body = c.clip(mailparse.DefangText(m.Body), maxSharedBody+100)
 			mv.Clipped += c.clipped
 			v.Mails = append(v.Mails, mv)
-		}
-	}
-	if sh.Redactions != "" {
-		if err := json.Unmarshal([]byte(sh.Redactions), &v.Redactions); err != nil {
-			return nil, err
 		}
 	}
 	all, err := SIGs(ctx, q)
@@ -137,6 +141,9 @@ func (s *Service) reportAdminPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if err := rep.Open(s.Box); err != nil {
+		return err
+	}
 	m, err := GetMember(ctx, q, rep.OrgID, s.now())
 	if err != nil {
 		return err
@@ -196,7 +203,7 @@ func (s *Service) reportAdminPage(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	for id := range ids {
-		if o, err := GetReport(ctx, q, "", id); err == nil {
+		if o, err := GetReport(ctx, q, "", id); err == nil && o.Open(s.Box) == nil {
 			d.Summary[id] = o.Headline()
 		}
 	}
@@ -235,7 +242,7 @@ func (s *Service) startSharePost(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if sh, err = StartShare(ctx, tx, rep.ID, web.ViewerFrom(ctx).UserID, prop, s.now()); err != nil {
+		if sh, err = StartShare(ctx, tx, s.Box, rep.ID, web.ViewerFrom(ctx).UserID, prop, s.now()); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionShareStarted, TargetType: "share", TargetID: sh.ID})
@@ -286,6 +293,9 @@ func (s *Service) shareEditPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := sh.Open(s.Box); err != nil {
+		return err
+	}
 	rep, err := GetReport(r.Context(), s.DB.Read(), "", sh.ReportID)
 	if err != nil {
 		return err
@@ -308,7 +318,7 @@ func (s *Service) shareEditRender(w http.ResponseWriter, r *http.Request, status
 	if err != nil {
 		return err
 	}
-	v.Redactions, v.RedactionCuts, v.RedactionsClipped = boundRedactions(v.Redactions)
+	v.Redactions, v.RedactionCuts, v.RedactionsClipped = boundRedactions(sh.Redactions)
 	// The redaction table beside the form holds what was removed: the
 	// recipients, the member's hops and headers. Showing it is a view of
 	// raw mail, and is recorded like one.
@@ -329,6 +339,9 @@ func (s *Service) shareEditPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	sh, err := GetShare(ctx, s.DB.Read(), r.PathValue("id"))
 	if err != nil {
+		return err
+	}
+	if err := sh.Open(s.Box); err != nil {
 		return err
 	}
 	action := f.Get("action")
@@ -376,9 +389,9 @@ func (s *Service) shareEditPost(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			in.Sanitized, in.Redactions = prop.Sanitized, prop.Redactions
+			in.Proposal = &prop
 		}
-		if err := UpdateShare(ctx, tx, sh.ID, in, s.now()); err != nil {
+		if err := UpdateShare(ctx, tx, s.Box, sh.ID, in, s.now()); err != nil {
 			return err
 		}
 		if action == "approval" {
@@ -573,7 +586,7 @@ func (s *Service) answerPost(w http.ResponseWriter, r *http.Request) error {
 			seen = time.Unix(0, ns)
 		}
 		err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-			if err := Answer(ctx, tx, m.OrgID, id, web.ViewerFrom(ctx).UserID, approve, f.Get("note"), &seen, s.now()); err != nil {
+			if err := Answer(ctx, tx, s.Box, m.OrgID, id, web.ViewerFrom(ctx).UserID, approve, f.Get("note"), &seen, s.now()); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, r, audit.Entry{Action: ActionShareAnswered, TargetType: "share_report", TargetID: id, Detail: map[string]any{"approved": approve}})

@@ -9,6 +9,8 @@ import (
 
 	"mamori/internal/apperr"
 	"mamori/internal/db"
+	"mamori/internal/mailparse"
+	"mamori/internal/secretbox"
 	"mamori/internal/web"
 )
 
@@ -31,18 +33,32 @@ type Share struct {
 	Title, Analysis, TLP   string
 	Lure                   string
 	AttachmentTypes        []string
-	Sanitized, Redactions  string // JSON from the mail sanitiser
-	ChangeNote             string // the reporter's request for changes
-	RedactTerms            []string
 	SIGIDs                 []string
 	CreatedAt, UpdatedAt   time.Time
 	ApprovedAt, ReleasedAt *time.Time
 	WithdrawnAt            *time.Time
+
+	// Sanitized is the JSON of the shared mails as members see them,
+	// pseudonyms numbered for this share (recipient-1@redacted.invalid);
+	// sealed at rest, filled by OpenShared (or Open).
+	Sanitized string
+	// Sealed at rest, filled only by Open (coordinators' pages):
+	// Redactions are the sanitiser's changes with the originals, Numbers
+	// the numbers this share gives the keyed pseudonyms, RedactTerms the
+	// coordinators' extra words to remove, ChangeNote the reporter's
+	// request for changes.
+	Redactions  [][]Redaction
+	Numbers     map[string]int
+	RedactTerms []string
+	ChangeNote  string
+	sealed      sealedCols
+	opened      bool
 }
 
 // StartShare opens the share of a report from the sanitiser's proposal
-// and moves the report into review. Starting twice is a conflict.
-func StartShare(ctx context.Context, q db.Querier, reportID, userID string, p Proposal, now time.Time) (*Share, error) {
+// (its redactions sealed) and moves the report into review. Starting
+// twice is a conflict.
+func StartShare(ctx context.Context, q db.Querier, box *secretbox.Box, reportID, userID string, p Proposal, now time.Time) (*Share, error) {
 	rep, err := GetReport(ctx, q, "", reportID)
 	if err != nil {
 		return nil, err
@@ -51,9 +67,13 @@ func StartShare(ctx context.Context, q db.Querier, reportID, userID string, p Pr
 		return nil, apperr.New(apperr.Conflict, "sharing.err.share_exists")
 	}
 	s := &Share{ID: db.NewID(), ReportID: reportID, TLP: "amber", Lure: p.Lure, AttachmentTypes: p.AttachmentTypes,
-		Sanitized: p.Sanitized, Redactions: p.Redactions, CreatedAt: now, UpdatedAt: now}
-	if _, err := q.ExecContext(ctx, `INSERT INTO share_shares (id, report_id, tlp, lure, attachment_types, sanitized, redactions, created_by, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, reportID, s.TLP, p.Lure, strings.Join(p.AttachmentTypes, ","), p.Sanitized, p.Redactions, nullable(userID), now, now); err != nil {
+		Sanitized: p.Sanitized, Redactions: p.Redactions, Numbers: p.Numbers, CreatedAt: now, UpdatedAt: now, opened: true}
+	rec, err := sealRecord(box, s.ID, p.Redactions, p.Numbers)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO share_shares (id, report_id, tlp, lure, attachment_types, sealed_sanitized, sealed_redactions, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, reportID, s.TLP, p.Lure, strings.Join(p.AttachmentTypes, ","), sealText(box, sealShared, s.ID, p.Sanitized), rec, nullable(userID), now, now); err != nil {
 		if errors.Is(db.Classify(err), db.ErrConflict) {
 			return nil, apperr.New(apperr.Conflict, "sharing.err.share_exists")
 		}
@@ -75,10 +95,10 @@ type ShareInput struct {
 	Targeted                   bool
 	// RedactTerms are extra words the analyst removes from the mail
 	// (a person's or company's name the sanitiser could not know), one
-	// per line; Sanitized and Redactions, when not empty, are the
-	// proposal made again with them.
-	RedactTerms           string
-	Sanitized, Redactions string
+	// per line; Proposal, when not nil, is the proposal made again with
+	// them.
+	RedactTerms string
+	Proposal    *Proposal
 }
 
 // Terms splits the analyst's extra redaction terms, one per line.
@@ -141,16 +161,21 @@ func (in ShareInput) clean(ctx context.Context, q db.Querier) (ShareInput, []str
 		f.Add("redact_terms", "sharing.err.text")
 	}
 	out := ShareInput{Title: title, Analysis: analysis, TLP: in.TLP, Lure: in.Lure, SIGIDs: sigs, Targeted: in.Targeted,
-		RedactTerms: terms, Sanitized: in.Sanitized, Redactions: in.Redactions}
+		RedactTerms: terms, Proposal: in.Proposal}
 	return out, types, f.Err()
 }
 
 // UpdateShare saves the analyst's edits. A share already released cannot
 // change (members have seen it); editing after the reporter approved
-// withdraws the approval, since the reporter approved another text.
-func UpdateShare(ctx context.Context, q db.Querier, id string, in ShareInput, now time.Time) error {
+// withdraws the approval, since the reporter approved another text. A
+// keyed pseudonym written into the title or analysis is numbered like the
+// mails', so members never see one.
+func UpdateShare(ctx context.Context, q db.Querier, box *secretbox.Box, id string, in ShareInput, now time.Time) error {
 	s, err := GetShare(ctx, q, id)
 	if err != nil {
+		return err
+	}
+	if err := s.Open(box); err != nil {
 		return err
 	}
 	if s.ReleasedAt != nil {
@@ -160,13 +185,22 @@ func UpdateShare(ctx context.Context, q db.Querier, id string, in ShareInput, no
 	if err != nil {
 		return err
 	}
-	sanitized, redactions := s.Sanitized, s.Redactions
-	if c.Sanitized != "" {
-		sanitized, redactions = c.Sanitized, c.Redactions
+	sanitized, redactions, numbers := s.Sanitized, s.Redactions, s.Numbers
+	if c.Proposal != nil {
+		sanitized, redactions, numbers = c.Proposal.Sanitized, c.Proposal.Redactions, c.Proposal.Numbers
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE share_shares SET title = ?, analysis = ?, tlp = ?, lure = ?, attachment_types = ?, sanitized = ?, redactions = ?,
-		redact_terms = ?, approved_at = NULL, approved_by = NULL, updated_at = ? WHERE id = ?`,
-		c.Title, c.Analysis, c.TLP, c.Lure, strings.Join(types, ","), sanitized, redactions, strings.Join(c.Terms(), "\n"), now, id); err != nil {
+	if numbers == nil {
+		numbers = map[string]int{}
+	}
+	c.Title = mailparse.NumberPseudonyms(c.Title, numbers)
+	c.Analysis = mailparse.NumberPseudonyms(c.Analysis, numbers)
+	rec, err := sealRecord(box, id, redactions, numbers)
+	if err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE share_shares SET title = ?, analysis = ?, tlp = ?, lure = ?, attachment_types = ?, sealed_sanitized = ?, sanitized = '',
+		sealed_redactions = ?, redactions = '', sealed_redact_terms = ?, redact_terms = '', approved_at = NULL, approved_by = NULL, updated_at = ? WHERE id = ?`,
+		c.Title, c.Analysis, c.TLP, c.Lure, strings.Join(types, ","), sealText(box, sealShared, id, sanitized), rec, sealText(box, sealTerms, id, strings.Join(c.Terms(), "\n")), now, id); err != nil {
 		return err
 	}
 	if _, err := q.ExecContext(ctx, `DELETE FROM share_share_sigs WHERE share_id = ?`, id); err != nil {
@@ -190,17 +224,16 @@ func UpdateShare(ctx context.Context, q db.Querier, id string, in ShareInput, no
 	return nil
 }
 
-const shareCols = `id, report_id, title, analysis, tlp, lure, attachment_types, sanitized, redactions, change_note, redact_terms, created_at, updated_at, approved_at, released_at, withdrawn_at`
+const shareCols = `id, report_id, title, analysis, tlp, lure, attachment_types, sealed_sanitized, sanitized, sealed_redactions, redactions, sealed_change_note, change_note,
+	sealed_redact_terms, redact_terms, created_at, updated_at, approved_at, released_at, withdrawn_at`
 
 func scanShare(sc interface{ Scan(...any) error }) (*Share, error) {
 	var s Share
-	var types, terms string
-	if err := sc.Scan(&s.ID, &s.ReportID, &s.Title, &s.Analysis, &s.TLP, &s.Lure, &types, &s.Sanitized, &s.Redactions, &s.ChangeNote, &terms,
-		&s.CreatedAt, &s.UpdatedAt, &s.ApprovedAt, &s.ReleasedAt, &s.WithdrawnAt); err != nil {
+	var types string
+	c := &s.sealed
+	if err := sc.Scan(&s.ID, &s.ReportID, &s.Title, &s.Analysis, &s.TLP, &s.Lure, &types, &c.shared, &c.clearShared, &c.red, &c.clearRed, &c.note, &c.clearNote,
+		&c.terms, &c.clearTerms, &s.CreatedAt, &s.UpdatedAt, &s.ApprovedAt, &s.ReleasedAt, &s.WithdrawnAt); err != nil {
 		return nil, err
-	}
-	if terms != "" {
-		s.RedactTerms = strings.Split(terms, "\n")
 	}
 	if types != "" {
 		s.AttachmentTypes = strings.Split(types, ",")
@@ -271,7 +304,9 @@ func RequestApproval(ctx context.Context, q db.Querier, id string, now time.Time
 // seen is the share's version (its UpdatedAt) as the reporter read it;
 // an approval of any other version is refused, so an edit made while the
 // reporter was reading is never approved unseen. nil skips the check.
-func Answer(ctx context.Context, q db.Querier, orgID, reportID, userID string, approve bool, note string, seen *time.Time, now time.Time) error {
+//
+// A note is sealed like the redactions: it quotes what must go.
+func Answer(ctx context.Context, q db.Querier, box *secretbox.Box, orgID, reportID, userID string, approve bool, note string, seen *time.Time, now time.Time) error {
 	rep, err := GetReport(ctx, q, orgID, reportID)
 	if err != nil {
 		return err
@@ -289,7 +324,7 @@ func Answer(ctx context.Context, q db.Querier, orgID, reportID, userID string, a
 		}
 	}
 	if approve {
-		if _, err := q.ExecContext(ctx, `UPDATE share_shares SET approved_at = ?, approved_by = ?, change_note = '' WHERE report_id = ?`, now, nullable(userID), reportID); err != nil {
+		if _, err := q.ExecContext(ctx, `UPDATE share_shares SET approved_at = ?, approved_by = ?, change_note = '', sealed_change_note = NULL WHERE report_id = ?`, now, nullable(userID), reportID); err != nil {
 			return err
 		}
 		return setStatus(ctx, q, reportID, StatusApproval, now)
@@ -298,7 +333,12 @@ func Answer(ctx context.Context, q db.Querier, orgID, reportID, userID string, a
 	if !ok || n == "" {
 		return apperr.Field("note", "sharing.err.change_note")
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE share_shares SET change_note = ?, approved_at = NULL, approved_by = NULL WHERE report_id = ?`, n, reportID); err != nil {
+	var shareID string
+	if err := q.QueryRowContext(ctx, `SELECT id FROM share_shares WHERE report_id = ?`, reportID).Scan(&shareID); err != nil {
+		return db.Classify(err)
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE share_shares SET sealed_change_note = ?, change_note = '', approved_at = NULL, approved_by = NULL WHERE id = ?`,
+		sealText(box, sealNote, shareID, n), shareID); err != nil {
 		return err
 	}
 	return setStatus(ctx, q, reportID, StatusChanges, now)

@@ -42,11 +42,11 @@ func TestShareLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sh, err := StartShare(ctx, d, rep.ID, u, Proposal{Sanitized: `{"subject":"invoice"}`, Redactions: `[]`}, now)
+		sh, err := StartShare(ctx, d, box, rep.ID, u, Proposal{Sanitized: `{"subject":"invoice"}`}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := StartShare(ctx, d, rep.ID, u, Proposal{}, now); !apperr.Is(err, apperr.Conflict) {
+		if _, err := StartShare(ctx, d, box, rep.ID, u, Proposal{}, now); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("second start: %v", err)
 		}
 		// Incomplete: no title, AMBER without SIGs.
@@ -54,12 +54,12 @@ func TestShareLifecycle(t *testing.T) {
 			t.Fatalf("incomplete share sent for approval: %v", err)
 		}
 		bad := ShareInput{Title: "t", TLP: "purple", Lure: "fax", AttachmentTypes: "zip, ../etc", SIGIDs: []string{"nope"}}
-		f := apperr.As(UpdateShare(ctx, d, sh.ID, bad, now)).Fields
+		f := apperr.As(UpdateShare(ctx, d, box, sh.ID, bad, now)).Fields
 		if f["tlp"] != "sharing.err.tlp" || f["lure"] != "sharing.err.lure" || f["attachment_types"] != "sharing.err.attachment_types" || f["sig"] != "sharing.err.sig_unknown" {
 			t.Fatalf("bad share input: %v", f)
 		}
 		in := ShareInput{Title: "請求書を装うばらまき型", Analysis: "ZIP 内に JS", TLP: "amber", Lure: "attachment", AttachmentTypes: ".ZIP、js zip", SIGIDs: []string{sig.ID}, Targeted: true}
-		if err := UpdateShare(ctx, d, sh.ID, in, now); err != nil {
+		if err := UpdateShare(ctx, d, box, sh.ID, in, now); err != nil {
 			t.Fatal(err)
 		}
 		sh, _ = GetShare(ctx, d, sh.ID)
@@ -76,28 +76,28 @@ func TestShareLifecycle(t *testing.T) {
 		RequestApproval(ctx, d, sh.ID, now)
 		// Another member cannot answer; the reporter asks for changes, then
 		// approves the revised version.
-		if err := Answer(ctx, d, orgs["insig"], rep.ID, u, true, "", nil, now); !errors.Is(err, db.ErrNotFound) {
+		if err := Answer(ctx, d, box, orgs["insig"], rep.ID, u, true, "", nil, now); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("another member answered: %v", err)
 		}
-		if err := Answer(ctx, d, orgs["reporter"], rep.ID, u, false, "", nil, now); apperr.As(err).Fields["note"] != "sharing.err.change_note" {
+		if err := Answer(ctx, d, box, orgs["reporter"], rep.ID, u, false, "", nil, now); apperr.As(err).Fields["note"] != "sharing.err.change_note" {
 			t.Fatal("changes without a note")
 		}
-		Answer(ctx, d, orgs["reporter"], rep.ID, u, false, "社名が本文に残っています", nil, now)
+		Answer(ctx, d, box, orgs["reporter"], rep.ID, u, false, "社名が本文に残っています", nil, now)
 		if r, _ := GetReport(ctx, d, "", rep.ID); r.Status != StatusChanges {
 			t.Fatal("status after asking for changes")
 		}
-		if err := Answer(ctx, d, orgs["reporter"], rep.ID, u, true, "", nil, now); !apperr.Is(err, apperr.Conflict) {
+		if err := Answer(ctx, d, box, orgs["reporter"], rep.ID, u, true, "", nil, now); !apperr.Is(err, apperr.Conflict) {
 			t.Fatal("approved while changes were being made")
 		}
-		UpdateShare(ctx, d, sh.ID, in, now)
+		UpdateShare(ctx, d, box, sh.ID, in, now)
 		RequestApproval(ctx, d, sh.ID, now)
-		if err := Answer(ctx, d, orgs["reporter"], rep.ID, u, true, "", nil, now); err != nil {
+		if err := Answer(ctx, d, box, orgs["reporter"], rep.ID, u, true, "", nil, now); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := Release(ctx, d, sh.ID, u, now); err != nil {
 			t.Fatal(err)
 		}
-		if err := UpdateShare(ctx, d, sh.ID, in, now); !apperr.Is(err, apperr.Conflict) {
+		if err := UpdateShare(ctx, d, box, sh.ID, in, now); !apperr.Is(err, apperr.Conflict) {
 			t.Fatal("a released share changed")
 		}
 		sh, _ = GetShare(ctx, d, sh.ID)
@@ -169,10 +169,10 @@ func TestFigures(t *testing.T) {
 				t.Fatal(err)
 			}
 			if i == 2 {
-				sh, _ := StartShare(ctx, d, r.ID, u, Proposal{Sanitized: "{}", Redactions: "[]"}, at)
-				UpdateShare(ctx, d, sh.ID, ShareInput{Title: "t", TLP: "amber", Lure: "attachment", AttachmentTypes: "zip,js", SIGIDs: []string{sig.ID}, Targeted: true}, at)
+				sh, _ := StartShare(ctx, d, box, r.ID, u, Proposal{Sanitized: "{}"}, at)
+				UpdateShare(ctx, d, box, sh.ID, ShareInput{Title: "t", TLP: "amber", Lure: "attachment", AttachmentTypes: "zip,js", SIGIDs: []string{sig.ID}, Targeted: true}, at)
 				RequestApproval(ctx, d, sh.ID, at)
-				Answer(ctx, d, o.ID, r.ID, u, true, "", nil, at)
+				Answer(ctx, d, box, o.ID, r.ID, u, true, "", nil, at)
 				Release(ctx, d, sh.ID, u, at)
 			}
 		}
@@ -233,10 +233,10 @@ func TestFigures(t *testing.T) {
 			t.Fatal(err)
 		}
 		april := time.Date(2027, 4, 2, 0, 0, 0, 0, time.UTC)
-		lsh, _ := StartShare(ctx, d, lr.ID, u, Proposal{Sanitized: "{}", Redactions: "[]"}, april)
-		UpdateShare(ctx, d, lsh.ID, ShareInput{Title: "t", TLP: "green"}, april)
+		lsh, _ := StartShare(ctx, d, box, lr.ID, u, Proposal{Sanitized: "{}"}, april)
+		UpdateShare(ctx, d, box, lsh.ID, ShareInput{Title: "t", TLP: "green"}, april)
 		RequestApproval(ctx, d, lsh.ID, april)
-		Answer(ctx, d, o.ID, lr.ID, u, true, "", nil, april)
+		Answer(ctx, d, box, o.ID, lr.ID, u, true, "", nil, april)
 		if _, err := Release(ctx, d, lsh.ID, u, april); err != nil {
 			t.Fatal(err)
 		}

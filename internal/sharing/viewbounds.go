@@ -163,18 +163,19 @@ func boundedView(m *mailparse.Message) MailView {
 // and the length of each original and replacement. It returns the cuts
 // per mail (nil when nothing was cut) and the number of values
 // shortened.
-func boundRedactions(reds [][]mailparse.Redaction) ([][]mailparse.Redaction, []*ListCut, int) {
+func boundRedactions(reds [][]Redaction) ([][]Redaction, []*ListCut, int) {
 	var c clipper
-	out := make([][]mailparse.Redaction, len(reds))
+	out := make([][]Redaction, len(reds))
 	cuts := make([]*ListCut, len(reds))
 	for i, rs := range reds {
 		if len(rs) > maxShownRedaction {
 			cuts[i] = &ListCut{Key: "redactions", Shown: maxShownRedaction, Total: len(rs)}
 			rs = rs[:maxShownRedaction]
 		}
-		out[i] = make([]mailparse.Redaction, len(rs))
+		out[i] = make([]Redaction, len(rs))
 		for j, r := range rs {
 			r.Before, r.After, r.Field = c.clip(r.Before, maxShownValue), c.clip(r.After, maxShownValue), c.clip(r.Field, maxShownValue)
+			r.Shared = c.clip(r.Shared, maxShownValue)
 			out[i][j] = r
 		}
 	}

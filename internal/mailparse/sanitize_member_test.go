@@ -1,0 +1,122 @@
+package mailparse
+
+import (
+	"strings"
+	"testing"
+)
+
+// The member's kana name, its phone and fax numbers in their written
+// forms and names fused into words or file names never reach members
+// (issue 11, point 7).
+func TestSanitizeMemberIdentity(t *testing.T) {
+	m := &Message{
+		To:      []Address{{Name: "Taro Yamada", Address: "t.yamada@yamada-seiki.example.jp"}},
+		Subject: "ﾔﾏﾀﾞｾｲｷ 御中 ご請求",
+		Text: "ヤマダセイキ御中\nDear Taro Yamada,\n" +
+			"Please ask TYamada to call us back at 03-1234-5678, 0312345678, 03(1234)5678, (03) 1234-5678,\n" +
+			"+81-3-1234-5678, +81 (0)3 1234 5678, ０３－１２３４－５６７８ or ０３ー１２３４ー５６７９ (fax).\n" +
+			"やまだせいき様の口座\n" +
+			"Visit Yamadaya, our shop, or TYAMADA.\n",
+		HTML:        `<a href="tel:+81312345678">電話</a> <a href="https://evil.example/cb?tel=0312345678&amp;lang=ja">x</a>`,
+		Attachments: []Attachment{{Name: "Invoice_TYamadaSeiki.pdf.exe"}, {Name: "Invoice_T_Yamada_Seiki.pdf.exe"}, {Name: "yamada-seiki_見積.xlsm"}},
+	}
+	opts := SanitizeOptions{Key: []byte("0123456789abcdef0123"),
+		Organisations: []string{"株式会社山田精機", "Yamada Seiki Co., Ltd.", "ヤマダセイキ"},
+		Phones:        []string{"03-1234-5678", "０３（１２３４）５６７９"}}
+	s, err := Sanitize(m, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := shared(t, s.Message)
+	for _, a := range s.Message.Attachments {
+		out += "\n" + a.Name
+	}
+	for _, leak := range []string{"ヤマダセイキ", "ﾔﾏﾀﾞｾｲｷ", "やまだせいき", "1234-5678", "12345678", "1234)5678", "1234 5678",
+		"１２３４", "TYamada", "Seiki", "seiki"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("%q reached members:\n%s", leak, out)
+		}
+	}
+	for _, kept := range []string{"Yamadaya", "TYAMADA", "lang=ja", "[phone]"} {
+		if !strings.Contains(out, kept) {
+			t.Errorf("%q was removed:\n%s", kept, out)
+		}
+	}
+	if !strings.Contains(s.Message.Text, "ask T[recipient-") {
+		t.Errorf("fused name: %s", s.Message.Text)
+	}
+	// Longer numbers holding the member's digits are someone else's.
+	other := "Order 031234567890, ref 3-1234-5678, tel 03-1234-56789."
+	c, _ := Sanitize(&Message{Text: other}, opts)
+	if c.Message.Text != other {
+		t.Errorf("other numbers changed: %s", c.Message.Text)
+	}
+	kinds := map[string]bool{}
+	for _, r := range s.Redactions {
+		kinds[r.Kind] = true
+	}
+	if !kinds[KindPhone] || !kinds[KindOrganisation] {
+		t.Errorf("redaction kinds %v", kinds)
+	}
+}
+
+func TestPhoneTargets(t *testing.T) {
+	for in, want := range map[string]string{
+		"03-1234-5678":       "0312345678",
+		"+81-3-1234-5678":    "0312345678",
+		"+81 (0)3 1234 5678": "0312345678",
+		"００８１３１２３４５６７８":      "0312345678",
+		"（０３）１２３４－５６７８":      "0312345678",
+	} {
+		if got := phoneTargets(in); len(got) == 0 || got[0] != want {
+			t.Errorf("%s: %v", in, got)
+		}
+	}
+	if got := phoneTargets("110"); got != nil {
+		t.Errorf("a short number is matched: %v", got)
+	}
+}
+
+// Pseudonyms are numbered per share: one map numbers the texts of one
+// share alike, and a second share starts again at 1.
+func TestNumberPseudonyms(t *testing.T) {
+	key := []byte("0123456789abcdef0123")
+	a, b := Pseudonym(key, "t.yamada@example.jp"), Pseudonym(key, "h.sato@example.jp")
+	tagA := "[" + strings.TrimSuffix(a, "@"+redactedDomain) + "]"
+	one := map[string]int{}
+	got := NumberPseudonyms(`{"to":"`+b+`","text":"`+tagA+`様 `+a+` `+b+`"}`, one)
+	if want := `{"to":"recipient-1@redacted.invalid","text":"[recipient-2]様 recipient-2@redacted.invalid recipient-1@redacted.invalid"}`; got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	if got := NumberPseudonyms("again "+a, one); got != "again recipient-2@redacted.invalid" {
+		t.Fatalf("same share: %s", got)
+	}
+	if got := NumberPseudonyms(a, map[string]int{}); got != "recipient-1@redacted.invalid" {
+		t.Fatalf("another share: %s", got)
+	}
+	for _, s := range []string{"recipient-1@redacted.invalid", "xrecipient-0123456789ab", "recipient-0123456789abc", "recipient-0123456789AB"} {
+		if got := NumberPseudonyms(s, map[string]int{}); got != s {
+			t.Errorf("%s became %s", s, got)
+		}
+	}
+}
+
+// A long run of numbers is matched in chunks: numbers across a chunk's
+// edge and after a long digit string are still found, and the work is
+// one pass with a bounded buffer.
+func TestPhoneSpansLongRuns(t *testing.T) {
+	pm := newPhoneMatcher(phoneTargets("03-1234-0007"))
+	if n := len(phoneSpans(strings.Repeat("03-1234-0007 ", 3000), pm)); n != 3000 {
+		t.Fatalf("%d of 3000 found", n)
+	}
+	if n := len(phoneSpans(strings.Repeat("1", 1500)+" 03-1234-0007", pm)); n != 1 {
+		t.Fatalf("%d found after a long digit string", n)
+	}
+	if n := len(phoneSpans(strings.Repeat("1", 1500)+"03-1234-0007", pm)); n != 0 {
+		t.Fatalf("%d found inside a longer number", n)
+	}
+	body := strings.Repeat("0-", 1<<17)
+	if a := testing.AllocsPerRun(3, func() { phoneSpans(body, pm) }); a > 50 {
+		t.Fatalf("%v allocations for 256 KB", a)
+	}
+}
