@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"mamori/internal/apperr"
 	"mamori/internal/i18n"
 )
 
@@ -81,6 +82,10 @@ func NewRenderer(c *i18n.Catalog, log *slog.Logger) (*Renderer, error) {
 	sub, _ := fs.Sub(staticFS, "static")
 	fsrv := http.FileServerFS(sub)
 	rd.static = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !rd.isAsset(r) {
+			http.NotFound(w, r)
+			return
+		}
 		if r.URL.Query().Get("v") != "" {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
@@ -91,8 +96,27 @@ func NewRenderer(c *i18n.Catalog, log *slog.Logger) (*Renderer, error) {
 	return rd, nil
 }
 
-// Static serves embedded CSS and JavaScript.
+// Static serves embedded CSS and JavaScript (a plain 404 for anything
+// else); the application routes /static/ through ServeStatic instead.
 func (rd *Renderer) Static() http.Handler { return rd.static }
+
+// ServeStatic serves the embedded files and nothing else: the file server
+// behind it would list a directory (/static/) and redirect …/index.html,
+// neither of which a page ever links to. Anything but a file is the
+// ordinary translated 404.
+func (rd *Renderer) ServeStatic(w http.ResponseWriter, r *http.Request) error {
+	if !rd.isAsset(r) {
+		return apperr.New(apperr.NotFound, "error.not_found")
+	}
+	rd.static.ServeHTTP(w, r)
+	return nil
+}
+
+// isAsset reports whether r asks for one of the embedded files by name.
+func (rd *Renderer) isAsset(r *http.Request) bool {
+	_, ok := rd.asset[strings.TrimPrefix(r.URL.Path, "/static/")]
+	return ok
+}
 
 // AddPages parses every *.html file directly under dir in fsys as a page
 // named prefix/basename. Each page gets its own copy of the layout so two
