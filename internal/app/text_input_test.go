@@ -106,3 +106,61 @@ func TestAPIRefusesNonUnicodeText(t *testing.T) {
 		}
 	})
 }
+
+// TestNamesRefuseDirectionControls: U+202E and the other bidirectional
+// formatting characters are refused in organisation names and users'
+// display names, through the API and the forms, with a message (in the
+// user's language) that says what is wrong, and nothing is stored.
+func TestNamesRefuseDirectionControls(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		u := e.CreateUser("bidi-owner@example.jp", "bidi owner pw 1")
+		token, _, err := auth.CreateAPIToken(ctx, e.DB, u.ID, "bidi")
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := map[string]string{"ja": "表示順を入れ替える", "en": "reading direction"}
+		c := e.Client()
+		for _, lang := range []string{"ja", "en"} {
+			hdr := map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json", "Accept-Language": lang}
+			for field, body := range map[string]string{
+				"name":    `{"name":"山田精機\u202Egnp.exe"}`,
+				"name_en": `{"name":"山田精機","name_en":"Yamada \u2067Seiki"}`,
+			} {
+				for _, c := range []string{"\u202E", "\u202A", "\u2066", "\u200F", "\u061C"} {
+					b := strings.NewReplacer(`\u202E`, c, `\u2067`, c).Replace(body)
+					r := e.Do(e.Client(), "POST", "/api/v1/orgs", strings.NewReader(b), hdr)
+					expectStatus(t, r, http.StatusBadRequest)
+					var eb apiErrorBody
+					if err := json.Unmarshal([]byte(r.Body), &eb); err != nil || !strings.Contains(eb.Error.Fields[field], msg[lang]) {
+						t.Fatalf("%s %q: %s", lang, b, r.Body)
+					}
+				}
+			}
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM orgs`); n != 0 {
+			t.Fatalf("%d organisations stored with direction controls", n)
+		}
+		// The forms say the same, in the user's language.
+		s := e.SessionClient(u.ID)
+		r := e.Post(s, "/orgs/new", map[string][]string{"name": {"山田精機\u202Egnp.exe"}})
+		expectStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, msg["ja"])
+		if n := e.Count(`SELECT COUNT(*) FROM orgs`); n != 0 {
+			t.Fatalf("%d organisations stored from the form", n)
+		}
+		r = e.Post(s, "/settings/profile", map[string][]string{"name": {"山田\u202E太郎"}, "lang": {"en"}})
+		expectStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, msg["ja"])
+		if n := e.Count(`SELECT COUNT(*) FROM users WHERE name LIKE ?`, "%\u202E%"); n != 0 {
+			t.Fatal("display name stored with U+202E")
+		}
+		r = e.Do(c, "POST", "/signup", strings.NewReader("email=bidi-new%40example.jp&name=%E2%80%AEevil&password=long+enough+pw&password_confirm=long+enough+pw"),
+			map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": e.URL, "Accept-Language": "en"})
+		expectStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, msg["en"])
+		if n := e.Count(`SELECT COUNT(*) FROM users WHERE email = ?`, "bidi-new@example.jp"); n != 0 {
+			t.Fatal("signup stored a name with U+202E")
+		}
+	})
+}

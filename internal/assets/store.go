@@ -92,7 +92,7 @@ func (in Input) clean() (Asset, error) {
 		}
 		v, ok := clean(s, max)
 		if !ok {
-			fields.Add(field, "assets.err.text")
+			fields.Add(field, web.TextKey(s, "assets.err.text"))
 			return
 		}
 		*dst = v

@@ -96,11 +96,11 @@ func (in ShareInput) clean(ctx context.Context, q db.Querier) (ShareInput, []str
 	f := apperr.FieldSet{}
 	title, ok := web.CleanText(in.Title, 200)
 	if !ok {
-		f.Add("title", "sharing.err.text")
+		f.Add("title", web.TextKey(in.Title, "sharing.err.text"))
 	}
 	analysis, ok := web.CleanLines(in.Analysis, 20000)
 	if !ok {
-		f.Add("analysis", "sharing.err.text")
+		f.Add("analysis", web.TextKey(in.Analysis, "sharing.err.text"))
 	}
 	if !slices.Contains(TLPs, in.TLP) {
 		f.Add("tlp", "sharing.err.tlp")
@@ -138,7 +138,7 @@ func (in ShareInput) clean(ctx context.Context, q db.Querier) (ShareInput, []str
 	}
 	terms, ok := web.CleanLines(in.RedactTerms, 2000)
 	if !ok {
-		f.Add("redact_terms", "sharing.err.text")
+		f.Add("redact_terms", web.TextKey(in.RedactTerms, "sharing.err.text"))
 	}
 	out := ShareInput{Title: title, Analysis: analysis, TLP: in.TLP, Lure: in.Lure, SIGIDs: sigs, Targeted: in.Targeted,
 		RedactTerms: terms, Sanitized: in.Sanitized, Redactions: in.Redactions}
@@ -296,7 +296,7 @@ func Answer(ctx context.Context, q db.Querier, orgID, reportID, userID string, a
 	}
 	n, ok := web.CleanLines(note, 4000)
 	if !ok || n == "" {
-		return apperr.Field("note", "sharing.err.change_note")
+		return apperr.Field("note", web.TextKey(note, "sharing.err.change_note"))
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE share_shares SET change_note = ?, approved_at = NULL, approved_by = NULL WHERE report_id = ?`, n, reportID); err != nil {
 		return err

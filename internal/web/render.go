@@ -352,6 +352,12 @@ func funcs() template.FuncMap {
 			return t.In(jst).Format("2006年1月2日 15:04")
 		},
 		"safeSVG": func(s string) template.HTML { return template.HTML(s) }, // only for SVG we generated
+		// noBidi drops direction controls where <bdi> cannot be used
+		// (the <title>, attribute values).
+		"noBidi": i18n.StripBidiControls,
+		// hasBidi tells a template to put a <bdi> around text only where
+		// it holds direction controls.
+		"hasBidi": i18n.HasBidiControl,
 		"add":     func(a, b int) int { return a + b },
 		// num writes a count with thousands separators (1,092), as both
 		// languages write figures.
