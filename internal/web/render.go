@@ -294,7 +294,7 @@ func (rd *Renderer) fill(w http.ResponseWriter, r *http.Request, p *Page) {
 		if key, err := url.QueryUnescape(ck.Value); err == nil && strings.HasPrefix(key, "flash.") && rd.catalog.Has(key) {
 			p.Flash = p.L.T(key)
 		}
-		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: secureResponse(w, r), SameSite: http.SameSiteLaxMode})
 	}
 }
 
@@ -304,11 +304,20 @@ var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0,
 
 const flashCookie = "mamori_flash"
 
+// secureResponse reports whether w goes out over HTTPS: served with TLS,
+// or carrying the HSTS header the stack sets when the deployment is HTTPS
+// (Stack.Secure, also behind a TLS proxy), so cookies set here are Secure
+// whenever the session cookie is.
+func secureResponse(w http.ResponseWriter, r *http.Request) bool {
+	return r.TLS != nil || w.Header().Get("Strict-Transport-Security") != ""
+}
+
 // Redirect sends the browser to target after a successful form post,
-// showing the translated flash message key on the next page.
+// showing the translated flash message key on the next page. Served over
+// TLS, the cookie is Secure like every other cookie mamori sets.
 func Redirect(w http.ResponseWriter, r *http.Request, target, flashKey string) error {
 	if flashKey != "" {
-		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flashKey), Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flashKey), Path: "/", MaxAge: 60, HttpOnly: true, Secure: secureResponse(w, r), SameSite: http.SameSiteLaxMode})
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
