@@ -125,3 +125,25 @@ func FuzzCheckJSONText(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCheckJSONText: the check on a typical body (an organisation
+// with Japanese names, ~300 bytes) and on a 25-answer self-check sheet.
+func BenchmarkCheckJSONText(b *testing.B) {
+	org := []byte(`{"name":"山田精機株式会社","name_kana":"ヤマダセイキ","name_en":"Yamada Seiki","corporate_number":"7000012050002","prefecture":"13","industry":"E","employees":42,"capital_yen":30000000}`)
+	m := map[string]string{}
+	for i := 1; i <= 25; i++ {
+		m[strings.Repeat("1", 1+i%2)+string(rune('0'+i%10))] = "not_implemented"
+	}
+	sheet, _ := json.Marshal(map[string]any{"answers": m})
+	for name, body := range map[string][]byte{"org": org, "answers": sheet} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if web.CheckJSONText(body) != nil {
+					b.Fatal("refused")
+				}
+			}
+		})
+	}
+}
