@@ -181,7 +181,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 func (a *App) Handler() http.Handler { return a.handler }
 
 func (a *App) routes(rt *web.Router) {
-	rt.HandleRaw("GET /static/", web.Public, a.Render.Static())
+	rt.Handle("GET /static/", web.Public, a.Render.ServeStatic)
 	rt.Handle("GET /{$}", web.Public, a.home)
 	rt.Handle("GET /healthz", web.Public, a.healthz)
 	rt.Handle("GET /readyz", web.Public, a.readyz)

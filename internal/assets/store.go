@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"mamori/internal/apperr"
 	"mamori/internal/controls"
@@ -92,7 +93,14 @@ func (in Input) clean() (Asset, error) {
 		}
 		v, ok := clean(s, max)
 		if !ok {
-			fields.Add(field, "assets.err.text")
+			fields.Add(field, web.TextKey(s, "assets.err.text"))
+			return
+		}
+		if strings.ContainsRune(v, utf8.RuneError) {
+			// U+FFFD is what reading a file in the wrong encoding leaves
+			// (ledgerfile turns bytes it cannot decode into it): storing
+			// it would keep the loss without anyone noticing.
+			fields.Add(field, "assets.err.replacement")
 			return
 		}
 		*dst = v

@@ -204,7 +204,7 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 	}
 	name, ok := web.CleanText(in.Name, 100)
 	if !ok {
-		fields.Add("name", "auth.name_invalid")
+		fields.Add("name", web.TextKey(in.Name, "auth.name_invalid"))
 	}
 	hash, err := s.HashPassword(in.Password)
 	if err != nil {
@@ -581,7 +581,7 @@ func (s *Service) CreateUserDirect(ctx context.Context, q db.Querier, r *http.Re
 	}
 	name, ok := web.CleanText(in.Name, 100)
 	if !ok {
-		fields.Add("name", "auth.name_invalid")
+		fields.Add("name", web.TextKey(in.Name, "auth.name_invalid"))
 	}
 	hash := ""
 	if in.Password != "" {

@@ -95,7 +95,7 @@ func (s *Service) profilePost(w http.ResponseWriter, r *http.Request) error {
 	v := web.ViewerFrom(r.Context())
 	name, ok := web.CleanText(f.Get("name"), 100)
 	if !ok {
-		return s.settingsError(w, r, f, "profile", apperr.Field("name", "auth.name_invalid"))
+		return s.settingsError(w, r, f, "profile", apperr.Field("name", web.TextKey(f.Get("name"), "auth.name_invalid")))
 	}
 	lang := f.Get("lang")
 	if !i18n.Supported(lang) {
@@ -320,7 +320,7 @@ func (s *Service) tokenCreatePost(w http.ResponseWriter, r *http.Request) error 
 	v := web.ViewerFrom(r.Context())
 	name, ok := web.CleanText(f.Get("name"), 80)
 	if !ok || name == "" {
-		return s.settingsError(w, r, f, "tokens", apperr.Field("token_name", "auth.token_name_invalid"))
+		return s.settingsError(w, r, f, "tokens", apperr.Field("token_name", web.TextKey(f.Get("name"), "auth.token_name_invalid")))
 	}
 	var token string
 	err = s.DB.InTx(r.Context(), func(tx *db.Tx) error {

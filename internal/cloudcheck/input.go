@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"mamori/internal/apperr"
+	"mamori/internal/i18n"
 	"mamori/internal/web"
 )
 
@@ -36,16 +37,16 @@ func (in Input) clean() (Input, apperr.FieldSet) {
 	out := Input{}
 	var ok bool
 	if out.Name, ok = web.CleanText(in.Name, MaxName); !ok {
-		fields.Add("name", "cloud.err.name")
+		fields.Add("name", web.TextKey(in.Name, "cloud.err.name"))
 	} else if out.Name == "" {
 		fields.Add("name", "cloud.err.name_required")
 	}
 	if out.Provider, ok = web.CleanText(in.Provider, MaxProvider); !ok {
-		fields.Add("provider", "cloud.err.provider")
+		fields.Add("provider", web.TextKey(in.Provider, "cloud.err.provider"))
 	}
 	var problem string
 	if out.Purpose, problem = cleanMultiline(in.Purpose, MaxPurpose); problem != "" {
-		fields.Add("purpose", "cloud.err.purpose")
+		fields.Add("purpose", web.TextKey(in.Purpose, "cloud.err.purpose"))
 	}
 	if out.URL, problem = cleanURL(in.URL); problem != "" {
 		fields.Add("url", problem)
@@ -85,7 +86,7 @@ func cleanMultiline(s string, max int) (string, string) {
 		return s, "too_long"
 	}
 	for _, r := range s {
-		if r != '\n' && unicode.IsControl(r) {
+		if r != '\n' && (unicode.IsControl(r) || i18n.IsBidiControl(r)) {
 			return s, "invalid"
 		}
 	}
@@ -107,7 +108,7 @@ func cleanURL(raw string) (string, string) {
 		return s, "cloud.err.url_too_long"
 	}
 	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || i18n.IsBidiControl(r) {
 			return s, "cloud.err.url_invalid"
 		}
 	}
@@ -163,7 +164,7 @@ func (in AnswersInput) clean() (*Answers, error) {
 		case "too_long":
 			fields.Add(noteField(no), "cloud.err.note_too_long")
 		case "invalid":
-			fields.Add(noteField(no), "cloud.err.note_invalid")
+			fields.Add(noteField(no), web.TextKey(p.Note, "cloud.err.note_invalid"))
 		}
 		out[i].Answer, out[i].Note = a, note
 	}

@@ -174,7 +174,17 @@ func Load(name string, args []string, env func(string) string, out io.Writer, st
 		return c, nil, err
 	}
 	if c.BaseURL == "" {
-		c.BaseURL = "http://" + c.Addr
+		addr, tls := c.Addr, c.TLSCert != ""
+		if storeOnly {
+			// Admin commands take no listener flags, but they write links
+			// too: follow the server's environment.
+			addr, tls = envOr(env, "MAMORI_ADDR", addr), env("MAMORI_TLS_CERT") != ""
+		}
+		c.BaseURL = defaultBaseURL(addr, tls)
+	}
+	// Links are built as BaseURL + "/path"; a trailing slash would double.
+	if u, err := url.Parse(c.BaseURL); err == nil && u.Host != "" {
+		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	}
 	c.SecretKey = env("MAMORI_SECRET_KEY")
 	if !storeOnly {
@@ -308,6 +318,31 @@ func checkMetricsToken(tok string) error {
 // Secure reports whether cookies must carry the Secure flag and HSTS be sent.
 func (c *Config) Secure() bool {
 	return c.TLSCert != "" || strings.HasPrefix(c.BaseURL, "https://")
+}
+
+// defaultBaseURL is the URL a server listening on addr answers at when
+// no --base-url is given: https when it serves TLS (mailed links in http
+// would meet a server that does not speak it), a wildcard host
+// (":8080", "0.0.0.0:8080") as localhost, the scheme's own port left out.
+func defaultBaseURL(addr string, tls bool) string {
+	scheme, defPort := "http", "80"
+	if tls {
+		scheme, defPort = "https", "443"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return scheme + "://" + addr // validate reports the address
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	if port == defPort {
+		if strings.Contains(host, ":") {
+			return scheme + "://[" + host + "]"
+		}
+		return scheme + "://" + host
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // ErrHelp is returned when -h was asked for; callers exit 0.

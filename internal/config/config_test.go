@@ -139,8 +139,8 @@ func TestPrecedence(t *testing.T) {
 			c.SignupOpen || c.MaxBodyBytes != 4096 || c.LoginMaxFailures != 9 || c.DataDir != "/var/lib/mamori" {
 			t.Errorf("env not applied: %+v", c)
 		}
-		if c.BaseURL != "http://0.0.0.0:9000" {
-			t.Errorf("BaseURL = %q, want derived from env addr", c.BaseURL)
+		if c.BaseURL != "http://localhost:9000" {
+			t.Errorf("BaseURL = %q, want derived from env addr (a wildcard host as localhost)", c.BaseURL)
 		}
 		if c.LogFormat != "text" {
 			t.Errorf("LogFormat = %q, want default text", c.LogFormat)

@@ -11,6 +11,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
 	"mamori/internal/db"
+	"mamori/internal/i18n"
 	"mamori/internal/web"
 )
 
@@ -77,6 +78,9 @@ func cleanNote(s string) (string, string) {
 		return s, "controls.err.note_too_long"
 	}
 	for _, r := range s {
+		if i18n.IsBidiControl(r) {
+			return s, "error.bidi_control"
+		}
 		if r != '\n' && unicode.IsControl(r) {
 			return s, "controls.err.note_invalid"
 		}

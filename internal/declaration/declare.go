@@ -39,12 +39,12 @@ func (in OneStarInput) normalize() (OneStarInput, error) {
 	}
 	var ok bool
 	if out.DeclarantName, ok = web.CleanText(in.DeclarantName, maxDeclarantName); !ok {
-		fields.Add("declarant_name", "decl.name_invalid")
+		fields.Add("declarant_name", web.TextKey(in.DeclarantName, "decl.name_invalid"))
 	} else if out.DeclarantName == "" {
 		fields.Add("declarant_name", "decl.name_required")
 	}
 	if out.DeclarantTitle, ok = web.CleanText(in.DeclarantTitle, maxDeclarantTitle); !ok {
-		fields.Add("declarant_title", "decl.title_invalid")
+		fields.Add("declarant_title", web.TextKey(in.DeclarantTitle, "decl.title_invalid"))
 	}
 	if !in.Authorised {
 		fields.Add("authorised", "decl.authorised_required")

@@ -165,7 +165,7 @@ func (s *Service) auditEntry(r *http.Request, action, userID string, d *Declarat
 func (s *Service) Withdraw(ctx context.Context, r *http.Request, orgID, userID, reason string) (*Declaration, error) {
 	reason, ok := web.CleanText(reason, 500)
 	if !ok {
-		return nil, apperr.Field("reason", "decl.reason_invalid")
+		return nil, apperr.Field("reason", web.TextKey(reason, "decl.reason_invalid"))
 	}
 	var d *Declaration
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {

@@ -121,7 +121,10 @@ func (p *Printer) T(key string, args ...any) string {
 			if j := strings.IndexByte(s[i:], '}'); j > 1 {
 				if n, err := strconv.Atoi(s[i+1 : i+j]); err == nil && n >= 0 && n < len(args) {
 					if str, ok := args[n].(string); ok {
-						b.WriteString(str)
+						// An argument is often a user's text (a name): one
+						// stored with a direction override must not turn
+						// the rest of the message around.
+						b.WriteString(Isolate(str))
 					} else {
 						fmt.Fprint(&b, args[n])
 					}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"mamori/internal/apperr"
+	"mamori/internal/i18n"
 	"mamori/internal/web"
 )
 
@@ -214,7 +215,7 @@ func cardFromForm(f *web.Form) (Card, error) {
 	text := func(name string, max int, key string) string {
 		s, ok := web.CleanText(f.Get(name), max)
 		if !ok {
-			fields.Add(name, key)
+			fields.Add(name, web.TextKey(f.Get(name), key))
 		}
 		return s
 	}
@@ -346,7 +347,7 @@ func cleanURL(raw string) (string, string) {
 		return s, "incident.url_invalid"
 	}
 	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || i18n.IsBidiControl(r) {
 			return s, "incident.url_invalid"
 		}
 	}
@@ -373,6 +374,9 @@ func cleanBody(s string, max int) (string, string) {
 		return s, "incident.text_too_long"
 	}
 	for _, r := range s {
+		if i18n.IsBidiControl(r) {
+			return s, "error.bidi_control"
+		}
 		if r != '\n' && unicode.IsControl(r) {
 			return s, "incident.text_invalid"
 		}

@@ -71,7 +71,7 @@ func (in EntryInput) normalize(now time.Time) (entry, error) {
 	var out entry
 	var ok bool
 	if out.Title, ok = web.CleanText(in.Title, maxTitle); !ok {
-		fields.Add("title", "incident.title_invalid")
+		fields.Add("title", web.TextKey(in.Title, "incident.title_invalid"))
 	} else if out.Title == "" {
 		fields.Add("title", "incident.title_required")
 	}

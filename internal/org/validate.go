@@ -30,7 +30,7 @@ func (in CreateInput) normalize() (CreateInput, apperr.FieldSet) {
 	out := CreateInput{Wholesale: in.Wholesale, Employees: in.Employees, CapitalYen: in.CapitalYen}
 	var ok bool
 	if out.Name, ok = web.CleanText(in.Name, maxNameLen); !ok {
-		fields.Add("name", "org.name_invalid")
+		fields.Add("name", web.TextKey(in.Name, "org.name_invalid"))
 	} else if out.Name == "" {
 		fields.Add("name", "org.name_required")
 	}
@@ -40,7 +40,7 @@ func (in CreateInput) normalize() (CreateInput, apperr.FieldSet) {
 		fields.Add("name_kana", "org.kana_invalid")
 	}
 	if out.NameEn, ok = web.CleanText(in.NameEn, maxNameLen); !ok {
-		fields.Add("name_en", "org.name_en_invalid")
+		fields.Add("name_en", web.TextKey(in.NameEn, "org.name_en_invalid"))
 	}
 	if strings.TrimSpace(in.CorporateNumber) != "" {
 		n := jp.NormalizeCorporateNumber(in.CorporateNumber)

@@ -148,7 +148,10 @@ func TestCleanBody(t *testing.T) {
 		{"tab\there", "", "policy.text_invalid"},
 		{"nul\x00", "", "policy.text_invalid"},
 		{"c1\u0085x", "", "policy.text_invalid"},
-		{"bidi\u202eok", "bidi\u202eok", ""},
+		// Direction controls are refused: a public page would show the
+		// text, and what follows it, reordered.
+		{"bidi\u202eno", "", "error.bidi_control"},
+		{"lrm\u200eno", "", "error.bidi_control"},
 		{"\xff\xfe", "", "policy.text_invalid"},
 		{strings.Repeat("あ", MaxSectionChars), strings.Repeat("あ", MaxSectionChars), ""},
 		{strings.Repeat("あ", MaxSectionChars+1), "", "policy.text_too_long"},

@@ -132,8 +132,8 @@ func TestEditorFlow(t *testing.T) {
 		w = hh.Get(pub, "")
 		expect(t, w, http.StatusOK, `<article class="policy" id="policy-document" lang="ja"`, `<h1 id="policy-title">情報セキュリティ基本方針</h1>`,
 			"<p>山田精機株式会社の方針です。</p>", `<h2 id="policy-section-1-title">1. 経営者の責任</h2>`, `<h2 id="policy-section-5-title">5. 違反及び事故への対応</h2>`,
-			"<p>本文 incidents</p>", `<dd id="policy-date">2025年4月1日</dd>`, `<dd id="policy-company">山田精機株式会社</dd>`,
-			`<dd id="policy-representative">代表取締役 山田 太郎</dd>`, "制定日", "data-print", "print.css")
+			"<p>本文 incidents</p>", `<dd id="policy-date">2025年4月1日</dd>`, `<dd id="policy-company"><bdi>山田精機株式会社</bdi></dd>`,
+			`<dd id="policy-representative"><bdi>代表取締役 山田 太郎</bdi></dd>`, "制定日", "data-print", "print.css")
 		expectNot(t, w, `id="policy-old-version"`, "{company}")
 		// The reader's language changes the page around the policy, not
 		// the policy.

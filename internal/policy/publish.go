@@ -63,12 +63,12 @@ func (in DraftInput) normalize(publishing bool) (DraftInput, error) {
 	}
 	var ok bool
 	if out.Representative, ok = web.CleanText(in.Representative, maxRepresentative); !ok {
-		fields.Add("representative", "policy.representative_invalid")
+		fields.Add("representative", web.TextKey(in.Representative, "policy.representative_invalid"))
 	} else if publishing && out.Representative == "" {
 		fields.Add("representative", "policy.representative_required")
 	}
 	if out.RepresentativeTitle, ok = web.CleanText(in.RepresentativeTitle, maxRepresentativeTitle); !ok {
-		fields.Add("representative_title", "policy.representative_title_invalid")
+		fields.Add("representative_title", web.TextKey(in.RepresentativeTitle, "policy.representative_title_invalid"))
 	}
 	return out, fields.Err()
 }
@@ -106,6 +106,9 @@ func cleanBody(s string) (string, string) {
 		return s, "policy.text_too_long"
 	}
 	for _, r := range s {
+		if i18n.IsBidiControl(r) {
+			return s, "error.bidi_control"
+		}
 		if r != '\n' && unicode.IsControl(r) {
 			return s, "policy.text_invalid"
 		}
@@ -129,7 +132,7 @@ func cleanExternalURL(raw string) (string, string) {
 		return s, "policy.url_too_long"
 	}
 	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || i18n.IsBidiControl(r) {
 			return s, "policy.url_invalid"
 		}
 	}

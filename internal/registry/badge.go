@@ -25,13 +25,15 @@ var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`
 
 // xmlEscape escapes s for XML text and attribute values, after dropping
 // what XML 1.0 cannot hold at all (control characters, invalid UTF-8) and
-// turning line breaks and tabs into spaces.
+// turning line breaks and tabs into spaces. Direction controls (U+202E…)
+// are dropped too: an SVG drawing has no <bdi>, and one in a stored name
+// would draw it, and the number after it, reordered.
 func xmlEscape(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
 			return ' '
-		case r == utf8.RuneError, unicode.IsControl(r), r == 0xFFFE, r == 0xFFFF:
+		case r == utf8.RuneError, unicode.IsControl(r), i18n.IsBidiControl(r), r == 0xFFFE, r == 0xFFFF:
 			return -1
 		}
 		return r

@@ -1,14 +1,13 @@
 package selfcheck
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
 
 	"mamori/internal/apperr"
+	"mamori/internal/web"
 )
 
 // readBody reads a score request body within the body limit.
@@ -143,20 +142,15 @@ func fastValidAnswers(b []byte, qs *QuestionSet, into Answers) (Answers, bool) {
 // decodeAnswers reads {"answers": {"1": "implemented", …}}. The plain
 // form is parsed by hand (decoding a map through reflection was a quarter
 // of the score endpoint's cost); anything else — escapes, other fields,
-// odd values, repeated keys — goes to the strict encoding/json decoder, so
-// the answer is always what encoding/json says.
+// odd values, repeated keys, text that is not Unicode — goes to the strict
+// decoder every API shares, so the answer is always what it says.
 func decodeAnswers(body []byte) (map[string]string, error) {
 	if m, ok := parseAnswersFast(body); ok {
 		return m, nil
 	}
 	var req scoreRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return nil, apperr.Wrap(err, apperr.Invalid, "error.bad_json")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, apperr.New(apperr.Invalid, "error.bad_json")
+	if err := web.DecodeJSONBytes(body, &req); err != nil {
+		return nil, err
 	}
 	if req.Answers == nil {
 		return nil, apperr.Field("answers", "selfcheck.answers_required")

@@ -164,7 +164,7 @@ func (s *Service) sitePost(w http.ResponseWriter, r *http.Request) error {
 	}
 	name, ok := cleanSiteName(f.Get("name"))
 	if !ok {
-		return apperr.Field("name", "selfcheck.site_name_invalid")
+		return apperr.Field("name", web.TextKey(f.Get("name"), "selfcheck.site_name_invalid"))
 	}
 	if _, err := AddSite(ctx, s.DB, o.ID, name, s.now()); err != nil {
 		if errors.Is(err, db.ErrConflict) {

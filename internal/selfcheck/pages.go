@@ -268,7 +268,7 @@ func (s *Service) resetPost(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: draftCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: draftCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.Cfg.Secure(), SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/selfcheck", http.StatusSeeOther)
 	return nil
 }
@@ -365,7 +365,7 @@ func (s *Service) savePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: draftCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: draftCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.Cfg.Secure(), SameSite: http.SameSiteLaxMode})
 	return web.Redirect(w, r, "/orgs/"+m.Slug+"/selfcheck/"+id, "flash.selfcheck_saved")
 }
 

@@ -172,6 +172,10 @@ func TestCoordinatorAndMemberFlow(t *testing.T) {
 			flood["x"+strconv.Itoa(i)] = "y"
 		}
 		expect(t, h.report(t, h.staffA, flood, sampleMail), http.StatusBadRequest)
+		// Text that is not UTF-8 is refused as forms refuse it, not stored
+		// with the bad bytes dropped.
+		badText := map[string]string{"org": h.a.ID, "summary": "請求書\xffを装ったメール", "noticed_at": "2026-11-26T09:30", "recipients": "3"}
+		expect(t, h.report(t, h.staffA, badText, sampleMail), http.StatusBadRequest, "UTF-8")
 		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_reports`).Scan(&reportsAfter)
 		if reportsAfter != reportsBefore {
 			t.Fatal("a refused report was stored")

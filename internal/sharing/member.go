@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
@@ -149,7 +150,12 @@ func readReportForm(r *http.Request) (*web.Form, []MailFile, error) {
 		if err != nil {
 			return nil, nil, apperr.Wrap(err, apperr.Invalid, "error.bad_form")
 		}
-		vals.Add(p.FormName(), strings.ToValidUTF8(string(b), ""))
+		if !utf8.Valid(b) {
+			// Refused as ParseForm refuses it: dropping the bad bytes
+			// would store a text the reporter never wrote.
+			return nil, nil, apperr.New(apperr.Invalid, "error.bad_encoding")
+		}
+		vals.Add(p.FormName(), string(b))
 	}
 	return web.NewForm(vals), files, nil
 }

@@ -103,7 +103,7 @@ func (in NDAInput) clean() (NDAInput, error) {
 	}
 	ref, ok := web.CleanText(in.Reference, 200)
 	if !ok {
-		f.Add("reference", "sharing.err.text")
+		f.Add("reference", web.TextKey(in.Reference, "sharing.err.text"))
 	}
 	out.Reference = ref
 	return out, f.Err()

@@ -134,13 +134,13 @@ func (in ReportInput) clean(files []MailFile, now time.Time) (ReportInput, time.
 	f := apperr.FieldSet{}
 	sum, ok := web.CleanLines(in.Summary, 4000)
 	if !ok {
-		f.Add("summary", "sharing.err.text")
+		f.Add("summary", web.TextKey(in.Summary, "sharing.err.text"))
 	} else if sum == "" {
 		f.Add("summary", "sharing.err.summary")
 	}
 	act, ok := web.CleanLines(in.Actions, 4000)
 	if !ok {
-		f.Add("actions", "sharing.err.text")
+		f.Add("actions", web.TextKey(in.Actions, "sharing.err.text"))
 	}
 	var at time.Time
 	s := strings.TrimSpace(in.NoticedAt)

@@ -116,11 +116,11 @@ func (in ShareInput) clean(ctx context.Context, q db.Querier) (ShareInput, []str
 	f := apperr.FieldSet{}
 	title, ok := web.CleanText(in.Title, 200)
 	if !ok {
-		f.Add("title", "sharing.err.text")
+		f.Add("title", web.TextKey(in.Title, "sharing.err.text"))
 	}
 	analysis, ok := web.CleanLines(in.Analysis, 20000)
 	if !ok {
-		f.Add("analysis", "sharing.err.text")
+		f.Add("analysis", web.TextKey(in.Analysis, "sharing.err.text"))
 	}
 	if !slices.Contains(TLPs, in.TLP) {
 		f.Add("tlp", "sharing.err.tlp")
@@ -158,7 +158,7 @@ func (in ShareInput) clean(ctx context.Context, q db.Querier) (ShareInput, []str
 	}
 	terms, ok := web.CleanLines(in.RedactTerms, 2000)
 	if !ok {
-		f.Add("redact_terms", "sharing.err.text")
+		f.Add("redact_terms", web.TextKey(in.RedactTerms, "sharing.err.text"))
 	}
 	out := ShareInput{Title: title, Analysis: analysis, TLP: in.TLP, Lure: in.Lure, SIGIDs: sigs, Targeted: in.Targeted,
 		RedactTerms: terms, Proposal: in.Proposal}
@@ -331,7 +331,7 @@ func Answer(ctx context.Context, q db.Querier, box *secretbox.Box, orgID, report
 	}
 	n, ok := web.CleanLines(note, 4000)
 	if !ok || n == "" {
-		return apperr.Field("note", "sharing.err.change_note")
+		return apperr.Field("note", web.TextKey(note, "sharing.err.change_note"))
 	}
 	var shareID string
 	if err := q.QueryRowContext(ctx, `SELECT id FROM share_shares WHERE report_id = ?`, reportID).Scan(&shareID); err != nil {

@@ -24,13 +24,13 @@ func (in SIGInput) clean() (SIGInput, error) {
 	f := apperr.FieldSet{}
 	name, ok := web.CleanText(in.Name, 100)
 	if !ok {
-		f.Add("name", "sharing.err.text")
+		f.Add("name", web.TextKey(in.Name, "sharing.err.text"))
 	} else if name == "" {
 		f.Add("name", "sharing.err.sig_name")
 	}
 	desc, ok := web.CleanLines(in.Description, 2000)
 	if !ok {
-		f.Add("description", "sharing.err.text")
+		f.Add("description", web.TextKey(in.Description, "sharing.err.text"))
 	}
 	return SIGInput{Name: name, Description: desc}, f.Err()
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -137,9 +138,27 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 }
 
 // DecodeJSON reads a JSON body strictly: unknown fields and trailing data
-// are errors, so a client's typo is reported rather than ignored.
+// are errors, so a client's typo is reported rather than ignored, and
+// strings must be Unicode text (CheckJSONText). Every API handler that
+// takes JSON decodes through it or DecodeJSONBytes.
 func DecodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return apperr.Wrap(err, apperr.TooLarge, "error.too_large")
+		}
+		return apperr.Wrap(err, apperr.Invalid, "error.bad_json")
+	}
+	return DecodeJSONBytes(b, v)
+}
+
+// DecodeJSONBytes is DecodeJSON for a body already read.
+func DecodeJSONBytes(b []byte, v any) error {
+	if err := CheckJSONText(b); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
@@ -150,10 +169,6 @@ func DecodeJSON(r *http.Request, v any) error {
 		} else if err == nil {
 			err = errors.New("trailing data after JSON value")
 		}
-	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return apperr.Wrap(err, apperr.TooLarge, "error.too_large")
 	}
 	return apperr.Wrap(err, apperr.Invalid, "error.bad_json")
 }

@@ -97,12 +97,38 @@ func TestCleanText(t *testing.T) {
 		{"a\xffb", 5, "a\xffb", false},     // invalid UTF-8
 		{"Ｒ＆Ｄ部", 5, "Ｒ＆Ｄ部", true},
 		{"🙂🙂", 2, "🙂🙂", true},
+		{"👨\u200d👩", 3, "👨\u200d👩", true}, // a joiner is not a direction control
+		// Direction controls reorder the page around a name: refused.
+		{"Evil\u202Egnp.exe", 20, "Evil\u202Egnp.exe", false},
+		{"a\u202Ab", 5, "a\u202Ab", false},
+		{"a\u2066b\u2069", 5, "a\u2066b\u2069", false},
+		{"a\u200Fb", 5, "a\u200Fb", false},
+		{"a\u061Cb", 5, "a\u061Cb", false},
 	}
 	for _, tt := range tests {
 		got, ok := web.CleanText(tt.in, tt.max)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("CleanText(%q, %d) = %q, %v; want %q, %v", tt.in, tt.max, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestBidiRefusedWithItsOwnMessage: CleanLines refuses direction
+// controls too, and TextKey names them, since the writer cannot see them.
+func TestBidiRefusedWithItsOwnMessage(t *testing.T) {
+	for _, s := range []string{"本文\n\u202E逆順", "\u2067x\u2069"} {
+		if _, ok := web.CleanLines(s, 100); ok {
+			t.Errorf("CleanLines(%q) accepted", s)
+		}
+		if k := web.TextKey(s, "own.key"); k != "error.bidi_control" {
+			t.Errorf("TextKey(%q) = %q", s, k)
+		}
+	}
+	if _, ok := web.CleanLines("本文\n\t二行目", 100); !ok {
+		t.Error("CleanLines refused lines and a tab")
+	}
+	if k := web.TextKey("too long", "own.key"); k != "own.key" {
+		t.Errorf("TextKey without controls = %q", k)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"mamori/internal/apperr"
 	"mamori/internal/i18n"
 )
 
@@ -81,6 +82,10 @@ func NewRenderer(c *i18n.Catalog, log *slog.Logger) (*Renderer, error) {
 	sub, _ := fs.Sub(staticFS, "static")
 	fsrv := http.FileServerFS(sub)
 	rd.static = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !rd.isAsset(r) {
+			http.NotFound(w, r)
+			return
+		}
 		if r.URL.Query().Get("v") != "" {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		} else {
@@ -91,8 +96,27 @@ func NewRenderer(c *i18n.Catalog, log *slog.Logger) (*Renderer, error) {
 	return rd, nil
 }
 
-// Static serves embedded CSS and JavaScript.
+// Static serves embedded CSS and JavaScript (a plain 404 for anything
+// else); the application routes /static/ through ServeStatic instead.
 func (rd *Renderer) Static() http.Handler { return rd.static }
+
+// ServeStatic serves the embedded files and nothing else: the file server
+// behind it would list a directory (/static/) and redirect …/index.html,
+// neither of which a page ever links to. Anything but a file is the
+// ordinary translated 404.
+func (rd *Renderer) ServeStatic(w http.ResponseWriter, r *http.Request) error {
+	if !rd.isAsset(r) {
+		return apperr.New(apperr.NotFound, "error.not_found")
+	}
+	rd.static.ServeHTTP(w, r)
+	return nil
+}
+
+// isAsset reports whether r asks for one of the embedded files by name.
+func (rd *Renderer) isAsset(r *http.Request) bool {
+	_, ok := rd.asset[strings.TrimPrefix(r.URL.Path, "/static/")]
+	return ok
+}
 
 // AddPages parses every *.html file directly under dir in fsys as a page
 // named prefix/basename. Each page gets its own copy of the layout so two
@@ -270,7 +294,7 @@ func (rd *Renderer) fill(w http.ResponseWriter, r *http.Request, p *Page) {
 		if key, err := url.QueryUnescape(ck.Value); err == nil && strings.HasPrefix(key, "flash.") && rd.catalog.Has(key) {
 			p.Flash = p.L.T(key)
 		}
-		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: secureResponse(w, r), SameSite: http.SameSiteLaxMode})
 	}
 }
 
@@ -280,11 +304,20 @@ var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0,
 
 const flashCookie = "mamori_flash"
 
+// secureResponse reports whether w goes out over HTTPS: served with TLS,
+// or carrying the HSTS header the stack sets when the deployment is HTTPS
+// (Stack.Secure, also behind a TLS proxy), so cookies set here are Secure
+// whenever the session cookie is.
+func secureResponse(w http.ResponseWriter, r *http.Request) bool {
+	return r.TLS != nil || w.Header().Get("Strict-Transport-Security") != ""
+}
+
 // Redirect sends the browser to target after a successful form post,
-// showing the translated flash message key on the next page.
+// showing the translated flash message key on the next page. Served over
+// TLS, the cookie is Secure like every other cookie mamori sets.
 func Redirect(w http.ResponseWriter, r *http.Request, target, flashKey string) error {
 	if flashKey != "" {
-		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flashKey), Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flashKey), Path: "/", MaxAge: 60, HttpOnly: true, Secure: secureResponse(w, r), SameSite: http.SameSiteLaxMode})
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
@@ -328,6 +361,12 @@ func funcs() template.FuncMap {
 			return t.In(jst).Format("2006年1月2日 15:04")
 		},
 		"safeSVG": func(s string) template.HTML { return template.HTML(s) }, // only for SVG we generated
+		// noBidi drops direction controls where <bdi> cannot be used
+		// (the <title>, attribute values).
+		"noBidi": i18n.StripBidiControls,
+		// hasBidi tells a template to put a <bdi> around text only where
+		// it holds direction controls.
+		"hasBidi": i18n.HasBidiControl,
 		"add":     func(a, b int) int { return a + b },
 		// num writes a count with thousands separators (1,092), as both
 		// languages write figures.

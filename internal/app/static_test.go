@@ -1,0 +1,38 @@
+package app_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"mamori/internal/apptest"
+)
+
+// TestStaticServesFilesOnly: /static/ is not a directory listing, and the
+// file server's redirects for index.html and directories are not reachable
+// either; the embedded files themselves are served.
+func TestStaticServesFilesOnly(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		c := e.Client()
+		for _, path := range []string{"/static/", "/static/index.html", "/static/nope.css", "/static/app.css/"} {
+			r := e.Get(c, path)
+			if r.Status != http.StatusNotFound {
+				t.Errorf("GET %s = %d (Location %q), want 404", path, r.Status, r.Location)
+			}
+			for _, name := range []string{"app.css", "app.js", "print.css"} {
+				if strings.Contains(r.Body, `href="`+name) {
+					t.Errorf("GET %s lists %s:\n%s", path, name, r.Body)
+				}
+			}
+		}
+		r := e.Get(c, "/static/")
+		mustContain(t, r, "見つかりませんでした")
+		for _, name := range []string{"app.css", "app.js", "print.css"} {
+			r := e.Get(c, "/static/"+name+"?v=1")
+			expectStatus(t, r, http.StatusOK)
+			if r.Body == "" {
+				t.Errorf("/static/%s is empty", name)
+			}
+		}
+	})
+}
