@@ -147,9 +147,12 @@ func (p *parser) boundHeaders(data []byte) ([]byte, []headerBlockCuts) {
 				name = bytes.TrimRight(line[:colon], " \t")
 			} else if cur != nil {
 				cont = true // readHeaderBlock's reading: a line without a name continues the field
-			} else if !part {
+			} else if !part && line[0] != ' ' && line[0] != '\t' {
 				// The mail does not start with a header; ParseBytes
-				// refuses it, an attached one is read as it is.
+				// refuses it, an attached one is read as it is. A
+				// folded line before any field is no such sign:
+				// readHeaderBlock skips it and reads on, so it is
+				// bounded as a field without a name.
 				inHeader = false
 				continue
 			}
@@ -241,7 +244,11 @@ func noteHeaderCuts(m *Message, blocks []headerBlockCuts) {
 			where = "a MIME part's"
 		}
 		for _, c := range b.long {
-			m.addError("%s %s header is %d bytes long; only its first %d bytes were read", where, c.name, c.size, c.kept)
+			name := c.name
+			if name == "" {
+				name = "unnamed" // a line that continues no field
+			}
+			m.addError("%s %s header is %d bytes long; only its first %d bytes were read", where, name, c.size, c.kept)
 		}
 		if b.overflow > 0 {
 			m.addError("%s header has %d fields; %d of the fields after the first %d were not read", where, b.fields, b.overflow, maxFields)

@@ -278,3 +278,45 @@ func TestPartHeadersAreCutWhateverTheBoundaryForm(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldedLineBeforeTheFirstField starts a mail, and an attached mail,
+// with a folded line (leading space) before any field and then a 2 MB
+// field. readHeaderBlock skips such a line and reads on, but the bounds
+// took it for the end of the header and cut nothing: the attached mail
+// cost 17× its size. The line is now bounded as an unnamed field, and
+// the big field after it is cut and named.
+func TestFoldedLineBeforeTheFirstField(t *testing.T) {
+	words := hugeWords(2 << 20)
+	for name, inner := range map[string]string{
+		"field after":  " leading continuation\r\nX-Big: " + words + "\r\nSubject: i\r\n\r\nbody\r\n",
+		"line is long": " leading " + words + "\r\nSubject: i\r\n\r\nbody\r\n",
+	} {
+		field := "X-Big"
+		if name == "line is long" {
+			field = "unnamed"
+		}
+		for _, attached := range []bool{false, true} {
+			mail, prefix := inner, ""
+			if attached {
+				mail = hugeHead + "Subject: outer\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "--b--\r\n"
+				prefix = `attached message "i.eml": `
+			}
+			var m *Message
+			var err error
+			used := allocated(func() { m, err = ParseBytes([]byte(mail), Options{}) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if used > 6*uint64(len(mail)) {
+				t.Errorf("%s (attached %v): parse allocated %d bytes for a %d-byte mail: over 6×", name, attached, used, len(mail))
+			}
+			found := false
+			for _, e := range m.Errors {
+				found = found || strings.HasPrefix(e, prefix+"the mail's "+field+" header is ")
+			}
+			if !found {
+				t.Errorf("%s (attached %v): errors %q do not name the cut", name, attached, m.Errors)
+			}
+		}
+	}
+}
