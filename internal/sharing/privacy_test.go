@@ -429,3 +429,59 @@ func TestIndicatorsLeaveTheMemberOut(t *testing.T) {
 		}
 	})
 }
+
+// A start that sealed the legacy rows and stopped before rewriting the
+// storage (killed, or the rewrite failed) left the originals in free
+// pages for good: the next start found nothing to seal and skipped the
+// rewrite. The rewrite is now owed until done.
+func TestSealLegacyRewriteSurvivesAnInterruption(t *testing.T) {
+	eachWithPath(t, func(t *testing.T, d *db.DB, path string) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+		hubMembers(t, h)
+		rep, err := CreateReport(ctx, d, h.s.Box, h.a.ID, h.staffA, ReportInput{Summary: "s", NoticedAt: "2026-11-26", Recipients: "1"},
+			[]MailFile{{Name: "a.eml", Body: []byte(sampleMail)}}, h.clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A long legacy form, so the sealed row moves and leaves its old
+		// page to the free list.
+		secret := "InterruptedSummaryTheta" + strings.Repeat(" padding", 600)
+		d.ExecContext(ctx, `UPDATE share_reports SET sealed_form = NULL, summary = ?, actions = 'InterruptedActionsIota' WHERE id = ?`, secret, rep.ID)
+		relfile := func() (v int64) {
+			if d.Dialect() == db.Postgres {
+				d.QueryRowContext(ctx, `SELECT relfilenode FROM pg_class WHERE oid = 'share_reports'::regclass`).Scan(&v)
+			}
+			return v
+		}
+		before := relfile()
+		// The first start seals the rows and dies before the rewrite.
+		owed := func() error {
+			_, err := d.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, 'owed') ON CONFLICT (key) DO NOTHING`, sealRewriteKey)
+			return err
+		}
+		if n, err := sealLegacyReports(ctx, d, h.s.Box, owed); err != nil || n != 1 {
+			t.Fatalf("sealed %d: %v", n, err)
+		}
+		// The next start has nothing to seal but rewrites the storage.
+		if n, err := SealLegacy(ctx, d, h.s.Box); err != nil || n != 0 {
+			t.Fatalf("second start sealed %d: %v", n, err)
+		}
+		if found := inClear(t, d, path, []string{"InterruptedSummaryTheta", "InterruptedActionsIota"}); len(found) > 0 {
+			t.Fatalf("still in clear after the next start: %v", found)
+		}
+		if d.Dialect() == db.Postgres && relfile() == before {
+			t.Fatal("share_reports was not rewritten")
+		}
+		var owedRows int
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM settings WHERE key = ?`, sealRewriteKey).Scan(&owedRows)
+		if owedRows != 0 {
+			t.Fatal("the rewrite is still owed after it was done")
+		}
+		// Done, a later start rewrites nothing.
+		before = relfile()
+		if n, err := SealLegacy(ctx, d, h.s.Box); err != nil || n != 0 || relfile() != before {
+			t.Fatalf("third start: %d %v, rewritten %v", n, err, relfile() != before)
+		}
+	})
+}
