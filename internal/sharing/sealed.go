@@ -222,7 +222,7 @@ func SealLegacy(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) 
 
 // sealRewriteKey is the settings row that says the storage still holds
 // originals SealLegacy sealed and must be rewritten.
-const sealRewriteKey = "sharing.seal_legacy.rewrite"
+const sealRewriteKey = "seal legacy: storage rewrite owed"
 
 // sealLegacyShares seals the shares stored in clear.
 func sealLegacyShares(ctx context.Context, d *db.DB, box *secretbox.Box, owed func() error) (int, error) {
