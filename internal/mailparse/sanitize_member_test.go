@@ -171,3 +171,14 @@ func TestSanitizeDropsTheReceivingSidesHeaders(t *testing.T) {
 		t.Errorf("headers %v", c.Message.Headers)
 	}
 }
+
+// A keyed pseudonym after an escape (JSON's \u003c, a link's %3C or %5B)
+// is numbered: it was left for the letter before it.
+func TestNumberPseudonymsAfterAnEscape(t *testing.T) {
+	in := `{"v":"Taro \u003crecipient-abcdef012345@redacted.invalid\u003e","u":"https://x.example/?to=%3Crecipient-abcdef012345%40redacted.invalid%3E&n=%5Brecipient-0123456789ab%5D"}`
+	out := NumberPseudonyms(in, map[string]int{})
+	want := `{"v":"Taro \u003crecipient-1@redacted.invalid\u003e","u":"https://x.example/?to=%3Crecipient-1%40redacted.invalid%3E&n=%5Brecipient-2%5D"}`
+	if out != want {
+		t.Errorf("got  %s\nwant %s", out, want)
+	}
+}

@@ -485,3 +485,25 @@ func TestSealLegacyRewriteSurvivesAnInterruption(t *testing.T) {
 		}
 	})
 }
+
+// A recipient's address in angle brackets in the body (a quoted header
+// line of a hijacked thread) became "<recipient-…>", which the shared
+// version's JSON writes as "\u003crecipient-…": the numbering took the
+// escape's last letter for part of a word and left the keyed pseudonym,
+// the same in every share of the member, on the members' page.
+func TestMembersSeeNoKeyedPseudonymAfterAnEscape(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		hubMembers(t, h)
+		mail := "From: Billing <billing@invoice-example.com>\r\nTo: Taro Yamada <t.yamada@member-a.example.jp>\r\n" +
+			"Subject: Re: invoice\r\nDate: Thu, 26 Nov 2026 09:12:00 +0900\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+			"Please pay today: https://invoice-example.com/pay\r\n\r\n-----Original Message-----\r\n" +
+			"From: Taro Yamada <t.yamada@member-a.example.jp>\r\nSent: Wednesday\r\nTo: <h.sato@member-a.example.jp>&<billing@invoice-example.com>\r\n"
+		_, id := h.shareOf(t, mail)
+		w := h.Get("/share/shares/"+id, h.staffB)
+		expect(t, w, 200, "recipient-1@redacted.invalid")
+		if ks := keyedPseudonym.FindAllString(w.Body.String(), -1); len(ks) > 0 {
+			t.Errorf("members see keyed pseudonyms %v", ks)
+		}
+	})
+}
