@@ -829,8 +829,7 @@ func (s *sanitizer) message(m *Message, prefix string) {
 	for _, h := range m.Received {
 		own[h.FromIP] = true
 	}
-	var crossing int
-	m.Received, crossing = s.hops(f("received"), m.Received)
+	m.Received = s.hops(f("received"), m.Received)
 	// Sending IPs are those of the hops kept: an address on a dropped hop
 	// is the receiving side's (its gateway) or a private one.
 	kept := map[string]bool{}
@@ -891,7 +890,7 @@ func (s *sanitizer) message(m *Message, prefix string) {
 	for i, e := range m.Errors {
 		m.Errors[i] = s.replace(f("errors"), e)
 	}
-	m.Headers = s.headers(f("headers"), m, crossing)
+	m.Headers = s.headers(f("headers"), m)
 	m.Text = s.text(f("text"), m.Text)
 	m.HTML = s.html(f("html"), m.HTML)
 	outer := s.inAttached
@@ -931,12 +930,8 @@ func (s *sanitizer) address(field string, a Address) Address {
 // the member's host in the hop that crosses it, drops "for" clauses and
 // rounds times down to the hour. A hop that could not be read is dropped:
 // it may describe the member's network in a form not understood.
-//
-// It also gives the index in hops of the newest hop kept (the one that
-// crossed into the receiving side), len(hops) when none is.
-func (s *sanitizer) hops(field string, hops []Hop) ([]Hop, int) {
+func (s *sanitizer) hops(field string, hops []Hop) []Hop {
 	out := []Hop{}
-	crossing := len(hops)
 	inside := s.opts.Boundary.insideHops(hops)
 	for i, h := range hops {
 		fi := field + "[" + strconv.Itoa(i) + "]"
@@ -985,9 +980,6 @@ func (s *sanitizer) hops(field string, hops []Hop) ([]Hop, int) {
 			h.Time = t.Format(time.RFC3339)
 		}
 		h.Raw = formatHop(h)
-		if len(out) == 0 {
-			crossing = i
-		}
 		out = append(out, h)
 	}
 	// The newest hop kept is the one that crossed into the receiving
@@ -999,7 +991,7 @@ func (s *sanitizer) hops(field string, hops []Hop) ([]Hop, int) {
 		out[0].ByHost = boundaryHost
 		out[0].Raw = formatHop(out[0])
 	}
-	return out, crossing
+	return out
 }
 
 // publicName reports whether host is an address or a name under a public
@@ -1090,38 +1082,13 @@ func asciiLetters(s string) bool {
 // headers drops the receiver's headers and the member's signatures,
 // rebuilds Received from the kept hops and Date from the rounded time,
 // and passes every other value through the text rules.
-//
-// The receiving side's servers add their headers above the Received line
-// of the hop that crossed into it (hops[crossing], counted among the
-// mail's Received lines): its gateway's product and version, its
-// archive's or filter's tags. Beyond the known ones (receiverHeaders),
-// any such header is removed but those that came with the mail or name
-// its sender (sentHeaders): one member's gateway headers are the same in
-// every share it makes. A header whose name holds a member's name or
-// address is removed wherever it is.
-func (s *sanitizer) headers(field string, m *Message, crossing int) []Header {
+func (s *sanitizer) headers(field string, m *Message) []Header {
 	out := make([]Header, 0, len(m.Headers))
 	hopsAdded := false
-	received, total := 0, 0 // Received lines read so far, and in all
-	for _, h := range m.Headers {
-		if strings.EqualFold(h.Name, "Received") {
-			total++
-		}
-	}
 	for _, h := range m.Headers {
 		fi := field + "." + h.Name
-		if strings.EqualFold(h.Name, "Received") {
-			received++
-		}
 		switch {
 		case headerMatches(h.Name, receiverHeaders):
-			s.record(KindHeader, fi, h.Value, "(removed)")
-			continue
-		case !strings.EqualFold(h.Name, "Received") && received <= crossing && received < total &&
-			!headerMatches(h.Name, sentHeaders) && !headerMatches(h.Name, recipientHeaders):
-			s.record(KindHeader, fi, h.Value, "(removed: added on receipt)")
-			continue
-		case s.replace(fi, h.Name) != h.Name:
 			s.record(KindHeader, fi, h.Value, "(removed)")
 			continue
 		case headerMatches(h.Name, signatureHeaders) && s.memberSignature(h.Value):

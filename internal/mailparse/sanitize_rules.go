@@ -72,15 +72,6 @@ var receiverHeaders = []string{
 	"Disposition-Notification-To",
 }
 
-// sentHeaders came with the mail or name its sender (Return-Path is
-// written on delivery from the envelope sender): kept even when found
-// above the hop that crossed into the receiving side, where a saved
-// mail's header may have them.
-var sentHeaders = []string{
-	"Return-Path", "From", "Sender", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
-	"MIME-Version", "Content-*", "X-Mailer", "User-Agent", "DKIM-Signature", "List-Unsubscribe", "List-Id",
-}
-
 // recipientHeaders name the mail's recipients; their values are
 // pseudonymised rather than dropped, so that the analyst still sees that
 // a header was there.
