@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"mamori/internal/auth"
@@ -504,6 +505,46 @@ func TestMembersSeeNoKeyedPseudonymAfterAnEscape(t *testing.T) {
 		expect(t, w, 200, "recipient-1@redacted.invalid")
 		if ks := keyedPseudonym.FindAllString(w.Body.String(), -1); len(ks) > 0 {
 			t.Errorf("members see keyed pseudonyms %v", ks)
+		}
+	})
+}
+
+// Two instances starting at once both run SealLegacy: each row is sealed
+// once (by whichever gets it first), neither fails, and the rows open.
+func TestSealLegacyTwoInstancesAtOnce(t *testing.T) {
+	eachWithPath(t, func(t *testing.T, d *db.DB, path string) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+		hubMembers(t, h)
+		var ids []string
+		for i := range 5 {
+			rep, err := CreateReport(ctx, d, h.s.Box, h.a.ID, h.staffA, ReportInput{Summary: "s", NoticedAt: "2026-11-26", Recipients: "1"},
+				[]MailFile{{Name: "a.eml", Body: []byte(sampleMail)}}, h.clock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.ExecContext(ctx, `UPDATE share_reports SET sealed_form = NULL, summary = ?, actions = 'TwoActions' WHERE id = ?`, fmt.Sprintf("TwoSummary-%d", i), rep.ID)
+			d.ExecContext(ctx, `UPDATE share_report_mails SET sealed_filename = NULL, filename = 'TwoFile.eml' WHERE report_id = ?`, rep.ID)
+			ids = append(ids, rep.ID)
+		}
+		var wg sync.WaitGroup
+		var counts [2]int
+		var errs [2]error
+		for i := range 2 {
+			wg.Go(func() { counts[i], errs[i] = SealLegacy(ctx, d, h.s.Box) })
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil || counts[0]+counts[1] != 10 {
+			t.Fatalf("sealed %v: %v", counts, errs)
+		}
+		for i, id := range ids {
+			rep, err := GetReport(ctx, d, "", id)
+			if err != nil || rep.Open(h.s.Box) != nil || rep.Summary != fmt.Sprintf("TwoSummary-%d", i) || rep.Mails[0].Name != "TwoFile.eml" {
+				t.Fatalf("report %d: %v %+v", i, err, rep)
+			}
+		}
+		if found := inClear(t, d, path, []string{"TwoSummary", "TwoActions", "TwoFile"}); len(found) > 0 {
+			t.Fatalf("still in clear: %v", found)
 		}
 	})
 }
