@@ -548,3 +548,30 @@ func TestSealLegacyTwoInstancesAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// The shared body is cut to maxSharedBody characters before pseudonyms
+// are numbered; a cut inside a keyed pseudonym left its first hex digits
+// ("recipient-4f1c2"), which numbering does not see, and which are the
+// same in every share where that recipient's address ends the text.
+func TestBodyCutLeavesNoPartOfAKeyedPseudonym(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		hubMembers(t, h)
+		for _, at := range []int{maxSharedBody - 15, maxSharedBody - 10, maxSharedBody - 5} {
+			mail := "From: Billing <billing@invoice-example.com>\r\nTo: t.yamada@member-a.example.jp\r\n" +
+				"Subject: invoice\r\nDate: Thu, 26 Nov 2026 09:12:00 +0900\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+				strings.Repeat("x", at-1) + " t.yamada@member-a.example.jp and more text after it\r\n"
+			_, id := h.shareOf(t, mail)
+			sh, err := GetShare(context.Background(), d, id)
+			if err != nil || sh.OpenShared(h.s.Box) != nil {
+				t.Fatal(err)
+			}
+			hex := strings.TrimSuffix(strings.TrimPrefix(mailparse.Pseudonym(PseudonymKey(h.s.Box), "t.yamada@member-a.example.jp"), "recipient-"), "@redacted.invalid")
+			for _, m := range regexp.MustCompile(`recipient-([0-9a-f]+)`).FindAllStringSubmatch(sh.Sanitized, -1) {
+				if len(m[1]) > 1 && strings.HasPrefix(hex, m[1]) {
+					t.Errorf("cut at %d: the shared version keeps %q of %s", at, m[0], hex)
+				}
+			}
+		}
+	})
+}
