@@ -3,6 +3,8 @@ package mailparse
 import (
 	"bytes"
 	"strings"
+
+	"github.com/jhillyerd/enmime/v2/mediatype"
 )
 
 // Header bounds. A header byte costs far more than a body byte: it is
@@ -78,6 +80,10 @@ func (p *parser) boundHeaders(data []byte) ([]byte, []headerBlockCuts) {
 	var seen map[string]bool
 	var cur *headerCut // the field being read
 	dropping := false
+	// ctype gathers the kept bytes of the block's first Content-Type,
+	// unfolded, for the boundary enmime will read from it (endField).
+	var ctype []byte
+	inCtype, ctypeSeen := false, false
 	cut := func(from, to int) {
 		if n := len(cuts); n > 0 && cuts[n-1][1] == from {
 			cuts[n-1][1] = to // a run of dropped lines is one cut
@@ -89,6 +95,10 @@ func (p *parser) boundHeaders(data []byte) ([]byte, []headerBlockCuts) {
 	endField := func() {
 		if cur != nil && !dropping && cur.limit == maxFieldBytes && cur.size > cur.kept {
 			blk.long = append(blk.long, *cur)
+		}
+		if inCtype {
+			stack = append(stack, contentTypeBoundaries(ctype)...)
+			ctype, inCtype = ctype[:0], false
 		}
 		cur, dropping = nil, false
 	}
@@ -120,6 +130,7 @@ func (p *parser) boundHeaders(data []byte) ([]byte, []headerBlockCuts) {
 				stack = stack[:k+1]
 				inHeader, part = true, true
 				blk, seen, cur = headerBlockCuts{part: true}, nil, nil
+				ctypeSeen = false
 				continue
 			}
 			continue
@@ -136,9 +147,12 @@ func (p *parser) boundHeaders(data []byte) ([]byte, []headerBlockCuts) {
 				name = bytes.TrimRight(line[:colon], " \t")
 			} else if cur != nil {
 				cont = true // readHeaderBlock's reading: a line without a name continues the field
-			} else if !part {
+			} else if !part && line[0] != ' ' && line[0] != '\t' {
 				// The mail does not start with a header; ParseBytes
-				// refuses it, an attached one is read as it is.
+				// refuses it, an attached one is read as it is. A
+				// folded line before any field is no such sign:
+				// readHeaderBlock skips it and reads on, so it is
+				// bounded as a field without a name.
 				inHeader = false
 				continue
 			}
@@ -165,6 +179,10 @@ func (p *parser) boundHeaders(data []byte) ([]byte, []headerBlockCuts) {
 				seen = map[string]bool{}
 			}
 			seen[lname] = true
+			if lname == "content-type" && !ctypeSeen && !dropping {
+				// enmime reads the first Content-Type of a block.
+				ctypeSeen, inCtype = true, true
+			}
 		}
 		cur.size += len(line)
 		if dropping {
@@ -185,8 +203,16 @@ func (p *parser) boundHeaders(data []byte) ([]byte, []headerBlockCuts) {
 			cur.kept += len(line)
 			p.headerBytes += len(line)
 		}
-		if b := boundaryParam(line[:min(len(line), max(allowed, 0))]); b != nil {
+		kept := line[:min(len(line), max(allowed, 0))]
+		if b := boundaryParam(kept); b != nil {
 			stack = append(stack, b)
+		}
+		if inCtype && len(kept) > 0 {
+			if cont {
+				ctype = append(append(ctype, ' '), bytes.TrimSpace(kept)...)
+			} else {
+				ctype = append(ctype, kept...)
+			}
 		}
 	}
 	if inHeader {
@@ -218,7 +244,11 @@ func noteHeaderCuts(m *Message, blocks []headerBlockCuts) {
 			where = "a MIME part's"
 		}
 		for _, c := range b.long {
-			m.addError("%s %s header is %d bytes long; only its first %d bytes were read", where, c.name, c.size, c.kept)
+			name := c.name
+			if name == "" {
+				name = "unnamed" // a line that continues no field
+			}
+			m.addError("%s %s header is %d bytes long; only its first %d bytes were read", where, name, c.size, c.kept)
 		}
 		if b.overflow > 0 {
 			m.addError("%s header has %d fields; %d of the fields after the first %d were not read", where, b.fields, b.overflow, maxFields)
@@ -232,27 +262,74 @@ func noteHeaderCuts(m *Message, blocks []headerBlockCuts) {
 	}
 }
 
-// boundaryParam is the boundary a line declares ("boundary=x" in any
-// case, quoted or not), or nil: the loose reading tooManyParts makes.
-// boundHeaders takes it from header lines only, as enmime does.
+// boundaryParam is the boundary a line declares, or nil: the loose
+// reading tooManyParts makes ("boundary=x" in any case, quoted or not,
+// with spaces around the '=', and the first piece of an RFC 2231 form,
+// boundary*0=x or boundary*=charset”x, which is a prefix of the
+// boundary enmime reads, so its delimiters still match). boundHeaders
+// takes it from header lines only, as enmime does, and also reads each
+// block's whole Content-Type (contentTypeBoundaries): a boundary folded
+// across lines is declared by no single line.
 func boundaryParam(line []byte) []byte {
-	at := bytes.Index(line, []byte("oundary="))
-	if at <= 0 || line[at-1] != 'b' && line[at-1] != 'B' {
-		return nil
-	}
-	v := line[at+8:]
-	if len(v) > 0 && v[0] == '"' {
-		v = v[1:]
-		if k := bytes.IndexByte(v, '"'); k >= 0 {
+	for off := 0; ; {
+		eq := bytes.IndexByte(line[off:], '=')
+		if eq < 0 {
+			return nil
+		}
+		eq += off
+		off = eq + 1
+		j := eq
+		for j > 0 && (line[j-1] == ' ' || line[j-1] == '\t') {
+			j--
+		}
+		extended := false
+		if j > 0 && line[j-1] == '*' {
+			extended = true
+			j--
+		}
+		for j > 0 && line[j-1] >= '0' && line[j-1] <= '9' {
+			j--
+		}
+		if j > 0 && line[j-1] == '*' {
+			j--
+		}
+		if j < 8 || !bytes.EqualFold(line[j-8:j], []byte("boundary")) {
+			continue
+		}
+		v := bytes.TrimLeft(line[eq+1:], " \t")
+		if extended {
+			if k := bytes.Index(v, []byte("''")); k >= 0 {
+				v = v[k+2:]
+			}
+		}
+		if len(v) > 0 && v[0] == '"' {
+			v = v[1:]
+			if k := bytes.IndexByte(v, '"'); k >= 0 {
+				v = v[:k]
+			}
+		} else if k := bytes.IndexAny(v, "; \t\""); k >= 0 {
 			v = v[:k]
 		}
-	} else if k := bytes.IndexAny(v, "; \t"); k >= 0 {
-		v = v[:k]
+		if len(v) > 0 {
+			return v
+		}
 	}
-	if len(v) == 0 {
-		return nil
+}
+
+// contentTypeBoundaries are the boundaries a header block's Content-Type
+// (its kept bytes, unfolded, name included) declares: the one enmime's
+// media type parser reads from it, with the options the parse gives
+// enmime, and the loose reading of the whole value.
+func contentTypeBoundaries(field []byte) [][]byte {
+	var out [][]byte
+	_, v, _ := bytes.Cut(field, []byte(":"))
+	if _, params, _, err := mediatype.ParseWithOptions(string(v), mediatype.ParseOptions{StripMediaTypeInvalidCharacters: true}); err == nil && params["boundary"] != "" {
+		out = append(out, []byte(params["boundary"]))
 	}
-	return v
+	if b := boundaryParam(v); b != nil && (len(out) == 0 || !bytes.Equal(b, out[0])) {
+		out = append(out, bytes.Clone(b))
+	}
+	return out
 }
 
 // matchDelimiter finds the innermost open boundary a line is a delimiter

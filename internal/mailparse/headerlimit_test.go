@@ -244,3 +244,79 @@ func TestArchiveEntriesAreBoundedPerMail(t *testing.T) {
 		t.Errorf("errors %q do not name the unlisted archive", m.Errors)
 	}
 }
+
+// TestPartHeadersAreCutWhateverTheBoundaryForm declares the boundary in
+// forms enmime's media type parser reads but a case-sensitive
+// "boundary=" on one line did not (upper case, spaces around '=', RFC
+// 2231 pieces and charset, folded after '='): the part headers were then
+// never seen as headers, a 2 MB part header reached enmime uncut and
+// cost 33× the mail. Each form must get the part header cut and listed.
+func TestPartHeadersAreCutWhateverTheBoundaryForm(t *testing.T) {
+	words := hugeWords(2 << 20)
+	for _, param := range []string{"boundary=b", "BOUNDARY=b", "Boundary=\"b\"", "boundary = b", "boundary*0=b", "boundary*=utf-8''b", "boundary=\r\n b", "boundary*0=\"b\"; boundary*1=\"x\""} {
+		bnd := "b"
+		if strings.Contains(param, "*1") {
+			bnd = "bx"
+		}
+		mail := hugeHead + "Subject: part\r\nContent-Type: multipart/mixed; " + param + "\r\n\r\n--" + bnd + "\r\nContent-Type: text/plain\r\n\r\nPlease see https://evil.example/pay now.\r\n" +
+			"--" + bnd + "\r\nContent-Type: application/pdf; name=\"" + words + "\"\r\nContent-Disposition: attachment; filename=invoice.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--" + bnd + "--\r\n"
+		var m *Message
+		var err error
+		used := allocated(func() { m, err = ParseBytes([]byte(mail), Options{}) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if used > 4*uint64(len(mail)) {
+			t.Errorf("%q: parse allocated %d bytes for a %d-byte mail: over 4×", param, used, len(mail))
+		}
+		if len(m.Attachments) != 1 || m.Attachments[0].Name != "invoice.pdf" {
+			t.Errorf("%q: attachments %d", param, len(m.Attachments))
+		}
+		want := fmt.Sprintf("a MIME part's Content-Type header is %d bytes long; only its first %d bytes were read", len("Content-Type: application/pdf; name=\"")+len(words)+1, maxFieldBytes)
+		if !hasError(m, want) {
+			t.Errorf("%q: errors %q lack %q", param, m.Errors, want)
+		}
+	}
+}
+
+// TestFoldedLineBeforeTheFirstField starts a mail, and an attached mail,
+// with a folded line (leading space) before any field and then a 2 MB
+// field. readHeaderBlock skips such a line and reads on, but the bounds
+// took it for the end of the header and cut nothing: the attached mail
+// cost 17× its size. The line is now bounded as an unnamed field, and
+// the big field after it is cut and named.
+func TestFoldedLineBeforeTheFirstField(t *testing.T) {
+	words := hugeWords(2 << 20)
+	for name, inner := range map[string]string{
+		"field after":  " leading continuation\r\nX-Big: " + words + "\r\nSubject: i\r\n\r\nbody\r\n",
+		"line is long": " leading " + words + "\r\nSubject: i\r\n\r\nbody\r\n",
+	} {
+		field := "X-Big"
+		if name == "line is long" {
+			field = "unnamed"
+		}
+		for _, attached := range []bool{false, true} {
+			mail, prefix := inner, ""
+			if attached {
+				mail = hugeHead + "Subject: outer\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "--b--\r\n"
+				prefix = `attached message "i.eml": `
+			}
+			var m *Message
+			var err error
+			used := allocated(func() { m, err = ParseBytes([]byte(mail), Options{}) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if used > 6*uint64(len(mail)) {
+				t.Errorf("%s (attached %v): parse allocated %d bytes for a %d-byte mail: over 6×", name, attached, used, len(mail))
+			}
+			found := false
+			for _, e := range m.Errors {
+				found = found || strings.HasPrefix(e, prefix+"the mail's "+field+" header is ")
+			}
+			if !found {
+				t.Errorf("%s (attached %v): errors %q do not name the cut", name, attached, m.Errors)
+			}
+		}
+	}
+}

@@ -447,6 +447,17 @@ func cutHeaderLine(line string) (key, value string, ok bool) {
 	return key, strings.TrimSpace(line[i+size:]), true
 }
 
+// fromMember reports whether a mail's sender is the member's: an address
+// in its domains or the reporter's own.
+func (s *sanitizer) fromMember(m *Message) bool {
+	for _, a := range m.From {
+		if s.memberAddress(a.Address) || slices.ContainsFunc(s.opts.Reporter, func(r string) bool { return strings.EqualFold(r, a.Address) }) {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *sanitizer) memberAddress(a string) bool {
 	i := strings.LastIndexByte(a, '@')
 	return i >= 0 && hostIn(a[i+1:], s.opts.MemberDomains)
@@ -807,6 +818,7 @@ func (s *sanitizer) message(m *Message, prefix string) {
 		s.record(KindRecipientAddress, f("cc"), formatAddresses(m.Cc), "(removed)")
 	}
 	m.To, m.Cc = nil, nil
+	fromMember := s.fromMember(m) // before the sender is replaced
 	for i := range m.From {
 		m.From[i] = s.address(f("from"), m.From[i])
 	}
@@ -830,6 +842,14 @@ func (s *sanitizer) message(m *Message, prefix string) {
 		own[h.FromIP] = true
 	}
 	m.Received = s.hops(f("received"), m.Received)
+	if m.XMailer != "" && len(m.Received) == 0 && fromMember {
+		// Written inside the member (its own forward of the lure, a
+		// reply in a hijacked thread): no hop crossed into it, and the
+		// mailer, down to its build, is the member's own client, the
+		// same in every share it makes.
+		s.record(KindHeader, f("x_mailer"), m.XMailer, "(removed)")
+		m.XMailer = ""
+	}
 	// Sending IPs are those of the hops kept: an address on a dropped hop
 	// is the receiving side's (its gateway) or a private one.
 	kept := map[string]bool{}

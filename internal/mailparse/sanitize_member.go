@@ -287,7 +287,7 @@ func NumberPseudonyms(s string, numbers map[string]int) string {
 		at := i + j
 		h := at + len(p)
 		i = h
-		if h+12 > len(s) || !lowerHex(s[h:h+12]) || h+12 < len(s) && isAlnum(s[h+12]) || at > 0 && isAlnum(s[at-1]) {
+		if h+12 > len(s) || !lowerHex(s[h:h+12]) || h+12 < len(s) && isAlnum(s[h+12]) || at > 0 && isAlnum(s[at-1]) && !afterEscape(s, at) {
 			continue
 		}
 		key := s[h : h+12]
@@ -306,6 +306,24 @@ func NumberPseudonyms(s string, numbers map[string]int) string {
 	}
 	b.WriteString(s[pos:])
 	return b.String()
+}
+
+// afterEscape reports whether s[:at] ends in an escape, whose last
+// character is a letter or digit but which stands for another: in the
+// shared version's JSON a pseudonym in angle brackets follows \u003c, in
+// a link %3C or %5B. A keyed pseudonym left there for the letter before
+// it would link the member's shares.
+func afterEscape(s string, at int) bool {
+	return at >= 6 && s[at-6] == '\\' && s[at-5] == 'u' && hexDigits(s[at-4:at]) || at >= 3 && s[at-3] == '%' && hexDigits(s[at-2:at])
+}
+
+func hexDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func lowerHex(s string) bool {

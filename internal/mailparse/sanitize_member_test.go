@@ -120,3 +120,56 @@ func TestPhoneSpansLongRuns(t *testing.T) {
 		t.Fatalf("%v allocations for 256 KB", a)
 	}
 }
+
+// A keyed pseudonym after an escape (JSON's \u003c, a link's %3C or %5B)
+// is numbered: it was left for the letter before it.
+func TestNumberPseudonymsAfterAnEscape(t *testing.T) {
+	in := `{"v":"Taro \u003crecipient-abcdef012345@redacted.invalid\u003e","u":"https://x.example/?to=%3Crecipient-abcdef012345%40redacted.invalid%3E&n=%5Brecipient-0123456789ab%5D"}`
+	out := NumberPseudonyms(in, map[string]int{})
+	want := `{"v":"Taro \u003crecipient-1@redacted.invalid\u003e","u":"https://x.example/?to=%3Crecipient-1%40redacted.invalid%3E&n=%5Brecipient-2%5D"}`
+	if out != want {
+		t.Errorf("got  %s\nwant %s", out, want)
+	}
+}
+
+// A report that is the member's own forward of the lure (forwarded as an
+// attachment, saved from the reporter's mailbox) carries the member's
+// mail client in its X-Mailer, down to the build: the same in every
+// share the member makes that way, and shown to members. A mail from a
+// member address that crossed no boundary (every hop inside, or none)
+// was written inside the member, and its X-Mailer is removed; a lure
+// spoofing a member address came from outside and keeps its own.
+func TestSanitizeDropsTheMembersOwnMailer(t *testing.T) {
+	forward := "Received: from ws-0147.yamada-seiki.example.jp ([10.41.7.23]) by exch07.yamada-seiki.example.jp; Thu, 26 Nov 2026 09:20:00 +0900\r\n" +
+		"From: Taro Yamada <t.yamada@yamada-seiki.example.jp>\r\nTo: csirt@yamada-seiki.example.jp\r\nSubject: FW: invoice\r\n" +
+		"X-Mailer: Microsoft Outlook 16.0.17928.20114\r\nDate: Thu, 26 Nov 2026 09:20:00 +0900\r\n" +
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsuspicious\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n" +
+		"Received: from mail.evil-invoice.example (mail.evil-invoice.example [203.0.113.77]) by mx.yamada-seiki.example.jp; Thu, 26 Nov 2026 09:12:00 +0900\r\n" +
+		"From: Billing <billing@evil-invoice.example>\r\nTo: t.yamada@yamada-seiki.example.jp\r\nSubject: invoice\r\nX-Mailer: Lure 1.0\r\n" +
+		"Date: Thu, 26 Nov 2026 09:11:00 +0900\r\n\r\nPay now.\r\n--b--\r\n"
+	spoof := "Received: from mail.evil-invoice.example (mail.evil-invoice.example [203.0.113.77]) by mx.yamada-seiki.example.jp; Thu, 26 Nov 2026 09:12:00 +0900\r\n" +
+		"From: CEO <ceo@yamada-seiki.example.jp>\r\nTo: t.yamada@yamada-seiki.example.jp\r\nSubject: urgent\r\nX-Mailer: Lure 2.0\r\n" +
+		"Date: Thu, 26 Nov 2026 09:11:00 +0900\r\n\r\nPay now.\r\n"
+	opts := SanitizeOptions{Key: []byte("0123456789abcdef0123"), MemberDomains: []string{"yamada-seiki.example.jp"}}
+	parse := func(raw string) *Message {
+		m, err := ParseBytes([]byte(raw), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Sanitize(m, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Message
+	}
+	f := parse(forward)
+	if f.XMailer != "" || strings.Contains(mustJSON(t, f), "17928") {
+		t.Errorf("the member's own mailer reached members: %q", f.XMailer)
+	}
+	if len(f.Attached) != 1 || f.Attached[0].XMailer != "Lure 1.0" {
+		t.Errorf("the lure's mailer was lost: %+v", f.Attached)
+	}
+	if s := parse(spoof); s.XMailer != "Lure 2.0" {
+		t.Errorf("a lure spoofing a member address lost its mailer: %q", s.XMailer)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -288,6 +289,55 @@ func TestRelatedReportsAreBounded(t *testing.T) {
 		expect(t, page, 200, `class="hint shared-more"`, "ほか 81 件")
 		if n := strings.Count(page.Body.String(), ".example</span><br>"); n != maxShownShared {
 			t.Errorf("%d shared indicators shown, want %d", n, maxShownShared)
+		}
+	})
+}
+
+// blockingWriter holds the first Write of a response until released: a
+// client reading slowly.
+type blockingWriter struct {
+	*httptest.ResponseRecorder
+	writing, release chan struct{}
+	once             sync.Once
+}
+
+func (b *blockingWriter) Write(p []byte) (int, error) {
+	b.once.Do(func() { close(b.writing); <-b.release })
+	return b.ResponseRecorder.Write(p)
+}
+
+// The editor's save with new words to remove parses under a slot; when
+// the form is refused the editor page is written back. It was written
+// with the slot still held, so a coordinator's slow connection (the
+// server's write timeout is two minutes) kept uploads waiting and then
+// refused with 503. The slot is given back before anything is written.
+func TestParseSlotIsNotHeldWhileWriting(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		h.hub(t)
+		h.s.MaxParses = 1
+		fields := map[string]string{"org": h.a.ID, "summary": "s", "noticed_at": "2026-11-26T09:30", "recipients": "1"}
+		w := h.report(t, h.staffA, fields, sampleMail)
+		expect(t, w, http.StatusSeeOther)
+		rep := strings.TrimPrefix(w.Header().Get("Location"), "/share/reports/")
+		w = h.post(t, "/share/admin/reports/"+rep+"/share", h.analyst)
+		expect(t, w, http.StatusSeeOther)
+		edit := w.Header().Get("Location")
+
+		form := url.Values{"action": {"save"}, "title": {"t"}, "tlp": {"no-such-tlp"}, "redact_terms": {"NewWord"}}
+		r := httptest.NewRequest("POST", edit, strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("X-Test-User", h.analyst)
+		bw := &blockingWriter{ResponseRecorder: httptest.NewRecorder(), writing: make(chan struct{}), release: make(chan struct{})}
+		done := make(chan struct{})
+		go func() { defer close(done); h.ServeHTTP(bw, r) }()
+		<-bw.writing
+		held := len(h.s.parses().slots)
+		close(bw.release)
+		<-done
+		expect(t, bw.ResponseRecorder, http.StatusUnprocessableEntity)
+		if held != 0 {
+			t.Errorf("%d parse slot(s) held while the page was written", held)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"mamori/internal/auth"
@@ -426,6 +427,151 @@ func TestIndicatorsLeaveTheMemberOut(t *testing.T) {
 		all := strings.Join(got, " ")
 		if strings.Contains(all, "member-a.example.jp") || !strings.Contains(all, "evil-login.example") {
 			t.Fatalf("indicators %v", got)
+		}
+	})
+}
+
+// A start that sealed the legacy rows and stopped before rewriting the
+// storage (killed, or the rewrite failed) left the originals in free
+// pages for good: the next start found nothing to seal and skipped the
+// rewrite. The rewrite is now owed until done.
+func TestSealLegacyRewriteSurvivesAnInterruption(t *testing.T) {
+	eachWithPath(t, func(t *testing.T, d *db.DB, path string) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+		hubMembers(t, h)
+		rep, err := CreateReport(ctx, d, h.s.Box, h.a.ID, h.staffA, ReportInput{Summary: "s", NoticedAt: "2026-11-26", Recipients: "1"},
+			[]MailFile{{Name: "a.eml", Body: []byte(sampleMail)}}, h.clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A long legacy form, so the sealed row moves and leaves its old
+		// page to the free list.
+		secret := "InterruptedSummaryTheta" + strings.Repeat(" padding", 600)
+		d.ExecContext(ctx, `UPDATE share_reports SET sealed_form = NULL, summary = ?, actions = 'InterruptedActionsIota' WHERE id = ?`, secret, rep.ID)
+		relfile := func() (v int64) {
+			if d.Dialect() == db.Postgres {
+				d.QueryRowContext(ctx, `SELECT relfilenode FROM pg_class WHERE oid = 'share_reports'::regclass`).Scan(&v)
+			}
+			return v
+		}
+		before := relfile()
+		// The first start seals the rows and dies before the rewrite.
+		owed := func() error {
+			_, err := d.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, 'owed') ON CONFLICT (key) DO NOTHING`, sealRewriteKey)
+			return err
+		}
+		if n, err := sealLegacyReports(ctx, d, h.s.Box, owed); err != nil || n != 1 {
+			t.Fatalf("sealed %d: %v", n, err)
+		}
+		// The next start has nothing to seal but rewrites the storage.
+		if n, err := SealLegacy(ctx, d, h.s.Box); err != nil || n != 0 {
+			t.Fatalf("second start sealed %d: %v", n, err)
+		}
+		if found := inClear(t, d, path, []string{"InterruptedSummaryTheta", "InterruptedActionsIota"}); len(found) > 0 {
+			t.Fatalf("still in clear after the next start: %v", found)
+		}
+		if d.Dialect() == db.Postgres && relfile() == before {
+			t.Fatal("share_reports was not rewritten")
+		}
+		var owedRows int
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM settings WHERE key = ?`, sealRewriteKey).Scan(&owedRows)
+		if owedRows != 0 {
+			t.Fatal("the rewrite is still owed after it was done")
+		}
+		// Done, a later start rewrites nothing.
+		before = relfile()
+		if n, err := SealLegacy(ctx, d, h.s.Box); err != nil || n != 0 || relfile() != before {
+			t.Fatalf("third start: %d %v, rewritten %v", n, err, relfile() != before)
+		}
+	})
+}
+
+// A recipient's address in angle brackets in the body (a quoted header
+// line of a hijacked thread) became "<recipient-…>", which the shared
+// version's JSON writes as "\u003crecipient-…": the numbering took the
+// escape's last letter for part of a word and left the keyed pseudonym,
+// the same in every share of the member, on the members' page.
+func TestMembersSeeNoKeyedPseudonymAfterAnEscape(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		hubMembers(t, h)
+		mail := "From: Billing <billing@invoice-example.com>\r\nTo: Taro Yamada <t.yamada@member-a.example.jp>\r\n" +
+			"Subject: Re: invoice\r\nDate: Thu, 26 Nov 2026 09:12:00 +0900\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+			"Please pay today: https://invoice-example.com/pay\r\n\r\n-----Original Message-----\r\n" +
+			"From: Taro Yamada <t.yamada@member-a.example.jp>\r\nSent: Wednesday\r\nTo: <h.sato@member-a.example.jp>&<billing@invoice-example.com>\r\n"
+		_, id := h.shareOf(t, mail)
+		w := h.Get("/share/shares/"+id, h.staffB)
+		expect(t, w, 200, "recipient-1@redacted.invalid")
+		if ks := keyedPseudonym.FindAllString(w.Body.String(), -1); len(ks) > 0 {
+			t.Errorf("members see keyed pseudonyms %v", ks)
+		}
+	})
+}
+
+// Two instances starting at once both run SealLegacy: each row is sealed
+// once (by whichever gets it first), neither fails, and the rows open.
+func TestSealLegacyTwoInstancesAtOnce(t *testing.T) {
+	eachWithPath(t, func(t *testing.T, d *db.DB, path string) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+		hubMembers(t, h)
+		var ids []string
+		for i := range 5 {
+			rep, err := CreateReport(ctx, d, h.s.Box, h.a.ID, h.staffA, ReportInput{Summary: "s", NoticedAt: "2026-11-26", Recipients: "1"},
+				[]MailFile{{Name: "a.eml", Body: []byte(sampleMail)}}, h.clock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.ExecContext(ctx, `UPDATE share_reports SET sealed_form = NULL, summary = ?, actions = 'TwoActions' WHERE id = ?`, fmt.Sprintf("TwoSummary-%d", i), rep.ID)
+			d.ExecContext(ctx, `UPDATE share_report_mails SET sealed_filename = NULL, filename = 'TwoFile.eml' WHERE report_id = ?`, rep.ID)
+			ids = append(ids, rep.ID)
+		}
+		var wg sync.WaitGroup
+		var counts [2]int
+		var errs [2]error
+		for i := range 2 {
+			wg.Go(func() { counts[i], errs[i] = SealLegacy(ctx, d, h.s.Box) })
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil || counts[0]+counts[1] != 10 {
+			t.Fatalf("sealed %v: %v", counts, errs)
+		}
+		for i, id := range ids {
+			rep, err := GetReport(ctx, d, "", id)
+			if err != nil || rep.Open(h.s.Box) != nil || rep.Summary != fmt.Sprintf("TwoSummary-%d", i) || rep.Mails[0].Name != "TwoFile.eml" {
+				t.Fatalf("report %d: %v %+v", i, err, rep)
+			}
+		}
+		if found := inClear(t, d, path, []string{"TwoSummary", "TwoActions", "TwoFile"}); len(found) > 0 {
+			t.Fatalf("still in clear: %v", found)
+		}
+	})
+}
+
+// The shared body is cut to maxSharedBody characters before pseudonyms
+// are numbered; a cut inside a keyed pseudonym left its first hex digits
+// ("recipient-4f1c2"), which numbering does not see, and which are the
+// same in every share where that recipient's address ends the text.
+func TestBodyCutLeavesNoPartOfAKeyedPseudonym(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		hubMembers(t, h)
+		for _, at := range []int{maxSharedBody - 15, maxSharedBody - 10, maxSharedBody - 5} {
+			mail := "From: Billing <billing@invoice-example.com>\r\nTo: t.yamada@member-a.example.jp\r\n" +
+				"Subject: invoice\r\nDate: Thu, 26 Nov 2026 09:12:00 +0900\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+				strings.Repeat("x", at-1) + " t.yamada@member-a.example.jp and more text after it\r\n"
+			_, id := h.shareOf(t, mail)
+			sh, err := GetShare(context.Background(), d, id)
+			if err != nil || sh.OpenShared(h.s.Box) != nil {
+				t.Fatal(err)
+			}
+			hex := strings.TrimSuffix(strings.TrimPrefix(mailparse.Pseudonym(PseudonymKey(h.s.Box), "t.yamada@member-a.example.jp"), "recipient-"), "@redacted.invalid")
+			for _, m := range regexp.MustCompile(`recipient-([0-9a-f]+)`).FindAllStringSubmatch(sh.Sanitized, -1) {
+				if len(m[1]) > 1 && strings.HasPrefix(hex, m[1]) {
+					t.Errorf("cut at %d: the shared version keeps %q of %s", at, m[0], hex)
+				}
+			}
 		}
 	})
 }

@@ -205,10 +205,7 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 			return Proposal{}, err
 		}
 		san.Message.File = ""
-		body := san.Message.Text
-		if r := []rune(body); len(r) > maxSharedBody {
-			body = string(r[:maxSharedBody]) + "\n…"
-		}
+		body := cutSharedBody(san.Message.Text, maxSharedBody)
 		msgs = append(msgs, sharedMail{Message: san.Message, Body: strings.TrimSpace(body)})
 		list := make([]Redaction, len(san.Redactions))
 		for i, r := range san.Redactions {
@@ -224,6 +221,23 @@ func (s *Service) propose(ctx context.Context, q db.Querier, rep *Report, m *Mem
 	p.Sanitized = numberShare(string(a), reds, p.Numbers)
 	p.Lure, p.AttachmentTypes = lureOf(msgs)
 	return p, nil
+}
+
+// cutSharedBody cuts a sanitised body to n characters. A keyed
+// pseudonym the cut falls inside is left out whole: its first hex digits,
+// which numbering does not recognise, are the same in every share where
+// that recipient ends the kept text.
+func cutSharedBody(body string, n int) string {
+	r := []rune(body)
+	if len(r) <= n {
+		return body
+	}
+	out := string(r[:n])
+	const p = "recipient-"
+	if i := strings.LastIndex(out, p); i >= 0 && len(out)-i < len(p)+12 {
+		out = out[:i]
+	}
+	return out + "\n…"
 }
 
 // lureOf reads the lure from the mails: links, attachments, both or

@@ -175,15 +175,32 @@ func numberShare(sanitized string, mails [][]Redaction, numbers map[string]int) 
 // PostgreSQL share_shares and share_reports are rewritten (VACUUM FULL;
 // small tables). share_report_mails, which holds the sealed mail files
 // and may be large, is left to the operator (docs/operations.md): only
-// file names were in clear there. It returns the rows sealed.
+// file names were in clear there. The rewrite is owed from before the
+// first row is sealed until it is done (a row in settings), so a start
+// interrupted between the two, or one whose rewrite failed, leaves the
+// next start to do it. It returns the rows sealed.
 func SealLegacy(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) {
-	n, err := sealLegacyShares(ctx, d, box)
+	owed := func() error {
+		_, err := d.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, 'owed') ON CONFLICT (key) DO NOTHING`, sealRewriteKey)
+		return err
+	}
+	n, err := sealLegacyShares(ctx, d, box, owed)
 	if err != nil {
 		return n, err
 	}
-	k, err := sealLegacyReports(ctx, d, box)
-	if n += k; err != nil || n == 0 {
+	k, err := sealLegacyReports(ctx, d, box, owed)
+	if n += k; err != nil {
 		return n, err
+	}
+	var pending int
+	if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM settings WHERE key = ?`, sealRewriteKey).Scan(&pending); err != nil {
+		return n, err
+	}
+	if pending == 0 && n == 0 {
+		// An instance starting beside this one may have done the
+		// rewrite and cleared the row while this one was still
+		// sealing: what this one sealed, it rewrites itself.
+		return n, nil
 	}
 	var stmts []string
 	switch d.Dialect() {
@@ -197,11 +214,18 @@ func SealLegacy(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) 
 			return n, fmt.Errorf("after sealing the hub's stored originals: %s: %w", q, err)
 		}
 	}
+	if _, err := d.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, sealRewriteKey); err != nil {
+		return n, err
+	}
 	return n, nil
 }
 
+// sealRewriteKey is the settings row that says the storage still holds
+// originals SealLegacy sealed and must be rewritten.
+const sealRewriteKey = "seal legacy: storage rewrite owed"
+
 // sealLegacyShares seals the shares stored in clear.
-func sealLegacyShares(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) {
+func sealLegacyShares(ctx context.Context, d *db.DB, box *secretbox.Box, owed func() error) (int, error) {
 	rows, err := d.QueryContext(ctx, `SELECT id, title, analysis, sanitized, redactions, redact_terms, change_note FROM share_shares WHERE sealed_redactions IS NULL`)
 	if err != nil {
 		return 0, err
@@ -219,6 +243,11 @@ func sealLegacyShares(ctx context.Context, d *db.DB, box *secretbox.Box) (int, e
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, err
+	}
+	if len(todo) > 0 {
+		if err := owed(); err != nil {
+			return 0, err
+		}
 	}
 	n := 0
 	for _, l := range todo {
@@ -250,7 +279,7 @@ func sealLegacyShares(ctx context.Context, d *db.DB, box *secretbox.Box) (int, e
 
 // sealLegacyReports seals the report forms and mail file names stored in
 // clear.
-func sealLegacyReports(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) {
+func sealLegacyReports(ctx context.Context, d *db.DB, box *secretbox.Box, owed func() error) (int, error) {
 	type legacy struct{ id, a, b string }
 	read := func(q string) ([]legacy, error) {
 		rows, err := d.QueryContext(ctx, q)
@@ -282,15 +311,20 @@ func sealLegacyReports(ctx context.Context, d *db.DB, box *secretbox.Box) (int, 
 	if err != nil {
 		return 0, err
 	}
+	mails, err := read(`SELECT id, filename, '' FROM share_report_mails WHERE sealed_filename IS NULL`)
+	if err != nil {
+		return 0, err
+	}
+	if len(reports)+len(mails) > 0 {
+		if err := owed(); err != nil {
+			return 0, err
+		}
+	}
 	for _, l := range reports {
 		if err := count(d.ExecContext(ctx, `UPDATE share_reports SET sealed_form = ?, summary = '', actions = '' WHERE id = ? AND sealed_form IS NULL`,
 			sealReportForm(box, l.id, l.a, l.b), l.id)); err != nil {
 			return n, err
 		}
-	}
-	mails, err := read(`SELECT id, filename, '' FROM share_report_mails WHERE sealed_filename IS NULL`)
-	if err != nil {
-		return n, err
 	}
 	for _, l := range mails {
 		if err := count(d.ExecContext(ctx, `UPDATE share_report_mails SET sealed_filename = ?, filename = '' WHERE id = ? AND sealed_filename IS NULL`,

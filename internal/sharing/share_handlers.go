@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"mamori/internal/audit"
@@ -347,14 +348,17 @@ func (s *Service) shareEditPost(w http.ResponseWriter, r *http.Request) error {
 	action := f.Get("action")
 	in := ShareInput{Title: f.Get("title"), Analysis: f.Get("analysis"), TLP: f.Get("tlp"), Lure: f.Get("lure"),
 		AttachmentTypes: f.Get("attachment_types"), SIGIDs: f.Values["sig"], Targeted: f.Get("targeted") == "1", RedactTerms: f.Get("redact_terms")}
+	release := func() {}
 	if action != "withdraw" && action != "release" && strings.Join(in.Terms(), "\n") != strings.Join(sh.RedactTerms, "\n") {
 		// New terms make the proposal again, which parses the mails: the
-		// slot is taken before the transaction.
-		var release func()
-		if ctx, release, err = s.holdParse(ctx); err != nil {
+		// slot is taken before the transaction, and given back after it,
+		// before a page is written to a client that may read it slowly.
+		var rel func()
+		if ctx, rel, err = s.holdParse(ctx); err != nil {
 			w.Header().Set("Retry-After", "60")
 			return err
 		}
+		release = sync.OnceFunc(rel)
 		defer release()
 	}
 	var released *Share
@@ -401,6 +405,7 @@ func (s *Service) shareEditPost(w http.ResponseWriter, r *http.Request) error {
 		}
 		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionShareEdited, TargetType: "share", TargetID: sh.ID, Detail: map[string]any{"action": action}})
 	})
+	release()
 	if err != nil {
 		if !f.Apply(err) {
 			return err

@@ -112,6 +112,10 @@ func (hh *Harness) Do(method, path, user string, body io.Reader, contentType str
 	return w
 }
 
+// ServeHTTP serves a request built by the test, with a writer of its
+// own (one that blocks, say); the X-Test-User header names the viewer.
+func (hh *Harness) ServeHTTP(w http.ResponseWriter, r *http.Request) { hh.h.ServeHTTP(w, r) }
+
 // Get fetches a page.
 func (hh *Harness) Get(path, user string) *httptest.ResponseRecorder {
 	return hh.Do("GET", path, user, nil, "")
