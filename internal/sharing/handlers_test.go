@@ -188,7 +188,9 @@ func TestCoordinatorAndMemberFlow(t *testing.T) {
 		// The coordinator sees the report and who sent it; opening the raw
 		// mail is logged.
 		rep := strings.TrimPrefix(loc, "/share/reports/")
-		expect(t, h.Get("/share/admin/reports", h.analyst), 200, "会員A電機", "請求書を装ったメール")
+		// The queue counts the report's mail (it said 0: the list does not
+		// load the mails).
+		expect(t, h.Get("/share/admin/reports", h.analyst), 200, "会員A電機", "請求書を装ったメール", `class="mail-count">1<`)
 		w = h.Get("/share/admin/reports/"+rep, h.analyst)
 		expect(t, w, 200, "会員A電機", "mx.member-a.example.jp")
 		r, _ := GetReport(ctx, d, "", rep)

@@ -56,6 +56,9 @@ type Report struct {
 	Targeted              bool
 	CreatedAt, UpdatedAt  time.Time
 	Mails                 []MailFile
+	// MailCount is the number of mails, filled by Reports (whose lists
+	// do not load Mails).
+	MailCount int
 	// Summary, Actions and the mails' names are sealed at rest and
 	// filled by Open.
 	sealedForm []byte
@@ -294,7 +297,7 @@ type ReportFilter struct {
 
 // Reports lists reports, newest first.
 func Reports(ctx context.Context, q db.Querier, f ReportFilter) ([]*Report, error) {
-	query, args := `SELECT `+reportCols+` FROM share_reports WHERE 1 = 1`, []any{}
+	query, args := `SELECT `+reportCols+`, (SELECT COUNT(*) FROM share_report_mails m WHERE m.report_id = share_reports.id) FROM share_reports WHERE 1 = 1`, []any{}
 	if f.OrgID != "" {
 		query, args = query+` AND org_id = ?`, append(args, f.OrgID)
 	}
@@ -312,11 +315,22 @@ func Reports(ctx context.Context, q db.Querier, f ReportFilter) ([]*Report, erro
 	defer rows.Close()
 	var out []*Report
 	for rows.Next() {
-		r, err := scanReport(rows)
+		var n int
+		r, err := scanReport(scanExtra{rows, []any{&n}})
 		if err != nil {
 			return nil, err
 		}
+		r.MailCount = n
 		out = append(out, r)
 	}
 	return out, rows.Err()
 }
+
+// scanExtra scans a row's leading columns into scanReport's fields and
+// the columns after them into extra.
+type scanExtra struct {
+	s     interface{ Scan(...any) error }
+	extra []any
+}
+
+func (e scanExtra) Scan(dest ...any) error { return e.s.Scan(append(dest, e.extra...)...) }
