@@ -191,7 +191,7 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 	// gets as many per window as it gets login attempts, counted before
 	// the hash like those (see reserve). The rows stay: they count
 	// sign-ups, not failures.
-	if _, err := s.reserve(ctx, r, limit{"signup:" + audit.ClientIP(r), s.Cfg.LoginMaxFailures * 10}); err != nil {
+	if _, err := s.reserve(ctx, r, limit{"signup:" + clientBlock(r), s.Cfg.LoginMaxFailures * 10}); err != nil {
 		if ae := apperr.As(err); ae.Code == apperr.TooMany {
 			return apperr.New(apperr.TooMany, "auth.signup_too_many", ae.Args...)
 		}
