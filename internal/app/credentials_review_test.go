@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"mamori/internal/apptest"
+	"mamori/internal/auth/password"
 	"mamori/internal/auth/totp"
 )
 
@@ -123,6 +126,95 @@ func TestLoginRacingPasswordChange(t *testing.T) {
 			// Only the owner's (renewed) session remains.
 			if n := e.Count(`SELECT COUNT(*) FROM sessions WHERE user_id = ?`, u.ID); n != 1 {
 				t.Fatalf("round %d: %d sessions after the change, want only the owner's", round, n)
+			}
+		}
+	})
+}
+
+// TestAddressLimitIPv6Prefix: the per-address login budget (ten times the
+// per-account one) counts an IPv6 client by its /64, the block one
+// subscriber or host is given; counted per address, a client walks its
+// /64 and never meets the limit while spraying passwords over many
+// accounts. Review of issue 11 point 2.
+func TestAddressLimitIPv6Prefix(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		h := e.Server.Config.Handler
+		limit := e.App.Cfg.LoginMaxFailures * 10
+		post := func(i int, remote string) int {
+			form := url.Values{"email": {fmt.Sprintf("spray%d@example.jp", i)}, "password": {"some guess 123"}}
+			req := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.RemoteAddr = remote
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			return w.Code
+		}
+		for i := 0; i < limit; i++ {
+			if s := post(i, fmt.Sprintf("[2001:db8:7:9::%x]:40000", i+1)); s == http.StatusTooManyRequests {
+				t.Fatalf("attempt %d refused before the limit", i)
+			}
+		}
+		if s := post(limit, "[2001:db8:7:9:ffff::1]:40000"); s != http.StatusTooManyRequests {
+			t.Fatalf("attempt %d from the same /64: %d, want 429", limit+1, s)
+		}
+		// Another /64, and IPv4, have budgets of their own.
+		if s := post(limit+1, "[2001:db8:7:a::1]:40000"); s == http.StatusTooManyRequests {
+			t.Fatal("another /64 was refused")
+		}
+		if s := post(limit+2, "192.0.2.7:40000"); s == http.StatusTooManyRequests {
+			t.Fatal("an IPv4 client was refused")
+		}
+	})
+}
+
+// TestLoginUpgradesHashAndLogsIn: a login whose password hash is upgraded
+// to the current parameters still gets its session (the session is
+// stored only while the verified hash is the account's, and the upgrade
+// replaces it), and the upgrade never writes over a hash that changed
+// since it was verified.
+func TestLoginUpgradesHashAndLogsIn(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		e.App.Auth.Params = password.Default
+		u := e.CreateUser("upgrade@example.jp", "older hash pw 1") // hashed with password.Fast
+		var before string
+		e.DB.QueryRowContext(context.Background(), `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&before)
+		c := e.Client()
+		expectStatus(t, e.Login(c, "upgrade@example.jp", "older hash pw 1"), http.StatusSeeOther)
+		expectStatus(t, e.Get(c, "/settings"), 200)
+		var after string
+		e.DB.QueryRowContext(context.Background(), `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&after)
+		if after == before {
+			t.Fatal("hash not upgraded")
+		}
+	})
+}
+
+// TestHashUpgradeRacingChange: a login that verified the old password
+// upgrades its hash while the owner changes the password. The upgrade
+// must not write the old password back over the new one.
+func TestHashUpgradeRacingChange(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		e.App.Auth.Params = password.Default
+		u := e.CreateUser("upgrace@example.jp", "")
+		owner := e.SessionClient(u.ID)
+		for round := 0; round < 8; round++ {
+			old, next := fmt.Sprintf("old password %d", round), fmt.Sprintf("new password %d", round)
+			h, _ := password.Hash(old, password.Fast) // older parameters: the next login upgrades it
+			e.DB.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, h, u.ID)
+			e.DB.ExecContext(ctx, `DELETE FROM login_failures`)
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rawPost(noRedirect(), e.URL, "/login", url.Values{"email": {"upgrace@example.jp"}, "password": {old}}, nil)
+			}()
+			expectStatus(t, e.Post(owner, "/settings/password", url.Values{"current_password": {old}, "password": {next}, "password_confirm": {next}}), http.StatusSeeOther)
+			wg.Wait()
+			var stored string
+			e.DB.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&stored)
+			if ok, _ := password.Verify(old, stored); ok {
+				t.Fatalf("round %d: the login's hash upgrade wrote the old password back over the change", round)
 			}
 		}
 	})

@@ -349,8 +349,16 @@ func (s *Service) Login(ctx context.Context, r *http.Request, email, pw string) 
 		return &LoginResult{User: u, Unverified: true}, nil
 	}
 	if password.NeedsRehash(u.PasswordHash, s.Params) && s.Params == password.Default {
+		// Only over the hash just verified: a change that committed since
+		// must not be undone by writing the old password back. The session
+		// is then proven by the new hash (see StartSession).
 		if h, err := s.HashPassword(pw); err == nil {
-			s.DB.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, h, u.ID)
+			res, err := s.DB.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, h, u.ID, u.PasswordHash)
+			if err == nil {
+				if n, _ := res.RowsAffected(); n == 1 {
+					u.PasswordHash = h
+				}
+			}
 		}
 	}
 	return &LoginResult{User: u, NeedsMFA: u.MFAEnabled()}, nil
