@@ -219,3 +219,47 @@ func TestHashUpgradeRacingChange(t *testing.T) {
 		}
 	})
 }
+
+// TestLoginRacingMFAEnable: logins with the password alone keep arriving
+// while the owner switches the second factor on. A login that found the
+// factor off just before the switch committed must not store a full
+// session just after it: that session would skip the factor that the
+// switch was meant to require (and that ends the other sessions).
+func TestLoginRacingMFAEnable(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		u := e.CreateUser("mfarace@example.jp", "the password 1")
+		for round := 0; round < 6; round++ {
+			e.DB.ExecContext(ctx, `UPDATE users SET totp_enabled_at = NULL, totp_secret = '' WHERE id = ?`, u.ID)
+			e.DB.ExecContext(ctx, `DELETE FROM sessions`)
+			owner := e.SessionClient(u.ID)
+			expectStatus(t, e.Post(owner, "/settings/mfa/setup", nil), 200)
+			var secret string
+			e.DB.QueryRowContext(ctx, `SELECT totp_secret FROM users WHERE id = ?`, u.ID).Scan(&secret)
+			code, _ := totp.Code(secret, time.Now())
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			for i := 0; i < 6; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						rawPost(noRedirect(), e.URL, "/login", url.Values{"email": {"mfarace@example.jp"}, "password": {"the password 1"}}, nil)
+					}
+				}()
+			}
+			time.Sleep(20 * time.Millisecond) // let logins be in flight; not a timing assertion
+			expectStatus(t, e.Post(owner, "/settings/mfa/enable", url.Values{"code": {code}}), 200)
+			close(stop)
+			wg.Wait()
+			if n := e.Count(`SELECT COUNT(*) FROM sessions WHERE user_id = ? AND stage = 'full'`, u.ID); n != 1 {
+				t.Fatalf("round %d: %d full sessions after the second factor was switched on, want only the owner's", round, n)
+			}
+		}
+	})
+}

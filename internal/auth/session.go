@@ -52,7 +52,10 @@ func (s *Service) StartSession(ctx context.Context, w http.ResponseWriter, r *ht
 	}
 	var token string
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if ok, err := lockUser(ctx, tx, userID, pwHash); err != nil || !ok {
+		// A full session proven by the password alone is only for an
+		// account without a second factor: one switched on since the
+		// login read the account ends such logins too.
+		if ok, err := lockUser(ctx, tx, userID, pwHash, pwHash != "" && stage == StageFull); err != nil || !ok {
 			if err == nil {
 				err = errNoSession
 			}
@@ -93,16 +96,20 @@ var errSessionEnded = apperr.New(apperr.Unauthorized, "error.login_required")
 // lockUser takes the account's row lock until tx ends (on SQLite the write
 // transaction already excludes every other) and reports whether the
 // account is usable: not disabled and, when pwHash is not "", still
-// holding that password hash. A password change, a reset and disabling
-// update this row before they end the account's credentials, so a
-// credential stored under this lock either sees the change and is refused,
-// or is committed first and ended by it.
-func lockUser(ctx context.Context, tx *db.Tx, userID, pwHash string) (bool, error) {
+// holding that password hash and, when noMFA, still without a second
+// factor. A password change, a reset, disabling and switching the second
+// factor on update this row before they end the account's credentials,
+// so a credential stored under this lock either sees the change and is
+// refused, or is committed first and ended by it.
+func lockUser(ctx context.Context, tx *db.Tx, userID, pwHash string, noMFA bool) (bool, error) {
 	q := `UPDATE users SET updated_at = updated_at WHERE id = ? AND disabled_at IS NULL`
 	args := []any{userID}
 	if pwHash != "" {
 		q += ` AND password_hash = ?`
 		args = append(args, pwHash)
+	}
+	if noMFA {
+		q += ` AND totp_enabled_at IS NULL`
 	}
 	res, err := tx.ExecContext(ctx, q, args...)
 	if err != nil {
@@ -117,7 +124,7 @@ func lockUser(ctx context.Context, tx *db.Tx, userID, pwHash string) (bool, erro
 // may serve an ended session from its cache for a second): what the
 // change stores would otherwise outlive the reset that ended it.
 func requireLiveSession(ctx context.Context, tx *db.Tx, v *web.Viewer) error {
-	ok, err := lockUser(ctx, tx, v.UserID, "")
+	ok, err := lockUser(ctx, tx, v.UserID, "", false)
 	if err != nil {
 		return err
 	}
@@ -206,7 +213,7 @@ func (s *Service) rotate(ctx context.Context, w http.ResponseWriter, r *http.Req
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 		// Under the account's lock, so a rotation racing a password
 		// change is either ended by it or sees it (see lockUser).
-		if ok, err := lockUser(ctx, tx, sv.v.UserID, ""); err != nil || !ok {
+		if ok, err := lockUser(ctx, tx, sv.v.UserID, "", false); err != nil || !ok {
 			if err == nil {
 				err = errNoSession
 			}
