@@ -144,13 +144,13 @@ func (s *Service) loginPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	next := web.SafeNext(f.Get("next"))
 	if res.NeedsMFA {
-		if err := s.StartSession(r.Context(), w, r, res.User.ID, StageMFA); err != nil {
+		if err := s.StartSession(r.Context(), w, r, res.User.ID, StageMFA, res.User.PasswordHash, ""); err != nil {
 			return err
 		}
 		http.Redirect(w, r, "/login/mfa?next="+url.QueryEscape(next), http.StatusSeeOther)
 		return nil
 	}
-	if err := s.finishLogin(w, r, res.User); err != nil {
+	if err := s.finishLogin(w, r, res.User, ""); err != nil {
 		return err
 	}
 	if next == "/" {
@@ -160,9 +160,16 @@ func (s *Service) loginPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Service) finishLogin(w http.ResponseWriter, r *http.Request, u *User) error {
+// finishLogin opens the full session of u, proven either by the password
+// hash just verified (u.PasswordHash) or, after the second factor, by the
+// pending session pending, which must not have been ended meanwhile.
+func (s *Service) finishLogin(w http.ResponseWriter, r *http.Request, u *User, pending string) error {
 	ctx := r.Context()
-	if err := s.StartSession(ctx, w, r, u.ID, StageFull); err != nil {
+	pwHash := u.PasswordHash
+	if pending != "" {
+		pwHash = ""
+	}
+	if err := s.StartSession(ctx, w, r, u.ID, StageFull, pwHash, pending); err != nil {
 		return err
 	}
 	ClearFailures(ctx, s.DB, "acct:"+u.Email)
@@ -192,7 +199,7 @@ func (s *Service) mfaPost(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.formError(w, r, err, "login_mfa", "auth.mfa_title", f, nil)
 	}
-	if err := s.finishLogin(w, r, u); err != nil {
+	if err := s.finishLogin(w, r, u, pv.SessionHash); err != nil {
 		return err
 	}
 	next := web.SafeNext(f.Get("next"))
@@ -329,7 +336,7 @@ func (s *Service) setupPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.formError(w, r, err, "setup", "auth.setup_title", f, data)
 	}
-	if err := s.finishLogin(w, r, u); err != nil {
+	if err := s.finishLogin(w, r, u, ""); err != nil {
 		return err
 	}
 	return web.Redirect(w, r, "/admin", "flash.setup_done")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -133,8 +134,29 @@ func (s *Service) release(ctx context.Context, res *reservation) error {
 // whether it is guessed at the login form or, with a stolen session, at a
 // settings form that asks for it again.
 func accountSubject(email string) string    { return "acct:" + NormalizeEmail(email) }
-func addressSubject(r *http.Request) string { return "ip:" + audit.ClientIP(r) }
-func mfaSubject(userID string) string       { return "mfa:" + userID }
+func addressSubject(r *http.Request) string { return "ip:" + clientBlock(r) }
+
+// clientBlock is the client as the address budgets count it: an IPv4
+// address as it is, an IPv6 address by its /64. One subscriber or host is
+// given a whole /64 and can send from any address in it, so counted per
+// address, IPv6 would let one client spray guesses without ever meeting
+// the limit.
+func clientBlock(r *http.Request) string {
+	ip := audit.ClientIP(r)
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	if a = a.Unmap(); a.Is4() {
+		return a.String()
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
+func mfaSubject(userID string) string { return "mfa:" + userID }
 
 func (s *Service) accountLimit(email string) limit {
 	return limit{accountSubject(email), s.Cfg.LoginMaxFailures}

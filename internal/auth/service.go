@@ -191,7 +191,7 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 	// gets as many per window as it gets login attempts, counted before
 	// the hash like those (see reserve). The rows stay: they count
 	// sign-ups, not failures.
-	if _, err := s.reserve(ctx, r, limit{"signup:" + audit.ClientIP(r), s.Cfg.LoginMaxFailures * 10}); err != nil {
+	if _, err := s.reserve(ctx, r, limit{"signup:" + clientBlock(r), s.Cfg.LoginMaxFailures * 10}); err != nil {
 		if ae := apperr.As(err); ae.Code == apperr.TooMany {
 			return apperr.New(apperr.TooMany, "auth.signup_too_many", ae.Args...)
 		}
@@ -349,8 +349,16 @@ func (s *Service) Login(ctx context.Context, r *http.Request, email, pw string) 
 		return &LoginResult{User: u, Unverified: true}, nil
 	}
 	if password.NeedsRehash(u.PasswordHash, s.Params) && s.Params == password.Default {
+		// Only over the hash just verified: a change that committed since
+		// must not be undone by writing the old password back. The session
+		// is then proven by the new hash (see StartSession).
 		if h, err := s.HashPassword(pw); err == nil {
-			s.DB.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, h, u.ID)
+			res, err := s.DB.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, h, u.ID, u.PasswordHash)
+			if err == nil {
+				if n, _ := res.RowsAffected(); n == 1 {
+					u.PasswordHash = h
+				}
+			}
 		}
 	}
 	return &LoginResult{User: u, NeedsMFA: u.MFAEnabled()}, nil

@@ -36,19 +36,108 @@ func (s *Service) clearSessionCookie(w http.ResponseWriter) {
 
 // StartSession rotates the session: the old one (if any) is deleted and a
 // new id issued, so an id planted before login is worthless after it.
-func (s *Service) StartSession(ctx context.Context, w http.ResponseWriter, r *http.Request, userID, stage string) error {
-	if ck, err := r.Cookie(s.CookieName()); err == nil && ck.Value != "" {
-		DeleteSession(ctx, s.DB, HashSecret(ck.Value))
-	}
+// The new session must be earned by one of two proofs, checked in the
+// transaction that stores it under the account's row lock (lockUser):
+// pwHash, the password hash a login just verified, must still be the
+// account's; or from, the session hash the request came with (a pending
+// second-factor session, or the session a settings change renews), must
+// still exist and is consumed. Otherwise a login that verified the old
+// password while a change committed, or a session another instance still
+// served from its one-second cache after a reset ended it, would get a
+// fresh session that outlives the change.
+func (s *Service) StartSession(ctx context.Context, w http.ResponseWriter, r *http.Request, userID, stage, pwHash, from string) error {
 	ttl := s.Cfg.SessionTTL
 	if stage == StageMFA {
 		ttl = 10 * time.Minute
 	}
-	token, err := CreateSession(ctx, s.DB, userID, stage, ttl, audit.ClientIP(r), r.UserAgent())
+	var token string
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		// A full session proven by the password alone is only for an
+		// account without a second factor: one switched on since the
+		// login read the account ends such logins too.
+		if ok, err := lockUser(ctx, tx, userID, pwHash, pwHash != "" && stage == StageFull); err != nil || !ok {
+			if err == nil {
+				err = errNoSession
+			}
+			return err
+		}
+		if from != "" {
+			res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ? AND user_id = ?`, from, userID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return errNoSession
+			}
+		} else if ck, err := r.Cookie(s.CookieName()); err == nil && ck.Value != "" {
+			if err := DeleteSession(ctx, tx, HashSecret(ck.Value)); err != nil {
+				return err
+			}
+		}
+		var err error
+		token, err = CreateSession(ctx, tx, userID, stage, ttl, audit.ClientIP(r), r.UserAgent())
+		return err
+	})
+	if err == errNoSession {
+		s.clearSessionCookie(w)
+		return errSessionEnded
+	}
 	if err != nil {
 		return err
 	}
 	s.SetSessionCookie(w, token)
+	return nil
+}
+
+// errSessionEnded answers a request whose session, or whose proof of the
+// password, a concurrent change ended.
+var errSessionEnded = apperr.New(apperr.Unauthorized, "error.login_required")
+
+// lockUser takes the account's row lock until tx ends (on SQLite the write
+// transaction already excludes every other) and reports whether the
+// account is usable: not disabled and, when pwHash is not "", still
+// holding that password hash and, when noMFA, still without a second
+// factor. A password change, a reset, disabling and switching the second
+// factor on update this row before they end the account's credentials,
+// so a credential stored under this lock either sees the change and is
+// refused, or is committed first and ended by it.
+func lockUser(ctx context.Context, tx *db.Tx, userID, pwHash string, noMFA bool) (bool, error) {
+	q := `UPDATE users SET updated_at = updated_at WHERE id = ? AND disabled_at IS NULL`
+	args := []any{userID}
+	if pwHash != "" {
+		q += ` AND password_hash = ?`
+		args = append(args, pwHash)
+	}
+	if noMFA {
+		q += ` AND totp_enabled_at IS NULL`
+	}
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// requireLiveSession refuses, inside tx, a change made through a session
+// that has ended since the request was authenticated (another instance
+// may serve an ended session from its cache for a second): what the
+// change stores would otherwise outlive the reset that ended it.
+func requireLiveSession(ctx context.Context, tx *db.Tx, v *web.Viewer) error {
+	ok, err := lockUser(ctx, tx, v.UserID, "", false)
+	if err != nil {
+		return err
+	}
+	if ok && v.SessionHash != "" {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE id_hash = ? AND user_id = ?`, v.SessionHash, v.UserID).Scan(&n); err != nil {
+			return err
+		}
+		ok = n == 1
+	}
+	if !ok {
+		return errSessionEnded
+	}
 	return nil
 }
 
@@ -122,6 +211,14 @@ func (s *Service) rotate(ctx context.Context, w http.ResponseWriter, r *http.Req
 	}
 	var token string
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		// Under the account's lock, so a rotation racing a password
+		// change is either ended by it or sees it (see lockUser).
+		if ok, err := lockUser(ctx, tx, sv.v.UserID, "", false); err != nil || !ok {
+			if err == nil {
+				err = errNoSession
+			}
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ? AND rotate = TRUE`, sv.v.SessionHash)
 		if err != nil {
 			return err

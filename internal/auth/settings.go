@@ -164,7 +164,7 @@ func (s *Service) passwordPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// A privilege-relevant change: issue a fresh session id.
-	if err := s.StartSession(r.Context(), w, r, v.UserID, StageFull); err != nil {
+	if err := s.StartSession(r.Context(), w, r, v.UserID, StageFull, "", v.SessionHash); err != nil {
 		return err
 	}
 	return web.Redirect(w, r, "/settings", "flash.password_changed")
@@ -230,6 +230,11 @@ func (s *Service) mfaEnablePost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	err = s.DB.InTx(r.Context(), func(tx *db.Tx) error {
+		// A second factor set through an ended session would lock the
+		// owner out of the account they just took back.
+		if err := requireLiveSession(r.Context(), tx, v); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(r.Context(), `UPDATE users SET totp_enabled_at = ?, totp_last_step = ?, updated_at = ? WHERE id = ?`, s.now(), step, s.now(), v.UserID); err != nil {
 			return err
 		}
@@ -247,7 +252,7 @@ func (s *Service) mfaEnablePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.StartSession(r.Context(), w, r, v.UserID, StageFull); err != nil {
+	if err := s.StartSession(r.Context(), w, r, v.UserID, StageFull, "", v.SessionHash); err != nil {
 		return err
 	}
 	return s.page(w, r, http.StatusOK, "mfa_codes", "auth.mfa_codes_title", nil, &settingsData{RecoveryCodes: codes})
@@ -282,7 +287,7 @@ func (s *Service) mfaDisablePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.StartSession(r.Context(), w, r, v.UserID, StageFull); err != nil {
+	if err := s.StartSession(r.Context(), w, r, v.UserID, StageFull, "", v.SessionHash); err != nil {
 		return err
 	}
 	return web.Redirect(w, r, "/settings", "flash.mfa_disabled")
@@ -324,6 +329,11 @@ func (s *Service) tokenCreatePost(w http.ResponseWriter, r *http.Request) error 
 	}
 	var token string
 	err = s.DB.InTx(r.Context(), func(tx *db.Tx) error {
+		// A token outlives sessions: none is made through a session
+		// that a password change or reset has already ended.
+		if err := requireLiveSession(r.Context(), tx, v); err != nil {
+			return err
+		}
 		var t *APIToken
 		var err error
 		token, t, err = CreateAPIToken(r.Context(), tx, v.UserID, name)

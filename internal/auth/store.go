@@ -227,6 +227,8 @@ type Ended struct {
 // left to prove) and every API token, which acts for the account without
 // the password and so is revoked with it. A token revoked here stays
 // revoked when the account is enabled again; the user creates a new one.
+// Callers update the account's users row first, in the same transaction:
+// that row lock is what credentials minted concurrently wait on (lockUser).
 func EndCredentials(ctx context.Context, q db.Querier, userID, keep string) (Ended, error) {
 	var e Ended
 	var err error
