@@ -172,7 +172,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	rt := web.NewRouter(eh)
 	a.Router = rt
 	a.routes(rt)
-	stack := &web.Stack{Log: log, Errors: eh, Auth: a.Auth, Metrics: a.Metrics, MaxBodyBytes: cfg.MaxBodyBytes, BodyLimit: rt.BodyLimit, Secure: cfg.Secure()}
+	stack := &web.Stack{Log: log, Errors: eh, Auth: a.Auth, Metrics: a.Metrics, MaxBodyBytes: cfg.MaxBodyBytes, BodyLimit: rt.BodyLimit, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies}
 	a.handler = stack.Wrap(rt)
 	return a, nil
 }

@@ -137,9 +137,9 @@ func Record(ctx context.Context, q db.Querier, r *http.Request, e Entry) error {
 	return err
 }
 
-// ClientIP is the peer address. mamori does not trust X-Forwarded-For:
-// an operator behind a proxy should terminate there and accept the
-// proxy's address as the client.
+// ClientIP is the client's address: the peer's, or, when the request came
+// through a proxy listed in --trusted-proxies, the address that proxy saw
+// (web.Stack rewrites RemoteAddr before anything reads it).
 func ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

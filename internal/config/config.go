@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -48,6 +49,12 @@ type Config struct {
 	// not show in process listings. Without it, only a logged-in operator
 	// administrator reads /metrics there.
 	MetricsToken string
+
+	// TrustedProxies are the reverse proxies in front of mamori whose
+	// X-Forwarded-For is believed for who the client is (per-address
+	// login limits, audit, sessions). Empty: the peer address is the
+	// client, whatever headers say.
+	TrustedProxies []netip.Prefix
 
 	SessionTTL      time.Duration
 	SessionIdle     time.Duration
@@ -136,6 +143,20 @@ func Load(name string, args []string, env func(string) string, out io.Writer, st
 		fs.StringVar(&c.TLSCert, "tls-cert", envOr(env, "MAMORI_TLS_CERT", c.TLSCert), "TLS certificate file; with --tls-key serves HTTPS [MAMORI_TLS_CERT]")
 		fs.StringVar(&c.DebugAddr, "debug-addr", envOr(env, "MAMORI_DEBUG_ADDR", c.DebugAddr), "loopback address for the Go profiler, e.g. 127.0.0.1:6060 [MAMORI_DEBUG_ADDR]")
 		fs.StringVar(&c.MetricsAddr, "metrics-addr", envOr(env, "MAMORI_METRICS_ADDR", c.MetricsAddr), "loopback address serving /metrics without authentication, e.g. 127.0.0.1:9090 [MAMORI_METRICS_ADDR]")
+		if v := env("MAMORI_TRUSTED_PROXIES"); v != "" {
+			if p, err := ParseProxies(v); err != nil {
+				problems = append(problems, "MAMORI_TRUSTED_PROXIES: "+err.Error())
+			} else {
+				c.TrustedProxies = p
+			}
+		}
+		fs.Func("trusted-proxies", "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client [MAMORI_TRUSTED_PROXIES]", func(v string) error {
+			p, err := ParseProxies(v)
+			if err == nil {
+				c.TrustedProxies = p
+			}
+			return err
+		})
 		fs.StringVar(&c.TLSKey, "tls-key", envOr(env, "MAMORI_TLS_KEY", c.TLSKey), "TLS key file [MAMORI_TLS_KEY]")
 		durationVar(&c.SessionTTL, "session-ttl", "MAMORI_SESSION_TTL", "longest life of a login session")
 		durationVar(&c.SessionIdle, "session-idle", "MAMORI_SESSION_IDLE", "a session unused this long expires")
@@ -287,6 +308,38 @@ func (c *Config) validate(problems []string) error {
 // loopbackAddr reports whether addr is host:port on a loopback host
 // (127.0.0.0/8, ::1 or localhost). An empty host ("":9090) listens on
 // every interface and is not.
+// ParseProxies reads a list of proxy addresses or networks, separated by
+// commas or spaces. A network of every address (0.0.0.0/0, ::/0) is
+// refused: trusting everyone would let any client choose the address its
+// failed logins are counted under.
+func ParseProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		var p netip.Prefix
+		if strings.Contains(f, "/") {
+			var err error
+			if p, err = netip.ParsePrefix(f); err != nil {
+				return nil, fmt.Errorf("%q: expected an address or a network such as 10.0.0.0/8", f)
+			}
+		} else {
+			a, err := netip.ParseAddr(f)
+			if err != nil || a.Zone() != "" {
+				return nil, fmt.Errorf("%q: expected an address or a network such as 10.0.0.0/8", f)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		p = p.Masked()
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		if p.Bits() == 0 {
+			return nil, fmt.Errorf("%q: trusting every address would let any client choose its own; name the proxies", f)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 func loopbackAddr(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,9 @@ type Stack struct {
 	// Router.HandleUpload); 0 means MaxBodyBytes.
 	BodyLimit func(*http.Request) int64
 	Secure    bool // HTTPS: Secure cookies and HSTS
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (clientaddr.go); empty trusts no header.
+	TrustedProxies []netip.Prefix
 
 	requests *metrics.CounterVec
 	latency  *metrics.HistogramVec
@@ -58,6 +62,7 @@ func (s *Stack) Wrap(h http.Handler) http.Handler {
 	h = s.language(h) // before limitBody, so a refusal is in the visitor's language
 	h = s.headers(h)
 	h = s.observe(h)
+	h = s.realClient(h)
 	return h
 }
 
