@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -132,7 +133,11 @@ func (kr *Keyring) ensure(ctx context.Context, files *fileRing) (imported int, e
 	err = kr.d.InTx(ctx, func(tx *db.Tx) error {
 		imported = 0
 		now := db.Now()
-		for id, priv := range files.keys {
+		// In key-id order: instances importing one copied keys directory
+		// at once then take the rows' locks in the same order, instead of
+		// each waiting for the other (PostgreSQL: "deadlock detected").
+		for _, id := range slices.Sorted(maps.Keys(files.keys)) {
+			priv := files.keys[id]
 			var retired *time.Time
 			if id != files.current {
 				retired = &now

@@ -328,3 +328,43 @@ func TestKeyringConcurrentUse(t *testing.T) {
 		t.Fatalf("%d keys", len(kr.PublicKeys()))
 	}
 }
+
+// Older versions told operators of several instances to copy one keys
+// directory to every instance; after the upgrade they start at once on one
+// database and import the same key files. Each import inserts the keys in
+// one transaction: in map order, two imports on PostgreSQL waited for each
+// other's rows in opposite orders and one instance failed to start with
+// "deadlock detected".
+func TestOpenImportsOneFileKeyringAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		box := testBox(t, 1)
+		for round := range 3 {
+			data := t.TempDir()
+			writeFileRing(t, data, 40)
+			var handles []*db.DB
+			if d.Dialect() == db.Postgres {
+				handles = dbtest.PostgresShared(t, 4)
+			} else {
+				h := dbtest.SQLite(t)
+				handles = []*db.DB{h, h, h, h}
+			}
+			errs := make([]error, len(handles))
+			var wg sync.WaitGroup
+			for i, h := range handles {
+				wg.Go(func() {
+					_, errs[i] = Open(ctx, h, box, data, nil)
+				})
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("round %d, instance %d: %v", round, i, err)
+				}
+			}
+			if c := count(t, handles[0], `SELECT COUNT(*) FROM signing_keys`); c != 40 {
+				t.Fatalf("round %d: %d keys stored, want 40", round, c)
+			}
+		}
+	})
+}
