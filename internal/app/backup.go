@@ -327,10 +327,13 @@ func writeArchive(to, stage string, m *Manifest, src map[string]string) (err err
 const restoreUsage = `Usage: mamori restore --from FILE --data-dir NEW
 
 Unpacks a backup made by mamori backup into NEW, which must not exist or be
-empty. Every file is checked against the backup's manifest (SHA-256 and
-size) before anything is put in place; a damaged or truncated backup is
-refused. The database and keys are written with modes 0600 (directories
-0700). A PostgreSQL dump is left in NEW/postgres.dump for pg_restore.
+empty (an empty mount point, or a link to one, is filled in place). Every
+file is checked against the backup's manifest (SHA-256 and size) before
+anything is put in place; a damaged or truncated backup is refused. The
+checksums do not prove who wrote the file: keep backups where only you can
+change them. The database and keys are written with modes 0600
+(directories 0700). A PostgreSQL dump is left in NEW/postgres.dump for
+pg_restore; delete it once loaded.
 `
 
 func runRestore(args []string, stdout, stderr io.Writer, env func(string) string) int {
@@ -370,38 +373,81 @@ func runRestore(args []string, stdout, stderr io.Writer, env func(string) string
 
 // Restore unpacks the backup from into the empty or missing directory
 // dir, refusing a file that does not match its manifest.
-func Restore(from, dir string) (*Manifest, error) {
+//
+// An existing empty directory is kept and filled, not replaced: it may be
+// a mount point (a new volume, which cannot be removed or renamed onto),
+// a symbolic link to the volume meant to hold the data, or writable by the
+// operator when its parent is not. The files are unpacked and checked in
+// a staging directory inside it, then moved into place (the keys first,
+// so a server started meanwhile never finds the database without them).
+func Restore(from, dir string) (m *Manifest, err error) {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("%s is not empty: restore into a new directory", dir)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	parent := filepath.Dir(filepath.Clean(dir))
-	if err := os.MkdirAll(parent, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(dir)), 0o700); err != nil {
 		return nil, err
 	}
-	stage, err := os.MkdirTemp(parent, ".mamori-restore-*")
+	made := false
+	if err := os.Mkdir(dir, 0o700); err == nil {
+		made = true
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, err
+	}
+	defer func() {
+		if err != nil && made {
+			os.RemoveAll(dir)
+		}
+	}()
+	// A directory others may enter would expose the database for as long
+	// as they hold it open; the keys are 0600 either way.
+	if err := os.Chmod(dir, 0o700); err != nil && made {
+		return nil, err
+	}
+	stage, err := os.MkdirTemp(dir, ".mamori-restore-*")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(stage) // gone after the rename below, unless it failed
-	m, err := unpack(from, stage)
+	defer os.RemoveAll(stage) // empty after the moves below, unless one failed
+	m, err = unpack(from, stage)
 	if err != nil {
 		return nil, err
 	}
 	if ms, err := db.Migrations(db.Dialect(m.Dialect)); err == nil && len(ms) > 0 && m.Schema > ms[len(ms)-1].Name {
 		return nil, fmt.Errorf("the backup's schema (%s) is newer than this mamori knows (%s): restore with the version that made it (%s)", m.Schema, ms[len(ms)-1].Name, m.Version)
 	}
-	if err := os.Chmod(stage, 0o700); err != nil {
-		return nil, err
+	names := []string{keysDirName}
+	for _, f := range m.Files {
+		if !strings.HasPrefix(f.Name, keysDirName+"/") {
+			names = append(names, f.Name)
+		}
 	}
-	// An empty target is replaced by the complete, checked directory in
-	// one rename: a reader never sees half a restore.
-	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	if err := os.Rename(stage, dir); err != nil {
-		return nil, err
+	var moved []string
+	defer func() {
+		if err != nil {
+			for _, p := range moved {
+				os.RemoveAll(p)
+			}
+		}
+	}()
+	for _, name := range names {
+		target := filepath.Join(dir, name)
+		// Never over something that appeared meanwhile: a directory is
+		// renamed onto a missing name only (an existing empty one is
+		// refused below), a file is linked, which fails if the name exists.
+		if _, err := os.Lstat(target); err == nil {
+			return nil, fmt.Errorf("%s appeared while restoring: restore into a new directory", target)
+		}
+		if name == keysDirName {
+			err = os.Rename(filepath.Join(stage, name), target)
+		} else {
+			err = os.Link(filepath.Join(stage, name), target)
+		}
+		if err != nil {
+			return nil, err
+		}
+		moved = append(moved, target)
 	}
 	return m, nil
 }

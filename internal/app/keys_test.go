@@ -692,3 +692,66 @@ func TestBackupKeepsPasswordOffCommandLine(t *testing.T) {
 		t.Fatalf("%q %q", conn, pw)
 	}
 }
+
+// An existing empty target is filled, not replaced: the data directory is
+// often a volume's mount point (which cannot be removed or renamed onto)
+// or a symbolic link to one. Restore used to remove the target and rename
+// its staging directory there: a mount point failed with "device or
+// resource busy", and a link was replaced by a directory on the link's
+// file system while the volume stayed empty.
+func TestRestoreKeepsTheTargetDirectory(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.DataDir = dir
+	d, err := app.Open(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Build(cfg, d, quiet); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	file := filepath.Join(t.TempDir(), "b.tgz")
+	if code, _, errs := run(t, "", "backup", "--data-dir", dir, "--to", file); code != 0 {
+		t.Fatalf("backup: %s", errs)
+	}
+
+	volume := filepath.Join(t.TempDir(), "volume")
+	if err := os.Mkdir(volume, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.Stat(volume)
+	link := filepath.Join(t.TempDir(), "mamori")
+	if err := os.Symlink(volume, link); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := run(t, "", "restore", "--from", file, "--data-dir", link); code != 0 {
+		t.Fatalf("restore: %d %s", code, errs)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link to the volume was replaced: %v %v", fi, err)
+	}
+	after, err := os.Stat(volume)
+	if err != nil || !os.SameFile(before, after) || after.Mode().Perm() != 0o700 {
+		t.Fatalf("the volume's directory was replaced or left open: %v %v", after, err)
+	}
+	for _, name := range []string{"mamori.db", "keys/secret.key"} {
+		if fi, err := os.Stat(filepath.Join(volume, name)); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s not restored into the volume: %v %v", name, fi, err)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(volume, ".mamori-restore-*")); len(left) > 0 {
+		t.Fatalf("staging left behind: %v", left)
+	}
+	rcfg := config.Default()
+	rcfg.DataDir = link
+	rd, err := app.Open(ctx, rcfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	if _, err := app.Build(rcfg, rd, quiet); err != nil {
+		t.Fatalf("the restored directory does not start: %v", err)
+	}
+}
