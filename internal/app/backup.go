@@ -158,7 +158,7 @@ func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*
 	}
 	// The keys must open this database, or the backup could never be
 	// restored into a working server.
-	if _, err := secretbox.Open(ctx, cfg, d, KeyedTables()); err != nil {
+	if _, err := OpenKey(ctx, cfg, d); err != nil {
 		return nil, err
 	}
 	if secretbox.Source(cfg) == "environment" {

@@ -755,3 +755,49 @@ func TestRestoreKeepsTheTargetDirectory(t *testing.T) {
 		t.Fatalf("the restored directory does not start: %v", err)
 	}
 }
+
+// The first start after an upgrade from a version without a key-check
+// value writes one. That start used to accept any master key: an operator
+// who set a newly generated MAMORI_SECRET_KEY at the upgrade (instead of
+// the old keys/secret.key) got a server that wrote the new key as the
+// deployment's, sealed new data with it and could open no mail reported
+// before. It is refused now, and the right key still starts.
+func TestUpgradeRefusesANewMasterKey(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		cfg := config.Default()
+		cfg.DataDir = t.TempDir()
+		cfg.SecretKey = randomKey()
+		a, err := app.Build(cfg, d, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid := orgtest.NewUser(t, d, "reporter@example.jp")
+		o := orgtest.NewOrg(t, d, "報告株式会社", uid)
+		sharing.AddMember(ctx, d, o.ID, "", db.Now())
+		if _, err := sharing.CreateReport(ctx, d, a.Box, o.ID, uid, sharing.ReportInput{Summary: "請求書", NoticedAt: "2026-11-26T11:30", Recipients: "1"},
+			[]sharing.MailFile{{Name: "a.eml", Body: []byte("From: attacker@example.com\r\nSubject: invoice\r\n\r\nsecret body\r\n")}}, db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		// The database as the older version left it: sealed mail, no
+		// key-check value, no key ring.
+		for _, q := range []string{`DELETE FROM key_check`, `DELETE FROM signing_current`, `DELETE FROM signing_keys`} {
+			if _, err := d.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		other := cfg
+		other.SecretKey = randomKey()
+		if _, err := app.Build(other, d, quiet); !errors.Is(err, secretbox.ErrWrongKey) {
+			t.Fatalf("a new master key on an upgraded database: %v, want ErrWrongKey", err)
+		}
+		var n int
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM key_check`).Scan(&n)
+		if n != 0 {
+			t.Fatal("the refused key was written as the deployment's")
+		}
+		if _, err := app.Build(cfg, d, quiet); err != nil {
+			t.Fatalf("the deployment's own key: %v", err)
+		}
+	})
+}
