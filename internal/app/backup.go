@@ -170,6 +170,9 @@ func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*
 		return nil, err
 	}
 	defer os.RemoveAll(stage)
+	if err := os.Chmod(stage, 0o700); err != nil { // whatever the umask
+		return nil, err
+	}
 	var files []string // names inside the backup, each staged under stage or found in the data directory
 	src := map[string]string{}
 	switch d.Dialect() {
@@ -492,7 +495,12 @@ func unpack(from, stage string) (*Manifest, error) {
 			return nil, damaged(errors.New("the manifest names a database file it does not list"))
 		}
 	}
+	// Modes set explicitly: a umask only takes bits away, and one that
+	// takes the owner's would leave the server unable to read its keys.
 	if err := os.Mkdir(filepath.Join(stage, keysDirName), 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(filepath.Join(stage, keysDirName), 0o700); err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
@@ -515,7 +523,7 @@ func unpack(from, stage string) (*Manifest, error) {
 		}
 		sum := sha256.New()
 		n, err := io.Copy(io.MultiWriter(out, sum), io.LimitReader(tr, mf.Size+1))
-		err = errors.Join(err, out.Sync(), out.Close())
+		err = errors.Join(err, out.Chmod(0o600), out.Sync(), out.Close())
 		if err != nil {
 			return nil, damaged(err)
 		}

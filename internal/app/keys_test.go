@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -717,6 +718,11 @@ func TestRestoreKeepsTheTargetDirectory(t *testing.T) {
 		t.Fatalf("backup: %s", errs)
 	}
 
+	// A umask that takes the owner's write bits (0277) must not leave the
+	// restored database read-only or the keys unreadable to the server.
+	old := syscall.Umask(0o277)
+	defer syscall.Umask(old)
+
 	volume := filepath.Join(t.TempDir(), "volume")
 	if err := os.Mkdir(volume, 0o755); err != nil {
 		t.Fatal(err)
@@ -741,9 +747,13 @@ func TestRestoreKeepsTheTargetDirectory(t *testing.T) {
 			t.Fatalf("%s not restored into the volume: %v %v", name, fi, err)
 		}
 	}
+	if fi, err := os.Stat(filepath.Join(volume, "keys")); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("keys directory: %v %v", fi, err)
+	}
 	if left, _ := filepath.Glob(filepath.Join(volume, ".mamori-restore-*")); len(left) > 0 {
 		t.Fatalf("staging left behind: %v", left)
 	}
+	syscall.Umask(old)
 	rcfg := config.Default()
 	rcfg.DataDir = link
 	rd, err := app.Open(ctx, rcfg, quiet)
