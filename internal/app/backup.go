@@ -40,6 +40,8 @@ const (
 	keysDirName    = "keys"
 	masterIncluded = "included"
 	masterEnv      = "not included: MAMORI_SECRET_KEY"
+	// keyCheckMigration adds the key-check value and the key ring.
+	keyCheckMigration = "0019_key_ring.sql"
 )
 
 // Manifest describes a backup; restore checks every file against it.
@@ -147,7 +149,10 @@ func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*
 			return nil, fmt.Errorf("no mamori database in %s: %w", cfg.DataDir, err)
 		}
 	}
-	d, err := Open(ctx, cfg, NewLogger(cfg, log))
+	// Opened as it is, not migrated: the backup taken before an upgrade,
+	// often with the new binary, must hold the database the running
+	// (older) servers use, restorable by their version.
+	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.DataDir, db.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -157,9 +162,17 @@ func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*
 		return nil, fmt.Errorf("read the schema level: %w", err)
 	}
 	// The keys must open this database, or the backup could never be
-	// restored into a working server.
-	if _, err := OpenKey(ctx, cfg, d); err != nil {
-		return nil, err
+	// restored into a working server. A schema older than the key check
+	// (migration 0019) has nothing to check them against: the key must
+	// exist, and the first start after the upgrade checks it.
+	if m.Schema >= keyCheckMigration {
+		if _, err := OpenKey(ctx, cfg, d); err != nil {
+			return nil, err
+		}
+	} else if secretbox.Source(cfg) == "file" {
+		if _, err := os.Stat(secretbox.Path(cfg.DataDir)); err != nil {
+			return nil, fmt.Errorf("no master key to back up with this database: %w", err)
+		}
 	}
 	if secretbox.Source(cfg) == "environment" {
 		m.MasterKey = masterEnv

@@ -811,3 +811,70 @@ func TestUpgradeRefusesANewMasterKey(t *testing.T) {
 		}
 	})
 }
+
+// The backup before an upgrade is often taken with the new binary while
+// the old servers run. It used to migrate the live database first: the
+// running servers were left on a schema they do not know, and the
+// "pre-upgrade" backup held the new schema, which the old version refuses
+// to restore. It copies the database as it is now.
+func TestBackupDoesNotMigrate(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	// A store left by a version before the key ring (0018 and earlier).
+	old, err := db.OpenSQLite(ctx, filepath.Join(dir, "mamori.db"), db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, `CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := db.Migrations(db.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := ""
+	for _, m := range ms {
+		if m.Name >= "0019" {
+			break
+		}
+		if _, err := old.ExecContext(ctx, m.SQL); err != nil {
+			t.Fatalf("%s: %v", m.Name, err)
+		}
+		old.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, '2026-01-01T00:00:00.000000Z')`, m.Name)
+		last = m.Name
+	}
+	old.Close()
+	os.MkdirAll(filepath.Join(dir, "keys"), 0o700)
+	os.WriteFile(filepath.Join(dir, "keys", "secret.key"), []byte(randomKey()+"\n"), 0o600)
+
+	file := filepath.Join(t.TempDir(), "b.tgz")
+	if code, _, errs := run(t, "", "backup", "--data-dir", dir, "--to", file); code != 0 {
+		t.Fatalf("backup: %d %s", code, errs)
+	}
+	d, err := db.OpenSQLite(ctx, filepath.Join(dir, "mamori.db"), db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var level string
+	d.QueryRowContext(ctx, `SELECT MAX(name) FROM schema_migrations`).Scan(&level)
+	if level != last {
+		t.Fatalf("the live database was migrated to %s by the backup (was %s)", level, last)
+	}
+	restored := filepath.Join(t.TempDir(), "r")
+	code, _, errs := run(t, "", "restore", "--from", file, "--data-dir", restored)
+	if code != 0 || !strings.Contains(errs, last) {
+		t.Fatalf("restore: %d %s (want the schema %s)", code, errs, last)
+	}
+	// The restored copy upgrades like the original would.
+	rcfg := config.Default()
+	rcfg.DataDir = restored
+	rd, err := app.Open(ctx, rcfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	if _, err := app.Build(rcfg, rd, quiet); err != nil {
+		t.Fatal(err)
+	}
+}
