@@ -24,6 +24,7 @@ import (
 	"mamori/internal/config"
 	"mamori/internal/db"
 	"mamori/internal/secretbox"
+	"mamori/internal/signing"
 )
 
 // A backup is one gzip-compressed tar file: manifest.json first, then the
@@ -220,12 +221,45 @@ func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	// Key files of an older version's keyring hold private signing keys
+	// in clear. Once the database holds a key (imported at start, sealed)
+	// its file is left out: a backup without the master key
+	// (MAMORI_SECRET_KEY) must not carry the signing keys in clear. The
+	// current marker goes with them, as it names a file left out.
+	inDB := func(id string) (bool, error) {
+		if m.Schema < keyCheckMigration {
+			return false, nil
+		}
+		var one int
+		err := d.QueryRowContext(ctx, `SELECT 1 FROM signing_keys WHERE id = ?`, id).Scan(&one)
+		if errors.Is(db.Classify(err), db.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	skipMarker := false
+	if b, err := os.ReadFile(filepath.Join(keysDir, "current")); err == nil {
+		if skipMarker, err = inDB(strings.TrimSpace(string(b))); err != nil {
+			return nil, err
+		}
+	}
 	for _, e := range entries {
 		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		if e.Name() == secretbox.FileName && m.MasterKey == masterEnv {
 			continue // not the deployment's key: MAMORI_SECRET_KEY is
+		}
+		if id, ok := signing.LegacyFile(e.Name()); ok {
+			skip := skipMarker
+			if id != "" {
+				if skip, err = inDB(id); err != nil {
+					return nil, err
+				}
+			}
+			if skip {
+				continue
+			}
 		}
 		name := keysDirName + "/" + e.Name()
 		files, src[name] = append(files, name), filepath.Join(keysDir, e.Name())

@@ -3,10 +3,13 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/x509"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"log/slog"
@@ -876,5 +879,80 @@ func TestBackupDoesNotMigrate(t *testing.T) {
 	defer rd.Close()
 	if _, err := app.Build(rcfg, rd, quiet); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An upgraded data directory still holds the old keyring's files: private
+// signing keys in clear PEM. The database holds them sealed after the
+// first start, so a backup leaves them out; with MAMORI_SECRET_KEY the
+// backup used to carry the current signing key in clear although it is
+// documented to hold no key. A restore still signs with the same key.
+func TestBackupLeavesImportedKeyFilesOut(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	os.MkdirAll(keys, 0o700)
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	der, _ := x509.MarshalPKCS8PrivateKey(priv)
+	id := signing.KeyID(priv.Public().(ed25519.PublicKey))
+	os.WriteFile(filepath.Join(keys, "declarations-"+id+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+	os.WriteFile(filepath.Join(keys, "current"), []byte(id+"\n"), 0o600)
+
+	secret := randomKey()
+	cfg := config.Default()
+	cfg.DataDir, cfg.SecretKey = dir, secret
+	d, err := app.Open(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Build(cfg, d, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Keys.CurrentID() != id {
+		t.Fatalf("the old current key %s was not imported as current: %s", id, a.Keys.CurrentID())
+	}
+	d.Close()
+	env := func(k string) string {
+		if k == "MAMORI_SECRET_KEY" {
+			return secret
+		}
+		return ""
+	}
+	file := filepath.Join(t.TempDir(), "b.tgz")
+	var out, errb bytes.Buffer
+	if code := app.Run([]string{"backup", "--data-dir", dir, "--to", file}, strings.NewReader(""), &out, &errb, env); code != 0 {
+		t.Fatalf("backup: %s", errb.String())
+	}
+	raw, _ := os.ReadFile(file)
+	var names []string
+	if err := app.RewriteBackupForTest(bytes.NewReader(raw), io.Discard, func(name string, data []byte) []byte {
+		names = append(names, name)
+		if bytes.Contains(data, []byte("PRIVATE KEY")) {
+			t.Errorf("%s holds a private key in clear", name)
+		}
+		return data
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, "keys/") {
+			t.Errorf("%s is in a backup whose master key is not", n)
+		}
+	}
+	restored := filepath.Join(t.TempDir(), "r")
+	if code, _, errs := run(t, "", "restore", "--from", file, "--data-dir", restored); code != 0 {
+		t.Fatalf("restore: %s", errs)
+	}
+	rcfg := config.Default()
+	rcfg.DataDir, rcfg.SecretKey = restored, secret
+	rd, err := app.Open(ctx, rcfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	ra, err := app.Build(rcfg, rd, quiet)
+	if err != nil || ra.Keys.CurrentID() != id {
+		t.Fatalf("the restored server: %v, signs with %s, want %s", err, ra.Keys.CurrentID(), id)
 	}
 }

@@ -41,6 +41,19 @@ const (
 	pemType     = "PRIVATE KEY" // PKCS#8
 )
 
+// LegacyFile says whether name is a file of an older version's keyring in
+// the keys directory: a key file (id is its key id) or the current marker
+// (id is "").
+func LegacyFile(name string) (id string, ok bool) {
+	if name == currentFile {
+		return "", true
+	}
+	if strings.HasPrefix(name, keyPrefix) && strings.HasSuffix(name, keySuffix) && len(name) > len(keyPrefix)+len(keySuffix) {
+		return strings.TrimSuffix(strings.TrimPrefix(name, keyPrefix), keySuffix), true
+	}
+	return "", false
+}
+
 // sealPurpose seals private keys (secretbox), the key id as context.
 const sealPurpose = "signing key"
 
