@@ -231,16 +231,21 @@ func (kr *Keyring) Refresh(ctx context.Context) error {
 	if kr.d == nil {
 		return nil
 	}
-	rows, err := kr.d.Read().QueryContext(ctx, `SELECT id, public_key, private_key FROM signing_keys WHERE revoked_at IS NULL`)
+	// One statement, so one snapshot: read apart, a rotation committed
+	// between the two reads gave a current key missing from the keys
+	// (a start failed, a refresh logged a false error).
+	rows, err := kr.d.Read().QueryContext(ctx, `SELECT k.id, k.public_key, k.private_key, c.key_id
+		FROM signing_keys k CROSS JOIN signing_current c WHERE c.id = 1 AND k.revoked_at IS NULL`)
 	if err != nil {
 		return fmt.Errorf("signing: %w", err)
 	}
 	defer rows.Close()
 	keys := map[string]ed25519.PrivateKey{}
+	var cur string
 	for rows.Next() {
 		var id string
 		var pub, sealed []byte
-		if err := rows.Scan(&id, &pub, &sealed); err != nil {
+		if err := rows.Scan(&id, &pub, &sealed, &cur); err != nil {
 			return fmt.Errorf("signing: %w", err)
 		}
 		der, err := kr.box.Open(sealPurpose, sealed, []byte(id))
@@ -260,9 +265,8 @@ func (kr *Keyring) Refresh(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("signing: %w", err)
 	}
-	var cur string
-	if err := kr.d.Read().QueryRowContext(ctx, `SELECT key_id FROM signing_current WHERE id = 1`).Scan(&cur); err != nil {
-		return fmt.Errorf("signing: no current key: %w", db.Classify(err))
+	if cur == "" {
+		return fmt.Errorf("signing: no current key: %w", db.ErrNotFound)
 	}
 	if _, ok := keys[cur]; !ok {
 		return fmt.Errorf("signing: the current key %s is revoked or missing", cur)

@@ -368,3 +368,51 @@ func TestOpenImportsOneFileKeyringAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// Refresh reads the keys and the current marker as one snapshot: read in
+// two statements, a rotation committed between them by another instance
+// made the periodic refresh fail ("the current key … is revoked or
+// missing") and log an error although nothing was wrong.
+func TestRefreshDuringRotation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		box := testBox(t, 1)
+		writer, err := Open(ctx, d, box, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reader, err := Open(ctx, d, box, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Bounded work: 40 rotations, refreshes until they are done.
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			defer close(done)
+			for range 40 {
+				if _, err := writer.Rotate(ctx); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+		var failed error
+	loop:
+		for {
+			select {
+			case <-done:
+				break loop
+			default:
+			}
+			if err := reader.Refresh(ctx); err != nil {
+				failed = err
+				break
+			}
+		}
+		wg.Wait()
+		if failed != nil {
+			t.Fatalf("a refresh during rotations: %v", failed)
+		}
+	})
+}
