@@ -113,6 +113,12 @@ func Open(ctx context.Context, d *db.DB, box *secretbox.Box, dataDir string, log
 		}
 	}
 	imported, err := kr.ensure(ctx, files)
+	if errors.Is(err, errLost) {
+		// Another instance made the first key while this one imported:
+		// the rollback took this one's imports too; now that a current
+		// key exists, importing again cannot lose.
+		imported, err = kr.ensure(ctx, files)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +207,7 @@ func (kr *Keyring) ensure(ctx context.Context, files *fileRing) (imported int, e
 		return nil
 	})
 	if errors.Is(err, errLost) {
-		return 0, nil
+		return 0, err
 	}
 	if err != nil {
 		return 0, fmt.Errorf("signing: %w", err)

@@ -416,3 +416,40 @@ func TestRefreshDuringRotation(t *testing.T) {
 		}
 	})
 }
+
+// Key files without a current marker (an older version stopped between
+// writing a key and its marker) are imported with a new key made current.
+// When several instances did that at once on an empty database, the
+// losers' transactions were rolled back whole, their imported keys with
+// them: records those keys signed no longer verified until a restart.
+func TestOpenImportsUnmarkedKeysAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		box := testBox(t, 1)
+		handles := []*db.DB{d, d, d, d}
+		if d.Dialect() == db.Postgres {
+			handles = dbtest.PostgresShared(t, 4)
+		}
+		dirs := make([]string, len(handles))
+		for i := range dirs {
+			dirs[i] = t.TempDir()
+			writeFileRing(t, dirs[i], 2)
+			os.Remove(filepath.Join(dirs[i], KeysDir, currentFile))
+		}
+		errs := make([]error, len(handles))
+		var wg sync.WaitGroup
+		for i, h := range handles {
+			wg.Go(func() { _, errs[i] = Open(ctx, h, box, dirs[i], nil) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("instance %d: %v", i, err)
+			}
+		}
+		// 2 imported per instance and the one new current key.
+		if c := count(t, handles[0], `SELECT COUNT(*) FROM signing_keys`); c != 2*len(handles)+1 {
+			t.Fatalf("%d keys stored, want %d", c, 2*len(handles)+1)
+		}
+	})
+}
