@@ -81,6 +81,14 @@ func KeyedTables() []string {
 	return []string{"signing_keys", "share_report_mails", "share_shares", "declarations"}
 }
 
+// OpenKey opens the deployment's master key and checks it against d: the
+// key-check value, or, at the first start after an upgrade from a version
+// without one, the oldest sealed mail (sharing.KeyProbe). Every command
+// that seals, signs or copies the keys goes through it.
+func OpenKey(ctx context.Context, cfg config.Config, d *db.DB) (*secretbox.Box, error) {
+	return secretbox.Open(ctx, cfg, d, KeyedTables(), sharing.KeyProbe)
+}
+
 // Build wires an App on an open, migrated database.
 func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	a := &App{Cfg: cfg, Log: log, DB: d, started: time.Now()}
@@ -146,7 +154,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	// The master key is checked against the database before anything is
 	// sealed or signed with it, and the signing keys live in the database
 	// sealed with it, so every instance of a deployment has one key ring.
-	if a.Box, err = secretbox.Open(context.Background(), cfg, d, KeyedTables()); err != nil {
+	if a.Box, err = OpenKey(context.Background(), cfg, d); err != nil {
 		return nil, err
 	}
 	if a.Keys, err = signing.Open(context.Background(), d, a.Box, cfg.DataDir, log); err != nil {

@@ -24,6 +24,7 @@ import (
 	"mamori/internal/config"
 	"mamori/internal/db"
 	"mamori/internal/secretbox"
+	"mamori/internal/signing"
 )
 
 // A backup is one gzip-compressed tar file: manifest.json first, then the
@@ -40,6 +41,8 @@ const (
 	keysDirName    = "keys"
 	masterIncluded = "included"
 	masterEnv      = "not included: MAMORI_SECRET_KEY"
+	// keyCheckMigration adds the key-check value and the key ring.
+	keyCheckMigration = "0019_key_ring.sql"
 )
 
 // Manifest describes a backup; restore checks every file against it.
@@ -147,7 +150,10 @@ func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*
 			return nil, fmt.Errorf("no mamori database in %s: %w", cfg.DataDir, err)
 		}
 	}
-	d, err := Open(ctx, cfg, NewLogger(cfg, log))
+	// Opened as it is, not migrated: the backup taken before an upgrade,
+	// often with the new binary, must hold the database the running
+	// (older) servers use, restorable by their version.
+	d, err := db.Open(ctx, cfg.DatabaseURL, cfg.DataDir, db.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -157,9 +163,17 @@ func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*
 		return nil, fmt.Errorf("read the schema level: %w", err)
 	}
 	// The keys must open this database, or the backup could never be
-	// restored into a working server.
-	if _, err := secretbox.Open(ctx, cfg, d, KeyedTables()); err != nil {
-		return nil, err
+	// restored into a working server. A schema older than the key check
+	// (migration 0019) has nothing to check them against: the key must
+	// exist, and the first start after the upgrade checks it.
+	if m.Schema >= keyCheckMigration {
+		if _, err := OpenKey(ctx, cfg, d); err != nil {
+			return nil, err
+		}
+	} else if secretbox.Source(cfg) == "file" {
+		if _, err := os.Stat(secretbox.Path(cfg.DataDir)); err != nil {
+			return nil, fmt.Errorf("no master key to back up with this database: %w", err)
+		}
 	}
 	if secretbox.Source(cfg) == "environment" {
 		m.MasterKey = masterEnv
@@ -170,6 +184,9 @@ func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*
 		return nil, err
 	}
 	defer os.RemoveAll(stage)
+	if err := os.Chmod(stage, 0o700); err != nil { // whatever the umask
+		return nil, err
+	}
 	var files []string // names inside the backup, each staged under stage or found in the data directory
 	src := map[string]string{}
 	switch d.Dialect() {
@@ -204,12 +221,45 @@ func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	// Key files of an older version's keyring hold private signing keys
+	// in clear. Once the database holds a key (imported at start, sealed)
+	// its file is left out: a backup without the master key
+	// (MAMORI_SECRET_KEY) must not carry the signing keys in clear. The
+	// current marker goes with them, as it names a file left out.
+	inDB := func(id string) (bool, error) {
+		if m.Schema < keyCheckMigration {
+			return false, nil
+		}
+		var one int
+		err := d.QueryRowContext(ctx, `SELECT 1 FROM signing_keys WHERE id = ?`, id).Scan(&one)
+		if errors.Is(db.Classify(err), db.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	skipMarker := false
+	if b, err := os.ReadFile(filepath.Join(keysDir, "current")); err == nil {
+		if skipMarker, err = inDB(strings.TrimSpace(string(b))); err != nil {
+			return nil, err
+		}
+	}
 	for _, e := range entries {
 		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		if e.Name() == secretbox.FileName && m.MasterKey == masterEnv {
 			continue // not the deployment's key: MAMORI_SECRET_KEY is
+		}
+		if id, ok := signing.LegacyFile(e.Name()); ok {
+			skip := skipMarker
+			if id != "" {
+				if skip, err = inDB(id); err != nil {
+					return nil, err
+				}
+			}
+			if skip {
+				continue
+			}
 		}
 		name := keysDirName + "/" + e.Name()
 		files, src[name] = append(files, name), filepath.Join(keysDir, e.Name())
@@ -327,10 +377,13 @@ func writeArchive(to, stage string, m *Manifest, src map[string]string) (err err
 const restoreUsage = `Usage: mamori restore --from FILE --data-dir NEW
 
 Unpacks a backup made by mamori backup into NEW, which must not exist or be
-empty. Every file is checked against the backup's manifest (SHA-256 and
-size) before anything is put in place; a damaged or truncated backup is
-refused. The database and keys are written with modes 0600 (directories
-0700). A PostgreSQL dump is left in NEW/postgres.dump for pg_restore.
+empty (an empty mount point, or a link to one, is filled in place). Every
+file is checked against the backup's manifest (SHA-256 and size) before
+anything is put in place; a damaged or truncated backup is refused. The
+checksums do not prove who wrote the file: keep backups where only you can
+change them. The database and keys are written with modes 0600
+(directories 0700). A PostgreSQL dump is left in NEW/postgres.dump for
+pg_restore; delete it once loaded.
 `
 
 func runRestore(args []string, stdout, stderr io.Writer, env func(string) string) int {
@@ -370,38 +423,81 @@ func runRestore(args []string, stdout, stderr io.Writer, env func(string) string
 
 // Restore unpacks the backup from into the empty or missing directory
 // dir, refusing a file that does not match its manifest.
-func Restore(from, dir string) (*Manifest, error) {
+//
+// An existing empty directory is kept and filled, not replaced: it may be
+// a mount point (a new volume, which cannot be removed or renamed onto),
+// a symbolic link to the volume meant to hold the data, or writable by the
+// operator when its parent is not. The files are unpacked and checked in
+// a staging directory inside it, then moved into place (the keys first,
+// so a server started meanwhile never finds the database without them).
+func Restore(from, dir string) (m *Manifest, err error) {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("%s is not empty: restore into a new directory", dir)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	parent := filepath.Dir(filepath.Clean(dir))
-	if err := os.MkdirAll(parent, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(dir)), 0o700); err != nil {
 		return nil, err
 	}
-	stage, err := os.MkdirTemp(parent, ".mamori-restore-*")
+	made := false
+	if err := os.Mkdir(dir, 0o700); err == nil {
+		made = true
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, err
+	}
+	defer func() {
+		if err != nil && made {
+			os.RemoveAll(dir)
+		}
+	}()
+	// A directory others may enter would expose the database for as long
+	// as they hold it open; the keys are 0600 either way.
+	if err := os.Chmod(dir, 0o700); err != nil && made {
+		return nil, err
+	}
+	stage, err := os.MkdirTemp(dir, ".mamori-restore-*")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(stage) // gone after the rename below, unless it failed
-	m, err := unpack(from, stage)
+	defer os.RemoveAll(stage) // empty after the moves below, unless one failed
+	m, err = unpack(from, stage)
 	if err != nil {
 		return nil, err
 	}
 	if ms, err := db.Migrations(db.Dialect(m.Dialect)); err == nil && len(ms) > 0 && m.Schema > ms[len(ms)-1].Name {
 		return nil, fmt.Errorf("the backup's schema (%s) is newer than this mamori knows (%s): restore with the version that made it (%s)", m.Schema, ms[len(ms)-1].Name, m.Version)
 	}
-	if err := os.Chmod(stage, 0o700); err != nil {
-		return nil, err
+	names := []string{keysDirName}
+	for _, f := range m.Files {
+		if !strings.HasPrefix(f.Name, keysDirName+"/") {
+			names = append(names, f.Name)
+		}
 	}
-	// An empty target is replaced by the complete, checked directory in
-	// one rename: a reader never sees half a restore.
-	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	if err := os.Rename(stage, dir); err != nil {
-		return nil, err
+	var moved []string
+	defer func() {
+		if err != nil {
+			for _, p := range moved {
+				os.RemoveAll(p)
+			}
+		}
+	}()
+	for _, name := range names {
+		target := filepath.Join(dir, name)
+		// Never over something that appeared meanwhile: a directory is
+		// renamed onto a missing name only (an existing empty one is
+		// refused below), a file is linked, which fails if the name exists.
+		if _, err := os.Lstat(target); err == nil {
+			return nil, fmt.Errorf("%s appeared while restoring: restore into a new directory", target)
+		}
+		if name == keysDirName {
+			err = os.Rename(filepath.Join(stage, name), target)
+		} else {
+			err = os.Link(filepath.Join(stage, name), target)
+		}
+		if err != nil {
+			return nil, err
+		}
+		moved = append(moved, target)
 	}
 	return m, nil
 }
@@ -446,7 +542,12 @@ func unpack(from, stage string) (*Manifest, error) {
 			return nil, damaged(errors.New("the manifest names a database file it does not list"))
 		}
 	}
+	// Modes set explicitly: a umask only takes bits away, and one that
+	// takes the owner's would leave the server unable to read its keys.
 	if err := os.Mkdir(filepath.Join(stage, keysDirName), 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(filepath.Join(stage, keysDirName), 0o700); err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
@@ -469,7 +570,7 @@ func unpack(from, stage string) (*Manifest, error) {
 		}
 		sum := sha256.New()
 		n, err := io.Copy(io.MultiWriter(out, sum), io.LimitReader(tr, mf.Size+1))
-		err = errors.Join(err, out.Sync(), out.Close())
+		err = errors.Join(err, out.Chmod(0o600), out.Sync(), out.Close())
 		if err != nil {
 			return nil, damaged(err)
 		}

@@ -442,7 +442,7 @@ func runGenerate(args []string, stdout, stderr io.Writer, env func(string) strin
 	// Declarations need the deployment's master key (a server refuses to
 	// start without it on a store that has some): make sure it exists, or
 	// that the configured one belongs to this store, before writing any.
-	if _, err := secretbox.Open(ctx, cfg, d, KeyedTables()); err != nil {
+	if _, err := OpenKey(ctx, cfg, d); err != nil {
 		fmt.Fprintln(stderr, "mamori dev generate-registry:", err)
 		return 1
 	}

@@ -3,10 +3,13 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/x509"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"log/slog"
@@ -20,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -690,5 +694,265 @@ func TestBackupKeepsPasswordOffCommandLine(t *testing.T) {
 	}
 	if conn, pw := app.SplitPasswordForTest("postgres://mamori@db/x"); pw != "" || conn != "postgres://mamori@db/x" {
 		t.Fatalf("%q %q", conn, pw)
+	}
+}
+
+// An existing empty target is filled, not replaced: the data directory is
+// often a volume's mount point (which cannot be removed or renamed onto)
+// or a symbolic link to one. Restore used to remove the target and rename
+// its staging directory there: a mount point failed with "device or
+// resource busy", and a link was replaced by a directory on the link's
+// file system while the volume stayed empty.
+func TestRestoreKeepsTheTargetDirectory(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.DataDir = dir
+	d, err := app.Open(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Build(cfg, d, quiet); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	file := filepath.Join(t.TempDir(), "b.tgz")
+	if code, _, errs := run(t, "", "backup", "--data-dir", dir, "--to", file); code != 0 {
+		t.Fatalf("backup: %s", errs)
+	}
+
+	// A umask that takes the owner's write bits (0277) must not leave the
+	// restored database read-only or the keys unreadable to the server.
+	old := syscall.Umask(0o277)
+	defer syscall.Umask(old)
+
+	volume := filepath.Join(t.TempDir(), "volume")
+	if err := os.Mkdir(volume, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.Stat(volume)
+	link := filepath.Join(t.TempDir(), "mamori")
+	if err := os.Symlink(volume, link); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := run(t, "", "restore", "--from", file, "--data-dir", link); code != 0 {
+		t.Fatalf("restore: %d %s", code, errs)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link to the volume was replaced: %v %v", fi, err)
+	}
+	after, err := os.Stat(volume)
+	if err != nil || !os.SameFile(before, after) || after.Mode().Perm() != 0o700 {
+		t.Fatalf("the volume's directory was replaced or left open: %v %v", after, err)
+	}
+	for _, name := range []string{"mamori.db", "keys/secret.key"} {
+		if fi, err := os.Stat(filepath.Join(volume, name)); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s not restored into the volume: %v %v", name, fi, err)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(volume, "keys")); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("keys directory: %v %v", fi, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(volume, ".mamori-restore-*")); len(left) > 0 {
+		t.Fatalf("staging left behind: %v", left)
+	}
+	syscall.Umask(old)
+	rcfg := config.Default()
+	rcfg.DataDir = link
+	rd, err := app.Open(ctx, rcfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	if _, err := app.Build(rcfg, rd, quiet); err != nil {
+		t.Fatalf("the restored directory does not start: %v", err)
+	}
+}
+
+// The first start after an upgrade from a version without a key-check
+// value writes one. That start used to accept any master key: an operator
+// who set a newly generated MAMORI_SECRET_KEY at the upgrade (instead of
+// the old keys/secret.key) got a server that wrote the new key as the
+// deployment's, sealed new data with it and could open no mail reported
+// before. It is refused now, and the right key still starts.
+func TestUpgradeRefusesANewMasterKey(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		cfg := config.Default()
+		cfg.DataDir = t.TempDir()
+		cfg.SecretKey = randomKey()
+		a, err := app.Build(cfg, d, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid := orgtest.NewUser(t, d, "reporter@example.jp")
+		o := orgtest.NewOrg(t, d, "報告株式会社", uid)
+		sharing.AddMember(ctx, d, o.ID, "", db.Now())
+		if _, err := sharing.CreateReport(ctx, d, a.Box, o.ID, uid, sharing.ReportInput{Summary: "請求書", NoticedAt: "2026-11-26T11:30", Recipients: "1"},
+			[]sharing.MailFile{{Name: "a.eml", Body: []byte("From: attacker@example.com\r\nSubject: invoice\r\n\r\nsecret body\r\n")}}, db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		// The database as the older version left it: sealed mail, no
+		// key-check value, no key ring.
+		for _, q := range []string{`DELETE FROM key_check`, `DELETE FROM signing_current`, `DELETE FROM signing_keys`} {
+			if _, err := d.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		other := cfg
+		other.SecretKey = randomKey()
+		if _, err := app.Build(other, d, quiet); !errors.Is(err, secretbox.ErrWrongKey) {
+			t.Fatalf("a new master key on an upgraded database: %v, want ErrWrongKey", err)
+		}
+		var n int
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM key_check`).Scan(&n)
+		if n != 0 {
+			t.Fatal("the refused key was written as the deployment's")
+		}
+		if _, err := app.Build(cfg, d, quiet); err != nil {
+			t.Fatalf("the deployment's own key: %v", err)
+		}
+	})
+}
+
+// The backup before an upgrade is often taken with the new binary while
+// the old servers run. It used to migrate the live database first: the
+// running servers were left on a schema they do not know, and the
+// "pre-upgrade" backup held the new schema, which the old version refuses
+// to restore. It copies the database as it is now.
+func TestBackupDoesNotMigrate(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	// A store left by a version before the key ring (0018 and earlier).
+	old, err := db.OpenSQLite(ctx, filepath.Join(dir, "mamori.db"), db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, `CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := db.Migrations(db.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := ""
+	for _, m := range ms {
+		if m.Name >= "0019" {
+			break
+		}
+		if _, err := old.ExecContext(ctx, m.SQL); err != nil {
+			t.Fatalf("%s: %v", m.Name, err)
+		}
+		old.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, '2026-01-01T00:00:00.000000Z')`, m.Name)
+		last = m.Name
+	}
+	old.Close()
+	os.MkdirAll(filepath.Join(dir, "keys"), 0o700)
+	os.WriteFile(filepath.Join(dir, "keys", "secret.key"), []byte(randomKey()+"\n"), 0o600)
+
+	file := filepath.Join(t.TempDir(), "b.tgz")
+	if code, _, errs := run(t, "", "backup", "--data-dir", dir, "--to", file); code != 0 {
+		t.Fatalf("backup: %d %s", code, errs)
+	}
+	d, err := db.OpenSQLite(ctx, filepath.Join(dir, "mamori.db"), db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var level string
+	d.QueryRowContext(ctx, `SELECT MAX(name) FROM schema_migrations`).Scan(&level)
+	if level != last {
+		t.Fatalf("the live database was migrated to %s by the backup (was %s)", level, last)
+	}
+	restored := filepath.Join(t.TempDir(), "r")
+	code, _, errs := run(t, "", "restore", "--from", file, "--data-dir", restored)
+	if code != 0 || !strings.Contains(errs, last) {
+		t.Fatalf("restore: %d %s (want the schema %s)", code, errs, last)
+	}
+	// The restored copy upgrades like the original would.
+	rcfg := config.Default()
+	rcfg.DataDir = restored
+	rd, err := app.Open(ctx, rcfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	if _, err := app.Build(rcfg, rd, quiet); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An upgraded data directory still holds the old keyring's files: private
+// signing keys in clear PEM. The database holds them sealed after the
+// first start, so a backup leaves them out; with MAMORI_SECRET_KEY the
+// backup used to carry the current signing key in clear although it is
+// documented to hold no key. A restore still signs with the same key.
+func TestBackupLeavesImportedKeyFilesOut(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	os.MkdirAll(keys, 0o700)
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	der, _ := x509.MarshalPKCS8PrivateKey(priv)
+	id := signing.KeyID(priv.Public().(ed25519.PublicKey))
+	os.WriteFile(filepath.Join(keys, "declarations-"+id+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+	os.WriteFile(filepath.Join(keys, "current"), []byte(id+"\n"), 0o600)
+
+	secret := randomKey()
+	cfg := config.Default()
+	cfg.DataDir, cfg.SecretKey = dir, secret
+	d, err := app.Open(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Build(cfg, d, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Keys.CurrentID() != id {
+		t.Fatalf("the old current key %s was not imported as current: %s", id, a.Keys.CurrentID())
+	}
+	d.Close()
+	env := func(k string) string {
+		if k == "MAMORI_SECRET_KEY" {
+			return secret
+		}
+		return ""
+	}
+	file := filepath.Join(t.TempDir(), "b.tgz")
+	var out, errb bytes.Buffer
+	if code := app.Run([]string{"backup", "--data-dir", dir, "--to", file}, strings.NewReader(""), &out, &errb, env); code != 0 {
+		t.Fatalf("backup: %s", errb.String())
+	}
+	raw, _ := os.ReadFile(file)
+	var names []string
+	if err := app.RewriteBackupForTest(bytes.NewReader(raw), io.Discard, func(name string, data []byte) []byte {
+		names = append(names, name)
+		if bytes.Contains(data, []byte("PRIVATE KEY")) {
+			t.Errorf("%s holds a private key in clear", name)
+		}
+		return data
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, "keys/") {
+			t.Errorf("%s is in a backup whose master key is not", n)
+		}
+	}
+	restored := filepath.Join(t.TempDir(), "r")
+	if code, _, errs := run(t, "", "restore", "--from", file, "--data-dir", restored); code != 0 {
+		t.Fatalf("restore: %s", errs)
+	}
+	rcfg := config.Default()
+	rcfg.DataDir, rcfg.SecretKey = restored, secret
+	rd, err := app.Open(ctx, rcfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	ra, err := app.Build(rcfg, rd, quiet)
+	if err != nil || ra.Keys.CurrentID() != id {
+		t.Fatalf("the restored server: %v, signs with %s, want %s", err, ra.Keys.CurrentID(), id)
 	}
 }

@@ -102,7 +102,13 @@ const (
 // The first start writes a key-check value sealed with the key; every
 // start opens it, so an instance configured with another key fails with
 // ErrWrongKey instead of sealing data the other instances cannot open.
-func Open(ctx context.Context, cfg config.Config, d *db.DB, dependents []string) (*Box, error) {
+//
+// probes guard the start that writes the key-check value (the first after
+// an upgrade from a version without one): each opens a value the database
+// already holds sealed and returns ErrWrongKey when it does not open, so
+// a new key set at the upgrade is refused instead of being written as the
+// deployment's key while the data stays sealed with the old one.
+func Open(ctx context.Context, cfg config.Config, d *db.DB, dependents []string, probes ...Probe) (*Box, error) {
 	master, err := configured(cfg)
 	if err != nil {
 		return nil, err
@@ -138,7 +144,7 @@ func Open(ctx context.Context, cfg config.Config, d *db.DB, dependents []string)
 	if err != nil {
 		return nil, err
 	}
-	if err := b.check(ctx, d); err != nil {
+	if err := b.check(ctx, d, probes); err != nil {
 		if created && errors.Is(err, ErrWrongKey) {
 			// Another instance sealed the database first, with its own
 			// key: the key this start made opens nothing, and leaving it
@@ -151,9 +157,25 @@ func Open(ctx context.Context, cfg config.Config, d *db.DB, dependents []string)
 	return b, nil
 }
 
+// Probe tries the master key on data sealed before the key-check value
+// existed; see Open.
+type Probe func(ctx context.Context, q db.Querier, b *Box) error
+
 // check writes the key-check value if there is none (the first writer
-// wins) and opens the one stored.
-func (b *Box) check(ctx context.Context, d *db.DB) error {
+// wins, once the probes opened what is already sealed) and opens the one
+// stored.
+func (b *Box) check(ctx context.Context, d *db.DB, probes []Probe) error {
+	var one int
+	err := d.QueryRowContext(ctx, `SELECT 1 FROM key_check WHERE id = 1`).Scan(&one)
+	if errors.Is(db.Classify(err), db.ErrNotFound) {
+		for _, p := range probes {
+			if err := p(ctx, d, b); err != nil {
+				return err
+			}
+		}
+	} else if err != nil {
+		return fmt.Errorf("secretbox: read the key check: %w", err)
+	}
 	if _, err := d.ExecContext(ctx, `INSERT INTO key_check (id, sealed, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING`,
 		b.Seal(checkPurpose, []byte(checkText), nil), db.Now()); err != nil {
 		return fmt.Errorf("secretbox: write the key check: %w", err)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -26,6 +27,27 @@ const (
 
 // sealPurpose names the secretbox key reported mail is sealed with.
 const sealPurpose = "report mail"
+
+// KeyProbe opens one stored mail with box and returns
+// secretbox.ErrWrongKey when it does not open; nil when none is stored.
+// secretbox.Open runs it before the first key-check value is written, so
+// an upgrade from a version without one cannot adopt a new master key
+// while the mail stays sealed with the old.
+func KeyProbe(ctx context.Context, q db.Querier, box *secretbox.Box) error {
+	var id string
+	var sealed []byte
+	err := q.QueryRowContext(ctx, `SELECT id, sealed FROM share_report_mails LIMIT 1`).Scan(&id, &sealed)
+	if errors.Is(db.Classify(err), db.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sharing: %w", err)
+	}
+	if _, err := box.Open(sealPurpose, sealed, []byte(id)); err != nil {
+		return secretbox.ErrWrongKey
+	}
+	return nil
+}
 
 // The report's form and its files' names are sealed too: the form names
 // the people who received or opened the mail ("経理の山田が開封"), and a

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -39,6 +40,19 @@ const (
 	currentFile = "current"
 	pemType     = "PRIVATE KEY" // PKCS#8
 )
+
+// LegacyFile says whether name is a file of an older version's keyring in
+// the keys directory: a key file (id is its key id) or the current marker
+// (id is "").
+func LegacyFile(name string) (id string, ok bool) {
+	if name == currentFile {
+		return "", true
+	}
+	if strings.HasPrefix(name, keyPrefix) && strings.HasSuffix(name, keySuffix) && len(name) > len(keyPrefix)+len(keySuffix) {
+		return strings.TrimSuffix(strings.TrimPrefix(name, keyPrefix), keySuffix), true
+	}
+	return "", false
+}
 
 // sealPurpose seals private keys (secretbox), the key id as context.
 const sealPurpose = "signing key"
@@ -99,6 +113,12 @@ func Open(ctx context.Context, d *db.DB, box *secretbox.Box, dataDir string, log
 		}
 	}
 	imported, err := kr.ensure(ctx, files)
+	if errors.Is(err, errLost) {
+		// Another instance made the first key while this one imported:
+		// the rollback took this one's imports too; now that a current
+		// key exists, importing again cannot lose.
+		imported, err = kr.ensure(ctx, files)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +152,11 @@ func (kr *Keyring) ensure(ctx context.Context, files *fileRing) (imported int, e
 	err = kr.d.InTx(ctx, func(tx *db.Tx) error {
 		imported = 0
 		now := db.Now()
-		for id, priv := range files.keys {
+		// In key-id order: instances importing one copied keys directory
+		// at once then take the rows' locks in the same order, instead of
+		// each waiting for the other (PostgreSQL: "deadlock detected").
+		for _, id := range slices.Sorted(maps.Keys(files.keys)) {
+			priv := files.keys[id]
 			var retired *time.Time
 			if id != files.current {
 				retired = &now
@@ -183,7 +207,7 @@ func (kr *Keyring) ensure(ctx context.Context, files *fileRing) (imported int, e
 		return nil
 	})
 	if errors.Is(err, errLost) {
-		return 0, nil
+		return 0, err
 	}
 	if err != nil {
 		return 0, fmt.Errorf("signing: %w", err)
@@ -213,16 +237,21 @@ func (kr *Keyring) Refresh(ctx context.Context) error {
 	if kr.d == nil {
 		return nil
 	}
-	rows, err := kr.d.Read().QueryContext(ctx, `SELECT id, public_key, private_key FROM signing_keys WHERE revoked_at IS NULL`)
+	// One statement, so one snapshot: read apart, a rotation committed
+	// between the two reads gave a current key missing from the keys
+	// (a start failed, a refresh logged a false error).
+	rows, err := kr.d.Read().QueryContext(ctx, `SELECT k.id, k.public_key, k.private_key, c.key_id
+		FROM signing_keys k CROSS JOIN signing_current c WHERE c.id = 1 AND k.revoked_at IS NULL`)
 	if err != nil {
 		return fmt.Errorf("signing: %w", err)
 	}
 	defer rows.Close()
 	keys := map[string]ed25519.PrivateKey{}
+	var cur string
 	for rows.Next() {
 		var id string
 		var pub, sealed []byte
-		if err := rows.Scan(&id, &pub, &sealed); err != nil {
+		if err := rows.Scan(&id, &pub, &sealed, &cur); err != nil {
 			return fmt.Errorf("signing: %w", err)
 		}
 		der, err := kr.box.Open(sealPurpose, sealed, []byte(id))
@@ -242,9 +271,8 @@ func (kr *Keyring) Refresh(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("signing: %w", err)
 	}
-	var cur string
-	if err := kr.d.Read().QueryRowContext(ctx, `SELECT key_id FROM signing_current WHERE id = 1`).Scan(&cur); err != nil {
-		return fmt.Errorf("signing: no current key: %w", db.Classify(err))
+	if cur == "" {
+		return fmt.Errorf("signing: no current key: %w", db.ErrNotFound)
 	}
 	if _, ok := keys[cur]; !ok {
 		return fmt.Errorf("signing: the current key %s is revoked or missing", cur)

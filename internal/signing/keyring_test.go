@@ -328,3 +328,128 @@ func TestKeyringConcurrentUse(t *testing.T) {
 		t.Fatalf("%d keys", len(kr.PublicKeys()))
 	}
 }
+
+// Older versions told operators of several instances to copy one keys
+// directory to every instance; after the upgrade they start at once on one
+// database and import the same key files. Each import inserts the keys in
+// one transaction: in map order, two imports on PostgreSQL waited for each
+// other's rows in opposite orders and one instance failed to start with
+// "deadlock detected".
+func TestOpenImportsOneFileKeyringAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		box := testBox(t, 1)
+		for round := range 3 {
+			data := t.TempDir()
+			writeFileRing(t, data, 40)
+			var handles []*db.DB
+			if d.Dialect() == db.Postgres {
+				handles = dbtest.PostgresShared(t, 4)
+			} else {
+				h := dbtest.SQLite(t)
+				handles = []*db.DB{h, h, h, h}
+			}
+			errs := make([]error, len(handles))
+			var wg sync.WaitGroup
+			for i, h := range handles {
+				wg.Go(func() {
+					_, errs[i] = Open(ctx, h, box, data, nil)
+				})
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("round %d, instance %d: %v", round, i, err)
+				}
+			}
+			if c := count(t, handles[0], `SELECT COUNT(*) FROM signing_keys`); c != 40 {
+				t.Fatalf("round %d: %d keys stored, want 40", round, c)
+			}
+		}
+	})
+}
+
+// Refresh reads the keys and the current marker as one snapshot: read in
+// two statements, a rotation committed between them by another instance
+// made the periodic refresh fail ("the current key … is revoked or
+// missing") and log an error although nothing was wrong.
+func TestRefreshDuringRotation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		box := testBox(t, 1)
+		writer, err := Open(ctx, d, box, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reader, err := Open(ctx, d, box, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Bounded work: 40 rotations, refreshes until they are done.
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			defer close(done)
+			for range 40 {
+				if _, err := writer.Rotate(ctx); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+		var failed error
+	loop:
+		for {
+			select {
+			case <-done:
+				break loop
+			default:
+			}
+			if err := reader.Refresh(ctx); err != nil {
+				failed = err
+				break
+			}
+		}
+		wg.Wait()
+		if failed != nil {
+			t.Fatalf("a refresh during rotations: %v", failed)
+		}
+	})
+}
+
+// Key files without a current marker (an older version stopped between
+// writing a key and its marker) are imported with a new key made current.
+// When several instances did that at once on an empty database, the
+// losers' transactions were rolled back whole, their imported keys with
+// them: records those keys signed no longer verified until a restart.
+func TestOpenImportsUnmarkedKeysAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		box := testBox(t, 1)
+		handles := []*db.DB{d, d, d, d}
+		if d.Dialect() == db.Postgres {
+			handles = dbtest.PostgresShared(t, 4)
+		}
+		dirs := make([]string, len(handles))
+		for i := range dirs {
+			dirs[i] = t.TempDir()
+			writeFileRing(t, dirs[i], 2)
+			os.Remove(filepath.Join(dirs[i], KeysDir, currentFile))
+		}
+		errs := make([]error, len(handles))
+		var wg sync.WaitGroup
+		for i, h := range handles {
+			wg.Go(func() { _, errs[i] = Open(ctx, h, box, dirs[i], nil) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("instance %d: %v", i, err)
+			}
+		}
+		// 2 imported per instance and the one new current key.
+		if c := count(t, handles[0], `SELECT COUNT(*) FROM signing_keys`); c != 2*len(handles)+1 {
+			t.Fatalf("%d keys stored, want %d", c, 2*len(handles)+1)
+		}
+	})
+}
