@@ -42,15 +42,27 @@ func Canonicalize(v any) ([]byte, error) {
 	return CanonicalJSON(b)
 }
 
+// MaxDepth bounds the nesting of arrays and objects in a canonical value. A
+// signed record is a few levels deep; the bound is checked as each level
+// opens, so a hostile file of 174,000 nested objects (under the 1 MiB cap)
+// is refused at level 33 instead of being copied level by level — each
+// level's canonical bytes are copied into the one above, which made deep
+// input quadratic (76 s, 424 MB before the bound).
+const MaxDepth = 32
+
+// errTooDeep is the error for input nested deeper than MaxDepth.
+var errTooDeep = fmt.Errorf("nested deeper than %d levels", MaxDepth)
+
 // CanonicalJSON returns the RFC 8785 form of one JSON text (see
 // Canonicalize). Anything but exactly one JSON value, surrounded by
-// whitespace at most, is an error.
+// whitespace at most, is an error, and so is a value nested deeper than
+// MaxDepth.
 func CanonicalJSON(data []byte) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var out bytes.Buffer
 	out.Grow(len(data))
-	if err := canonValue(dec, &out); err != nil {
+	if err := canonValue(dec, &out, 0); err != nil {
 		return nil, fmt.Errorf("canonical JSON: %w", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -62,8 +74,9 @@ func CanonicalJSON(data []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// canonValue reads one value from dec and writes it canonically.
-func canonValue(dec *json.Decoder, out *bytes.Buffer) error {
+// canonValue reads one value from dec and writes it canonically; depth is
+// the number of arrays and objects around it.
+func canonValue(dec *json.Decoder, out *bytes.Buffer, depth int) error {
 	tok, err := dec.Token()
 	if err != nil {
 		if err == io.EOF {
@@ -73,16 +86,19 @@ func canonValue(dec *json.Decoder, out *bytes.Buffer) error {
 	}
 	switch t := tok.(type) {
 	case json.Delim:
+		if (t == '{' || t == '[') && depth >= MaxDepth {
+			return errTooDeep
+		}
 		switch t {
 		case '{':
-			return canonObject(dec, out)
+			return canonObject(dec, out, depth+1)
 		case '[':
 			out.WriteByte('[')
 			for i := 0; dec.More(); i++ {
 				if i > 0 {
 					out.WriteByte(',')
 				}
-				if err := canonValue(dec, out); err != nil {
+				if err := canonValue(dec, out, depth+1); err != nil {
 					return err
 				}
 			}
@@ -120,7 +136,12 @@ type member struct {
 	value []byte   // canonical name and value: "name":value
 }
 
-func canonObject(dec *json.Decoder, out *bytes.Buffer) error {
+// canonObject writes the members of an object whose '{' was just read;
+// depth counts the object itself. Member names are compared exactly as
+// decoded (escapes resolved), so "a" and "\u0061" are the same name and a
+// duplicate, while "Name" and "name" are two members, as every JSON reader
+// sees them.
+func canonObject(dec *json.Decoder, out *bytes.Buffer, depth int) error {
 	var members []member
 	seen := map[string]bool{}
 	for dec.More() {
@@ -139,7 +160,7 @@ func canonObject(dec *json.Decoder, out *bytes.Buffer) error {
 		var mb bytes.Buffer
 		writeString(&mb, name)
 		mb.WriteByte(':')
-		if err := canonValue(dec, &mb); err != nil {
+		if err := canonValue(dec, &mb, depth); err != nil {
 			return err
 		}
 		members = append(members, member{key: utf16.Encode([]rune(name)), value: mb.Bytes()})

@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Alg is the only signature algorithm there is.
@@ -93,21 +96,9 @@ type Verified struct {
 // VerifyEnvelope parses a saved API response and verifies it with the key
 // it names, which must be among keys.
 func VerifyEnvelope(data []byte, keys []PublicKey) (Verified, error) {
-	// The strict parse first: one JSON value, no duplicate member names
-	// anywhere, so no reader can be shown another record than the one
-	// verified here.
-	if _, err := CanonicalJSON(data); err != nil {
+	env, err := parseEnvelope(data)
+	if err != nil {
 		return Verified{}, fmt.Errorf("%w: not a signed record: %v", ErrMalformed, err)
-	}
-	var env Envelope
-	if err := json.Unmarshal(data, &env); err != nil {
-		return Verified{}, fmt.Errorf("%w: not a signed record: %v", ErrMalformed, err)
-	}
-	if len(env.Record) == 0 || env.Signature == "" || env.KeyID == "" {
-		return Verified{}, fmt.Errorf("%w: need \"record\", \"signature\" and \"key_id\"", ErrMalformed)
-	}
-	if env.Record[0] != '{' {
-		return Verified{}, fmt.Errorf("%w: \"record\" is not an object", ErrMalformed)
 	}
 	for _, k := range keys {
 		if k.ID != env.KeyID {
@@ -116,13 +107,134 @@ func VerifyEnvelope(data []byte, keys []PublicKey) (Verified, error) {
 		if err := Verify(k.Key, env.Record, env.Signature); err != nil {
 			return Verified{}, err
 		}
-		canon, err := CanonicalJSON(env.Record)
-		if err != nil { // cannot happen: Verify canonicalized it
-			return Verified{}, fmt.Errorf("%w: record: %v", ErrMalformed, err)
-		}
-		return Verified{Record: canon, KeyID: k.ID, KeyCurrent: k.Current}, nil
+		return Verified{Record: env.Record, KeyID: k.ID, KeyCurrent: k.Current}, nil
 	}
 	return Verified{}, fmt.Errorf("%w %q: not among the %d keys given", ErrUnknownKey, env.KeyID, len(keys))
+}
+
+// parseEnvelope reads a signed record exactly as every other JSON reader
+// (jq, Python, browsers) reads it, so none of them can be shown another
+// record than the one verified. encoding/json's Unmarshal into a struct
+// cannot do that: it matches member names case-insensitively and with
+// Unicode case folding (so "Record" or "\u212aey_id", with a Kelvin sign,
+// fill record and key_id) and keeps the last of duplicate members. Here the
+// envelope is walked token by token: it must be one object whose members
+// are exactly "record" (an object), "signature" and "key_id" (strings),
+// each once and named exactly; the record is canonicalized on the way,
+// which refuses duplicate names inside it and nesting deeper than MaxDepth
+// as soon as the level opens. The input must also be valid UTF-8 without
+// lone surrogate escapes, which Go would read as U+FFFD while another
+// reader keeps them. Env.Record is the record in canonical form.
+func parseEnvelope(data []byte) (Envelope, error) {
+	if err := checkText(data); err != nil {
+		return Envelope{}, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return Envelope{}, errors.New("not a JSON object")
+	}
+	var env Envelope
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return Envelope{}, err
+		}
+		name, _ := tok.(string)
+		switch name {
+		case "record", "signature", "key_id":
+		default:
+			return Envelope{}, fmt.Errorf("unexpected member %q (a signed record has exactly \"record\", \"signature\" and \"key_id\")", name)
+		}
+		if seen[name] {
+			return Envelope{}, fmt.Errorf("member %q appears twice", name)
+		}
+		seen[name] = true
+		if name == "record" {
+			var out bytes.Buffer
+			if err := canonValue(dec, &out, 1); err != nil {
+				return Envelope{}, fmt.Errorf("record: %v", err)
+			}
+			if out.Bytes()[0] != '{' {
+				return Envelope{}, errors.New("\"record\" is not an object")
+			}
+			env.Record = out.Bytes()
+			continue
+		}
+		tok, err = dec.Token()
+		if err != nil {
+			return Envelope{}, err
+		}
+		str, ok := tok.(string)
+		if !ok || str == "" {
+			return Envelope{}, fmt.Errorf("%q is not a non-empty string", name)
+		}
+		if name == "signature" {
+			env.Signature = str
+		} else {
+			env.KeyID = str
+		}
+	}
+	if _, err := dec.Token(); err != nil { // '}'
+		return Envelope{}, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Envelope{}, errors.New("data after the JSON object")
+	}
+	if len(seen) != 3 {
+		return Envelope{}, errors.New("need \"record\", \"signature\" and \"key_id\"")
+	}
+	return env, nil
+}
+
+// checkText refuses input that JSON readers would decode differently:
+// bytes that are not UTF-8 and \u escapes of lone UTF-16 surrogates (Go
+// turns both into U+FFFD; Python and JavaScript keep a lone surrogate). A
+// backslash can only stand inside a string in valid JSON, so scanning the
+// raw bytes for escapes is enough; the JSON itself is checked by the
+// decoder afterwards.
+func checkText(data []byte) error {
+	if !utf8.Valid(data) {
+		return errors.New("not valid UTF-8")
+	}
+	for i := 0; i < len(data); i++ {
+		if data[i] != '\\' {
+			continue
+		}
+		if i+1 < len(data) && data[i+1] != 'u' {
+			i++ // a two-character escape such as \\ or \"
+			continue
+		}
+		r, ok := hex4(data, i)
+		if !ok {
+			continue // malformed; the decoder refuses it
+		}
+		switch {
+		case utf16.IsSurrogate(r) && r < 0xdc00: // high: a low one must follow
+			if lo, ok := hex4(data, i+6); !ok || lo < 0xdc00 || lo > 0xdfff {
+				return errors.New("lone UTF-16 surrogate escape")
+			}
+			i += 11
+		case utf16.IsSurrogate(r):
+			return errors.New("lone UTF-16 surrogate escape")
+		default:
+			i += 5
+		}
+	}
+	return nil
+}
+
+// hex4 reads the escape \uXXXX at data[i:].
+func hex4(data []byte, i int) (rune, bool) {
+	if i+6 > len(data) || data[i] != '\\' || data[i+1] != 'u' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(data[i+2:i+6]), 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	return rune(v), true
 }
 
 // maxFile bounds what VerifyFile reads; a signed record is a few hundred
