@@ -195,3 +195,31 @@ func envelopeSeeds(f *testing.F) [][]byte {
 		[]byte(`{"record":{"a":"\ud800"}` + tail),
 	}
 }
+
+// TestKeysDocumentExactNames: a key document says to the verifier what it
+// says to jq: a member folded onto a known name ("Current", a Kelvin-sign
+// "key_id", "KEYS") or repeated is refused, not read as the known one.
+func TestKeysDocumentExactNames(t *testing.T) {
+	kr, err := Ephemeral()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(kr.Document())
+	doc := string(b)
+	for _, in := range []string{
+		strings.Replace(doc, `"current":true`, `"current":false,"Current":true`, 1),
+		strings.Replace(doc, `"current":true`, `"current":false,"current":true`, 1),
+		strings.Replace(doc, `"key_id"`, `"\u212aey_id"`, 1),
+		strings.Replace(doc, `{"keys"`, `{"KEYS"`, 1),
+		strings.Replace(doc, `{"keys":`, `{"keys":[],"keys":`, 1),
+	} {
+		if keys, err := ParseKeysDocument([]byte(in)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v %+v", in, err, keys)
+		}
+	}
+	// Members it does not know are left alone, so an issuer may add some.
+	extra := strings.Replace(doc, `"current":true`, `"current":true,"not_after":"2030-01-01"`, 1)
+	if _, err := ParseKeysDocument([]byte(extra)); err != nil {
+		t.Errorf("%s: %v", extra, err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -296,7 +297,16 @@ func DocumentOf(keys []PublicKey) KeysDocument {
 // ParseKeysDocument reads a saved key document. Every key must be an
 // Ed25519 key of 32 bytes whose key_id is the one derived from it (KeyID),
 // so a document cannot pass off one key under another's id.
+//
+// Member names are read exactly, as for a signed record: duplicates
+// anywhere and names that encoding/json would fold onto a known one
+// ("Current", "\u212aey_id") are refused, so the document does not say one
+// thing to jq and another to the verifier. Other unknown members are
+// ignored, so a later issuer may add some.
 func ParseKeysDocument(data []byte) ([]PublicKey, error) {
+	if err := checkKeysNames(data); err != nil {
+		return nil, fmt.Errorf("%w: not a key document: %v", ErrMalformed, err)
+	}
 	var doc KeysDocument
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%w: not a key document: %v", ErrMalformed, err)
@@ -329,4 +339,47 @@ func ReadKeysFile(path string) ([]PublicKey, error) {
 		return nil, err
 	}
 	return ParseKeysDocument(data)
+}
+
+// checkKeysNames refuses a key document with duplicate member names, text
+// readers disagree on, nesting past MaxDepth, or a member name that is
+// not exactly one of the known names but folds onto one.
+func checkKeysNames(data []byte) error {
+	if err := checkText(data); err != nil {
+		return err
+	}
+	if _, err := CanonicalJSON(data); err != nil { // duplicates, depth
+		return err
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return err
+	}
+	if err := exactNames(top, "keys"); err != nil {
+		return err
+	}
+	var entries []map[string]json.RawMessage
+	if err := json.Unmarshal(top["keys"], &entries); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := exactNames(e, "key_id", "alg", "public_key", "current"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exactNames refuses a member of m that encoding/json would take for one of
+// known (matching it case-insensitively, with Unicode folding) without
+// being spelt exactly so.
+func exactNames(m map[string]json.RawMessage, known ...string) error {
+	for name := range m {
+		for _, k := range known {
+			if name != k && strings.EqualFold(name, k) {
+				return fmt.Errorf("member %q is not %q", name, k)
+			}
+		}
+	}
+	return nil
 }
