@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 
 	"mamori/internal/apperr"
@@ -138,7 +139,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 }
 
 // DecodeJSON reads a JSON body strictly: unknown fields and trailing data
-// are errors, so a client's typo is reported rather than ignored, and
+// are errors, so a client's typo is reported rather than ignored; member
+// names must be exactly the documented ones, each once (checkJSONNames:
+// encoding/json alone would take "Name" or a duplicate's last value); and
 // strings must be Unicode text (CheckJSONText). Every API handler that
 // takes JSON decodes through it or DecodeJSONBytes.
 func DecodeJSON(r *http.Request, v any) error {
@@ -157,6 +160,9 @@ func DecodeJSON(r *http.Request, v any) error {
 func DecodeJSONBytes(b []byte, v any) error {
 	if err := CheckJSONText(b); err != nil {
 		return err
+	}
+	if err := checkJSONNames(b, reflect.TypeOf(v)); err != nil {
+		return apperr.Wrap(err, apperr.Invalid, "error.bad_json")
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

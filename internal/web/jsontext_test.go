@@ -97,7 +97,9 @@ func TestDecodeJSONRefusesReplacement(t *testing.T) {
 	// the client did not send.
 	for _, body := range []string{`{"name":"\ud83d\ude00"}`, `{"name":"\\ud800"}`} {
 		r := httptest.NewRequest("POST", "/", strings.NewReader(body))
-		var v struct{ Name string }
+		var v struct {
+			Name string `json:"name"`
+		}
 		if err := web.DecodeJSON(r, &v); err != nil || strings.ContainsRune(v.Name, utf8.RuneError) {
 			t.Errorf("%q: %v, %q", body, err, v.Name)
 		}
