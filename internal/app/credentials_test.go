@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -12,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"mamori/internal/app"
 	"mamori/internal/apptest"
 	"mamori/internal/auth"
+	"mamori/internal/auth/password"
 	"mamori/internal/auth/totp"
 	"mamori/internal/config"
 	"mamori/internal/db"
@@ -624,4 +628,43 @@ func TestSetupLinkEndsWithCLIAdmin(t *testing.T) {
 	r := e.Get(e.Client(), path)
 	expectStatus(t, r, http.StatusGone)
 	mustContain(t, r, "初期設定はすでに完了")
+}
+
+// TestDebugLogHoldsNoLinkSecret: with debug logging every request is
+// logged, under its route pattern: the link secrets in reset,
+// verification and setup paths (valid or not) never reach the log.
+func TestDebugLogHoldsNoLinkSecret(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		u := e.CreateUser("logged@example.jp", "logged password 1")
+		token, err := auth.CreateEmailToken(context.Background(), e.DB, auth.PurposeReset, u.ID, u.Email, "", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logs syncBuffer
+		a, err := app.Build(e.App.Cfg, e.DB, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Auth.Params = password.Fast
+		srv := httptest.NewServer(a.Handler())
+		defer srv.Close()
+		const madeUp = "madeupsecretlinktoken0123456789"
+		for _, p := range []string{"/password/reset/" + token, "/password/reset/" + madeUp, "/verify/" + madeUp, "/setup/" + madeUp} {
+			res, err := noRedirect().Get(srv.URL + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+		}
+		rawPost(noRedirect(), srv.URL, "/password/reset/"+token, url.Values{"password": {"short"}, "password_confirm": {"short"}}, nil)
+		out := logs.String()
+		if !strings.Contains(out, "route=\"GET /password/reset/{token}\"") {
+			t.Fatalf("reset request not logged by its route:\n%s", out)
+		}
+		for _, s := range []string{token, madeUp} {
+			if strings.Contains(out, s) {
+				t.Fatalf("debug log holds a link secret:\n%s", out)
+			}
+		}
+	})
 }
