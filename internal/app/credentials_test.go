@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -12,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"mamori/internal/app"
 	"mamori/internal/apptest"
 	"mamori/internal/auth"
+	"mamori/internal/auth/password"
 	"mamori/internal/auth/totp"
 	"mamori/internal/config"
 	"mamori/internal/db"
@@ -256,7 +260,9 @@ func TestCredentialsEndWithPassword(t *testing.T) {
 		if l1 == l2 {
 			t.Fatal("two reset requests gave one link")
 		}
-		expectStatus(t, e.Get(c, l1), 200)
+		// A newer link ends the older one: at most one is live.
+		expectStatus(t, e.Get(c, l1), http.StatusNotFound)
+		expectStatus(t, e.Get(c, l2), 200)
 		if s := bearer(tok); s != 200 {
 			t.Fatalf("fresh token: %d", s)
 		}
@@ -275,9 +281,9 @@ func TestCredentialsEndWithPassword(t *testing.T) {
 		// 2. Reset: with two links out, the second dies with the first.
 		tok, other = newToken(), loggedIn("second password 2")
 		l1, l2 = resetLink(), resetLink()
-		mustContain(t, e.Get(e.Client(), l1), `id="reset-ends"`)
-		expectStatus(t, e.Post(e.Client(), l1, url.Values{"password": {"third password 3"}, "password_confirm": {"third password 3"}}), http.StatusSeeOther)
-		expectStatus(t, e.Post(e.Client(), l2, url.Values{"password": {"attacker pw 123"}, "password_confirm": {"attacker pw 123"}}), http.StatusNotFound)
+		mustContain(t, e.Get(e.Client(), l2), `id="reset-ends"`)
+		expectStatus(t, e.Post(e.Client(), l2, url.Values{"password": {"third password 3"}, "password_confirm": {"third password 3"}}), http.StatusSeeOther)
+		expectStatus(t, e.Post(e.Client(), l1, url.Values{"password": {"attacker pw 123"}, "password_confirm": {"attacker pw 123"}}), http.StatusNotFound)
 		if s := bearer(tok); s != http.StatusUnauthorized {
 			t.Fatalf("API token after a reset: %d, want 401", s)
 		}
@@ -439,13 +445,16 @@ func TestAnonymousMailCapped(t *testing.T) {
 		if _, err := auth.CreateUser(ctx, e.DB, "pending@example.jp", "", "", "", false); err != nil {
 			t.Fatal(err)
 		}
-		for _, tc := range []struct{ path, email string }{
-			{"/password/forgot", "victim@example.jp"},
-			{"/signup", "taken@example.jp"},
-			{"/verify-resend", "pending@example.jp"},
+		for _, tc := range []struct {
+			path, email string
+			burst       int
+		}{
+			{"/password/forgot", "victim@example.jp", 100},
+			{"/signup", "taken@example.jp", 40},
+			{"/verify-resend", "pending@example.jp", 60},
 		} {
 			before := e.Count(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr = ?`, tc.email)
-			const burst = 20
+			burst := tc.burst
 			statuses := make([]int, burst)
 			var wg sync.WaitGroup
 			for i := range burst {
@@ -466,6 +475,49 @@ func TestAnonymousMailCapped(t *testing.T) {
 			if sent > 5 {
 				t.Fatalf("%s: %d mails to one address in an hour", tc.path, sent)
 			}
+			// Each mail ends the links mailed before it: at most one live.
+			live := e.Count(`SELECT COUNT(*) FROM email_tokens WHERE email = ? AND purpose IN ('reset', 'verify') AND used_at IS NULL AND expires_at > ?`, tc.email, db.Now())
+			t.Logf("%s: %d live links", tc.path, live)
+			if live > 1 {
+				t.Fatalf("%s: %d live links for one account", tc.path, live)
+			}
+		}
+	})
+}
+
+// TestAnonymousMailNetworkCap: one client network asking the anonymous
+// forms to mail many addresses (each under its own cap) is held to 20
+// requests an hour, answered as before, and an unknown address uses the
+// budget as a known one does.
+func TestAnonymousMailNetworkCap(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		const n = 40
+		for i := range n {
+			if i%2 == 0 {
+				e.CreateUser(fmt.Sprintf("user%d@example.jp", i), "user password 1")
+			}
+		}
+		before := e.Count(`SELECT COUNT(*) FROM mail_outbox`)
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i], _ = rawPost(noRedirect(), e.URL, "/password/forgot", url.Values{"email": {fmt.Sprintf("user%d@example.jp", i)}}, nil)
+			}()
+		}
+		wg.Wait()
+		for _, s := range statuses {
+			if s != statuses[0] || s >= 400 {
+				t.Fatalf("answers differ or fail: %v", statuses)
+			}
+		}
+		sent := e.Count(`SELECT COUNT(*) FROM mail_outbox`) - before
+		counted := e.Count(`SELECT COUNT(*) FROM login_failures WHERE subject LIKE 'mailnet:%'`)
+		t.Logf("%d forgot posts for %d addresses from one client: %d mails, %d counted", n, n, sent, counted)
+		if sent > 20 || counted != 20 {
+			t.Fatalf("one network: %d mails, %d requests counted; cap 20", sent, counted)
 		}
 	})
 }
@@ -578,4 +630,92 @@ func TestSetupLinkEndsWithCLIAdmin(t *testing.T) {
 	r := e.Get(e.Client(), path)
 	expectStatus(t, r, http.StatusGone)
 	mustContain(t, r, "初期設定はすでに完了")
+}
+
+// TestDebugLogHoldsNoLinkSecret: with debug logging every request is
+// logged, under its route pattern: the link secrets in reset,
+// verification and setup paths (valid or not) never reach the log.
+func TestDebugLogHoldsNoLinkSecret(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		u := e.CreateUser("logged@example.jp", "logged password 1")
+		token, err := auth.CreateEmailToken(context.Background(), e.DB, auth.PurposeReset, u.ID, u.Email, "", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logs syncBuffer
+		a, err := app.Build(e.App.Cfg, e.DB, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Auth.Params = password.Fast
+		srv := httptest.NewServer(a.Handler())
+		defer srv.Close()
+		const madeUp = "madeupsecretlinktoken0123456789"
+		for _, p := range []string{"/password/reset/" + token, "/password/reset/" + madeUp, "/verify/" + madeUp, "/setup/" + madeUp} {
+			res, err := noRedirect().Get(srv.URL + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+		}
+		rawPost(noRedirect(), srv.URL, "/password/reset/"+token, url.Values{"password": {"short"}, "password_confirm": {"short"}}, nil)
+		out := logs.String()
+		if !strings.Contains(out, "route=\"GET /password/reset/{token}\"") {
+			t.Fatalf("reset request not logged by its route:\n%s", out)
+		}
+		for _, s := range []string{token, madeUp} {
+			if strings.Contains(out, s) {
+				t.Fatalf("debug log holds a link secret:\n%s", out)
+			}
+		}
+	})
+}
+
+// TestAccountMailSameWork: the forgotten-password and resend forms do the
+// same database work for an address without an account (or without one
+// the form serves) as for one they mail, so the answer's timing does not
+// tell which addresses have accounts. Work is counted in statements, not
+// timed; the stand-in leaves nothing behind.
+func TestAccountMailSameWork(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		e.CreateUser("known@example.jp", "known password 1")
+		if _, err := auth.CreateUser(context.Background(), e.DB, "pending@example.jp", "", "", "", false); err != nil {
+			t.Fatal(err)
+		}
+		work := func(path, email string) uint64 {
+			before := e.App.DB.TxStatements()
+			if s, _ := rawPost(noRedirect(), e.URL, path, url.Values{"email": {email}}, nil); s >= 400 {
+				t.Fatalf("%s %s: %d", path, email, s)
+			}
+			return e.App.DB.TxStatements() - before
+		}
+		for _, tc := range []struct{ path, mailed, unknown, served string }{
+			{"/password/forgot", "known@example.jp", "nobody@example.jp", ""},
+			{"/verify-resend", "pending@example.jp", "nobody@example.jp", "known@example.jp"},
+		} {
+			// Each address is asked once first: the budget's count takes a
+			// second read on SQLite once the address has rows.
+			for _, a := range []string{tc.mailed, tc.unknown, tc.served} {
+				if a != "" {
+					work(tc.path, a)
+				}
+			}
+			mails := e.Count(`SELECT COUNT(*) FROM mail_outbox`)
+			a, b := work(tc.path, tc.mailed), work(tc.path, tc.unknown)
+			c := b
+			if tc.served != "" {
+				c = work(tc.path, tc.served)
+			}
+			t.Logf("%s: %d statements for an account, %d for an unknown address, %d for a verified one", tc.path, a, b, c)
+			if a != b || a != c {
+				t.Fatalf("%s: %d statements for an account, %d without", tc.path, a, b)
+			}
+			if n := e.Count(`SELECT COUNT(*) FROM mail_outbox`) - mails; n != 1 {
+				t.Fatalf("%s: %d mails, want 1", tc.path, n)
+			}
+		}
+		if n := e.Count(`SELECT COUNT(*) FROM email_tokens WHERE user_id IS NULL AND purpose <> 'setup'`); n != 0 {
+			t.Fatalf("%d stand-in links left", n)
+		}
+	})
 }

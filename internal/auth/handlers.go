@@ -115,7 +115,7 @@ func (s *Service) resendPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.ResendVerification(r.Context(), f.Get("email"), web.LangFrom(r.Context())); err != nil {
+	if err := s.ResendVerification(r.Context(), r, f.Get("email"), web.LangFrom(r.Context())); err != nil {
 		return err
 	}
 	return web.Redirect(w, r, "/login", "flash.verification_resent")
@@ -230,7 +230,7 @@ func (s *Service) forgotPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.RequestReset(r.Context(), f.Get("email"), web.LangFrom(r.Context())); err != nil {
+	if err := s.RequestReset(r.Context(), r, f.Get("email"), web.LangFrom(r.Context())); err != nil {
 		return s.formError(w, r, err, "forgot", "auth.forgot_title", f, nil)
 	}
 	return s.page(w, r, http.StatusOK, "forgot_done", "auth.forgot_title", f, nil)

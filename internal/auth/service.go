@@ -86,24 +86,45 @@ const (
 	// accountMailsPerHour bounds the mails anonymous forms (sign-up,
 	// resend, forgotten password) make mamori send to one address.
 	accountMailsPerHour = 5
+	// networkMailsPerHour bounds the requests for such mails from one
+	// client network (clientBlock: an IPv4 address, an IPv6 /64), whatever
+	// addresses they name, so one client cannot spread a flood over many
+	// mailboxes (or many look-ups) below the per-address cap.
+	networkMailsPerHour = 20
 )
 
 // mailAllowed reports whether an anonymous form may mail addr now, and
-// if so counts the mail: fewer than accountMailsPerHour such mails went to
-// it in the last hour (other mail, such as notices, does not count). The
-// count and the record share the caller's transaction and a per-address
-// lock, so a parallel burst cannot all read the same count. Callers answer
-// exactly as when they send, so the cap reveals nothing.
-func (s *Service) mailAllowed(ctx context.Context, tx *db.Tx, addr string) (bool, error) {
-	subject := "mail:" + addr
-	if err := lockSubject(ctx, tx, subject); err != nil {
+// counts the request: fewer than accountMailsPerHour such requests named
+// addr in the last hour, and fewer than networkMailsPerHour came from the
+// client's network (other mail, such as notices, does not count). Callers
+// ask before they know whether addr has an account, so a request for an
+// unknown address costs the same work and the same budget as one for a
+// real account. The counts and the records share the caller's
+// transaction and per-subject locks (network first, then address, always
+// in that order), so a parallel burst cannot all read the same count.
+// Callers answer exactly as when they send, so the cap reveals nothing.
+func (s *Service) mailAllowed(ctx context.Context, tx *db.Tx, r *http.Request, addr string) (bool, error) {
+	since := s.now().Add(-time.Hour)
+	allowed := true
+	for _, l := range []limit{{"mailnet:" + clientBlock(r), networkMailsPerHour}, {"mail:" + NormalizeEmail(addr), accountMailsPerHour}} {
+		if err := lockSubject(ctx, tx, l.subject); err != nil {
+			return false, err
+		}
+		n, _, err := Failures(ctx, tx, l.subject, since)
+		if err != nil {
+			return false, err
+		}
+		if n >= l.max {
+			allowed = false
+		}
+	}
+	if !allowed {
+		return false, nil
+	}
+	if err := RecordFailure(ctx, tx, "mailnet:"+clientBlock(r)); err != nil {
 		return false, err
 	}
-	n, _, err := Failures(ctx, tx, subject, s.now().Add(-time.Hour))
-	if err != nil || n >= accountMailsPerHour {
-		return false, err
-	}
-	return true, RecordFailure(ctx, tx, subject)
+	return true, RecordFailure(ctx, tx, "mail:"+NormalizeEmail(addr))
 }
 
 // normalizePassword maps full-width and other compatibility forms to one
@@ -230,7 +251,7 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 			return err
 		}
 		if existing != nil {
-			if ok, err := s.mailAllowed(ctx, tx, email); !ok || err != nil {
+			if ok, err := s.mailAllowed(ctx, tx, r, email); !ok || err != nil {
 				return err
 			}
 			lang := existing.Lang
@@ -258,27 +279,23 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 	})
 }
 
-// ResendVerification mails a fresh link to an unverified account.
-func (s *Service) ResendVerification(ctx context.Context, email, lang string) error {
+// ResendVerification mails a fresh link to an unverified account, ending
+// the older ones. The budget is counted before the account is looked up,
+// so an unknown address costs the same work and answer as a known one.
+func (s *Service) ResendVerification(ctx context.Context, r *http.Request, email, lang string) error {
+	email = NormalizeEmail(email)
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if ok, err := s.mailAllowed(ctx, tx, r, email); !ok || err != nil {
+			return err
+		}
 		u, err := UserByEmail(ctx, tx, email)
-		if errors.Is(err, db.ErrNotFound) {
-			return nil
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			return err
 		}
 		if err != nil || u.Verified() {
-			return err
+			u = nil
 		}
-		if ok, err := s.mailAllowed(ctx, tx, u.Email); !ok || err != nil {
-			return err
-		}
-		token, err := CreateEmailToken(ctx, tx, PurposeVerify, u.ID, u.Email, "", verifyTTL)
-		if err != nil {
-			return err
-		}
-		if u.Lang != "" {
-			lang = u.Lang
-		}
-		return s.sendMail(ctx, tx, u.Email, lang, "mail.verify", s.link("/verify/"+token), u.Name)
+		return s.mailLink(ctx, tx, u, lang, PurposeVerify, verifyTTL, "mail.verify", "/verify/")
 	})
 }
 
@@ -412,33 +429,64 @@ func (s *Service) recordMFAFailure(ctx context.Context, r *http.Request, u *User
 	audit.Record(ctx, s.DB, r, audit.Entry{Action: audit.MFAFailed, TargetType: "user", TargetID: u.ID, ActorID: u.ID, ActorEmail: u.Email})
 }
 
-// RequestReset mails a reset link when the account exists; the answer is
-// the same either way.
-func (s *Service) RequestReset(ctx context.Context, email, lang string) error {
+// RequestReset mails a reset link when the account exists, ending its
+// older reset links; the answer is the same either way, and so is the
+// budget counted (before the look-up: see mailAllowed).
+func (s *Service) RequestReset(ctx context.Context, r *http.Request, email, lang string) error {
 	email = NormalizeEmail(email)
 	if !validEmail(email) {
 		return apperr.Field("email", "auth.email_invalid")
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if ok, err := s.mailAllowed(ctx, tx, r, email); !ok || err != nil {
+			return err
+		}
 		u, err := UserByEmail(ctx, tx, email)
-		if errors.Is(err, db.ErrNotFound) {
-			return nil
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			return err
 		}
 		if err != nil || u.DisabledAt != nil {
-			return err
+			u = nil
 		}
-		if ok, err := s.mailAllowed(ctx, tx, u.Email); !ok || err != nil {
-			return err
-		}
-		token, err := CreateEmailToken(ctx, tx, PurposeReset, u.ID, u.Email, "", resetTTL)
-		if err != nil {
-			return err
-		}
+		return s.mailLink(ctx, tx, u, lang, PurposeReset, resetTTL, "mail.reset", "/password/reset/")
+	})
+}
+
+// mailLink mails u a fresh link of purpose (ending its older ones). For no
+// account (u nil: unknown, or not one the form serves) it does the same
+// work, a link and a mail for a stand-in, inside a savepoint it then rolls back:
+// an answer that came back sooner for unknown addresses would tell which
+// addresses have accounts (TestAccountMailSameWork).
+func (s *Service) mailLink(ctx context.Context, tx *db.Tx, u *User, lang, purpose string, ttl time.Duration, key, path string) error {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT account_mail`); err != nil {
+		return err
+	}
+	// The stand-in goes to a reserved name (RFC 2606): the form's text
+	// may pass validEmail yet not parse as a recipient.
+	uid, name, addr := "", "", "nobody@example.invalid"
+	if u != nil {
+		uid, name, addr = u.ID, u.Name, u.Email
 		if u.Lang != "" {
 			lang = u.Lang
 		}
-		return s.sendMail(ctx, tx, u.Email, lang, "mail.reset", s.link("/password/reset/"+token))
-	})
+	}
+	token, err := ReplaceEmailToken(ctx, tx, purpose, uid, addr, "", ttl)
+	if err != nil {
+		return err
+	}
+	args := []any{s.link(path + token)}
+	if purpose == PurposeVerify {
+		args = append(args, name)
+	}
+	if err := s.sendMail(ctx, tx, addr, lang, key, args...); err != nil {
+		return err
+	}
+	end := `RELEASE SAVEPOINT account_mail`
+	if u == nil {
+		end = `ROLLBACK TO SAVEPOINT account_mail`
+	}
+	_, err = tx.ExecContext(ctx, end)
+	return err
 }
 
 // ResetPassword sets a new password from a reset link, verifies the

@@ -281,6 +281,27 @@ func CreateEmailToken(ctx context.Context, q db.Querier, purpose, userID, email,
 	return token, err
 }
 
+// ReplaceEmailToken mints a link of purpose for the account and ends its
+// older open links of that purpose, so however often an anonymous form is
+// posted at most one such link is live (links are stored hashed and cannot
+// be mailed again). A link minted without data keeps the data of the newest
+// open one (the page a sign-up was heading for survives a resend). The
+// caller holds the address's mail lock (mailAllowed), so parallel requests
+// cannot both leave a link behind.
+func ReplaceEmailToken(ctx context.Context, q db.Querier, purpose, userID, email, data string, ttl time.Duration) (string, error) {
+	if data == "" {
+		err := q.QueryRowContext(ctx, `SELECT data FROM email_tokens WHERE purpose = ? AND user_id = ? AND used_at IS NULL AND expires_at > ?
+			ORDER BY created_at DESC LIMIT 1`, purpose, userID, db.Now()).Scan(&data)
+		if err = db.Classify(err); err != nil && !errors.Is(err, db.ErrNotFound) {
+			return "", err
+		}
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE email_tokens SET used_at = ? WHERE purpose = ? AND user_id = ? AND used_at IS NULL`, db.Now(), purpose, userID); err != nil {
+		return "", err
+	}
+	return CreateEmailToken(ctx, q, purpose, userID, email, data, ttl)
+}
+
 // EmailToken is a stored link secret.
 type EmailToken struct {
 	UserID string

@@ -65,9 +65,9 @@ func (h *ErrorHandler) Handle(w http.ResponseWriter, r *http.Request, err error)
 	e := apperr.As(err)
 	status := statusOf(e)
 	if status >= 500 {
-		h.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		h.Log.ErrorContext(r.Context(), "request failed", "method", MethodLabel(r.Method), "route", RouteOf(r), "err", err)
 	} else {
-		h.Log.DebugContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		h.Log.DebugContext(r.Context(), "request refused", "method", MethodLabel(r.Method), "route", RouteOf(r), "status", status, "err", err)
 	}
 	p := h.Catalog.Printer(LangFrom(r.Context()))
 	msg := p.T(e.Key, e.Args...)

@@ -118,27 +118,38 @@ func (s *Stack) observe(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.Log.Error("panic", "path", r.URL.Path, "panic", p)
+				s.Log.Error("panic", "route", RouteOf(r), "panic", p)
 				if sw.status == 0 {
 					s.Errors.Handle(sw, r, apperr.Errorf("panic: %v", p))
 				}
 			}
 			d := time.Since(start)
-			pattern := st.route
-			if pattern == "" {
-				pattern = RouteUnmatched
-			}
+			pattern := RouteOf(r)
 			method := MethodLabel(r.Method)
 			if s.requests != nil {
 				s.requests.Inc(method, pattern, CodeLabel(sw.status))
 				s.latency.Observe(d.Seconds(), pattern)
 			}
 			if s.Log.Enabled(r.Context(), slog.LevelDebug) || sw.status >= 500 {
-				s.Log.Info("http", "method", method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "dur_ms", float64(d.Microseconds())/1000)
+				s.Log.Info("http", "method", method, "route", pattern, "status", sw.status, "bytes", sw.bytes, "dur_ms", float64(d.Microseconds())/1000)
 			}
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// RouteOf is the route a request is logged and counted under: the
+// registered pattern ("GET /password/reset/{token}"), never the path the
+// client sent, since paths hold link secrets (reset, invitation,
+// verification and setup tokens) that a debug log must not keep.
+func RouteOf(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	if st := stateOf(r.Context()); st != nil && st.route != "" {
+		return st.route
+	}
+	return RouteUnmatched
 }
 
 // RouteUnmatched is the route label of a request no registered pattern
