@@ -170,8 +170,14 @@ func (s *Service) link(path string) string { return strings.TrimRight(s.Cfg.Base
 // sendMail composes a mail from the catalog keys key.subject and key.body
 // in the recipient's language.
 func (s *Service) sendMail(ctx context.Context, q db.Querier, to, lang, key string, args ...any) error {
+	return s.sendSecretMail(ctx, q, to, lang, key, nil, args...)
+}
+
+// sendSecretMail is sendMail for a mail carrying link secrets, which the
+// outbox masks (see mail.Message.Secrets).
+func (s *Service) sendSecretMail(ctx context.Context, q db.Querier, to, lang, key string, secrets []string, args ...any) error {
 	p := s.Catalog.Printer(lang)
-	return s.Mail.Send(ctx, q, mail.Message{To: to, Subject: p.T(key+".subject", args...), Body: p.T(key+".body", args...)})
+	return s.Mail.Send(ctx, q, mail.Message{To: to, Subject: p.T(key+".subject", args...), Body: p.T(key+".body", args...), Secrets: secrets})
 }
 
 // SignupInput is what the sign-up form collects.
@@ -254,7 +260,7 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 		if err := audit.Record(ctx, tx, r, audit.Entry{Action: audit.Signup, TargetType: "user", TargetID: u.ID, ActorID: u.ID, ActorEmail: email}); err != nil {
 			return err
 		}
-		return s.sendMail(ctx, tx, email, in.Lang, "mail.verify", s.link("/verify/"+token), name)
+		return s.sendSecretMail(ctx, tx, email, in.Lang, "mail.verify", []string{token}, s.link("/verify/"+token), name)
 	})
 }
 
@@ -278,7 +284,7 @@ func (s *Service) ResendVerification(ctx context.Context, email, lang string) er
 		if u.Lang != "" {
 			lang = u.Lang
 		}
-		return s.sendMail(ctx, tx, u.Email, lang, "mail.verify", s.link("/verify/"+token), u.Name)
+		return s.sendSecretMail(ctx, tx, u.Email, lang, "mail.verify", []string{token}, s.link("/verify/"+token), u.Name)
 	})
 }
 
@@ -437,7 +443,7 @@ func (s *Service) RequestReset(ctx context.Context, email, lang string) error {
 		if u.Lang != "" {
 			lang = u.Lang
 		}
-		return s.sendMail(ctx, tx, u.Email, lang, "mail.reset", s.link("/password/reset/"+token))
+		return s.sendSecretMail(ctx, tx, u.Email, lang, "mail.reset", []string{token}, s.link("/password/reset/"+token))
 	})
 }
 
