@@ -48,6 +48,8 @@ type Service struct {
 	Mail    *mail.Mailer
 	Catalog *i18n.Catalog
 	Render  *web.Renderer
+	// Box seals TOTP secrets (see SealTOTP).
+	Box Sealer
 	// Params are the argon2id settings for new hashes; tests lower them.
 	Params password.Params
 	// Now is replaceable so tests can move time forward.
@@ -374,13 +376,17 @@ func (s *Service) Login(ctx context.Context, r *http.Request, email, pw string) 
 // under the same reserve-first limit as passwords.
 func (s *Service) CheckSecondFactor(ctx context.Context, r *http.Request, u *User, code string) error {
 	code = strings.TrimSpace(code)
+	secret, err := s.totpSecret(u)
+	if err != nil {
+		return err
+	}
 	res, err := s.reserve(ctx, r, s.mfaLimit(u.ID))
 	if err != nil {
 		return err
 	}
 	s.checks.Add(1)
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if step, ok := totp.Validate(u.TOTPSecret, code, s.now(), u.TOTPLastStep); ok {
+		if step, ok := totp.Validate(secret, code, s.now(), u.TOTPLastStep); ok {
 			// Recording the step refuses a replay of the same code.
 			res, err := tx.ExecContext(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, u.ID, step)
 			if err != nil {
