@@ -16,6 +16,7 @@ import (
 	"mamori/internal/auth/totp"
 	"mamori/internal/db"
 	"mamori/internal/mail"
+	"mamori/internal/org/orgtest"
 	"mamori/internal/web"
 )
 
@@ -48,6 +49,18 @@ func TestOutboxMasksOthersLinkSecrets(t *testing.T) {
 		}
 		if !strings.Contains(page, adminLink) {
 			t.Errorf("/admin/outbox hides the administrator's own link %q", adminLink)
+		}
+		// Verification and invitation mail are masked the same way.
+		e.Post(e.Client(), "/signup", url.Values{"email": {"newcomer@example.jp"}, "password": {"correct horse battery"}, "password_confirm": {"correct horse battery"}})
+		o := orgtest.NewOrg(t, e.DB, "伏字株式会社", admin.ID)
+		expectStatus(t, e.Post(e.SessionClient(admin.ID), "/orgs/"+o.Slug+"/invitations", url.Values{"email": {"guest@example.jp"}, "role": {"member"}}), http.StatusSeeOther)
+		r = e.Get(e.SessionClient(admin.ID), "/admin/outbox")
+		page = html.UnescapeString(r.Body)
+		for _, to := range []string{"newcomer@example.jp", "guest@example.jp"} {
+			link := e.LastMailLink(to)
+			if tok := link[strings.LastIndex(link, "/")+1:]; len(tok) < 16 || strings.Contains(page, tok) {
+				t.Errorf("/admin/outbox shows the secret of %s (%q)", link, tok)
+			}
 		}
 		// The reset link still works for its recipient.
 		if r := e.Get(e.Client(), victimLink); r.Status != 200 {
