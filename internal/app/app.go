@@ -157,6 +157,12 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	if a.Box, err = OpenKey(context.Background(), cfg, d); err != nil {
 		return nil, err
 	}
+	a.Auth.Box = a.Box
+	if n, err := auth.SealLegacyTOTP(context.Background(), d, a.Box); err != nil {
+		return nil, fmt.Errorf("sealing TOTP secrets: %w", err)
+	} else if n > 0 {
+		log.Info("auth: sealed the TOTP secrets stored in clear", "rows", n)
+	}
 	if a.Keys, err = signing.Open(context.Background(), d, a.Box, cfg.DataDir, log); err != nil {
 		return nil, err
 	}

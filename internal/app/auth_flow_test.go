@@ -213,8 +213,7 @@ func TestTOTPSecondFactor(t *testing.T) {
 		r := e.Post(c, "/settings/mfa/setup", nil)
 		expectStatus(t, r, 200)
 		mustContain(t, r, "<svg", `id="mfa-secret"`)
-		var secret string
-		e.DB.QueryRowContext(context.Background(), `SELECT totp_secret FROM users WHERE id = ?`, u.ID).Scan(&secret)
+		secret := e.TOTPSecret(u.ID)
 		r = e.Post(c, "/settings/mfa/enable", url.Values{"code": {"000000"}})
 		expectStatus(t, r, http.StatusUnprocessableEntity)
 		code, _ := totp.Code(secret, time.Now())

@@ -60,8 +60,7 @@ func TestEndedSessionMintsNothing(t *testing.T) {
 		a = e2.Client()
 		expectStatus(t, e2.Login(a, "stale@example.jp", pw), http.StatusSeeOther)
 		expectStatus(t, e2.Post(a, "/settings/mfa/setup", nil), 200)
-		var secret string
-		e.DB.QueryRowContext(ctx, `SELECT totp_secret FROM users WHERE id = ?`, u.ID).Scan(&secret)
+		secret := e.TOTPSecret(u.ID)
 		code, _ := totp.Code(secret, time.Now())
 		expectStatus(t, e2.Get(a, "/settings"), 200) // the setup wrote on e2: cache the session again
 		reset("third password 33")
@@ -234,8 +233,7 @@ func TestLoginRacingMFAEnable(t *testing.T) {
 			e.DB.ExecContext(ctx, `DELETE FROM sessions`)
 			owner := e.SessionClient(u.ID)
 			expectStatus(t, e.Post(owner, "/settings/mfa/setup", nil), 200)
-			var secret string
-			e.DB.QueryRowContext(ctx, `SELECT totp_secret FROM users WHERE id = ?`, u.ID).Scan(&secret)
+			secret := e.TOTPSecret(u.ID)
 			code, _ := totp.Code(secret, time.Now())
 			stop := make(chan struct{})
 			var wg sync.WaitGroup

@@ -315,8 +315,7 @@ func TestCredentialsEndWithPassword(t *testing.T) {
 		// 4. Switching the second factor on ends the other sessions.
 		other = loggedIn("third password 3")
 		expectStatus(t, e.Post(c, "/settings/mfa/setup", nil), 200)
-		var secret string
-		e.DB.QueryRowContext(ctx, `SELECT totp_secret FROM users WHERE id = ?`, u.ID).Scan(&secret)
+		secret := e.TOTPSecret(u.ID)
 		code, _ := totp.Code(secret, time.Now())
 		expectStatus(t, e.Post(c, "/settings/mfa/enable", url.Values{"code": {code}}), 200)
 		expectStatus(t, e.Get(c, "/settings"), 200)

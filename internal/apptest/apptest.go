@@ -190,6 +190,21 @@ func (e *Env) LastMailLink(addr string) string {
 	return strings.TrimPrefix(m, e.URL)
 }
 
+// TOTPSecret returns a user's TOTP secret in clear, opening the sealed
+// value stored in users.totp_secret.
+func (e *Env) TOTPSecret(userID string) string {
+	e.T.Helper()
+	var stored string
+	if err := e.DB.QueryRowContext(context.Background(), `SELECT totp_secret FROM users WHERE id = ?`, userID).Scan(&stored); err != nil {
+		e.T.Fatal(err)
+	}
+	secret, err := auth.OpenTOTP(e.App.Box, userID, stored)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return secret
+}
+
 // Count runs a COUNT(*) query.
 func (e *Env) Count(query string, args ...any) int {
 	e.T.Helper()

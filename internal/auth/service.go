@@ -48,6 +48,8 @@ type Service struct {
 	Mail    *mail.Mailer
 	Catalog *i18n.Catalog
 	Render  *web.Renderer
+	// Box seals TOTP secrets (see SealTOTP).
+	Box Sealer
 	// Params are the argon2id settings for new hashes; tests lower them.
 	Params password.Params
 	// Now is replaceable so tests can move time forward.
@@ -191,8 +193,14 @@ func (s *Service) link(path string) string { return strings.TrimRight(s.Cfg.Base
 // sendMail composes a mail from the catalog keys key.subject and key.body
 // in the recipient's language.
 func (s *Service) sendMail(ctx context.Context, q db.Querier, to, lang, key string, args ...any) error {
+	return s.sendSecretMail(ctx, q, to, lang, key, nil, args...)
+}
+
+// sendSecretMail is sendMail for a mail carrying link secrets, which the
+// outbox masks (see mail.Message.Secrets).
+func (s *Service) sendSecretMail(ctx context.Context, q db.Querier, to, lang, key string, secrets []string, args ...any) error {
 	p := s.Catalog.Printer(lang)
-	return s.Mail.Send(ctx, q, mail.Message{To: to, Subject: p.T(key+".subject", args...), Body: p.T(key+".body", args...)})
+	return s.Mail.Send(ctx, q, mail.Message{To: to, Subject: p.T(key+".subject", args...), Body: p.T(key+".body", args...), Secrets: secrets})
 }
 
 // SignupInput is what the sign-up form collects.
@@ -275,7 +283,7 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 		if err := audit.Record(ctx, tx, r, audit.Entry{Action: audit.Signup, TargetType: "user", TargetID: u.ID, ActorID: u.ID, ActorEmail: email}); err != nil {
 			return err
 		}
-		return s.sendMail(ctx, tx, email, in.Lang, "mail.verify", s.link("/verify/"+token), name)
+		return s.sendSecretMail(ctx, tx, email, in.Lang, "mail.verify", []string{token}, s.link("/verify/"+token), name)
 	})
 }
 
@@ -385,13 +393,17 @@ func (s *Service) Login(ctx context.Context, r *http.Request, email, pw string) 
 // under the same reserve-first limit as passwords.
 func (s *Service) CheckSecondFactor(ctx context.Context, r *http.Request, u *User, code string) error {
 	code = strings.TrimSpace(code)
+	secret, err := s.totpSecret(u)
+	if err != nil {
+		return err
+	}
 	res, err := s.reserve(ctx, r, s.mfaLimit(u.ID))
 	if err != nil {
 		return err
 	}
 	s.checks.Add(1)
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if step, ok := totp.Validate(u.TOTPSecret, code, s.now(), u.TOTPLastStep); ok {
+		if step, ok := totp.Validate(secret, code, s.now(), u.TOTPLastStep); ok {
 			// Recording the step refuses a replay of the same code.
 			res, err := tx.ExecContext(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, u.ID, step)
 			if err != nil {
@@ -478,7 +490,7 @@ func (s *Service) mailLink(ctx context.Context, tx *db.Tx, u *User, lang, purpos
 	if purpose == PurposeVerify {
 		args = append(args, name)
 	}
-	if err := s.sendMail(ctx, tx, addr, lang, key, args...); err != nil {
+	if err := s.sendSecretMail(ctx, tx, addr, lang, key, []string{token}, args...); err != nil {
 		return err
 	}
 	end := `RELEASE SAVEPOINT account_mail`

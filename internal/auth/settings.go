@@ -181,7 +181,7 @@ func (s *Service) mfaSetupPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.DB.ExecContext(r.Context(), `UPDATE users SET totp_secret = ?, totp_last_step = 0, updated_at = ? WHERE id = ? AND totp_enabled_at IS NULL`, secret, s.now(), v.UserID); err != nil {
+	if _, err := s.DB.ExecContext(r.Context(), `UPDATE users SET totp_secret = ?, totp_last_step = 0, updated_at = ? WHERE id = ? AND totp_enabled_at IS NULL`, SealTOTP(s.Box, v.UserID, secret), s.now(), v.UserID); err != nil {
 		return err
 	}
 	return s.showMFASetup(w, r, http.StatusOK, nil)
@@ -196,12 +196,16 @@ func (s *Service) showMFASetup(w http.ResponseWriter, r *http.Request, status in
 	if u.TOTPSecret == "" {
 		return apperr.New(apperr.Invalid, "auth.mfa_setup_first")
 	}
-	p := s.Catalog.Printer(web.LangFrom(r.Context()))
-	svg, err := totp.QRSVG(totp.URI(p.T("app.name"), u.Email, u.TOTPSecret))
+	secret, err := s.totpSecret(u)
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, status, "mfa_setup", "auth.mfa_setup_title", f, &settingsData{User: u, MFASecret: u.TOTPSecret, MFAQR: svg})
+	p := s.Catalog.Printer(web.LangFrom(r.Context()))
+	svg, err := totp.QRSVG(totp.URI(p.T("app.name"), u.Email, secret))
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "mfa_setup", "auth.mfa_setup_title", f, &settingsData{User: u, MFASecret: secret, MFAQR: svg})
 }
 
 func (s *Service) mfaEnablePost(w http.ResponseWriter, r *http.Request) error {
@@ -220,7 +224,11 @@ func (s *Service) mfaEnablePost(w http.ResponseWriter, r *http.Request) error {
 	if u.TOTPSecret == "" {
 		return apperr.New(apperr.Invalid, "auth.mfa_setup_first")
 	}
-	step, ok := totp.Validate(u.TOTPSecret, f.Get("code"), s.now(), 0)
+	secret, err := s.totpSecret(u)
+	if err != nil {
+		return err
+	}
+	step, ok := totp.Validate(secret, f.Get("code"), s.now(), 0)
 	if !ok {
 		f.Errors["code"] = "auth.mfa_code_wrong"
 		return s.showMFASetup(w, r, http.StatusUnprocessableEntity, f)

@@ -8,8 +8,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -132,6 +134,9 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16000)&_pragma=temp_store(MEMORY)&_time_format=sqlite"
 	dsn := "file:" + path + "?" + pragmas
+	if err := privateFiles(path); err != nil {
+		return nil, err
+	}
 	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
@@ -157,6 +162,39 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	return d, nil
+}
+
+// privateFiles makes the database file, and the WAL and shared-memory
+// files next to it, readable by the owner only. The store holds password
+// digests, sessions and everything organisations report; SQLite would
+// create it with the umask's mode (0644 under the usual 022), and creates
+// the -wal and -shm files with the database file's mode, so creating the
+// file 0600 before the first connection covers all three. Files left
+// readable by an older version are narrowed the same way.
+func privateFiles(path string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("open sqlite %s: %w", p, err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("open sqlite: %s has mode %04o and cannot be made private (chmod 600 %s): %w", p, fi.Mode().Perm(), p, err)
+			}
+		}
+	}
+	return nil
 }
 
 func openPostgres(ctx context.Context, url string, opt Options) (*DB, error) {

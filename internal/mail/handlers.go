@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"mamori/internal/db"
 	"mamori/internal/i18n"
@@ -42,6 +43,15 @@ func Routes(rt *web.Router, d *db.DB, rd *web.Renderer, cat *i18n.Catalog) {
 		items, err := List(r.Context(), d.Read(), to, per+1, (page-1)*per)
 		if err != nil {
 			return err
+		}
+		// An administrator sees link secrets only in mail addressed to
+		// themselves: anyone else's reset, verification or invitation link
+		// would let the administrator act as that person.
+		v := web.ViewerFrom(r.Context())
+		for i := range items {
+			if v == nil || !strings.EqualFold(items[i].To, v.Email) {
+				items[i].Body = items[i].Shown
+			}
 		}
 		p := outboxPage{Items: items, To: to, Page: page}
 		if len(items) > per {

@@ -31,6 +31,25 @@ type Message struct {
 	To      string
 	Subject string
 	Body    string
+	// Secrets are the link secrets Body holds (reset, verification and
+	// invitation tokens). Their digests alone are stored elsewhere, so the
+	// outbox shows the body with each replaced by SecretPlaceholder and,
+	// once SMTP has delivered the mail, keeps only that masked body.
+	Secrets []string
+}
+
+// SecretPlaceholder replaces a link secret in the body administrators see
+// and in the body kept after delivery.
+const SecretPlaceholder = "[secret removed]"
+
+// Mask returns body with every secret replaced by SecretPlaceholder.
+func Mask(body string, secrets []string) string {
+	for _, s := range secrets {
+		if s != "" {
+			body = strings.ReplaceAll(body, s, SecretPlaceholder)
+		}
+	}
+	return body
 }
 
 // Mailer queues and delivers mail.
@@ -69,8 +88,12 @@ func (m *Mailer) Send(ctx context.Context, tx db.Querier, msg Message) error {
 	if m.smtpURL == "" {
 		status = "stored"
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO mail_outbox (id, to_addr, subject, body, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		id, msg.To, msg.Subject, msg.Body, status, db.Now()); err != nil {
+	// Without SMTP the outbox is the delivery channel: the body stays whole
+	// in the table (read by whoever runs the machine, and by tests), while
+	// /admin/outbox shows only the masked body to administrators who are
+	// not the recipient.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO mail_outbox (id, to_addr, subject, body, shown_body, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id, msg.To, msg.Subject, msg.Body, Mask(msg.Body, msg.Secrets), status, db.Now()); err != nil {
 		return err
 	}
 	if m.smtpURL == "" {
@@ -99,7 +122,9 @@ func (m *Mailer) deliver(ctx context.Context, payload json.RawMessage) error {
 		m.db.ExecContext(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`, sendErr.Error(), p.ID)
 		return sendErr
 	}
-	_, err = m.db.ExecContext(ctx, `UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ?`, db.Now(), p.ID)
+	// Delivered: the recipient has the secrets now, so the stored body
+	// becomes the masked one (empty for mail stored before masking).
+	_, err = m.db.ExecContext(ctx, `UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '', body = COALESCE(shown_body, '') WHERE id = ?`, db.Now(), p.ID)
 	return err
 }
 
@@ -199,10 +224,14 @@ func (m *Mailer) sendSMTP(ctx context.Context, msg Message) error {
 
 // Outboxed is a stored message as administrators see it.
 type Outboxed struct {
-	ID        string
-	To        string
-	Subject   string
+	ID      string
+	To      string
+	Subject string
+	// Body is the whole body; Shown has the link secrets masked (empty,
+	// with Legacy set, for mail stored before masking existed).
 	Body      string
+	Shown     string
+	Legacy    bool
 	Status    string
 	Attempts  int
 	LastError string
@@ -212,7 +241,7 @@ type Outboxed struct {
 
 // List returns the newest outbox entries, optionally for one recipient.
 func List(ctx context.Context, q db.Querier, to string, limit, offset int) ([]Outboxed, error) {
-	query := `SELECT id, to_addr, subject, body, status, attempts, last_error, created_at, sent_at FROM mail_outbox`
+	query := `SELECT id, to_addr, subject, body, shown_body, status, attempts, last_error, created_at, sent_at FROM mail_outbox`
 	var args []any
 	if to != "" {
 		// Addresses are compared without case, as mail systems do, so the
@@ -231,10 +260,16 @@ func List(ctx context.Context, q db.Querier, to string, limit, offset int) ([]Ou
 	for rows.Next() {
 		var o Outboxed
 		var sent *time.Time
-		if err := rows.Scan(&o.ID, &o.To, &o.Subject, &o.Body, &o.Status, &o.Attempts, &o.LastError, &o.CreatedAt, &sent); err != nil {
+		var shown *string
+		if err := rows.Scan(&o.ID, &o.To, &o.Subject, &o.Body, &shown, &o.Status, &o.Attempts, &o.LastError, &o.CreatedAt, &sent); err != nil {
 			return nil, err
 		}
 		o.SentAt = sent
+		if shown != nil {
+			o.Shown = *shown
+		} else {
+			o.Legacy = true
+		}
 		out = append(out, o)
 	}
 	return out, rows.Err()

@@ -342,3 +342,47 @@ func TestList(t *testing.T) {
 		}
 	})
 }
+
+// Issue 23 point 4: once SMTP has delivered a mail, the outbox keeps its
+// body with the link secret masked, while the recipient got it whole.
+func TestDeliveredMailKeepsNoLinkSecret(t *testing.T) {
+	const secret = "s3cr3t-reset-token-0123456789abcdef"
+	body := "https://mamori.example.jp/password/reset/" + secret + "\n"
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		srv := startSMTP(t)
+		m, q := setup(d, srv.URL())
+		if err := m.Send(ctx, d, mail.Message{To: "yamada@example.jp", Subject: "reset", Body: body, Secrets: []string{secret}}); err != nil {
+			t.Fatal(err)
+		}
+		items, err := mail.List(ctx, d, "", 10, 0)
+		if err != nil || len(items) != 1 || strings.Contains(items[0].Shown, secret) || !strings.Contains(items[0].Shown, mail.SecretPlaceholder) {
+			t.Fatalf("queued mail shown as %+v (%v)", items, err)
+		}
+		if err := q.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		msgs := srv.Messages()
+		if len(msgs) != 1 {
+			t.Fatalf("server received %d messages", len(msgs))
+		}
+		msg, err := netmail.ReadMessage(readerFor(msgs[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(msg.Body)
+		if dec, _ := base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(raw))); string(dec) != body {
+			t.Errorf("delivered body %q, want %q", dec, body)
+		}
+		if o := onlyOutbox(t, d); o.Status != "sent" {
+			t.Fatalf("outbox after delivery: %+v", o)
+		}
+		var stored string
+		if err := d.QueryRowContext(ctx, `SELECT body || '|' || COALESCE(shown_body, '') FROM mail_outbox`).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(stored, secret) || !strings.Contains(stored, mail.SecretPlaceholder) {
+			t.Errorf("outbox keeps %q after delivery", stored)
+		}
+	})
+}

@@ -223,7 +223,8 @@ func (s *Service) Invite(ctx context.Context, q db.Querier, r *http.Request, org
 		}
 		roleName := p.T("org.role." + role)
 		msg := mail.Message{To: email, Subject: p.T("mail.invite.subject", o.Name),
-			Body: p.T("mail.invite.body", o.Name, inv.InviterName, s.link("/invitations/"+token), int(inviteTTL.Hours()/24), roleName)}
+			Body:    p.T("mail.invite.body", o.Name, inv.InviterName, s.link("/invitations/"+token), int(inviteTTL.Hours()/24), roleName),
+			Secrets: []string{token}}
 		if err := s.Mail.Send(ctx, q, msg); err != nil {
 			return err
 		}

@@ -1,0 +1,112 @@
+package auth
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"mamori/internal/db"
+)
+
+// Sealer seals values with the deployment's master key; *secretbox.Box is
+// one.
+type Sealer interface {
+	Seal(purpose string, plaintext, context []byte) []byte
+	Open(purpose string, sealed, context []byte) ([]byte, error)
+}
+
+// A TOTP secret opens the second factor for as long as the account keeps
+// it, so it is sealed like the other secrets instead of lying in clear in
+// the database, its backups and any copy of them. The user's id is the
+// context: a value copied to another account does not open there.
+const (
+	totpPurpose = "totp secret"
+	// sealedTOTPPrefix marks a sealed value in users.totp_secret; values
+	// without it were stored in clear by an older version.
+	sealedTOTPPrefix = "sealed:"
+)
+
+// SealTOTP returns the stored form of a user's TOTP secret.
+func SealTOTP(b Sealer, userID, secret string) string {
+	return sealedTOTPPrefix + base64.RawStdEncoding.EncodeToString(b.Seal(totpPurpose, []byte(secret), []byte(userID)))
+}
+
+// OpenTOTP returns the TOTP secret stored as stored; a clear value (from
+// before sealing, not yet sealed by SealLegacyTOTP) is returned as is.
+func OpenTOTP(b Sealer, userID, stored string) (string, error) {
+	rest, ok := strings.CutPrefix(stored, sealedTOTPPrefix)
+	if !ok {
+		return stored, nil
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(rest)
+	if err != nil {
+		return "", fmt.Errorf("auth: TOTP secret of %s: %w", userID, err)
+	}
+	pt, err := b.Open(totpPurpose, raw, []byte(userID))
+	if err != nil {
+		return "", fmt.Errorf("auth: TOTP secret of %s: %w", userID, err)
+	}
+	return string(pt), nil
+}
+
+// totpSecret is u's TOTP secret in clear ("" when none is set).
+func (s *Service) totpSecret(u *User) (string, error) {
+	if u.TOTPSecret == "" {
+		return "", nil
+	}
+	return OpenTOTP(s.Box, u.ID, u.TOTPSecret)
+}
+
+// SealLegacyTOTP seals the TOTP secrets an older version stored in clear.
+// The key is not in the database, so no migration could; the server runs
+// it at every start. Each row is rewritten only if it still holds the
+// value read, so a secret changed meanwhile is left to its new value. The
+// file is then rewritten (SQLite VACUUM, PostgreSQL VACUUM FULL) so the
+// clear values do not stay in freed pages.
+func SealLegacyTOTP(ctx context.Context, d *db.DB, b Sealer) (int, error) {
+	rows, err := d.QueryContext(ctx, `SELECT id, totp_secret FROM users WHERE totp_secret <> '' AND totp_secret NOT LIKE ?`, sealedTOTPPrefix+"%")
+	if err != nil {
+		return 0, err
+	}
+	type legacy struct{ id, secret string }
+	var todo []legacy
+	for rows.Next() {
+		var l legacy
+		if err := rows.Scan(&l.id, &l.secret); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		todo = append(todo, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, l := range todo {
+		res, err := d.ExecContext(ctx, `UPDATE users SET totp_secret = ? WHERE id = ? AND totp_secret = ?`, SealTOTP(b, l.id, l.secret), l.id, l.secret)
+		if err != nil {
+			return n, err
+		}
+		if k, _ := res.RowsAffected(); k == 1 {
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	var stmts []string
+	switch d.Dialect() {
+	case db.SQLite:
+		stmts = []string{`VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`}
+	case db.Postgres:
+		stmts = []string{`VACUUM FULL users`}
+	}
+	for _, q := range stmts {
+		if _, err := d.ExecContext(ctx, q); err != nil {
+			return n, fmt.Errorf("after sealing TOTP secrets: %s: %w", q, err)
+		}
+	}
+	return n, nil
+}
