@@ -312,7 +312,7 @@ func TestCredentialsEndWithPassword(t *testing.T) {
 		var secret string
 		e.DB.QueryRowContext(ctx, `SELECT totp_secret FROM users WHERE id = ?`, u.ID).Scan(&secret)
 		code, _ := totp.Code(secret, time.Now())
-		expectStatus(t, e.Post(c, "/settings/mfa/enable", url.Values{"code": {code}}), 200)
+		expectStatus(t, e.Post(c, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"third password 3"}}), 200)
 		expectStatus(t, e.Get(c, "/settings"), 200)
 		expectStatus(t, e.Get(other, "/settings"), http.StatusSeeOther)
 	})
