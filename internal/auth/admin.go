@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -137,12 +138,8 @@ func (s *Service) adminRolePost(w http.ResponseWriter, r *http.Request) error {
 			return audit.Record(r.Context(), tx, r, audit.Entry{Action: audit.RoleGranted, TargetType: "user", TargetID: id, Detail: map[string]any{"role": role}})
 		}
 		if role == web.RoleOperatorAdmin {
-			n, err := CountRole(r.Context(), tx, role)
-			if err != nil {
+			if err := keepAnAdmin(r.Context(), tx, id); err != nil {
 				return err
-			}
-			if n <= 1 {
-				return apperr.New(apperr.Conflict, "admin.last_admin")
 			}
 		}
 		changed, err := RevokeRole(r.Context(), tx, id, role)
@@ -181,6 +178,12 @@ func (s *Service) adminStatusPost(w http.ResponseWriter, r *http.Request) error 
 		action := audit.UserEnabled
 		if op == "disable" {
 			action = audit.UserDisabled
+			if err := keepAnAdmin(r.Context(), tx, id); err != nil {
+				return err
+			}
+			if err := keepOrgOwners(r.Context(), tx, id); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(r.Context(), `UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?`, s.now(), s.now(), id); err != nil {
 				return err
 			}
@@ -198,4 +201,78 @@ func (s *Service) adminStatusPost(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return web.Redirect(w, r, "/admin/users/"+id, "flash.saved")
+}
+
+// adminsLock is the subject whose lock serialises every transaction that
+// takes an operator administrator's power away.
+const adminsLock = "operator_admins"
+
+// keepAnAdmin refuses to take away userID's administrator power (disabling
+// the account or revoking the role) when it is the last active operator
+// administrator. The count runs inside the caller's transaction under one
+// lock (PostgreSQL: an advisory lock; SQLite writes are serial), so two
+// administrators disabling each other at once cannot both pass the check
+// on counts read before either committed.
+func keepAnAdmin(ctx context.Context, tx *db.Tx, userID string) error {
+	if err := lockSubject(ctx, tx, adminsLock); err != nil {
+		return err
+	}
+	var active int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id
+		WHERE r.role = ? AND r.user_id = ? AND u.disabled_at IS NULL`, web.RoleOperatorAdmin, userID).Scan(&active); err != nil {
+		return err
+	}
+	if active == 0 {
+		return nil // no active power to take away
+	}
+	n, err := CountRole(ctx, tx, web.RoleOperatorAdmin)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return apperr.New(apperr.Conflict, "admin.last_admin")
+	}
+	return nil
+}
+
+// keepOrgOwners refuses to disable the last active owner of an
+// organisation: with only disabled owners nobody could manage it again.
+// The organisations' rows are locked in a fixed order (PostgreSQL), the
+// same rows the membership changes lock, so a concurrent removal of the
+// other owner is counted.
+func keepOrgOwners(ctx context.Context, tx *db.Tx, userID string) error {
+	q := `SELECT o.id, o.name FROM orgs o JOIN org_members m ON m.org_id = o.id
+		WHERE m.user_id = ? AND m.role = 'owner' ORDER BY o.id`
+	if tx.Dialect() == db.Postgres {
+		q += ` FOR UPDATE OF o`
+	}
+	rows, err := tx.QueryContext(ctx, q, userID)
+	if err != nil {
+		return err
+	}
+	type orgRow struct{ id, name string }
+	var orgs []orgRow
+	for rows.Next() {
+		var o orgRow
+		if err := rows.Scan(&o.id, &o.name); err != nil {
+			rows.Close()
+			return err
+		}
+		orgs = append(orgs, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		var others int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members m JOIN users u ON u.id = m.user_id
+			WHERE m.org_id = ? AND m.role = 'owner' AND m.user_id <> ? AND u.disabled_at IS NULL`, o.id, userID).Scan(&others); err != nil {
+			return err
+		}
+		if others == 0 {
+			return apperr.New(apperr.Conflict, "admin.last_org_owner", o.name)
+		}
+	}
+	return nil
 }

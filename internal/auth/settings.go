@@ -224,6 +224,19 @@ func (s *Service) mfaEnablePost(w http.ResponseWriter, r *http.Request) error {
 	if u.TOTPSecret == "" {
 		return apperr.New(apperr.Invalid, "auth.mfa_setup_first")
 	}
+	// The factor is switched on only with the password: a stolen session
+	// alone must not be able to enrol a factor of its own and lock the
+	// owner out (issue 23). The check spends the login failure budget.
+	if err := s.requirePassword(r.Context(), r, v.UserID, f.Get("current_password")); err != nil {
+		if !f.Apply(err) {
+			return err
+		}
+		status := http.StatusUnprocessableEntity
+		if apperr.As(err).Code == apperr.TooMany {
+			status = http.StatusTooManyRequests
+		}
+		return s.showMFASetup(w, r, status, f)
+	}
 	secret, err := s.totpSecret(u)
 	if err != nil {
 		return err

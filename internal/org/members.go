@@ -103,9 +103,10 @@ func (s *Service) ChangeRole(ctx context.Context, q db.Querier, r *http.Request,
 			return nil
 		}
 		if cur == RoleOwner {
-			if n, err := countOwners(ctx, q, orgID); err != nil {
+			// Disabled owners cannot manage anything: only active ones count.
+			if n, err := otherActiveOwners(ctx, q, orgID, userID); err != nil {
 				return err
-			} else if n <= 1 {
+			} else if n == 0 {
 				return apperr.New(apperr.Conflict, "org.last_owner_demote")
 			}
 		}
@@ -115,8 +116,14 @@ func (s *Service) ChangeRole(ctx context.Context, q db.Querier, r *http.Request,
 		if err := auth.MarkSessionsForRotation(ctx, q, userID); err != nil {
 			return err
 		}
+		var revoked int64
+		if cur == RoleOwner {
+			if revoked, err = revokeInvitationsBy(ctx, q, orgID, userID, s.now()); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, q, r, audit.Entry{Action: audit.MemberRoleChange, TargetType: "org", TargetID: orgID,
-			Detail: map[string]any{"user": userID, "from": cur, "to": role}})
+			Detail: map[string]any{"user": userID, "from": cur, "to": role, "invitations_revoked": revoked}})
 	})
 }
 
@@ -133,17 +140,22 @@ func (s *Service) RemoveMember(ctx context.Context, q db.Querier, r *http.Reques
 			return orgNotFound(err)
 		}
 		if cur == RoleOwner {
-			if n, err := countOwners(ctx, q, orgID); err != nil {
+			// Disabled owners cannot manage anything: only active ones count.
+			if n, err := otherActiveOwners(ctx, q, orgID, userID); err != nil {
 				return err
-			} else if n <= 1 {
+			} else if n == 0 {
 				return apperr.New(apperr.Conflict, "org.last_owner_remove")
 			}
 		}
 		if _, err := q.ExecContext(ctx, `DELETE FROM org_members WHERE org_id = ? AND user_id = ?`, orgID, userID); err != nil {
 			return err
 		}
+		revoked, err := revokeInvitationsBy(ctx, q, orgID, userID, s.now())
+		if err != nil {
+			return err
+		}
 		return audit.Record(ctx, q, r, audit.Entry{Action: audit.MemberRemoved, TargetType: "org", TargetID: orgID,
-			Detail: map[string]any{"user": userID, "role": cur}})
+			Detail: map[string]any{"user": userID, "role": cur, "invitations_revoked": revoked}})
 	})
 }
 
@@ -321,6 +333,13 @@ func (s *Service) accept(ctx context.Context, q db.Querier, r *http.Request, inv
 	}
 	if auth.NormalizeEmail(email) != inv.Email {
 		return apperr.New(apperr.Forbidden, "invite.wrong_email")
+	}
+	// The invitation speaks for its inviter: once they are no longer an
+	// active owner (removed, demoted, disabled) it no longer lets anyone in.
+	if ok, err := inviterHoldsRight(ctx, q, inv); err != nil {
+		return err
+	} else if !ok {
+		return inviteGone("invite.inviter_gone")
 	}
 	// The conditional update lets exactly one of two racing requests win.
 	res, err := q.ExecContext(ctx, `UPDATE org_invitations SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?`,

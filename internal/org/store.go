@@ -214,10 +214,37 @@ func MemberRole(ctx context.Context, q db.Querier, orgID, userID string) (string
 	return role, db.Classify(err)
 }
 
-func countOwners(ctx context.Context, q db.Querier, orgID string) (int, error) {
+func otherActiveOwners(ctx context.Context, q db.Querier, orgID, userID string) (int, error) {
 	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members WHERE org_id = ? AND role = 'owner'`, orgID).Scan(&n)
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = ? AND m.role = 'owner' AND m.user_id <> ? AND u.disabled_at IS NULL`, orgID, userID).Scan(&n)
 	return n, err
+}
+
+// revokeInvitationsBy withdraws the open invitations userID sent for
+// orgID: someone removed or demoted must not keep a way back in (an
+// invitation to an address of their own, accepted later). It returns how
+// many were withdrawn, for the audit entry.
+func revokeInvitationsBy(ctx context.Context, q db.Querier, orgID, userID string, now time.Time) (int64, error) {
+	res, err := q.ExecContext(ctx, `UPDATE org_invitations SET revoked_at = ? WHERE org_id = ? AND invited_by = ? AND accepted_at IS NULL AND revoked_at IS NULL`,
+		now, orgID, userID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// inviterHoldsRight reports whether the one who sent an invitation may
+// still invite: an active owner of the organisation. Invitations with no
+// inviter come from the operator's shell and stay valid.
+func inviterHoldsRight(ctx context.Context, q db.Querier, inv *Invitation) (bool, error) {
+	if inv.InvitedBy == "" {
+		return true, nil
+	}
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = ? AND m.user_id = ? AND m.role = 'owner' AND u.disabled_at IS NULL`, inv.OrgID, inv.InvitedBy).Scan(&n)
+	return n > 0, err
 }
 
 func userExists(ctx context.Context, q db.Querier, userID string) (bool, error) {

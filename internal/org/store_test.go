@@ -244,7 +244,7 @@ func TestAddMember(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n, _ := countOwners(ctx, d, o.ID); n != 2 {
+		if n, _ := otherActiveOwners(ctx, d, o.ID, ""); n != 2 {
 			t.Errorf("owners %d", n)
 		}
 	})
@@ -413,7 +413,7 @@ func TestInvitations(t *testing.T) {
 		if _, err := s.AcceptInvitationByID(ctx, d, nil, inv3.ID, stranger, "stranger@example.jp"); err != nil {
 			t.Fatal(err)
 		}
-		if n, _ := countOwners(ctx, d, o.ID); n != 2 {
+		if n, _ := otherActiveOwners(ctx, d, o.ID, ""); n != 2 {
 			t.Errorf("owners %d", n)
 		}
 		for action, want := range map[string]int{audit.InviteSent: 5, audit.InviteAccepted: 2, audit.InviteRevoked: 1} {
@@ -475,7 +475,7 @@ func TestLastOwnerRace(t *testing.T) {
 			if (e1 == nil) == (e2 == nil) {
 				t.Fatalf("round %d: want exactly one success, got %v and %v", i, e1, e2)
 			}
-			if n, _ := countOwners(ctx, d, o.ID); n != 1 {
+			if n, _ := otherActiveOwners(ctx, d, o.ID, ""); n != 1 {
 				t.Fatalf("round %d: %d owners left", i, n)
 			}
 		}

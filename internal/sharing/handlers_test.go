@@ -641,3 +641,50 @@ func TestStaffRequestsLifecycle(t *testing.T) {
 		expect(t, h.post(t, reqs, h.staffA, "action", "approve", "email", "p2@partner.example.jp"), http.StatusNotFound)
 	})
 }
+
+// TestStaffApprovalFollowsOwner: a staff invitation approved by an owner
+// goes out in that owner's name. It works while the owner is still an
+// owner; when the approving owner is removed it is withdrawn like the
+// owner's other invitations, and its acceptance lets nobody in.
+func TestStaffApprovalFollowsOwner(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+		AddMember(ctx, d, h.a.ID, h.analyst, h.clock)
+		RecordNDA(ctx, d, h.a.ID, h.analyst, NDAInput{SignedOn: "2026-04-01", ExpiresOn: "2027-03-31"}, h.clock)
+		second := orgtest.NewUser(t, d, "second@member-a.example.jp")
+		if err := h.s.Orgs.AddMember(ctx, d, nil, h.a.Slug, second, org.RoleOwner); err != nil {
+			t.Fatal(err)
+		}
+		staff := "/share/admin/members/" + h.a.Slug + "/staff"
+		reqs := "/orgs/" + h.a.Slug + "/hub-staff"
+		invID := func(email string) string {
+			var id string
+			d.QueryRowContext(ctx, `SELECT id FROM org_invitations WHERE email = ? ORDER BY created_at DESC LIMIT 1`, email).Scan(&id)
+			return id
+		}
+		// Approved by the owner who stays: accepted, it makes staff.
+		expect(t, h.post(t, staff, h.analyst, "email", "s1@partner.example.jp"), http.StatusSeeOther)
+		expect(t, h.post(t, reqs, h.staffA, "action", "approve", "email", "s1@partner.example.jp"), http.StatusSeeOther)
+		s1 := orgtest.NewUser(t, d, "s1@partner.example.jp")
+		if _, err := h.s.Orgs.AcceptInvitationByID(ctx, d, nil, invID("s1@partner.example.jp"), s1, "s1@partner.example.jp"); err != nil {
+			t.Fatalf("a current owner's staff invitation: %v", err)
+		}
+		if st, _ := StaffOf(ctx, d, h.a.ID); len(st) != 1 {
+			t.Fatalf("staff after acceptance: %+v", st)
+		}
+		// Approved by the owner who is then removed: withdrawn.
+		expect(t, h.post(t, staff, h.analyst, "email", "s2@partner.example.jp"), http.StatusSeeOther)
+		expect(t, h.post(t, reqs, second, "action", "approve", "email", "s2@partner.example.jp"), http.StatusSeeOther)
+		if err := h.s.Orgs.RemoveMember(ctx, d, nil, h.a.Slug, second); err != nil {
+			t.Fatal(err)
+		}
+		s2 := orgtest.NewUser(t, d, "s2@partner.example.jp")
+		if _, err := h.s.Orgs.AcceptInvitationByID(ctx, d, nil, invID("s2@partner.example.jp"), s2, "s2@partner.example.jp"); err == nil {
+			t.Fatal("the removed owner's staff invitation was accepted")
+		}
+		if st, _ := StaffOf(ctx, d, h.a.ID); len(st) != 1 {
+			t.Fatalf("staff after the refused acceptance: %+v", st)
+		}
+	})
+}
