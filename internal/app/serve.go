@@ -201,6 +201,9 @@ const (
 	readTimeout       = 60 * time.Second
 	writeTimeout      = 120 * time.Second
 	idleTimeout       = 120 * time.Second
+	// minUploadRate is the slowest upload an upload route waits for
+	// (64 KiB/s, a poor mobile link): a 20 MB ledger gets 60 s + 320 s.
+	minUploadRate = 64 << 10
 )
 
 // newServer is the main listener's server. HTTP/2 (with --tls-cert) reads
