@@ -186,7 +186,8 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	rt := web.NewRouter(eh)
 	a.Router = rt
 	a.routes(rt)
-	stack := &web.Stack{Log: log, Errors: eh, Auth: a.Auth, Metrics: a.Metrics, MaxBodyBytes: cfg.MaxBodyBytes, BodyLimit: rt.BodyLimit, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies}
+	stack := &web.Stack{Log: log, Errors: eh, Auth: a.Auth, Metrics: a.Metrics, MaxBodyBytes: cfg.MaxBodyBytes, BodyLimit: rt.BodyLimit,
+		Timeouts: web.Timeouts{Read: readTimeout, Write: writeTimeout, UploadRate: minUploadRate}, Secure: cfg.Secure(), TrustedProxies: cfg.TrustedProxies}
 	a.handler = stack.Wrap(rt)
 	return a, nil
 }

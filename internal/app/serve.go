@@ -83,15 +83,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	srv := &http.Server{
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newServer(a.Handler(), log)
 	if cfg.DebugAddr != "" {
 		dln, err := net.Listen("tcp", cfg.DebugAddr)
 		if err != nil {
@@ -199,4 +191,45 @@ func (a *App) housekeeping(ctx context.Context) {
 // SignalContext ends on SIGINT or SIGTERM.
 func SignalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// Timeouts of the main listener. readHeaderTimeout bounds how long a client
+// may take to send a request's headers, readTimeout the whole request (an
+// upload route lengthens it for its own body, see web.Router.HandleUpload).
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 60 * time.Second
+	writeTimeout      = 120 * time.Second
+	idleTimeout       = 120 * time.Second
+	// minUploadRate is the slowest upload an upload route waits for
+	// (64 KiB/s, a poor mobile link): a 20 MB ledger gets 60 s + 320 s.
+	minUploadRate = 64 << 10
+)
+
+// newServer is the main listener's server. HTTP/2 (with --tls-cert) reads
+// ReadTimeout and WriteTimeout per stream, but has no ReadHeaderTimeout: a
+// client that sends half a header block held its connection until the idle
+// timeout and the GOAWAY after it (121 s). A client in the middle of a
+// header block cannot answer a PING (any frame but CONTINUATION is a
+// protocol error), so pinging a connection silent for readHeaderTimeout and
+// closing it when no answer comes within readHeaderTimeout bounds that to
+// about 20 s, as HTTP/1.1's ReadHeaderTimeout does; a live idle connection
+// answers and stays until IdleTimeout. WriteByteTimeout closes a connection
+// that takes no data for as long as HTTP/1.1's WriteTimeout.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		HTTP2: &http.HTTP2Config{
+			MaxConcurrentStreams: 100,
+			SendPingTimeout:      readHeaderTimeout,
+			PingTimeout:          readHeaderTimeout,
+			WriteByteTimeout:     writeTimeout,
+		},
+	}
 }

@@ -19,6 +19,7 @@ const (
 	Conflict     Code = "conflict"     // 409: clashes with stored state
 	TooMany      Code = "too_many"     // 429: rate limited
 	TooLarge     Code = "too_large"    // 413
+	Timeout      Code = "timeout"      // 408: the request body came too slowly
 	Internal     Code = "internal"     // 500: our fault; details only in logs
 )
 

@@ -72,6 +72,9 @@ func readUpload(r *http.Request) (name string, body []byte, err error) {
 			if errors.As(err, &mbe) {
 				return "", nil, apperr.Wrap(err, apperr.TooLarge, "assets.import.too_large", MaxImportBytes>>20)
 			}
+			if errors.Is(err, web.ErrBodyTimeout) {
+				return "", nil, web.TimeoutError(err)
+			}
 			return "", nil, apperr.Wrap(err, apperr.Invalid, "error.bad_form")
 		}
 		if part.FormName() != "file" {
@@ -82,6 +85,9 @@ func readUpload(r *http.Request) (name string, body []byte, err error) {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
 				return "", nil, apperr.Wrap(err, apperr.TooLarge, "assets.import.too_large", MaxImportBytes>>20)
+			}
+			if errors.Is(err, web.ErrBodyTimeout) {
+				return "", nil, web.TimeoutError(err)
 			}
 			return "", nil, apperr.Wrap(err, apperr.Invalid, "error.bad_form")
 		}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"mamori/internal/csvguard"
 	"mamori/internal/policy"
 )
 
@@ -68,11 +69,8 @@ func (s *Service) exportCSV(w http.ResponseWriter, r *http.Request) error {
 					policyURL = s.absolute(r, policy.PublicPath(slug))
 				}
 			}
-			name := e.Name
-			if isFormulaStart(name) {
-				name = "'" + name // a spreadsheet must not run a name as a formula
-			}
-			cw.Write([]string{e.Number, name, strconv.Itoa(e.Stars), e.Prefecture, e.Industry, e.Status,
+			// A spreadsheet must not run a name (or any free text) as a formula.
+			cw.Write([]string{e.Number, csvguard.Guard(e.Name), strconv.Itoa(e.Stars), csvguard.Guard(e.Prefecture), csvguard.Guard(e.Industry), e.Status,
 				e.DeclaredAt.UTC().Format(time.RFC3339), policyURL})
 		}
 		err = rows.Err()

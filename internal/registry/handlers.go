@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"mamori/internal/apperr"
@@ -270,10 +269,4 @@ func (s *Service) renderVerify(w http.ResponseWriter, r *http.Request) ([]byte, 
 	data.Snippet = `<a href="` + data.PageURL + `"><img src="` + data.BadgeURL + lang + `" width="` + strconv.Itoa(badgeWidth) +
 		`" height="` + strconv.Itoa(badgeHeight) + `" alt="` + xmlEscape(p.T("registry.badge.programme")+" "+rec.Mark()+" "+rec.Number) + `"></a>`
 	return s.Render.Bytes(w, r, "registry/verify", web.Page{Title: p.T("registry.verify_title", rec.Number), Data: data})
-}
-
-// isFormulaStart reports whether a spreadsheet would read a cell starting
-// with c as a formula.
-func isFormulaStart(s string) bool {
-	return s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0]))
 }

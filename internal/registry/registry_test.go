@@ -365,6 +365,10 @@ func TestCSV(t *testing.T) {
 		if _, err := d.ExecContext(ctx, `UPDATE declarations SET org_name = ? WHERE id = ?`, "=HYPERLINK(1)", made[2].ID); err != nil {
 			t.Fatal(err)
 		}
+		// Japanese spreadsheets read the full-width forms as formulas too.
+		if _, err := d.ExecContext(ctx, `UPDATE declarations SET org_name = ? WHERE id = ?`, "＝HYPERLINK(1)", made[3].ID); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := d.ExecContext(ctx, `INSERT INTO policy_versions (id, org_id, version, lang, org_name, published_at) VALUES (?, ?, 1, 'ja', ?, ?)`,
 			db.NewID(), made[0].Org.ID, made[0].Org.Name, db.Now()); err != nil {
 			t.Fatal(err)
@@ -412,6 +416,9 @@ func TestCSV(t *testing.T) {
 		}
 		if recs[3][1] != "'=HYPERLINK(1)" {
 			t.Errorf("formula not defused: %q", recs[3][1])
+		}
+		if recs[4][1] != "'＝HYPERLINK(1)" {
+			t.Errorf("full-width formula not defused: %q", recs[4][1])
 		}
 		if recs[5][5] != "withdrawn" || recs[4][5] != "active" {
 			t.Errorf("statuses: %v %v", recs[4], recs[5])

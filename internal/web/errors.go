@@ -44,6 +44,8 @@ func statusOf(e *apperr.Error) int {
 		return http.StatusTooManyRequests
 	case apperr.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case apperr.Timeout:
+		return http.StatusRequestTimeout
 	}
 	return http.StatusInternalServerError
 }
@@ -58,6 +60,11 @@ func (h *ErrorHandler) Handle(w http.ResponseWriter, r *http.Request, err error)
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		err = apperr.Wrap(err, apperr.TooLarge, "error.too_large")
+	}
+	if errors.Is(err, ErrBodyTimeout) {
+		// Whatever the handler made of the failed read (a bad form, or
+		// nothing), the client was too slow: 408, not 400 or 500.
+		err = TimeoutError(err)
 	}
 	if errors.Is(err, db.ErrNotFound) && !isAppErr(err) {
 		err = apperr.Wrap(err, apperr.NotFound, "error.not_found")
@@ -150,6 +157,9 @@ func DecodeJSON(r *http.Request, v any) error {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return apperr.Wrap(err, apperr.TooLarge, "error.too_large")
+		}
+		if errors.Is(err, ErrBodyTimeout) {
+			return TimeoutError(err)
 		}
 		return apperr.Wrap(err, apperr.Invalid, "error.bad_json")
 	}

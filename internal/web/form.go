@@ -70,6 +70,9 @@ func ParseForm(r *http.Request) (*Form, error) {
 		if errors.As(err, &mbe) {
 			return nil, apperr.Wrap(err, apperr.TooLarge, "error.too_large")
 		}
+		if errors.Is(err, ErrBodyTimeout) {
+			return nil, TimeoutError(err)
+		}
 		return nil, apperr.Wrap(err, apperr.Invalid, "error.bad_form")
 	}
 	for k, vs := range r.PostForm {

@@ -31,7 +31,9 @@ type Stack struct {
 	// BodyLimit, when set, gives a route's own larger limit (see
 	// Router.HandleUpload); 0 means MaxBodyBytes.
 	BodyLimit func(*http.Request) int64
-	Secure    bool // HTTPS: Secure cookies and HSTS
+	// Timeouts give upload routes a read deadline that fits their limit.
+	Timeouts Timeouts
+	Secure   bool // HTTPS: Secure cookies and HSTS
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (clientaddr.go); empty trusts no header.
 	TrustedProxies []netip.Prefix
@@ -250,13 +252,20 @@ func (s *Stack) limitBody(next http.Handler) http.Handler {
 		// or unannounced (chunked) bodies: most requests skip it.
 		if s.BodyLimit != nil && (r.ContentLength > limit || r.ContentLength < 0) && r.Body != nil && r.Body != http.NoBody {
 			if l := s.BodyLimit(r); l > 0 {
-				// An upload route: say what size the file may have.
+				// An upload route: say what size the file may have, and
+				// give the body the time that size needs.
 				limit, tooLarge = l, apperr.New(apperr.TooLarge, "error.file_too_large", l>>20)
+				if r.ContentLength <= limit {
+					s.Timeouts.extendForUpload(w, limit)
+				}
 			}
 		}
 		if r.ContentLength > limit {
 			s.Errors.Handle(w, r, tooLarge)
 			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = timeoutBody{r.Body}
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)

@@ -340,7 +340,7 @@ func TestCleanCells(t *testing.T) {
 func TestGuard(t *testing.T) {
 	for in, want := range map[string]string{
 		"=1": "'=1", "+1": "'+1", "-1": "'-1", "@a": "'@a", "\tx": "'\tx", "\rx": "'\rx",
-		"'=1": "''=1", "''-": "'''-", "'a": "'a", "'": "'", "a=1": "a=1", "": "", "＝1": "＝1",
+		"'=1": "''=1", "''-": "'''-", "'a": "'a", "'": "'", "a=1": "a=1", "": "", "＝1": "'＝1",
 	} {
 		if got := guard(in); got != want {
 			t.Errorf("guard(%q) = %q, want %q", in, got, want)

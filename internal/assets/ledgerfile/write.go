@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"mamori/internal/csvguard"
+
 	"github.com/xuri/excelize/v2"
 )
 
@@ -135,31 +137,8 @@ func writeCSV(w io.Writer, lang string, rows [][]string) error {
 	return cw.Error()
 }
 
-// A spreadsheet opening a CSV runs a cell that starts with one of these as
-// a formula (CSV injection): a ledger cell reading =HYPERLINK(...) must stay
-// text. Tab and CR are on OWASP's list too.
-func isTrigger(c byte) bool {
-	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'
-}
+// guard and unguard are the one CSV-injection rule (package csvguard), so a
+// ledger cell reading =HYPERLINK(...) or ＝HYPERLINK(...) stays text.
+func guard(s string) string { return csvguard.Guard(s) }
 
-// guard prefixes a quote to a cell that would run as a formula, and to one
-// that already starts with quotes before such a character, so unguard can
-// strip exactly one quote and give back every cell unchanged.
-func guard(s string) string {
-	if needsGuard(s) {
-		return "'" + s
-	}
-	return s
-}
-
-func unguard(s string) string {
-	if len(s) > 1 && s[0] == '\'' && needsGuard(s) {
-		return s[1:]
-	}
-	return s
-}
-
-func needsGuard(s string) bool {
-	t := strings.TrimLeft(s, "'")
-	return t != "" && isTrigger(t[0])
-}
+func unguard(s string) string { return csvguard.Unguard(s) }
