@@ -96,17 +96,8 @@ func SealLegacyTOTP(ctx context.Context, d *db.DB, b Sealer) (int, error) {
 	if n == 0 {
 		return 0, nil
 	}
-	var stmts []string
-	switch d.Dialect() {
-	case db.SQLite:
-		stmts = []string{`VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`}
-	case db.Postgres:
-		stmts = []string{`VACUUM FULL users`}
-	}
-	for _, q := range stmts {
-		if _, err := d.ExecContext(ctx, q); err != nil {
-			return n, fmt.Errorf("after sealing TOTP secrets: %s: %w", q, err)
-		}
+	if err := d.RewriteStorage(ctx, "users"); err != nil {
+		return n, fmt.Errorf("after sealing TOTP secrets: %w", err)
 	}
 	return n, nil
 }

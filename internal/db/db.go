@@ -468,3 +468,27 @@ func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 // Now is the store's notion of the present, truncated to microseconds
 // because PostgreSQL keeps no more and round-trips must compare equal.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// RewriteStorage rewrites the named tables' storage so that values just
+// replaced (sealed secrets, removed originals) no longer sit in freed
+// pages: on SQLite the whole file (VACUUM, then the WAL truncated), on
+// PostgreSQL each table (VACUUM FULL: the dead row versions go). Names
+// come from the code, never from input. Archived PostgreSQL WAL and
+// earlier backups still hold the old values; operations.md says so.
+func (d *DB) RewriteStorage(ctx context.Context, tables ...string) error {
+	var stmts []string
+	switch d.Dialect() {
+	case SQLite:
+		stmts = []string{`VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`}
+	case Postgres:
+		for _, t := range tables {
+			stmts = append(stmts, `VACUUM FULL `+t)
+		}
+	}
+	for _, q := range stmts {
+		if _, err := d.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return nil
+}

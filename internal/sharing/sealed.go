@@ -202,17 +202,8 @@ func SealLegacy(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) 
 		// sealing: what this one sealed, it rewrites itself.
 		return n, nil
 	}
-	var stmts []string
-	switch d.Dialect() {
-	case db.SQLite:
-		stmts = []string{`VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`}
-	case db.Postgres:
-		stmts = []string{`VACUUM FULL share_shares`, `VACUUM FULL share_reports`}
-	}
-	for _, q := range stmts {
-		if _, err := d.ExecContext(ctx, q); err != nil {
-			return n, fmt.Errorf("after sealing the hub's stored originals: %s: %w", q, err)
-		}
+	if err := d.RewriteStorage(ctx, "share_shares", "share_reports"); err != nil {
+		return n, fmt.Errorf("after sealing the hub's stored originals: %w", err)
 	}
 	if _, err := d.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, sealRewriteKey); err != nil {
 		return n, err
