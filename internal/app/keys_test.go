@@ -287,30 +287,30 @@ func post(t *testing.T, c *http.Client, base, path string, form url.Values) *htt
 	return res
 }
 
-// A backup taken while the server writes finishes, and restores into a
-// data directory whose server opens the mail sealed before the backup and
-// publishes the key that signed a declaration before it.
-func TestBackupRestore(t *testing.T) {
+// backupMail is the reported mail sealed before a backup.
+const backupMail = "From: attacker@example.com\r\nSubject: invoice\r\n\r\nsecret body\r\n"
+
+// sealedAndSigned opens cfg's store, starts an instance on it and leaves
+// what a backup must carry to be of use: a reported mail sealed with the
+// master key (backupMail) and a declaration record signed with the
+// deployment's key, returned as served.
+func sealedAndSigned(t *testing.T, cfg config.Config) (*db.DB, *instance, *sharing.Report, []byte) {
+	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	cfg := config.Default()
-	cfg.DataDir = dir
 	d, err := app.Open(ctx, cfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	t.Cleanup(func() { d.Close() })
 	orig, err := startInstance(t, cfg, d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Sealed mail, and a declaration record signed before the backup.
 	uid := orgtest.NewUser(t, d, "reporter@example.jp")
 	o := orgtest.NewOrg(t, d, "報告株式会社", uid)
 	sharing.AddMember(ctx, d, o.ID, "", db.Now())
-	const mail = "From: attacker@example.com\r\nSubject: invoice\r\n\r\nsecret body\r\n"
 	rep, err := sharing.CreateReport(ctx, d, orig.a.Box, o.ID, uid, sharing.ReportInput{Summary: "請求書", NoticedAt: "2026-11-26T11:30", Recipients: "1"},
-		[]sharing.MailFile{{Name: "a.eml", Body: []byte(mail)}}, db.Now())
+		[]sharing.MailFile{{Name: "a.eml", Body: []byte(backupMail)}}, db.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,6 +319,18 @@ func TestBackupRestore(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("record: %d", code)
 	}
+	return d, orig, rep, record
+}
+
+// A backup taken while the server writes finishes, and restores into a
+// data directory whose server opens the mail sealed before the backup and
+// publishes the key that signed a declaration before it.
+func TestBackupRestore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.DataDir = dir
+	d, orig, rep, record := sealedAndSigned(t, cfg)
 
 	counts := func(d *db.DB) map[string]int {
 		m := map[string]int{}
@@ -411,7 +423,7 @@ func TestBackupRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, err := sharing.OpenMail(ctx, rd, res.a.Box, rep.ID, rep.Mails[0].ID)
-	if err != nil || string(m.Body) != mail {
+	if err != nil || string(m.Body) != backupMail {
 		t.Fatalf("the restored server cannot open the sealed mail: %v", err)
 	}
 	if err := verifyAgainst(t, record, res); err != nil {
@@ -611,26 +623,7 @@ func TestBackupRestorePostgres(t *testing.T) {
 	dir := t.TempDir()
 	cfg := config.Default()
 	cfg.DataDir, cfg.DatabaseURL, cfg.SecretKey = dir, srcURL, key
-	d, err := app.Open(ctx, cfg, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	orig, err := startInstance(t, cfg, d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid := orgtest.NewUser(t, d, "reporter@example.jp")
-	o := orgtest.NewOrg(t, d, "報告株式会社", uid)
-	sharing.AddMember(ctx, d, o.ID, "", db.Now())
-	const mail = "From: attacker@example.com\r\nSubject: invoice\r\n\r\nsecret body\r\n"
-	rep, err := sharing.CreateReport(ctx, d, orig.a.Box, o.ID, uid, sharing.ReportInput{Summary: "請求書", NoticedAt: "2026-11-26T11:30", Recipients: "1"},
-		[]sharing.MailFile{{Name: "a.eml", Body: []byte(mail)}}, db.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	number := someDeclaration(t, d)
-	_, record := get(t, http.DefaultClient, orig.url+"/api/v1/declarations/"+number)
+	_, _, rep, record := sealedAndSigned(t, cfg)
 
 	envWith := func(k string) func(string) string {
 		return func(name string) string {
@@ -677,7 +670,7 @@ func TestBackupRestorePostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, err := sharing.OpenMail(ctx, rd, res.a.Box, rep.ID, rep.Mails[0].ID)
-	if err != nil || string(m.Body) != mail {
+	if err != nil || string(m.Body) != backupMail {
 		t.Fatalf("sealed mail after restore: %v", err)
 	}
 	if err := verifyAgainst(t, record, res); err != nil {
