@@ -375,23 +375,24 @@ func RecordFailure(ctx context.Context, q db.Querier, subject string) error {
 func Failures(ctx context.Context, q db.Querier, subject string, since time.Time) (int, time.Time, error) {
 	subject = failureSubject(subject)
 	var n int
-	var oldest sql.Null[time.Time]
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE subject = ? AND at > ?`, subject, since).Scan(&n, &oldest)
-	if err != nil {
-		// MIN over a TIMESTAMP column comes back as text on SQLite.
-		var s sql.NullString
-		err = q.QueryRowContext(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE subject = ? AND at > ?`, subject, since).Scan(&n, &s)
-		if err != nil {
-			return 0, time.Time{}, err
-		}
-		if s.Valid {
-			t, perr := parseSQLiteTime(s.String)
-			if perr == nil {
-				oldest = sql.Null[time.Time]{V: t, Valid: true}
-			}
-		}
+	// MIN over a TIMESTAMP column is a time on PostgreSQL and text on
+	// SQLite: one query, read as either (it used to be run twice on
+	// SQLite, once to fail the scan, on every counted attempt).
+	var oldest any
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE subject = ? AND at > ?`, subject, since).Scan(&n, &oldest); err != nil {
+		return 0, time.Time{}, err
 	}
-	return n, oldest.V, nil
+	switch v := oldest.(type) {
+	case time.Time:
+		return n, v, nil
+	case string:
+		t, _ := parseSQLiteTime(v)
+		return n, t, nil
+	case []byte:
+		t, _ := parseSQLiteTime(string(v))
+		return n, t, nil
+	}
+	return n, time.Time{}, nil
 }
 
 func parseSQLiteTime(s string) (time.Time, error) {
