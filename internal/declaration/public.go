@@ -79,7 +79,7 @@ func PublicRecordByNumber(ctx context.Context, q db.Querier, number string) (*Pu
 	var p PublicRecord
 	var declared, updated time.Time
 	err := q.QueryRowContext(ctx, `SELECT d.number, d.org_name, d.stars, d.status, d.declared_at, d.updated_at,
-			COALESCE(o.prefecture, ''), COALESCE(o.corporate_number, '')
+			`+StatedPrefecture+`, `+StatedCorporateNumber+`
 		FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id WHERE d.number = ?`, number).
 		Scan(&p.Number, &p.Name, &p.Stars, &p.Status, &declared, &updated, &p.Prefecture, &p.CorporateNumber)
 	if err != nil {

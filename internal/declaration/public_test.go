@@ -341,3 +341,60 @@ func TestPublicRoutesRegistered(t *testing.T) {
 		t.Error("the record route is not an API route")
 	}
 }
+
+// A withdrawn declaration states what the organisation's profile said when
+// it was withdrawn: later profile edits do not change its signed record. A
+// re-declaration follows the profile again.
+func TestWithdrawnRecordKeepsWhatItStated(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		ph := newPublicHarness(t, d)
+		dec := declared(t, d, ph.s, "owner@example.jp", org.CreateInput{Name: "山田精機", Prefecture: "13", Industry: "E", CorporateNumber: "7000012050002"})
+		var owner, slug string
+		if err := d.QueryRowContext(ctx, `SELECT COALESCE(d.declared_by, ''), o.slug FROM declarations d JOIN orgs o ON o.id = d.org_id WHERE d.id = ?`, dec.ID).Scan(&owner, &slug); err != nil {
+			t.Fatal(err)
+		}
+		record := func() PublicRecord {
+			t.Helper()
+			p, err := PublicRecordByNumber(ctx, d, dec.Number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return *p
+		}
+		edit := func(pref, corp string) {
+			t.Helper()
+			if _, err := (&org.Service{DB: d}).Update(ctx, d, nil, slug, org.CreateInput{Name: "山田精機", Prefecture: pref, Industry: "F", CorporateNumber: corp}); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		if _, err := ph.s.Withdraw(ctx, nil, dec.OrgID, owner, ""); err != nil {
+			t.Fatal(err)
+		}
+		edit("27", "8700110005901")
+		if p := record(); p.Status != StatusWithdrawn || p.Prefecture != "13" || p.CorporateNumber != "7000012050002" {
+			t.Fatalf("withdrawn record after a profile edit: %+v", p)
+		}
+		w := ph.get("/api/v1/declarations/" + dec.Number)
+		expect(t, w, http.StatusOK, `"prefecture":"13"`, `"corporate_number":"7000012050002"`)
+		var industry string
+		if err := d.QueryRowContext(ctx, `SELECT `+StatedIndustry+` FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id WHERE d.id = ?`, dec.ID).Scan(&industry); err != nil || industry != "E" {
+			t.Fatalf("withdrawn industry %q %v", industry, err)
+		}
+		// Removing the corporate number does not reach the record either.
+		edit("27", "")
+		if p := record(); p.CorporateNumber != "7000012050002" {
+			t.Fatalf("withdrawn record after removing the number: %+v", p)
+		}
+
+		// Declared again: the record follows the profile.
+		if _, err := ph.s.DeclareOneStar(ctx, nil, dec.OrgID, "山田精機", owner, fullInput("山田 太郎")); err != nil {
+			t.Fatal(err)
+		}
+		edit("27", "8700110005901")
+		if p := record(); p.Status != StatusActive || p.Prefecture != "27" || p.CorporateNumber != "8700110005901" {
+			t.Fatalf("re-declared record: %+v", p)
+		}
+	})
+}

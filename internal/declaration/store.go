@@ -54,6 +54,16 @@ func mark(stars int) string {
 	return strings.Repeat("★", stars)
 }
 
+// What a declaration d states of its organisation o, as SQL over
+// "declarations d LEFT JOIN orgs o": a standing declaration follows the
+// organisation's profile; a withdrawn one keeps what the profile said when it
+// was withdrawn (stated_*), so later edits cannot change a withdrawn record.
+const (
+	StatedPrefecture      = `COALESCE(d.stated_prefecture, o.prefecture, '')`
+	StatedIndustry        = `COALESCE(d.stated_industry, o.industry, '')`
+	StatedCorporateNumber = `COALESCE(d.stated_corporate_number, o.corporate_number, '')`
+)
+
 const declCols = `d.id, d.number, d.org_id, d.org_name, d.stars, d.status, COALESCE(d.declared_by, ''), d.declarant_name, d.declarant_title, d.declared_at, d.updated_at`
 
 func scanDeclaration(row interface{ Scan(...any) error }) (*Declaration, error) {
@@ -200,7 +210,8 @@ func insertDeclaration(ctx context.Context, q db.Querier, d *Declaration) error 
 // cannot overwrite one that stands.
 func redeclare(ctx context.Context, q db.Querier, d *Declaration) error {
 	res, err := q.ExecContext(ctx, `UPDATE declarations SET stars = ?, status = ?, org_name = ?, declared_by = ?, declarant_name = ?, declarant_title = ?,
-		declared_at = ?, updated_at = ? WHERE id = ? AND status = ?`,
+		declared_at = ?, updated_at = ?, stated_prefecture = NULL, stated_industry = NULL, stated_corporate_number = NULL
+		WHERE id = ? AND status = ?`,
 		d.Stars, d.Status, d.OrgName, nullable(d.DeclaredBy), d.DeclarantName, d.DeclarantTitle, d.DeclaredAt, d.UpdatedAt, d.ID, StatusWithdrawn)
 	if err != nil {
 		return err

@@ -174,7 +174,11 @@ func (s *Service) Withdraw(ctx context.Context, r *http.Request, orgID, userID, 
 			return err
 		}
 		now := s.now()
-		if _, err := tx.ExecContext(ctx, `UPDATE declarations SET status = ?, updated_at = ? WHERE id = ?`, StatusWithdrawn, now, cur.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE declarations SET status = ?, updated_at = ?,
+				stated_prefecture = (SELECT COALESCE(o.prefecture, '') FROM orgs o WHERE o.id = declarations.org_id),
+				stated_industry = (SELECT COALESCE(o.industry, '') FROM orgs o WHERE o.id = declarations.org_id),
+				stated_corporate_number = (SELECT COALESCE(o.corporate_number, '') FROM orgs o WHERE o.id = declarations.org_id)
+			WHERE id = ?`, StatusWithdrawn, now, cur.ID); err != nil {
 			return err
 		}
 		if err := s.changed(ctx, tx, cur.ID); err != nil {

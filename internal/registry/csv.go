@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mamori/internal/csvguard"
+	"mamori/internal/declaration"
 	"mamori/internal/policy"
 )
 
@@ -42,7 +43,7 @@ func (s *Service) exportCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	after := ""
 	for {
-		rows, err := q.QueryContext(ctx, `SELECT d.number, d.org_name, d.stars, COALESCE(o.prefecture, ''), COALESCE(o.industry, ''), d.status, d.declared_at,
+		rows, err := q.QueryContext(ctx, `SELECT d.number, d.org_name, d.stars, `+declaration.StatedPrefecture+`, `+declaration.StatedIndustry+`, d.status, d.declared_at,
 				COALESCE(o.slug, ''),
 				(SELECT COUNT(*) FROM policy_versions v WHERE v.org_id = d.org_id),
 				COALESCE((SELECT v.external_url FROM policy_versions v WHERE v.org_id = d.org_id ORDER BY v.version DESC LIMIT 1), '')

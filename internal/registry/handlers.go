@@ -172,7 +172,7 @@ func byNumber(ctx context.Context, q db.Querier, number string) (*record, error)
 		return nil, &apperr.Error{Code: apperr.Invalid, Key: e.Fields["number"], Fields: e.Fields}
 	}
 	var rec record
-	err := q.QueryRowContext(ctx, `SELECT d.number, d.org_name, d.stars, COALESCE(o.prefecture, ''), COALESCE(o.industry, ''), d.status, d.declared_at, d.org_id
+	err := q.QueryRowContext(ctx, `SELECT d.number, d.org_name, d.stars, `+declaration.StatedPrefecture+`, `+declaration.StatedIndustry+`, d.status, d.declared_at, d.org_id
 		FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id WHERE d.number = ? AND `+listed, number).
 		Scan(&rec.Number, &rec.Name, &rec.Stars, &rec.Prefecture, &rec.Industry, &rec.Status, &rec.DeclaredAt, &rec.OrgID)
 	if err != nil {

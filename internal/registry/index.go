@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mamori/internal/db"
+	"mamori/internal/declaration"
 )
 
 // The registry's search index (docs/registry.md, "The search index"):
@@ -89,7 +90,7 @@ func queryGrams(norm string) []string {
 // sourceCols read a declaration as the index holds it; sourceFrom joins
 // its organisation.
 const (
-	sourceCols = `d.id, d.number, d.org_name, d.stars, COALESCE(o.prefecture, ''), COALESCE(o.industry, ''), d.status, d.declared_at, COALESCE(o.corporate_number, '')`
+	sourceCols = `d.id, d.number, d.org_name, d.stars, ` + declaration.StatedPrefecture + `, ` + declaration.StatedIndustry + `, d.status, d.declared_at, ` + declaration.StatedCorporateNumber
 	sourceFrom = ` FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id`
 	entryCols  = `rid, declaration_id, number, name, stars, prefecture, industry, status, declared_at, corporate_number, norm`
 	// selectCols read entryCols for scanEntry.
@@ -367,8 +368,8 @@ const staleQuery = ` FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id
 	WHERE (` + listed + ` AND e.rid IS NULL)
 	   OR (e.rid IS NOT NULL AND (d.status NOT IN ('active', 'withdrawn') OR e.number <> d.number OR e.name <> d.org_name
 	       OR e.stars <> d.stars OR e.status <> d.status OR e.declared_at <> d.declared_at
-	       OR e.prefecture <> COALESCE(o.prefecture, '') OR e.industry <> COALESCE(o.industry, '')
-	       OR COALESCE(e.corporate_number, '') <> COALESCE(o.corporate_number, '')))`
+	       OR e.prefecture <> ` + declaration.StatedPrefecture + ` OR e.industry <> ` + declaration.StatedIndustry + `
+	       OR COALESCE(e.corporate_number, '') <> ` + declaration.StatedCorporateNumber + `))`
 
 // orphanQuery finds entries whose declaration is gone.
 const orphanQuery = ` FROM registry_entries e WHERE NOT EXISTS (SELECT 1 FROM declarations d WHERE d.id = e.declaration_id)`

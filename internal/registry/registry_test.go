@@ -466,6 +466,24 @@ func TestFlowsKeepIndex(t *testing.T) {
 			t.Errorf("withdrawal not shown: %+v", es)
 		}
 		checkIndex(t, d)
+		// A withdrawn declaration keeps what it stated: a later profile
+		// edit changes neither the index, the page nor the export.
+		if _, err := orgs.Update(ctx, d, nil, a.Org.Slug, org.CreateInput{Name: a.Org.Name, Prefecture: "01", Industry: "C"}); err != nil {
+			t.Fatal(err)
+		}
+		if es := find(Query{Prefecture: "47", Industry: "B", CorporateNumber: corp}); len(es) != 1 || es[0].Number != a.Number {
+			t.Errorf("withdrawn entry moved with the profile: %+v", es)
+		}
+		if es := find(Query{Prefecture: "01"}); len(es) != 0 {
+			t.Errorf("withdrawn entry found under the new prefecture: %+v", es)
+		}
+		if stale, err := Stale(ctx, d); err != nil || stale {
+			t.Errorf("index stale after a withdrawn organisation's edit: %v %v", stale, err)
+		}
+		checkIndex(t, d)
+		_, h := newHarness(t, d)
+		expect(t, get(h, "/v/"+a.Number), http.StatusOK, "沖縄県")
+		expect(t, get(h, "/registry.csv"), http.StatusOK, a.Number+",山田精機株式会社,1,47,B,withdrawn,")
 	})
 }
 
