@@ -168,16 +168,13 @@ func (s *Service) checkPassword(ctx context.Context, pw, hash string) bool {
 	return ok
 }
 
-// validEmail is a deliberately simple check: one @, a dot in the domain,
-// no spaces, bounded length. Delivery of the verification mail is the real
-// proof.
-func validEmail(s string) bool {
-	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>,;\"") {
-		return false
-	}
-	local, domain, ok := strings.Cut(s, "@")
-	return ok && local != "" && !strings.Contains(domain, "@") && strings.Contains(domain, ".") &&
-		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+// ValidEmail applies the one address rule (mail.CheckAddress) to an address
+// already normalised (NormalizeEmail): it must be accepted and be exactly
+// what the account stores, so no account, invitation or staff request holds
+// an address other than the one its mail reaches.
+func ValidEmail(email string) bool {
+	addr, problem := mail.CheckAddress(email)
+	return problem == "" && addr == email
 }
 
 func (s *Service) now() time.Time {
@@ -228,7 +225,7 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 	}
 	fields := apperr.FieldSet{}
 	email := NormalizeEmail(in.Email)
-	if !validEmail(email) {
+	if !ValidEmail(email) {
 		fields.Add("email", "auth.email_invalid")
 	}
 	name, ok := web.CleanText(in.Name, 100)
@@ -446,7 +443,7 @@ func (s *Service) recordMFAFailure(ctx context.Context, r *http.Request, u *User
 // budget counted (before the look-up: see mailAllowed).
 func (s *Service) RequestReset(ctx context.Context, r *http.Request, email, lang string) error {
 	email = NormalizeEmail(email)
-	if !validEmail(email) {
+	if !ValidEmail(email) {
 		return apperr.Field("email", "auth.email_invalid")
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -641,7 +638,7 @@ type CreateUserInput struct {
 func (s *Service) CreateUserDirect(ctx context.Context, q db.Querier, r *http.Request, in CreateUserInput) (*User, error) {
 	email := NormalizeEmail(in.Email)
 	fields := apperr.FieldSet{}
-	if !validEmail(email) {
+	if !ValidEmail(email) {
 		fields.Add("email", "auth.email_invalid")
 	}
 	if in.Role != "" && !ValidRole(in.Role) {

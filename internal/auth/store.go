@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mamori/internal/db"
+	"mamori/internal/mail"
 	"mamori/internal/web"
 )
 
@@ -48,9 +49,10 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	return &u, nil
 }
 
-// NormalizeEmail lower-cases and trims an address; accounts are unique by
+// NormalizeEmail lower-cases and cleans an address (mail.CleanAddress:
+// spaces trimmed, full-width letters made ordinary); accounts are unique by
 // this form so Taro@Example.jp and taro@example.jp are one account.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+func NormalizeEmail(s string) string { return strings.ToLower(mail.CleanAddress(s)) }
 
 // CreateUser inserts an account; a taken e-mail gives db.ErrConflict.
 func CreateUser(ctx context.Context, q db.Querier, email, name, passwordHash, lang string, verified bool) (*User, error) {

@@ -3,7 +3,6 @@ package incident
 import (
 	"encoding/json"
 	"fmt"
-	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"mamori/internal/apperr"
 	"mamori/internal/i18n"
+	"mamori/internal/mail"
 	"mamori/internal/web"
 )
 
@@ -314,24 +314,16 @@ func CleanPhone(raw string) (string, string) {
 	return s, ""
 }
 
-// cleanEmail checks a bare e-mail address (no display name).
+// cleanEmail checks an optional contact address with the one address rule
+// (mail.CheckAddress): the card is printed and dialled from, so it holds
+// exactly the address a mail would reach.
 func cleanEmail(raw string) (string, string) {
-	s := strings.TrimSpace(raw)
-	if s == "" {
-		return "", ""
+	s, problem := mail.CheckAddress(raw)
+	switch problem {
+	case "", mail.AddressEmpty:
+		return s, ""
 	}
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxEmail {
-		return s, "incident.email_invalid"
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
-		return s, "incident.email_invalid"
-	}
-	at := strings.LastIndexByte(s, '@')
-	if at < 1 || !strings.Contains(s[at+1:], ".") {
-		return s, "incident.email_invalid"
-	}
-	return s, ""
+	return s, "incident.email_invalid"
 }
 
 // cleanURL accepts an absolute http or https address with a host, no

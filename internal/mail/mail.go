@@ -76,13 +76,14 @@ func New(d *db.DB, q *jobs.Queue, smtpURL, from string) *Mailer {
 // Send stores msg in the outbox and queues its delivery in the same
 // transaction as the change that caused it.
 func (m *Mailer) Send(ctx context.Context, tx db.Querier, msg Message) error {
-	a, err := mail.ParseAddress(msg.To)
-	if err != nil {
-		return fmt.Errorf("mail: bad recipient: %w", err)
+	// The recipient is an account's address, held to the one address rule
+	// when it was stored: refuse anything else rather than deliver to an
+	// address other than the one written (net/mail would read
+	// "victim@example.jp(x)" as victim@example.jp).
+	to, problem := CheckAddress(msg.To)
+	if problem != "" || to != msg.To {
+		return fmt.Errorf("%w (%s)", ErrBadRecipient, problem)
 	}
-	// Keep only the bare address: it is the SMTP envelope recipient and the
-	// To header, where a raw display name would be malformed.
-	msg.To = a.Address
 	id := db.NewID()
 	status := "queued"
 	if m.smtpURL == "" {
@@ -99,7 +100,7 @@ func (m *Mailer) Send(ctx context.Context, tx db.Querier, msg Message) error {
 	if m.smtpURL == "" {
 		return nil
 	}
-	_, err = m.jobs.Enqueue(ctx, tx, JobKind, map[string]string{"id": id}, 10, time.Time{})
+	_, err := m.jobs.Enqueue(ctx, tx, JobKind, map[string]string{"id": id}, 10, time.Time{})
 	return err
 }
 

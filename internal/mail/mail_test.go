@@ -255,7 +255,10 @@ func TestDeliveryNothingListening(t *testing.T) {
 
 func TestSendRefusesBadRecipient(t *testing.T) {
 	bad := []string{"", "not-an-address", "user@", "@example.jp", "a@example.jp, b@example.jp",
-		"user@example.jp\r\nBcc: victim@example.jp", "user@example.jp\nSubject: x"}
+		"user@example.jp\r\nBcc: victim@example.jp", "user@example.jp\nSubject: x",
+		// What net/mail reads as another address than the text stored: a
+		// recipient is always an account's bare address.
+		"victim@example.jp(x)", "山田 太郎 <yamada@example.jp>", "<yamada@example.jp>"}
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		m, _ := setup(d, "smtp://127.0.0.1:1")
@@ -268,31 +271,6 @@ func TestSendRefusesBadRecipient(t *testing.T) {
 		d.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM mail_outbox) + (SELECT COUNT(*) FROM jobs)`).Scan(&n)
 		if n != 0 {
 			t.Errorf("refused sends left %d rows", n)
-		}
-	})
-}
-
-func TestDisplayNameRecipient(t *testing.T) {
-	// A recipient given with a display name is delivered to the bare
-	// address: the envelope never carries the name.
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		srv := startSMTP(t)
-		m, q := setup(d, srv.URL())
-		if err := m.Send(ctx, d, mail.Message{To: "山田 太郎 <yamada@example.jp>", Subject: "s", Body: "b"}); err != nil {
-			t.Fatal(err)
-		}
-		if err := q.Drain(ctx); err != nil {
-			t.Fatal(err)
-		}
-		msgs := srv.Messages()
-		if len(msgs) != 1 || len(msgs[0].To) != 1 || msgs[0].To[0] != "yamada@example.jp" {
-			t.Fatalf("received %+v, want one message to yamada@example.jp", msgs)
-		}
-		for _, c := range []byte(msgs[0].Data) {
-			if c >= 0x80 {
-				t.Fatalf("raw 8-bit header in message:\n%s", msgs[0].Data)
-			}
 		}
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"mamori/internal/apperr"
@@ -159,17 +158,6 @@ func (s *Service) RemoveMember(ctx context.Context, q db.Querier, r *http.Reques
 	})
 }
 
-// ValidEmail is deliberately simple, like the sign-up check: delivery is
-// the real proof, and acceptance needs the same address on the account.
-func ValidEmail(s string) bool {
-	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>,;\"()[]\\") {
-		return false
-	}
-	local, domain, ok := strings.Cut(s, "@")
-	return ok && local != "" && !strings.Contains(domain, "@") && strings.Contains(domain, ".") &&
-		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
-}
-
 // Invite mails an invitation to join orgSlug to email, in lang (the
 // inviter's language: the invitee has no account to take one from yet).
 // A newer invitation to the same address replaces an open one. It returns
@@ -177,7 +165,7 @@ func ValidEmail(s string) bool {
 func (s *Service) Invite(ctx context.Context, q db.Querier, r *http.Request, orgSlug, email, role, lang string) (string, *Invitation, error) {
 	email = auth.NormalizeEmail(email)
 	fields := apperr.FieldSet{}
-	if !ValidEmail(email) {
+	if !auth.ValidEmail(email) {
 		fields.Add("email", "invite.email_invalid")
 	}
 	if !ValidRole(role) {

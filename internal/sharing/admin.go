@@ -263,7 +263,7 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 		// of the organisation approves (staff_requests.go), and only then
 		// does the organisation's invitation go out.
 		if errors.Is(err, db.ErrNotFound) || err == nil && !inOrg && u.DisabledAt == nil {
-			if !org.ValidEmail(email) {
+			if !auth.ValidEmail(email) {
 				return audit.Entry{}, apperr.Field("email", "sharing.err.email")
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO share_staff_invites (org_id, email, invited_by, created_at) VALUES (?, ?, ?, ?)
