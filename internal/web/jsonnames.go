@@ -67,10 +67,10 @@ func checkNamesValue(dec *json.Decoder, t reflect.Type, depth int) error {
 			}
 		}
 	case '{':
-		var fields map[string]reflect.Type
+		var fields map[string]jsonField
 		var elem reflect.Type
 		if t != nil && t.Kind() == reflect.Struct {
-			fields = map[string]reflect.Type{}
+			fields = map[string]jsonField{}
 			structFields(t, fields, 0)
 		} else if t != nil && t.Kind() == reflect.Map {
 			elem = t.Elem()
@@ -88,11 +88,11 @@ func checkNamesValue(dec *json.Decoder, t reflect.Type, depth int) error {
 			seen[name] = true
 			child := elem
 			if fields != nil {
-				ft, ok := fields[name]
+				f, ok := fields[name]
 				if !ok {
 					return fmt.Errorf("unknown member %q", name)
 				}
-				child = ft
+				child = f.typ
 			}
 			if err := checkNamesValue(dec, child, depth+1); err != nil {
 				return err
@@ -125,11 +125,23 @@ func namesType(t reflect.Type) reflect.Type {
 	return nil
 }
 
+// jsonField is a struct field as encoding/json sees it: its type, how
+// deep in embedded structs it sits, and whether its tag names it.
+type jsonField struct {
+	typ    reflect.Type
+	depth  int
+	tagged bool
+}
+
 // structFields adds t's JSON member names as encoding/json names them:
 // the tag's name, else the field's name; fields of untagged embedded
-// structs are promoted. Where encoding/json would drop a name for a
-// conflict, it stays here: the decoder's DisallowUnknownFields refuses it.
-func structFields(t reflect.Type, out map[string]reflect.Type, depth int) {
+// structs are promoted. A name takes the field encoding/json decodes into:
+// the shallowest, and of those at one depth the tagged one, whatever the
+// order of the fields (an embedded struct's "opts" listed before the
+// outer "opts" must not decide how the outer one's value is checked).
+// Where encoding/json would drop a name for a conflict, it stays here: the
+// decoder's DisallowUnknownFields refuses it.
+func structFields(t reflect.Type, out map[string]jsonField, depth int) {
 	if depth > 8 { // embedding cycles through pointers
 		return
 	}
@@ -153,11 +165,12 @@ func structFields(t reflect.Type, out map[string]reflect.Type, depth int) {
 		if !f.IsExported() {
 			continue
 		}
+		nf := jsonField{typ: f.Type, depth: depth, tagged: name != ""}
 		if name == "" {
 			name = f.Name
 		}
-		if _, ok := out[name]; !ok {
-			out[name] = f.Type
+		if old, ok := out[name]; !ok || nf.depth < old.depth || (nf.depth == old.depth && nf.tagged && !old.tagged) {
+			out[name] = nf
 		}
 	}
 }

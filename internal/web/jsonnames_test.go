@@ -19,6 +19,17 @@ type namesEmbedded struct {
 	Note string `json:"note"`
 }
 
+// namesShadowed's embedded struct has a member "opts" of another type;
+// encoding/json decodes "opts" into the outer field, the shallower one.
+type namesShadowed struct {
+	namesShadow
+	Opts namesInner `json:"opts"`
+}
+
+type namesShadow struct {
+	Opts map[string]string `json:"opts"`
+}
+
 type namesReq struct {
 	namesEmbedded
 	Name    string                `json:"name"`
@@ -68,6 +79,17 @@ func TestDecodeJSONExactNames(t *testing.T) {
 		var v namesReq
 		if err := web.DecodeJSON(r, &v); err != nil {
 			t.Errorf("%s: %v", body, err)
+		}
+	}
+	// A field that an embedded struct's field of the same name would
+	// shadow, were the embedded one read first, is checked as the field
+	// encoding/json decodes into: the outer one, so "ROLE" is not let
+	// through as a map key and then folded onto role.
+	for _, body := range []string{`{"opts":{"ROLE":"a"}}`, `{"opts":{"role":"a","Role":"b"}}`} {
+		r := httptest.NewRequest(http.MethodPost, "/api/v1/x", strings.NewReader(body))
+		var v namesShadowed
+		if err := web.DecodeJSON(r, &v); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("shadowed: %s: err = %v, decoded %+v", body, err, v)
 		}
 	}
 	// A deep body is refused by depth without quadratic work, as before.
