@@ -1,14 +1,10 @@
 package cloudcheck
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"mamori/internal/apperr"
-	"mamori/internal/i18n"
 	"mamori/internal/web"
 )
 
@@ -44,12 +40,12 @@ func (in Input) clean() (Input, apperr.FieldSet) {
 	if out.Provider, ok = web.CleanText(in.Provider, MaxProvider); !ok {
 		fields.Add("provider", web.TextKey(in.Provider, "cloud.err.provider"))
 	}
-	var problem string
-	if out.Purpose, problem = cleanMultiline(in.Purpose, MaxPurpose); problem != "" {
-		fields.Add("purpose", web.TextKey(in.Purpose, "cloud.err.purpose"))
+	var problem web.Problem
+	if out.Purpose, problem = web.CheckLines(in.Purpose, MaxPurpose); problem != "" {
+		fields.Add("purpose", problem.Key("cloud.err.purpose"))
 	}
-	if out.URL, problem = cleanURL(in.URL); problem != "" {
-		fields.Add("url", problem)
+	if out.URL, problem = web.CheckURL(in.URL, MaxURL); problem != "" && problem != web.ProblemEmpty {
+		fields.Add("url", problem.Key("cloud.err.url_invalid", "cloud.err.url_too_long", "", "cloud.err.url_scheme"))
 	}
 	seen := map[string]bool{}
 	for _, id := range in.AssetIDs {
@@ -73,57 +69,6 @@ func checkAssets(ids []string, standing map[string]bool, fields apperr.FieldSet)
 	}
 }
 
-// cleanMultiline trims a multi-line text and checks it: valid UTF-8, at
-// most max characters, no control characters but newlines (CR LF and CR
-// become LF). It returns the problem's message key, or "". Markup is kept
-// as typed: pages escape it.
-func cleanMultiline(s string, max int) (string, string) {
-	if !utf8.ValidString(s) {
-		return s, "invalid"
-	}
-	s = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"))
-	if utf8.RuneCountInString(s) > max {
-		return s, "too_long"
-	}
-	for _, r := range s {
-		if r != '\n' && (unicode.IsControl(r) || i18n.IsBidiControl(r)) {
-			return s, "invalid"
-		}
-	}
-	return s, ""
-}
-
-// cleanURL accepts "" or an absolute http or https URL of at most MaxURL
-// characters with a host, no credentials and no spaces or control
-// characters; it returns the problem's message key, or "". Anything else
-// (javascript:, data:, relative paths) could not be linked safely.
-func cleanURL(raw string) (string, string) {
-	s := strings.TrimSpace(raw)
-	switch {
-	case s == "":
-		return "", ""
-	case !utf8.ValidString(s):
-		return s, "cloud.err.url_invalid"
-	case utf8.RuneCountInString(s) > MaxURL:
-		return s, "cloud.err.url_too_long"
-	}
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || i18n.IsBidiControl(r) {
-			return s, "cloud.err.url_invalid"
-		}
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return s, "cloud.err.url_invalid"
-	}
-	if scheme := strings.ToLower(u.Scheme); scheme != "http" && scheme != "https" {
-		return s, "cloud.err.url_scheme"
-	}
-	if u.Opaque != "" || u.Hostname() == "" || u.User != nil {
-		return s, "cloud.err.url_invalid"
-	}
-	return s, ""
-}
 
 // AnswerInput is one point as the check form gives it.
 type AnswerInput struct {
@@ -159,12 +104,9 @@ func (in AnswersInput) clean() (*Answers, error) {
 		if !a.Valid() {
 			fields.Add(answerField(no), "cloud.err.answer")
 		}
-		note, problem := cleanMultiline(p.Note, MaxNote)
-		switch problem {
-		case "too_long":
-			fields.Add(noteField(no), "cloud.err.note_too_long")
-		case "invalid":
-			fields.Add(noteField(no), web.TextKey(p.Note, "cloud.err.note_invalid"))
+		note, problem := web.CheckLines(p.Note, MaxNote)
+		if problem != "" {
+			fields.Add(noteField(no), problem.Key("cloud.err.note_invalid", "cloud.err.note_too_long"))
 		}
 		out[i].Answer, out[i].Note = a, note
 	}

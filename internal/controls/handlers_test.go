@@ -159,7 +159,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 				[]string{`id="form-error"`, "チェックシートにない管理策"}, []string{"not on the check sheet"}},
 			{"note too long", func(v map[string][]string) { v["note.org.4"] = []string{strings.Repeat("長", MaxNoteChars+1)} }, http.StatusUnprocessableEntity,
 				[]string{`id="note-org-4-error"`, "備考は500文字以内で入力してください"}, []string{"500 characters or fewer"}},
-			{"control character", func(v map[string][]string) { v["note.org.4"] = []string{"tab\there"} }, http.StatusUnprocessableEntity,
+			{"control character", func(v map[string][]string) { v["note.org.4"] = []string{"bell\x07here"} }, http.StatusUnprocessableEntity,
 				[]string{`id="note-org-4-error"`, "使えない文字"}, []string{"not allowed"}},
 			{"answer twice", func(v map[string][]string) { v["answer.org.2"] = []string{"in_place", "partial"} }, http.StatusUnprocessableEntity,
 				[]string{"二重に送られました"}, []string{"answered twice"}},

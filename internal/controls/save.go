@@ -4,14 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
 	"mamori/internal/db"
-	"mamori/internal/i18n"
 	"mamori/internal/web"
 )
 
@@ -54,9 +50,9 @@ func cleanInputs(in []Input) ([]Input, error) {
 		if x.Answer != "" && !x.Answer.Valid() {
 			fields.Add(answerField(x.Key), "controls.err.answer_invalid")
 		}
-		note, problem := cleanNote(x.Note)
+		note, problem := web.CheckLines(x.Note, MaxNoteChars)
 		if problem != "" {
-			fields.Add(noteField(x.Key), problem)
+			fields.Add(noteField(x.Key), problem.Key("controls.err.note_invalid", "controls.err.note_too_long"))
 		}
 		out = append(out, Input{Key: x.Key, Answer: x.Answer, Note: note})
 	}
@@ -66,27 +62,6 @@ func cleanInputs(in []Input) ([]Input, error) {
 	return out, fields.Err()
 }
 
-// cleanNote trims a note and checks it: valid UTF-8, at most MaxNoteChars
-// characters, no control characters but newlines (CR LF and CR become
-// LF). It returns the message key of the problem, or "".
-func cleanNote(s string) (string, string) {
-	if !utf8.ValidString(s) {
-		return s, "controls.err.note_invalid"
-	}
-	s = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"))
-	if utf8.RuneCountInString(s) > MaxNoteChars {
-		return s, "controls.err.note_too_long"
-	}
-	for _, r := range s {
-		if i18n.IsBidiControl(r) {
-			return s, "error.bidi_control"
-		}
-		if r != '\n' && unicode.IsControl(r) {
-			return s, "controls.err.note_invalid"
-		}
-	}
-	return s, ""
-}
 
 // Save validates the answers and stores them in one transaction with an
 // audit entry: all or nothing. Controls not in the input keep what is

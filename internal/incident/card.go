@@ -6,11 +6,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"mamori/internal/apperr"
-	"mamori/internal/i18n"
 	"mamori/internal/mail"
 	"mamori/internal/web"
 )
@@ -245,9 +243,9 @@ func cardFromForm(f *web.Form) (Card, error) {
 		o.Name = text(contactField(k, "name"), maxName, "incident.line_invalid")
 		o.Phone = phone(contactField(k, "phone"))
 		o.Email = email(contactField(k, "email"))
-		var problem string
-		if o.URL, problem = cleanURL(f.Get(contactField(k, "url"))); problem != "" {
-			fields.Add(contactField(k, "url"), problem)
+		var problem web.Problem
+		if o.URL, problem = web.CheckURL(f.Get(contactField(k, "url")), maxURL); problem != "" && problem != web.ProblemEmpty {
+			fields.Add(contactField(k, "url"), problem.Key("incident.url_invalid"))
 		}
 		o.Note = text(contactField(k, "note"), maxNote, "incident.line_invalid")
 	}
@@ -326,54 +324,11 @@ func cleanEmail(raw string) (string, string) {
 	return s, "incident.email_invalid"
 }
 
-// cleanURL accepts an absolute http or https address with a host, no
-// credentials and no spaces or control characters; "" is allowed.
-// Anything else (javascript:, data:, relative paths) could not be
-// followed safely from the card.
-func cleanURL(raw string) (string, string) {
-	s := strings.TrimSpace(raw)
-	if s == "" {
-		return "", ""
-	}
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxURL {
-		return s, "incident.url_invalid"
-	}
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || i18n.IsBidiControl(r) {
-			return s, "incident.url_invalid"
-		}
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Opaque != "" || u.Hostname() == "" || u.User != nil {
-		return s, "incident.url_invalid"
-	}
-	if scheme := strings.ToLower(u.Scheme); scheme != "http" && scheme != "https" {
-		return s, "incident.url_invalid"
-	}
-	return s, ""
-}
-
-// cleanBody trims a multi-line text and checks it: valid UTF-8, at most
-// max characters, no control characters but newlines (CR LF and CR become
-// LF). It returns the message key of the problem, or "". Markup is kept
-// as typed: pages escape it.
+// cleanBody is the card's and the log's multi-line rule: web.CheckLines with
+// the incident messages.
 func cleanBody(s string, max int) (string, string) {
-	if !utf8.ValidString(s) {
-		return s, "incident.text_invalid"
-	}
-	s = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"))
-	if utf8.RuneCountInString(s) > max {
-		return s, "incident.text_too_long"
-	}
-	for _, r := range s {
-		if i18n.IsBidiControl(r) {
-			return s, "error.bidi_control"
-		}
-		if r != '\n' && unicode.IsControl(r) {
-			return s, "incident.text_invalid"
-		}
-	}
-	return s, ""
+	s, p := web.CheckLines(s, max)
+	return s, p.Key("incident.text_invalid", "incident.text_too_long")
 }
 
 // cleanSteps splits a situation's text into steps, one per line: blank

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"mamori/internal/apperr"
@@ -49,14 +46,14 @@ func (in DraftInput) normalize(publishing bool) (DraftInput, error) {
 	if !i18n.Supported(in.Lang) {
 		fields.Add("lang", "policy.lang_invalid")
 	}
-	var problem string
-	if out.Intro, problem = cleanBody(in.Intro); problem != "" {
-		fields.Add("intro", problem)
+	var problem web.Problem
+	if out.Intro, problem = web.CheckLines(in.Intro, MaxSectionChars); problem != "" {
+		fields.Add("intro", problem.Key("policy.text_invalid", "policy.text_too_long"))
 	}
 	for i := range in.Sections {
-		out.Sections[i], problem = cleanBody(in.Sections[i])
+		out.Sections[i], problem = web.CheckLines(in.Sections[i], MaxSectionChars)
 		if problem != "" {
-			fields.Add(sectionField(i), problem)
+			fields.Add(sectionField(i), problem.Key("policy.text_invalid", "policy.text_too_long"))
 		} else if publishing && out.Sections[i] == "" {
 			fields.Add(sectionField(i), "policy.section_required")
 		}
@@ -92,62 +89,6 @@ func (in DraftInput) filled(orgName string) (DraftInput, error) {
 	return out, fields.Err()
 }
 
-// cleanBody trims a multi-line text and checks it: valid UTF-8, at most
-// MaxSectionChars characters, no control characters but newlines (CR LF
-// and CR become LF). It returns the message key of the problem, or "".
-// Everything else, markup included, is kept exactly as typed: pages
-// escape it.
-func cleanBody(s string) (string, string) {
-	if !utf8.ValidString(s) {
-		return s, "policy.text_invalid"
-	}
-	s = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"))
-	if utf8.RuneCountInString(s) > MaxSectionChars {
-		return s, "policy.text_too_long"
-	}
-	for _, r := range s {
-		if i18n.IsBidiControl(r) {
-			return s, "error.bidi_control"
-		}
-		if r != '\n' && unicode.IsControl(r) {
-			return s, "policy.text_invalid"
-		}
-	}
-	return s, ""
-}
-
-// cleanExternalURL accepts an absolute http or https URL of at most
-// MaxExternalURL characters with a host, no credentials and no spaces or
-// control characters; it returns the message key of the problem, or "".
-// Anything else (javascript:, data:, ftp:, relative paths) could not be
-// followed safely from a public page.
-func cleanExternalURL(raw string) (string, string) {
-	s := strings.TrimSpace(raw)
-	switch {
-	case s == "":
-		return s, "policy.url_required"
-	case !utf8.ValidString(s):
-		return s, "policy.url_invalid"
-	case utf8.RuneCountInString(s) > MaxExternalURL:
-		return s, "policy.url_too_long"
-	}
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || i18n.IsBidiControl(r) {
-			return s, "policy.url_invalid"
-		}
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return s, "policy.url_invalid"
-	}
-	if scheme := strings.ToLower(u.Scheme); scheme != "http" && scheme != "https" {
-		return s, "policy.url_scheme"
-	}
-	if u.Opaque != "" || u.Hostname() == "" || u.User != nil {
-		return s, "policy.url_invalid"
-	}
-	return s, ""
-}
 
 // draftFromTemplate is the template in lang filled with the company's
 // name (and the representative when known): the editor's starting point.
@@ -256,9 +197,11 @@ func (s *Service) Publish(ctx context.Context, r *http.Request, orgID, userID st
 // RecordExternal publishes a policy the organisation hosts elsewhere: the
 // next version is a record of rawURL instead of text. r may be nil.
 func (s *Service) RecordExternal(ctx context.Context, r *http.Request, orgID, userID, rawURL string) (*Version, error) {
-	u, problem := cleanExternalURL(rawURL)
+	// Anything but an absolute http(s) URL could not be followed safely
+	// from a public page.
+	u, problem := web.CheckURL(rawURL, MaxExternalURL)
 	if problem != "" {
-		return nil, apperr.Field("external_url", problem)
+		return nil, apperr.Field("external_url", problem.Key("policy.url_invalid", "policy.url_too_long", "policy.url_required", "policy.url_scheme"))
 	}
 	var v *Version
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {

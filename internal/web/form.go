@@ -6,11 +6,9 @@ import (
 	"net/url"
 	"path"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"mamori/internal/apperr"
-	"mamori/internal/i18n"
 )
 
 // Form carries submitted values back to a template together with per-field
@@ -88,34 +86,6 @@ func ParseForm(r *http.Request) (*Form, error) {
 	return NewForm(r.PostForm), nil
 }
 
-// CleanText trims a single-line text value and checks its length in
-// characters; control characters are refused, and so are bidirectional
-// formatting characters (U+202E…), which would reorder the page around a
-// name (TextKey gives the message that says so).
-func CleanText(s string, max int) (string, bool) {
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) > max || !utf8.ValidString(s) {
-		return s, false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || i18n.IsBidiControl(r) { // C0, DEL, C1; U+202E…
-			return s, false
-		}
-	}
-	return s, true
-}
-
-// TextKey is the message key for a text that CleanText, CleanLines or a
-// field's own check refused: key, or the one naming the invisible
-// direction characters when s holds any, since the writer cannot see
-// what is wrong otherwise.
-func TextKey(s, key string) string {
-	if i18n.HasBidiControl(s) {
-		return "error.bidi_control"
-	}
-	return key
-}
-
 // CleanFilename keeps an uploaded file's name for display only: its base
 // name (browsers on Windows send the whole path), without control
 // characters, at most max characters; fallback when nothing is left.
@@ -134,22 +104,6 @@ func CleanFilename(s string, max int, fallback string) string {
 		return fallback
 	}
 	return s
-}
-
-// CleanLines is CleanText for a text area: line breaks (normalised to
-// "\n") and tabs are kept, other control characters and bidirectional
-// formatting characters refused.
-func CleanLines(s string, max int) (string, bool) {
-	s = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"))
-	if utf8.RuneCountInString(s) > max || !utf8.ValidString(s) {
-		return s, false
-	}
-	for _, r := range s {
-		if (unicode.IsControl(r) && r != '\n' && r != '\t') || i18n.IsBidiControl(r) {
-			return s, false
-		}
-	}
-	return s, true
 }
 
 // FormStatus is the status of a form shown again with err: 409 when it
