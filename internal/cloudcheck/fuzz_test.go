@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 )
 
-
 // FuzzAnswers feeds arbitrary values to one point of the check form: no
 // panic, and accepted input gives one of the four answers and a note of
 // valid text within the limit.

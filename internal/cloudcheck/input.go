@@ -69,7 +69,6 @@ func checkAssets(ids []string, standing map[string]bool, fields apperr.FieldSet)
 	}
 }
 
-
 // AnswerInput is one point as the check form gives it.
 type AnswerInput struct {
 	Answer string

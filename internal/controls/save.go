@@ -62,7 +62,6 @@ func cleanInputs(in []Input) ([]Input, error) {
 	return out, fields.Err()
 }
 
-
 // Save validates the answers and stores them in one transaction with an
 // audit entry: all or nothing. Controls not in the input keep what is
 // stored; an input equal to what is stored is not rewritten, so each

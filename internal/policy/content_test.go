@@ -139,8 +139,6 @@ func TestParagraphs(t *testing.T) {
 	}
 }
 
-
-
 func TestParseVersion(t *testing.T) {
 	for s, want := range map[string]int{"1": 1, "12": 12, "999999999": 999999999} {
 		if n, ok := parseVersion(s); !ok || n != want {

@@ -49,4 +49,3 @@ func FuzzCleanBody(f *testing.F) {
 		}
 	})
 }
-

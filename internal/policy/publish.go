@@ -89,7 +89,6 @@ func (in DraftInput) filled(orgName string) (DraftInput, error) {
 	return out, fields.Err()
 }
 
-
 // draftFromTemplate is the template in lang filled with the company's
 // name (and the representative when known): the editor's starting point.
 func draftFromTemplate(lang, orgName, representative, representativeTitle string) DraftInput {
