@@ -127,13 +127,37 @@ func Open(ctx context.Context, databaseURL, dataDir string, opt Options) (*DB, e
 	return OpenSQLite(ctx, filepath.Join(dataDir, "mamori.db"), opt)
 }
 
+// sqliteParams configures every SQLite connection, writer and readers
+// alike, each time the pool opens one.
+//
+// busy_timeout comes first: until it is set a connection gives up at once
+// with SQLITE_BUSY, and the pragmas after it (journal_mode on a database
+// another process is writing, for one) can need a lock another connection
+// holds, so a start beside a busy writer would fail instead of waiting.
+// PocketBase and GoToSocial set it first for the same reason. The driver
+// runs its _busy_timeout key before every other key, whatever their order
+// in the text (modernc.org/sqlite's documented order); the order among
+// _pragma values is not documented (v1.62 sorts them by name), and none of
+// them depends on another.
+//
+// synchronous=NORMAL in WAL mode loses nothing when the process is
+// killed; only an OS crash or power loss can drop the last commits.
+//
+// journal_size_limit bounds the WAL file a checkpoint leaves behind. SQLite
+// reuses the WAL from its start after a checkpoint but never shrinks it by
+// itself, so one large write burst (an asset import, housekeeping deleting
+// many expired rows) would otherwise keep its full size on disk until the
+// last connection closes. (RewriteStorage truncates the WAL itself: its
+// VACUUM copies the whole database through it.) 64 MiB is about 16,000 pages of 4 KiB, far more than the writes
+// between two automatic checkpoints (1,000 pages), so in normal use the
+// file is reused, not truncated and grown again.
+const sqliteParams = "_busy_timeout=10000" +
+	"&_pragma=journal_mode(WAL)&_pragma=journal_size_limit(67108864)&_pragma=foreign_keys(1)" +
+	"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16000)&_pragma=temp_store(MEMORY)&_time_format=sqlite"
+
 // OpenSQLite opens (creating if needed) a SQLite database file.
 func OpenSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
-	// synchronous=NORMAL in WAL mode loses nothing when the process is
-	// killed; only an OS crash or power loss can drop the last commits.
-	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16000)&_pragma=temp_store(MEMORY)&_time_format=sqlite"
-	dsn := "file:" + path + "?" + pragmas
+	dsn := "file:" + path + "?" + sqliteParams
 	if err := privateFiles(path); err != nil {
 		return nil, err
 	}
