@@ -435,7 +435,9 @@ func TestSetupLinkEndsWithShellAdmin(t *testing.T) {
 // TestAnonymousMailCapped: the anonymous forms that mail an address
 // (forgotten password, resend confirmation, sign-up with a taken address)
 // send it at most five mails an hour, even under a parallel burst, and
-// answer the same either way.
+// answer the same either way (sign-up, which would otherwise create an
+// account without its mail, refuses beyond the cap, taken address or not:
+// TestSignupNewAddressNetworkCap).
 func TestAnonymousMailCapped(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		e.CreateUser("victim@example.jp", "victim password 1")
@@ -465,6 +467,12 @@ func TestAnonymousMailCapped(t *testing.T) {
 			}
 			wg.Wait()
 			for _, s := range statuses {
+				if tc.path == "/signup" {
+					if s != http.StatusOK && s != http.StatusTooManyRequests {
+						t.Fatalf("%s: answers: %v", tc.path, statuses)
+					}
+					continue
+				}
 				if s != statuses[0] || s >= 400 {
 					t.Fatalf("%s: answers differ or fail: %v", tc.path, statuses)
 				}
@@ -480,6 +488,50 @@ func TestAnonymousMailCapped(t *testing.T) {
 			if live > 1 {
 				t.Fatalf("%s: %d live links for one account", tc.path, live)
 			}
+		}
+	})
+}
+
+// TestSignupNewAddressNetworkCap: sign-ups of fresh addresses mail a
+// confirmation link too, so they count under the per-network mail budget
+// like the other anonymous forms: 40 sign-ups of victim+N@example.jp (one
+// mailbox for most providers) from one client used to send 40 mails,
+// bounded only by the sign-up budget (50 per login window). Over the budget
+// a sign-up is refused before the address is looked up, taken or not, so
+// the answer tells nothing about which addresses have accounts.
+func TestSignupNewAddressNetworkCap(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		e.CreateUser("victim+3@example.jp", "victim password 1")
+		const n = 40
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i], _ = rawPost(noRedirect(), e.URL, "/signup", url.Values{"email": {fmt.Sprintf("victim+%d@example.jp", i)}, "password": {"some password 1"}, "password_confirm": {"some password 1"}}, nil)
+			}()
+		}
+		wg.Wait()
+		sent := e.Count(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr LIKE 'victim+%'`)
+		accounts := e.Count(`SELECT COUNT(*) FROM users WHERE email LIKE 'victim+%'`)
+		t.Logf("%d sign-ups of fresh addresses from one client: %d mails, %d accounts, answers %v", n, sent, accounts, statuses)
+		if sent > 20 {
+			t.Fatalf("one network: %d sign-up mails in an hour; cap 20", sent)
+		}
+		if accounts-1 > sent {
+			t.Fatalf("%d accounts created, %d mailed: an account was created without its confirmation mail", accounts-1, sent)
+		}
+		for _, s := range statuses {
+			if s != http.StatusOK && s != http.StatusTooManyRequests {
+				t.Fatalf("answers: %v", statuses)
+			}
+		}
+		// Over the budget, a taken and a free address get the same answer.
+		taken, _ := rawPost(noRedirect(), e.URL, "/signup", url.Values{"email": {"victim+3@example.jp"}, "password": {"some password 1"}, "password_confirm": {"some password 1"}}, nil)
+		free, _ := rawPost(noRedirect(), e.URL, "/signup", url.Values{"email": {"fresh@example.jp"}, "password": {"some password 1"}, "password_confirm": {"some password 1"}}, nil)
+		if taken != free {
+			t.Fatalf("over the budget: %d for a taken address, %d for a free one", taken, free)
 		}
 	})
 }
