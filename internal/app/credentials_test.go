@@ -609,6 +609,47 @@ func TestInviteDailyLimitParallel(t *testing.T) {
 	})
 }
 
+// TestInviteMailPerAddressCap: anyone with a verified account can create
+// organisations without limit, and each could mail its 50 daily
+// invitations to one address (a newer invitation replaces the open one
+// but is mailed again), so one account could flood a mailbox. Invitation
+// mail to one address is capped across organisations like the anonymous
+// forms' mail (five an hour), under parallel invitations too.
+func TestInviteMailPerAddressCap(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		owner := e.CreateUser("owner@example.jp", "owner password 1")
+		var slugs []string
+		for i := range 6 {
+			o, err := e.App.Orgs.Create(ctx, e.DB, nil, owner.ID, org.CreateInput{Name: fmt.Sprintf("招待%d株式会社", i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			slugs = append(slugs, o.Slug)
+		}
+		c := e.SessionClient(owner.ID)
+		var wg sync.WaitGroup
+		for _, slug := range slugs {
+			for range 3 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					rawPost(c, e.URL, "/orgs/"+slug+"/invitations", url.Values{"email": {"Victim@example.jp"}, "role": {"member"}}, nil)
+				}()
+			}
+		}
+		wg.Wait()
+		sent := e.Count(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr = 'victim@example.jp'`)
+		t.Logf("%d invitations from %d organisations of one account: %d mails to one address", 3*len(slugs), len(slugs), sent)
+		if sent > 5 {
+			t.Fatalf("%d invitation mails to one address in an hour", sent)
+		}
+		// Another address is not held up by it.
+		r := e.Post(c, "/orgs/"+slugs[0]+"/invitations", url.Values{"email": {"other@example.jp"}, "role": {"member"}})
+		expectStatus(t, r, http.StatusSeeOther)
+	})
+}
+
 // TestAnonymousHashWorkBounded: anonymous requests that cost a password
 // hash are limited before the hash: sign-ups per address (as many per
 // window as login attempts, 50) and reset posts on made-up links (none).
