@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -481,6 +482,12 @@ func TestAnonymousMailCapped(t *testing.T) {
 			t.Logf("%s: %d parallel requests, %d mails to one address", tc.path, burst, sent-before)
 			if sent > 5 {
 				t.Fatalf("%s: %d mails to one address in an hour", tc.path, sent)
+			}
+			if tc.path == "/signup" {
+				// Each sign-up answered 200 mailed the notice; each refused one did not.
+				if ok := len(slices.DeleteFunc(slices.Clone(statuses), func(s int) bool { return s != http.StatusOK })); ok != sent-before {
+					t.Fatalf("%s: %d sign-ups answered 200, %d notices mailed", tc.path, ok, sent-before)
+				}
 			}
 			// Each mail ends the links mailed before it: at most one live.
 			live := e.Count(`SELECT COUNT(*) FROM email_tokens WHERE email = ? AND purpose IN ('reset', 'verify') AND used_at IS NULL AND expires_at > ?`, tc.email, db.Now())
