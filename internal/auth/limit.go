@@ -48,10 +48,17 @@ func (e errLocked) appErr() error { return apperr.New(apperr.TooMany, "auth.logi
 // lock; the two-key form keeps these apart from the migration lock).
 // SQLite write transactions run one at a time already.
 func lockSubject(ctx context.Context, tx *db.Tx, subject string) error {
-	if tx.Dialect() != db.Postgres {
+	return LockSubject(ctx, tx, subject)
+}
+
+// LockSubject is lockSubject for budgets counted outside this package
+// (the invitation mail one address gets across organisations); q must be
+// a transaction.
+func LockSubject(ctx context.Context, q db.Querier, subject string) error {
+	if q.Dialect() != db.Postgres {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(727275, hashtext(?))`, subject)
+	_, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(727275, hashtext(?))`, subject)
 	return err
 }
 
