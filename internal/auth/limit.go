@@ -46,8 +46,9 @@ func (e errLocked) appErr() error { return apperr.New(apperr.TooMany, "auth.logi
 // lockSubject serialises, on PostgreSQL, every transaction about one
 // subject until it ends, across instances (a transaction-scoped advisory
 // lock; the two-key form keeps these apart from the migration lock).
-// SQLite write transactions run one at a time already.
-func lockSubject(ctx context.Context, tx *db.Tx, subject string) error {
+// SQLite write transactions run one at a time already. tx must be a
+// transaction (*db.Tx); a lock taken outside one would end at once.
+func lockSubject(ctx context.Context, tx db.Querier, subject string) error {
 	if tx.Dialect() != db.Postgres {
 		return nil
 	}
