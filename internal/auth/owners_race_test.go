@@ -2,9 +2,12 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	"mamori/internal/apperr"
 	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
@@ -74,6 +77,63 @@ func TestDisableRacingOwnerHandover(t *testing.T) {
 		}
 		if active == 0 {
 			t.Fatalf("the organisation is left with only disabled owners (step-down: %v)", stepErr)
+		}
+	})
+}
+
+// TestDisableRacingOwnerLeaves: an operator disables owner A while the
+// other owner B leaves, at the same moment, round after round: one of
+// the two is refused, the organisation keeps an active owner, and neither
+// waits for the other forever (the disable takes no organisation row).
+func TestDisableRacingOwnerLeaves(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		os := &org.Service{DB: d}
+		for round := range 6 {
+			a := orgtest.NewUser(t, d, fmt.Sprintf("leave-a%d@example.jp", round))
+			b := orgtest.NewUser(t, d, fmt.Sprintf("leave-b%d@example.jp", round))
+			o := orgtest.NewOrg(t, d, fmt.Sprintf("退出%d株式会社", round), a)
+			if err := os.AddMember(ctx, d, nil, o.Slug, b, org.RoleOwner); err != nil {
+				t.Fatal(err)
+			}
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			var disableErr, leaveErr error
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				<-start
+				disableErr = d.InTx(ctx, func(tx *db.Tx) error {
+					if err := auth.KeepOrgOwners(ctx, tx, a); err != nil {
+						return err
+					}
+					_, err := tx.ExecContext(ctx, `UPDATE users SET disabled_at = ? WHERE id = ?`, db.Now(), a)
+					return err
+				})
+			}()
+			go func() {
+				defer wg.Done()
+				<-start
+				leaveErr = os.RemoveMember(ctx, d, nil, o.Slug, b)
+			}()
+			close(start)
+			wg.Wait()
+			for _, err := range []error{disableErr, leaveErr} {
+				if err != nil && !apperr.Is(err, apperr.Conflict) {
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			if (disableErr == nil) == (leaveErr == nil) {
+				t.Fatalf("round %d: want exactly one refused, got %v and %v", round, disableErr, leaveErr)
+			}
+			var active int
+			if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_members m JOIN users u ON u.id = m.user_id
+				WHERE m.org_id = ? AND m.role = 'owner' AND u.disabled_at IS NULL`, o.ID).Scan(&active); err != nil {
+				t.Fatal(err)
+			}
+			if active != 1 {
+				t.Fatalf("round %d: %d active owners", round, active)
+			}
 		}
 	})
 }
