@@ -339,6 +339,11 @@ func runAdmin(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writ
 			if err != nil {
 				return err
 			}
+			// Its only owner disabled, the organisation would start with
+			// nobody able to manage it.
+			if u.DisabledAt != nil {
+				return fmt.Errorf("the account %s is disabled: an organisation needs an active owner (enable the account first, or name another)", owner)
+			}
 			o, err = a.Orgs.Create(ctx, tx, nil, u.ID, in)
 			return err
 		})

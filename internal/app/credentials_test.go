@@ -318,7 +318,7 @@ func TestCredentialsEndWithPassword(t *testing.T) {
 		expectStatus(t, e.Post(c, "/settings/mfa/setup", nil), 200)
 		secret := e.TOTPSecret(u.ID)
 		code, _ := totp.Code(secret, time.Now())
-		expectStatus(t, e.Post(c, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"third password 3"}}), 200)
+		expectStatus(t, e.Post(c, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"third password 3"}, "setup": {e.MFASetupID(u.ID)}}), 200)
 		expectStatus(t, e.Get(c, "/settings"), 200)
 		expectStatus(t, e.Get(other, "/settings"), http.StatusSeeOther)
 	})

@@ -43,17 +43,13 @@ func (e errLocked) Error() string { return "locked" }
 
 func (e errLocked) appErr() error { return apperr.New(apperr.TooMany, "auth.login_locked", e.minutes) }
 
-// lockSubject serialises, on PostgreSQL, every transaction about one
+// LockSubject serialises, on PostgreSQL, every transaction about one
 // subject until it ends, across instances (a transaction-scoped advisory
 // lock; the two-key form keeps these apart from the migration lock).
-// SQLite write transactions run one at a time already.
-func lockSubject(ctx context.Context, tx *db.Tx, subject string) error {
-	return LockSubject(ctx, tx, subject)
-}
-
-// LockSubject is lockSubject for budgets counted outside this package
-// (the invitation mail one address gets across organisations); q must be
-// a transaction.
+// SQLite write transactions run one at a time already. q must be a
+// transaction; a lock taken outside one would end at once. Exported for
+// budgets counted outside this package (the invitation mail one address
+// gets across organisations).
 func LockSubject(ctx context.Context, q db.Querier, subject string) error {
 	if q.Dialect() != db.Postgres {
 		return nil
@@ -81,7 +77,7 @@ func (s *Service) reserve(ctx context.Context, r *http.Request, limits ...limit)
 	res := &reservation{}
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 		for _, l := range ordered {
-			if err := lockSubject(ctx, tx, l.subject); err != nil {
+			if err := LockSubject(ctx, tx, l.subject); err != nil {
 				return err
 			}
 		}

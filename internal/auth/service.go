@@ -116,7 +116,7 @@ func (s *Service) mailBudget(ctx context.Context, tx *db.Tx, r *http.Request, ad
 	now := s.now()
 	allowed = true
 	for _, l := range []limit{{"mailnet:" + clientBlock(r), networkMailsPerHour}, {"mail:" + NormalizeEmail(addr), accountMailsPerHour}} {
-		if err := lockSubject(ctx, tx, l.subject); err != nil {
+		if err := LockSubject(ctx, tx, l.subject); err != nil {
 			return 0, false, err
 		}
 		n, oldest, err := Failures(ctx, tx, l.subject, now.Add(-time.Hour))
@@ -588,7 +588,7 @@ const setupLock = "setup"
 // (until is its expiry; the instance that made it logged it).
 func (s *Service) EnsureSetupToken(ctx context.Context, key SetupLinkKey) (link string, until time.Time, err error) {
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if err := lockSubject(ctx, tx, setupLock); err != nil {
+		if err := LockSubject(ctx, tx, setupLock); err != nil {
 			return err
 		}
 		n, err := CountRole(ctx, tx, web.RoleOperatorAdmin)

@@ -108,7 +108,11 @@ func (s *Service) ChangeRole(ctx context.Context, q db.Querier, r *http.Request,
 			return nil
 		}
 		if cur == RoleOwner {
-			// Disabled owners cannot manage anything: only active ones count.
+			// Disabled owners cannot manage anything: only active ones
+			// count, under the lock an operator's disable counts under.
+			if err := auth.LockOrgOwners(ctx, q); err != nil {
+				return err
+			}
 			if n, err := otherActiveOwners(ctx, q, orgID, userID); err != nil {
 				return err
 			} else if n == 0 {
@@ -145,7 +149,11 @@ func (s *Service) RemoveMember(ctx context.Context, q db.Querier, r *http.Reques
 			return orgNotFound(err)
 		}
 		if cur == RoleOwner {
-			// Disabled owners cannot manage anything: only active ones count.
+			// Disabled owners cannot manage anything: only active ones
+			// count, under the lock an operator's disable counts under.
+			if err := auth.LockOrgOwners(ctx, q); err != nil {
+				return err
+			}
 			if n, err := otherActiveOwners(ctx, q, orgID, userID); err != nil {
 				return err
 			} else if n == 0 {
