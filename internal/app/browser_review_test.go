@@ -263,7 +263,13 @@ func (rv *reviewer) look(br *browsertest.Browser, name, path string, post ...fun
 			t.Errorf("%s (%s) shows the key %q", name, lang, k)
 		}
 		if rv.shots != "" {
-			png, _ := chromedp.Run(br.Ctx(), chromedp.FullScreenshot(100))
+			// The window grows to the page's height for the capture: a
+			// full-page capture of a page with a scroll bar cuts the
+			// bar's width off the right edge.
+			h, _ := chromedp.Run(br.Ctx(), chromedp.Evaluate[int](`document.documentElement.scrollHeight`))
+			br.Run(chromedp.EmulateViewport(int64(w), int64(max(h, 900))))
+			png, _ := chromedp.Run(br.Ctx(), chromedp.CaptureScreenshot())
+			br.Run(chromedp.EmulateViewport(int64(w), 900))
 			os.WriteFile(filepath.Join(rv.shots, fmt.Sprintf("%s-%s-%d.png", name, lang, w)), png, 0o644)
 			os.WriteFile(filepath.Join(rv.shots, fmt.Sprintf("%s-%s-%d.txt", name, lang, w)), []byte(text), 0o644)
 		}
