@@ -124,6 +124,7 @@ func walkIssue23Pages(t *testing.T, lang string) {
 	mb.Run(chromedp.SendKeys(chromedp.CSS("#code"), code()), chromedp.SendKeys(chromedp.CSS("#mfa_password"), "mfa user pw 12"))
 	mb.Submit("#mfa-enable")
 	look(mb, "mfa-codes", "", func() {})
+	has("mfa-codes", mb.Text("#mfa-enabled"), "auth.mfa_enabled_now")
 	if n := e.Count(`SELECT COUNT(*) FROM users WHERE id = ? AND totp_enabled_at IS NOT NULL`, enrolling.ID); n != 1 {
 		t.Errorf("mfa (%s): the password and code did not switch the factor on", lang)
 	}

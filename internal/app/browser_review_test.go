@@ -258,6 +258,20 @@ func (rv *reviewer) look(br *browsertest.Browser, name, path string, post ...fun
 		if spill != "" {
 			t.Errorf("%s (%s, %d px): text runs out of table cells: %s", name, lang, w, spill)
 		}
+		// A cell, button or list squeezed to a character or two a line
+		// (Japanese breaks anywhere, so a crowded table stacks its words
+		// one character a line instead of overflowing).
+		squeezed, err := chromedp.Run(br.Ctx(), chromedp.Evaluate[string](`Array.from(document.querySelectorAll("th, td, button, select")).filter(function (c) {
+  var t = c.textContent.trim(), cs = getComputedStyle(c);
+  if (t.length < 3 || c.offsetParent === null) return false;
+  return c.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) < 2 * parseFloat(cs.fontSize);
+}).slice(0, 3).map(function (c) { return c.tagName.toLowerCase() + " «" + c.textContent.trim().slice(0, 20) + "»" }).join(" | ")`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if squeezed != "" {
+			t.Errorf("%s (%s, %d px): squeezed to a character a line: %s", name, lang, w, squeezed)
+		}
 		text = br.Text("body")
 		if k := rawKey.FindString(text); k != "" {
 			t.Errorf("%s (%s) shows the key %q", name, lang, k)
