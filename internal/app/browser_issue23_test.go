@@ -182,8 +182,12 @@ func walkIssue23Pages(t *testing.T, lang string) {
 		t.Fatalf("owner D (%s) not disabled", lang)
 	}
 	disable(ownerC.ID)
-	text = look(ad, "admin-disable-last-owner", "", func() {})
-	has("admin-disable-last-owner", text, "admin.last_org_owner", y.Name)
+	look(ad, "admin-disable-last-owner", "", func() {})
+	// The refusal is explained on the account's page, not an error page.
+	has("admin-disable-last-owner", ad.Text("#form-error"), "admin.last_org_owner", y.Name)
+	if h := ad.Text("h1"); h != ownerC.Email {
+		t.Errorf("admin-disable-last-owner (%s): the page is %q, not owner C's", lang, h)
+	}
 	cb := newBrowser()
 	login(cb, ownerC.Email, "owner c pw 123")
 	members := "/orgs/" + y.Slug + "/members"
