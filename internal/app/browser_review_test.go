@@ -26,7 +26,7 @@ import (
 
 // rawKey is a catalog key shown as text: a page whose template names a
 // key missing from a catalog prints the key itself.
-var rawKey = regexp.MustCompile(`\b(sharing|auth|settings|admin|error|flash|field|action|nav)\.[a-z_]+(\.[a-z_]+)?\b`)
+var rawKey = regexp.MustCompile(`\b(sharing|auth|settings|admin|error|flash|field|action|nav|outbox|org|invite|decl|registry|dashboard)\.[a-z_]+(\.[a-z_]+)?\b`)
 
 // TestBrowserIssue11Pages walks the pages the hardening work changed, in
 // Japanese and English, at a laptop's width and a phone's (390 px): no
@@ -41,7 +41,6 @@ func TestBrowserIssue11Pages(t *testing.T) {
 func walkIssue11Pages(t *testing.T, lang string) {
 	e := apptest.Start(t, dbtest.SQLite(t))
 	ctx := context.Background()
-	shots := os.Getenv("MAMORI_REVIEW_SHOTS")
 	admin := e.CreateUser("admin@example.jp", "admin password 1", web.RoleOperatorAdmin)
 	_ = admin
 	analyst := e.CreateUser("coord@example.jp", "coordinator pw 1", "analyst")
@@ -69,60 +68,8 @@ func walkIssue11Pages(t *testing.T, lang string) {
 		sharing.SetSIGMember(ctx, e.DB, sig.ID, o.ID, true, now)
 	}
 
-	// look shows path at both widths and checks what every page must.
-	look := func(br *browsertest.Browser, name, path string, post ...func()) {
-		t.Helper()
-		for _, w := range []int{1280, 390} {
-			br.Run(chromedp.EmulateViewport(int64(w), 900))
-			if path != "" {
-				br.Run(chromedp.Navigate(e.URL + path))
-			} else if len(post) > 0 {
-				post[0]()
-			}
-			br.Run(chromedp.WaitReady(chromedp.CSS("footer")))
-			over, err := chromedp.Run(br.Ctx(), chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if over > 0 {
-				// Name the innermost elements that reach past the edge.
-				wide, _ := chromedp.Run(br.Ctx(), chromedp.Evaluate[string](`(function () {
-  var W = document.documentElement.clientWidth, out = [];
-  document.querySelectorAll("body *").forEach(function (el) {
-    if (el.getBoundingClientRect().right <= W + 1) return;
-    for (var c = el.firstElementChild; c; c = c.nextElementSibling) if (c.getBoundingClientRect().right > W + 1) return;
-    out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + el.className : "") + " «" + el.textContent.slice(0, 40) + "»");
-  });
-  return out.slice(0, 5).join("; ");
-})()`))
-				t.Errorf("%s (%s, %d px) scrolls sideways by %d px: %s", name, lang, w, over, wide)
-			}
-			// A table cell whose text runs out of it (a header word wider
-			// than its column) overlaps its neighbour.
-			spill, err := chromedp.Run(br.Ctx(), chromedp.Evaluate[string](`Array.from(document.querySelectorAll("th, td")).filter(function (c) { return c.scrollWidth > c.clientWidth + 1 }).slice(0, 3).map(function (c) { return c.textContent.slice(0, 30) }).join(" | ")`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if spill != "" {
-				t.Errorf("%s (%s, %d px): text runs out of table cells: %s", name, lang, w, spill)
-			}
-			text := br.Text("body")
-			if k := rawKey.FindString(text); k != "" {
-				t.Errorf("%s (%s) shows the key %q", name, lang, k)
-			}
-			if shots != "" {
-				png, _ := chromedp.Run(br.Ctx(), chromedp.FullScreenshot(100))
-				os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%s-%d.png", name, lang, w)), png, 0o644)
-				os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%s-%d.txt", name, lang, w)), []byte(text), 0o644)
-			}
-		}
-	}
-	login := func(br *browsertest.Browser, email, pw string) {
-		br.Run(chromedp.Navigate(e.URL + "/login"))
-		br.Run(chromedp.SendKeys(chromedp.CSS("#email"), email), chromedp.SendKeys(chromedp.CSS("#password"), pw))
-		br.Submit("#login-submit")
-		br.Run(chromedp.WaitVisible(chromedp.CSS("#greeting")))
-	}
+	rv := newReviewer(t, e, lang)
+	look, login := rv.look, rv.login
 
 	// The lockout: six wrong passwords, then the message.
 	anon := browsertest.New(t, browsertest.WithLang(lang), browsertest.WithTimeout(5*time.Minute))
@@ -245,6 +192,112 @@ func walkIssue11Pages(t *testing.T, lang string) {
 			}
 		}
 	}
+}
+
+// reviewer looks at pages of one running application in one language
+// the way TestBrowserIssue11Pages and TestBrowserIssue23Pages do.
+type reviewer struct {
+	t     *testing.T
+	e     *apptest.Env
+	lang  string
+	shots string
+}
+
+// newReviewer makes a reviewer; with MAMORI_REVIEW_SHOTS set, each page
+// looked at is saved there as a full-page screenshot and its text.
+func newReviewer(t *testing.T, e *apptest.Env, lang string) *reviewer {
+	shots := os.Getenv("MAMORI_REVIEW_SHOTS")
+	if shots != "" {
+		if err := os.MkdirAll(shots, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &reviewer{t: t, e: e, lang: lang, shots: shots}
+}
+
+// look shows path at a laptop's width (1280 px) and a phone's (390 px)
+// and checks what every page must: no sideways scroll, no text running
+// out of a table cell, no catalog key shown. With path "", post[0] is
+// run at each width to reach the page (an empty func looks at the page
+// the browser is on). It returns the page's text.
+func (rv *reviewer) look(br *browsertest.Browser, name, path string, post ...func()) string {
+	t, e, lang := rv.t, rv.e, rv.lang
+	t.Helper()
+	var text string
+	for _, w := range []int{1280, 390} {
+		br.Run(chromedp.EmulateViewport(int64(w), 900))
+		if path != "" {
+			br.Run(chromedp.Navigate(e.URL + path))
+		} else if len(post) > 0 {
+			post[0]()
+		}
+		br.Run(chromedp.WaitReady(chromedp.CSS("footer")))
+		over, err := chromedp.Run(br.Ctx(), chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if over > 0 {
+			// Name the innermost elements that reach past the edge.
+			wide, _ := chromedp.Run(br.Ctx(), chromedp.Evaluate[string](`(function () {
+  var W = document.documentElement.clientWidth, out = [];
+  document.querySelectorAll("body *").forEach(function (el) {
+    if (el.getBoundingClientRect().right <= W + 1) return;
+    for (var c = el.firstElementChild; c; c = c.nextElementSibling) if (c.getBoundingClientRect().right > W + 1) return;
+    out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + el.className : "") + " «" + el.textContent.slice(0, 40) + "»");
+  });
+  return out.slice(0, 5).join("; ");
+})()`))
+			t.Errorf("%s (%s, %d px) scrolls sideways by %d px: %s", name, lang, w, over, wide)
+		}
+		// A table cell whose text runs out of it (a header word wider
+		// than its column) overlaps its neighbour.
+		spill, err := chromedp.Run(br.Ctx(), chromedp.Evaluate[string](`Array.from(document.querySelectorAll("th, td")).filter(function (c) { return c.scrollWidth > c.clientWidth + 1 }).slice(0, 3).map(function (c) { return c.textContent.slice(0, 30) }).join(" | ")`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if spill != "" {
+			t.Errorf("%s (%s, %d px): text runs out of table cells: %s", name, lang, w, spill)
+		}
+		// A cell, button or list squeezed to a character or two a line
+		// (Japanese breaks anywhere, so a crowded table stacks its words
+		// one character a line instead of overflowing).
+		squeezed, err := chromedp.Run(br.Ctx(), chromedp.Evaluate[string](`Array.from(document.querySelectorAll("th, td, button, select")).filter(function (c) {
+  var t = c.textContent.trim(), cs = getComputedStyle(c);
+  if (t.length < 3 || c.offsetParent === null) return false;
+  return c.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) < 2 * parseFloat(cs.fontSize);
+}).slice(0, 3).map(function (c) { return c.tagName.toLowerCase() + " «" + c.textContent.trim().slice(0, 20) + "»" }).join(" | ")`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if squeezed != "" {
+			t.Errorf("%s (%s, %d px): squeezed to a character a line: %s", name, lang, w, squeezed)
+		}
+		text = br.Text("body")
+		if k := rawKey.FindString(text); k != "" {
+			t.Errorf("%s (%s) shows the key %q", name, lang, k)
+		}
+		if rv.shots != "" {
+			// The window grows to the page's height for the capture: a
+			// full-page capture of a page with a scroll bar cuts the
+			// bar's width off the right edge.
+			h, _ := chromedp.Run(br.Ctx(), chromedp.Evaluate[int](`document.documentElement.scrollHeight`))
+			br.Run(chromedp.EmulateViewport(int64(w), int64(max(h, 900))))
+			png, _ := chromedp.Run(br.Ctx(), chromedp.CaptureScreenshot())
+			br.Run(chromedp.EmulateViewport(int64(w), 900))
+			os.WriteFile(filepath.Join(rv.shots, fmt.Sprintf("%s-%s-%d.png", name, lang, w)), png, 0o644)
+			os.WriteFile(filepath.Join(rv.shots, fmt.Sprintf("%s-%s-%d.txt", name, lang, w)), []byte(text), 0o644)
+		}
+	}
+	return text
+}
+
+// login signs in through the login form and waits for the greeting.
+func (rv *reviewer) login(br *browsertest.Browser, email, pw string) {
+	rv.t.Helper()
+	br.Run(chromedp.Navigate(rv.e.URL + "/login"))
+	br.Run(chromedp.SendKeys(chromedp.CSS("#email"), email), chromedp.SendKeys(chromedp.CSS("#password"), pw))
+	br.Submit("#login-submit")
+	br.Run(chromedp.WaitVisible(chromedp.CSS("#greeting")))
 }
 
 // bigMail is a reported mail with more of everything than a page shows:

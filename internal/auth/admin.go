@@ -113,6 +113,24 @@ func (s *Service) adminUser(w http.ResponseWriter, r *http.Request) error {
 	return s.page(w, r, http.StatusOK, "admin_user", "admin.user_title", nil, adminUserData{User: u, AllRoles: web.GlobalRoles, Events: events})
 }
 
+// adminUserRefused shows the user's page again with a refused change
+// explained in place (the last administrator, an organisation's last
+// active owner), instead of an error page that loses the account.
+func (s *Service) adminUserRefused(w http.ResponseWriter, r *http.Request, f *web.Form, err error) error {
+	if apperr.As(err).Code != apperr.Conflict || !f.Apply(err) {
+		return err
+	}
+	u, lerr := UserByID(r.Context(), s.DB.Read(), r.PathValue("id"))
+	if lerr != nil {
+		return lerr
+	}
+	events, lerr := audit.List(r.Context(), s.DB.Read(), audit.Filter{ActorID: u.ID, Limit: 20})
+	if lerr != nil {
+		return lerr
+	}
+	return s.page(w, r, http.StatusConflict, "admin_user", "admin.user_title", f, adminUserData{User: u, AllRoles: web.GlobalRoles, Events: events})
+}
+
 func (s *Service) adminRolePost(w http.ResponseWriter, r *http.Request) error {
 	f, err := web.ParseForm(r)
 	if err != nil {
@@ -152,7 +170,7 @@ func (s *Service) adminRolePost(w http.ResponseWriter, r *http.Request) error {
 		return audit.Record(r.Context(), tx, r, audit.Entry{Action: audit.RoleRevoked, TargetType: "user", TargetID: id, Detail: map[string]any{"role": role}})
 	})
 	if err != nil {
-		return err
+		return s.adminUserRefused(w, r, f, err)
 	}
 	return web.Redirect(w, r, "/admin/users/"+id, "flash.saved")
 }
@@ -198,7 +216,7 @@ func (s *Service) adminStatusPost(w http.ResponseWriter, r *http.Request) error 
 		return audit.Record(r.Context(), tx, r, audit.Entry{Action: action, TargetType: "user", TargetID: id})
 	})
 	if err != nil {
-		return err
+		return s.adminUserRefused(w, r, f, err)
 	}
 	return web.Redirect(w, r, "/admin/users/"+id, "flash.saved")
 }

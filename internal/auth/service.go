@@ -300,7 +300,13 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 		if err := audit.Record(ctx, tx, r, audit.Entry{Action: audit.Signup, TargetType: "user", TargetID: u.ID, ActorID: u.ID, ActorEmail: email}); err != nil {
 			return err
 		}
-		return s.sendSecretMail(ctx, tx, email, in.Lang, "mail.verify", []string{token}, s.link("/verify/"+token), name)
+		// The mail greets the name given, else the address: an empty one
+		// read " 様" and "Hello ,".
+		greet := name
+		if greet == "" {
+			greet = email
+		}
+		return s.sendSecretMail(ctx, tx, email, in.Lang, "mail.verify", []string{token}, s.link("/verify/"+token), greet)
 	})
 }
 
@@ -505,6 +511,9 @@ func (s *Service) mailLink(ctx context.Context, tx *db.Tx, u *User, lang, purpos
 	}
 	args := []any{s.link(path + token)}
 	if purpose == PurposeVerify {
+		if name == "" {
+			name = addr
+		}
 		args = append(args, name)
 	}
 	if err := s.sendSecretMail(ctx, tx, addr, lang, key, []string{token}, args...); err != nil {

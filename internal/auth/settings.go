@@ -40,6 +40,9 @@ type settingsData struct {
 	MFAQR         string
 	MFASetupID    string
 	Section       string
+	// MFAEnabled marks the recovery codes shown right after the factor
+	// was switched on, so the page says it is on and what ended.
+	MFAEnabled bool
 }
 
 func (s *Service) loadSettings(ctx context.Context, v *web.Viewer) (*settingsData, error) {
@@ -295,7 +298,7 @@ func (s *Service) mfaEnablePost(w http.ResponseWriter, r *http.Request) error {
 	if err := s.StartSession(r.Context(), w, r, v.UserID, StageFull, "", v.SessionHash); err != nil {
 		return err
 	}
-	return s.page(w, r, http.StatusOK, "mfa_codes", "auth.mfa_codes_title", nil, &settingsData{RecoveryCodes: codes})
+	return s.page(w, r, http.StatusOK, "mfa_codes", "auth.mfa_codes_title", nil, &settingsData{RecoveryCodes: codes, MFAEnabled: true})
 }
 
 func hashCodes(codes []string) []string {

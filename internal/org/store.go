@@ -164,6 +164,9 @@ func ListForUser(ctx context.Context, q db.Querier, userID string) ([]Membership
 type Member struct {
 	UserID, Email, Name, Role string
 	JoinedAt                  time.Time
+	// Disabled is an account an operator disabled: it cannot sign in, and
+	// as an owner it does not count towards the last-owner rule.
+	Disabled bool
 }
 
 // DisplayName is the name, or the e-mail when no name was given.
@@ -177,7 +180,7 @@ func (m Member) DisplayName() string {
 // ListMembers returns an organisation's members, owners first: they are
 // the people a member needs to reach.
 func ListMembers(ctx context.Context, q db.Querier, orgID string) ([]Member, error) {
-	rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.name, m.role, m.created_at FROM org_members m JOIN users u ON u.id = m.user_id
+	rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.name, m.role, m.created_at, CASE WHEN u.disabled_at IS NULL THEN 0 ELSE 1 END FROM org_members m JOIN users u ON u.id = m.user_id
 		WHERE m.org_id = ? ORDER BY CASE WHEN m.role = 'owner' THEN 0 ELSE 1 END, m.created_at, u.email`, orgID)
 	if err != nil {
 		return nil, err
@@ -186,7 +189,7 @@ func ListMembers(ctx context.Context, q db.Querier, orgID string) ([]Member, err
 	out := []Member{}
 	for rows.Next() {
 		var m Member
-		if err := rows.Scan(&m.UserID, &m.Email, &m.Name, &m.Role, &m.JoinedAt); err != nil {
+		if err := rows.Scan(&m.UserID, &m.Email, &m.Name, &m.Role, &m.JoinedAt, &m.Disabled); err != nil {
 			return nil, err
 		}
 		out = append(out, m)
