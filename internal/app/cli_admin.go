@@ -7,6 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
+
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
 	"mamori/internal/auth"
@@ -14,8 +17,6 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/i18n"
 	"mamori/internal/org"
-	"strconv"
-	"strings"
 )
 
 // mamori admin: accounts, organisations, memberships and API tokens made

@@ -3,13 +3,14 @@ package auth
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strings"
+
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
 	"mamori/internal/auth/password"
 	"mamori/internal/auth/totp"
 	"mamori/internal/db"
-	"net/http"
-	"strings"
 )
 
 // Proving who one is: the password, the second factor, and a new password

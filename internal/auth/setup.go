@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/base32"
 	"errors"
-	"mamori/internal/apperr"
-	"mamori/internal/db"
-	"mamori/internal/web"
 	"net/http"
 	"strings"
 	"time"
+
+	"mamori/internal/apperr"
+	"mamori/internal/db"
+	"mamori/internal/web"
 )
 
 // The first operator administrator's way in: a one-time link the server
