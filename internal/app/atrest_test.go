@@ -111,7 +111,7 @@ func TestTOTPSecretSealedAtRest(t *testing.T) {
 			t.Errorf("the database file holds the TOTP secret %q", secret)
 		}
 		code, _ := totp.Code(secret, time.Now())
-		expectStatus(t, e.Post(c, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"mfa password 1"}}), 200)
+		expectStatus(t, e.Post(c, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"mfa password 1"}, "setup": {e.MFASetupID(u.ID)}}), 200)
 
 		// A secret an older version stored in clear.
 		const legacy = "JBSWY3DPEHPK3PXPMAMORILEGACY2345"

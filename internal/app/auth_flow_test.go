@@ -228,10 +228,10 @@ func TestTOTPSecondFactor(t *testing.T) {
 		expectStatus(t, r, 200)
 		mustContain(t, r, "<svg", `id="mfa-secret"`)
 		secret := e.TOTPSecret(u.ID)
-		r = e.Post(c, "/settings/mfa/enable", url.Values{"code": {"000000"}, "current_password": {"mfa password 1"}})
+		r = e.Post(c, "/settings/mfa/enable", url.Values{"code": {"000000"}, "current_password": {"mfa password 1"}, "setup": {e.MFASetupID(u.ID)}})
 		expectStatus(t, r, http.StatusUnprocessableEntity)
 		code, _ := totp.Code(secret, time.Now())
-		r = e.Post(c, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"mfa password 1"}})
+		r = e.Post(c, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"mfa password 1"}, "setup": {e.MFASetupID(u.ID)}})
 		expectStatus(t, r, 200)
 		codes := extractCodes(r.Body)
 		if len(codes) != 10 {

@@ -238,6 +238,11 @@ func adminCreateOrg(args []string, stdout, stderr io.Writer, env func(string) st
 		if err != nil {
 			return err
 		}
+		// Its only owner disabled, the organisation would start with
+		// nobody able to manage it.
+		if u.DisabledAt != nil {
+			return fmt.Errorf("the account %s is disabled: an organisation needs an active owner (enable the account first, or name another)", owner)
+		}
 		o, err = r.Orgs.Create(ctx, tx, nil, u.ID, in)
 		return err
 	})

@@ -21,6 +21,7 @@ import (
 
 	"mamori/internal/app"
 	"mamori/internal/config"
+	"mamori/internal/db"
 	"mamori/internal/mailparse"
 	"mamori/internal/secretbox"
 	"mamori/internal/sharing"
@@ -37,6 +38,20 @@ func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	code := app.Run(args, strings.NewReader(stdin), &out, &errb, func(string) string { return "" })
 	return code, out.String(), errb.String()
+}
+
+// disableAccount marks the account disabled in the SQLite store of dataDir,
+// as an operator's disable does.
+func disableAccount(t *testing.T, dataDir, email string) {
+	t.Helper()
+	d, err := db.Open(context.Background(), "", dataDir, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.ExecContext(context.Background(), `UPDATE users SET disabled_at = ? WHERE email = ?`, db.Now(), email); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func lastLine(s string) string {
@@ -88,6 +103,14 @@ func TestAdminCommands(t *testing.T) {
 	}
 	if code, _, errs := run(t, "", append([]string{"admin", "create-org", "--name", "X社", "--owner", "ghost@example.jp"}, st...)...); code == 0 || !strings.Contains(errs, "ghost@example.jp") {
 		t.Fatalf("unknown owner: %q", errs)
+	}
+
+	// A disabled account cannot be the only owner of a new organisation:
+	// it would start with nobody able to manage it.
+	run(t, "", append([]string{"admin", "create-user", "--email", "gone@example.jp"}, st...)...)
+	disableAccount(t, st[1], "gone@example.jp")
+	if code, _, errs := run(t, "", append([]string{"admin", "create-org", "--name", "停止社", "--owner", "gone@example.jp"}, st...)...); code == 0 || !strings.Contains(errs, "disabled") {
+		t.Fatalf("disabled owner: %d %q", code, errs)
 	}
 
 	run(t, "", append([]string{"admin", "create-user", "--email", "staff@example.jp"}, st...)...)

@@ -64,7 +64,7 @@ func TestEndedSessionMintsNothing(t *testing.T) {
 		code, _ := totp.Code(secret, time.Now())
 		expectStatus(t, e2.Get(a, "/settings"), 200) // the setup wrote on e2: cache the session again
 		reset("third password 33")
-		r = e2.Post(a, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"third password 33"}})
+		r = e2.Post(a, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"third password 33"}, "setup": {e.MFASetupID(u.ID)}})
 		if n := sessions(); n != 0 {
 			t.Fatalf("an ended session (answered %d) was renewed into one that outlives the reset (%d sessions)", r.Status, n)
 		}
@@ -252,7 +252,7 @@ func TestLoginRacingMFAEnable(t *testing.T) {
 				}()
 			}
 			time.Sleep(20 * time.Millisecond) // let logins be in flight; not a timing assertion
-			expectStatus(t, e.Post(owner, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"the password 1"}}), 200)
+			expectStatus(t, e.Post(owner, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"the password 1"}, "setup": {e.MFASetupID(u.ID)}}), 200)
 			close(stop)
 			wg.Wait()
 			if n := e.Count(`SELECT COUNT(*) FROM sessions WHERE user_id = ? AND stage = 'full'`, u.ID); n != 1 {

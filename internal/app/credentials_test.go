@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -317,7 +318,7 @@ func TestCredentialsEndWithPassword(t *testing.T) {
 		expectStatus(t, e.Post(c, "/settings/mfa/setup", nil), 200)
 		secret := e.TOTPSecret(u.ID)
 		code, _ := totp.Code(secret, time.Now())
-		expectStatus(t, e.Post(c, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"third password 3"}}), 200)
+		expectStatus(t, e.Post(c, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"third password 3"}, "setup": {e.MFASetupID(u.ID)}}), 200)
 		expectStatus(t, e.Get(c, "/settings"), 200)
 		expectStatus(t, e.Get(other, "/settings"), http.StatusSeeOther)
 	})
@@ -435,7 +436,9 @@ func TestSetupLinkEndsWithShellAdmin(t *testing.T) {
 // TestAnonymousMailCapped: the anonymous forms that mail an address
 // (forgotten password, resend confirmation, sign-up with a taken address)
 // send it at most five mails an hour, even under a parallel burst, and
-// answer the same either way.
+// answer the same either way (sign-up, which would otherwise create an
+// account without its mail, refuses beyond the cap, taken address or not:
+// TestSignupNewAddressNetworkCap).
 func TestAnonymousMailCapped(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		e.CreateUser("victim@example.jp", "victim password 1")
@@ -465,6 +468,12 @@ func TestAnonymousMailCapped(t *testing.T) {
 			}
 			wg.Wait()
 			for _, s := range statuses {
+				if tc.path == "/signup" {
+					if s != http.StatusOK && s != http.StatusTooManyRequests {
+						t.Fatalf("%s: answers: %v", tc.path, statuses)
+					}
+					continue
+				}
 				if s != statuses[0] || s >= 400 {
 					t.Fatalf("%s: answers differ or fail: %v", tc.path, statuses)
 				}
@@ -474,12 +483,62 @@ func TestAnonymousMailCapped(t *testing.T) {
 			if sent > 5 {
 				t.Fatalf("%s: %d mails to one address in an hour", tc.path, sent)
 			}
+			if tc.path == "/signup" {
+				// Each sign-up answered 200 mailed the notice; each refused one did not.
+				if ok := len(slices.DeleteFunc(slices.Clone(statuses), func(s int) bool { return s != http.StatusOK })); ok != sent-before {
+					t.Fatalf("%s: %d sign-ups answered 200, %d notices mailed", tc.path, ok, sent-before)
+				}
+			}
 			// Each mail ends the links mailed before it: at most one live.
 			live := e.Count(`SELECT COUNT(*) FROM email_tokens WHERE email = ? AND purpose IN ('reset', 'verify') AND used_at IS NULL AND expires_at > ?`, tc.email, db.Now())
 			t.Logf("%s: %d live links", tc.path, live)
 			if live > 1 {
 				t.Fatalf("%s: %d live links for one account", tc.path, live)
 			}
+		}
+	})
+}
+
+// TestSignupNewAddressNetworkCap: sign-ups of fresh addresses mail a
+// confirmation link too, so they count under the per-network mail budget
+// like the other anonymous forms: 40 sign-ups of victim+N@example.jp (one
+// mailbox for most providers) from one client used to send 40 mails,
+// bounded only by the sign-up budget (50 per login window). Over the budget
+// a sign-up is refused before the address is looked up, taken or not, so
+// the answer tells nothing about which addresses have accounts.
+func TestSignupNewAddressNetworkCap(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		e.CreateUser("victim+3@example.jp", "victim password 1")
+		const n = 40
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i], _ = rawPost(noRedirect(), e.URL, "/signup", url.Values{"email": {fmt.Sprintf("victim+%d@example.jp", i)}, "password": {"some password 1"}, "password_confirm": {"some password 1"}}, nil)
+			}()
+		}
+		wg.Wait()
+		sent := e.Count(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr LIKE 'victim+%'`)
+		accounts := e.Count(`SELECT COUNT(*) FROM users WHERE email LIKE 'victim+%'`)
+		t.Logf("%d sign-ups of fresh addresses from one client: %d mails, %d accounts, answers %v", n, sent, accounts, statuses)
+		if sent > 20 {
+			t.Fatalf("one network: %d sign-up mails in an hour; cap 20", sent)
+		}
+		if accounts-1 > sent {
+			t.Fatalf("%d accounts created, %d mailed: an account was created without its confirmation mail", accounts-1, sent)
+		}
+		for _, s := range statuses {
+			if s != http.StatusOK && s != http.StatusTooManyRequests {
+				t.Fatalf("answers: %v", statuses)
+			}
+		}
+		// Over the budget, a taken and a free address get the same answer.
+		taken, _ := rawPost(noRedirect(), e.URL, "/signup", url.Values{"email": {"victim+3@example.jp"}, "password": {"some password 1"}, "password_confirm": {"some password 1"}}, nil)
+		free, _ := rawPost(noRedirect(), e.URL, "/signup", url.Values{"email": {"fresh@example.jp"}, "password": {"some password 1"}, "password_confirm": {"some password 1"}}, nil)
+		if taken != free {
+			t.Fatalf("over the budget: %d for a taken address, %d for a free one", taken, free)
 		}
 	})
 }
@@ -554,6 +613,47 @@ func TestInviteDailyLimitParallel(t *testing.T) {
 		if n > 50 {
 			t.Fatalf("%d invitations in a day, limit 50", n)
 		}
+	})
+}
+
+// TestInviteMailPerAddressCap: anyone with a verified account can create
+// organisations without limit, and each could mail its 50 daily
+// invitations to one address (a newer invitation replaces the open one
+// but is mailed again), so one account could flood a mailbox. Invitation
+// mail to one address is capped across organisations like the anonymous
+// forms' mail (five an hour), under parallel invitations too.
+func TestInviteMailPerAddressCap(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		owner := e.CreateUser("owner@example.jp", "owner password 1")
+		var slugs []string
+		for i := range 6 {
+			o, err := e.App.Orgs.Create(ctx, e.DB, nil, owner.ID, org.CreateInput{Name: fmt.Sprintf("招待%d株式会社", i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			slugs = append(slugs, o.Slug)
+		}
+		c := e.SessionClient(owner.ID)
+		var wg sync.WaitGroup
+		for _, slug := range slugs {
+			for range 3 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					rawPost(c, e.URL, "/orgs/"+slug+"/invitations", url.Values{"email": {"Victim@example.jp"}, "role": {"member"}}, nil)
+				}()
+			}
+		}
+		wg.Wait()
+		sent := e.Count(`SELECT COUNT(*) FROM mail_outbox WHERE to_addr = 'victim@example.jp'`)
+		t.Logf("%d invitations from %d organisations of one account: %d mails to one address", 3*len(slugs), len(slugs), sent)
+		if sent > 5 {
+			t.Fatalf("%d invitation mails to one address in an hour", sent)
+		}
+		// Another address is not held up by it.
+		r := e.Post(c, "/orgs/"+slugs[0]+"/invitations", url.Values{"email": {"other@example.jp"}, "role": {"member"}})
+		expectStatus(t, r, http.StatusSeeOther)
 	})
 }
 

@@ -3,8 +3,11 @@ package app
 import (
 	"archive/tar"
 	"compress/gzip"
+	"context"
 	"errors"
 	"io"
+	"log/slog"
+	"time"
 )
 
 // RewriteBackupForTest copies a backup, passing each file's content
@@ -45,3 +48,8 @@ func RewriteBackupForTest(in io.Reader, out io.Writer, edit func(name string, da
 
 // SplitPasswordForTest exposes splitPassword.
 var SplitPasswordForTest = splitPassword
+
+// CleanupForTest runs one round of housekeeping as of now, logging to log.
+func (a *App) CleanupForTest(ctx context.Context, now time.Time, log *slog.Logger) {
+	a.cleanup(ctx, now, log)
+}

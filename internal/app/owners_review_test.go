@@ -27,7 +27,7 @@ func TestMFAEnrolmentAsksPassword(t *testing.T) {
 		secret := e.TOTPSecret(u.ID)
 		code, _ := totp.Code(secret, time.Now())
 		for _, pw := range []string{"", "wrong password 9"} {
-			r := e.Post(thief, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {pw}})
+			r := e.Post(thief, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {pw}, "setup": {e.MFASetupID(u.ID)}})
 			expectStatus(t, r, http.StatusUnprocessableEntity)
 		}
 		if n := e.Count(`SELECT COUNT(*) FROM users WHERE id = ? AND totp_enabled_at IS NOT NULL`, u.ID); n != 0 {
@@ -36,7 +36,7 @@ func TestMFAEnrolmentAsksPassword(t *testing.T) {
 		if n := e.Count(`SELECT COUNT(*) FROM recovery_codes WHERE user_id = ?`, u.ID); n != 0 {
 			t.Fatalf("%d recovery codes made without the password", n)
 		}
-		r := e.Post(thief, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"enrol password 1"}})
+		r := e.Post(thief, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"enrol password 1"}, "setup": {e.MFASetupID(u.ID)}})
 		expectStatus(t, r, 200)
 		if n := e.Count(`SELECT COUNT(*) FROM users WHERE id = ? AND totp_enabled_at IS NOT NULL`, u.ID); n != 1 {
 			t.Fatal("the factor is not on with the password")

@@ -17,9 +17,12 @@ import (
 	"time"
 
 	"mamori/internal/apperr"
+	"mamori/internal/assets"
+	"mamori/internal/auth"
 	"mamori/internal/config"
 	"mamori/internal/db"
 	"mamori/internal/registry"
+	"mamori/internal/selfcheck"
 )
 
 func forbidden() error { return apperr.New(apperr.Forbidden, "error.forbidden") }
@@ -169,21 +172,34 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 	return nil
 }
 
-// housekeeping deletes expired sessions, links and old failure records.
+// housekeeping runs every capability's cleanup of expired rows every ten
+// minutes; a failure is logged and the next round tries again.
 func (a *App) housekeeping(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
-		now := db.Now()
-		a.DB.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, now)
-		a.DB.ExecContext(ctx, `DELETE FROM email_tokens WHERE expires_at < ?`, now.Add(-24*time.Hour))
-		a.DB.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, now.Add(-24*time.Hour))
-		// Anonymous diagnosis drafts live as long as their cookie (30 days).
-		a.DB.ExecContext(ctx, `DELETE FROM selfcheck_drafts WHERE updated_at < ?`, now.AddDate(0, 0, -30))
+		a.cleanup(ctx, db.Now(), a.Log)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// cleanup runs each capability's deletion of what has expired by now,
+// logging failures to log.
+func (a *App) cleanup(ctx context.Context, now time.Time, log *slog.Logger) {
+	for _, c := range []struct {
+		name string
+		run  func(context.Context, db.Querier, time.Time) error
+	}{
+		{"auth", auth.DeleteExpired},
+		{"selfcheck drafts", selfcheck.DeleteOldDrafts},
+		{"asset imports", assets.DeleteExpiredImports},
+	} {
+		if err := c.run(ctx, a.DB, now); err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "housekeeping failed", "what", c.name, "err", err)
 		}
 	}
 }

@@ -205,6 +205,17 @@ func (e *Env) TOTPSecret(userID string) string {
 	return secret
 }
 
+// MFASetupID is what the second-factor setup page binds its enable form
+// to (the "setup" field): the pending secret it showed.
+func (e *Env) MFASetupID(userID string) string {
+	e.T.Helper()
+	var stored string
+	if err := e.DB.QueryRowContext(context.Background(), `SELECT totp_secret FROM users WHERE id = ?`, userID).Scan(&stored); err != nil {
+		e.T.Fatal(err)
+	}
+	return auth.MFASetupID(stored)
+}
+
 // Count runs a COUNT(*) query.
 func (e *Env) Count(query string, args ...any) int {
 	e.T.Helper()

@@ -7,16 +7,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"time"
 
 	"mamori/internal/apperr"
 	"mamori/internal/assets/ledgerfile"
 	"mamori/internal/db"
 	"mamori/internal/web"
 )
-
-// pendingTTL is how long an uploaded ledger waits for its confirmation.
-const pendingTTL = 24 * time.Hour
 
 // previewLimit is how many rows of each kind the preview lists; the
 // counts are always complete.
@@ -139,13 +135,7 @@ func (s *Service) importPost(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		if _, err := tx.ExecContext(ctx, `DELETE FROM asset_imports WHERE created_at < ? OR (org_id = ? AND user_id = ?)`, now.Add(-pendingTTL), m.OrgID, uid); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO asset_imports (id, org_id, user_id, filename, body, plan_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			id, m.OrgID, uid, name, body, plan.Hash(), now)
-		return err
+		return keepPending(ctx, tx, m.OrgID, uid, &pending{ID: id, Filename: name, Body: body, Hash: plan.Hash(), CreatedAt: s.now()})
 	})
 	if err != nil {
 		return err
@@ -153,22 +143,10 @@ func (s *Service) importPost(w http.ResponseWriter, r *http.Request) error {
 	return web.Redirect(w, r, "/orgs/"+m.Slug+"/asset-imports/"+id, "")
 }
 
-type pending struct {
-	ID, Filename, Hash string
-	Body               []byte
-	CreatedAt          time.Time
-}
-
 // pendingImport is the viewer's own pending upload in the organisation;
 // anyone else's, or an expired one, is not found.
 func (s *Service) pendingImport(ctx context.Context, q db.Querier, orgID, userID, id string) (*pending, error) {
-	var p pending
-	err := q.QueryRowContext(ctx, `SELECT id, filename, plan_hash, body, created_at FROM asset_imports WHERE id = ? AND org_id = ? AND user_id = ? AND created_at >= ?`,
-		id, orgID, userID, s.now().Add(-pendingTTL)).Scan(&p.ID, &p.Filename, &p.Hash, &p.Body, &p.CreatedAt)
-	if err != nil {
-		return nil, db.Classify(err)
-	}
-	return &p, nil
+	return pendingOf(ctx, q, orgID, userID, id, s.now())
 }
 
 type previewData struct {
@@ -205,7 +183,7 @@ func (s *Service) preview(w http.ResponseWriter, r *http.Request, status int, st
 	if h := plan.Hash(); h != p.Hash {
 		// The ledger changed since the upload: what is shown now is what
 		// a confirmation applies.
-		if _, err := s.DB.ExecContext(ctx, `UPDATE asset_imports SET plan_hash = ? WHERE id = ?`, h, p.ID); err != nil {
+		if err := setPendingPlan(ctx, s.DB, p.ID, h); err != nil {
 			return err
 		}
 		p.Hash = h
@@ -250,7 +228,7 @@ func (s *Service) confirmPost(w http.ResponseWriter, r *http.Request) error {
 		if _, err := s.pendingImport(ctx, s.DB.Read(), m.OrgID, uid, id); err != nil {
 			return err
 		}
-		if _, err := s.DB.ExecContext(ctx, `DELETE FROM asset_imports WHERE id = ? AND org_id = ? AND user_id = ?`, id, m.OrgID, uid); err != nil {
+		if err := dropPending(ctx, s.DB, m.OrgID, uid, id); err != nil {
 			return err
 		}
 		return web.Redirect(w, r, "/orgs/"+m.Slug+"/assets", "flash.asset_import_cancelled")
@@ -284,13 +262,12 @@ func (s *Service) confirmPost(w http.ResponseWriter, r *http.Request) error {
 		}
 		if h := plan.Hash(); h != p.Hash || f.Get("plan") != p.Hash {
 			stale = true
-			_, err := tx.ExecContext(ctx, `UPDATE asset_imports SET plan_hash = ? WHERE id = ?`, h, id)
-			return err
+			return setPendingPlan(ctx, tx, id, h)
 		}
 		if err := plan.Apply(ctx, tx, m.OrgID, s.now()); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM asset_imports WHERE id = ?`, id); err != nil {
+		if err := dropPending(ctx, tx, m.OrgID, uid, id); err != nil {
 			return err
 		}
 		return s.auditImport(ctx, tx, r, m, plan)

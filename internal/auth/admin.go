@@ -214,7 +214,7 @@ const adminsLock = "operator_admins"
 // administrators disabling each other at once cannot both pass the check
 // on counts read before either committed.
 func keepAnAdmin(ctx context.Context, tx *db.Tx, userID string) error {
-	if err := lockSubject(ctx, tx, adminsLock); err != nil {
+	if err := LockSubject(ctx, tx, adminsLock); err != nil {
 		return err
 	}
 	var active int
@@ -235,17 +235,34 @@ func keepAnAdmin(ctx context.Context, tx *db.Tx, userID string) error {
 	return nil
 }
 
+// orgOwnersLock is the subject whose lock serialises every transaction
+// that counts an organisation's active owners to take one away (see
+// LockOrgOwners).
+const orgOwnersLock = "org_owners"
+
+// LockOrgOwners takes, inside the caller's transaction, the lock under
+// which an organisation's active owners are counted before one of them is
+// removed, demoted or disabled (PostgreSQL: a transaction-scoped advisory
+// lock; SQLite writes are serial). The organisation's row lock alone does
+// not do: disabling an account reads the account's organisations first,
+// so an owner made meanwhile (then the only other owner stepping down)
+// would be missed. Membership changes take it after the organisation's
+// row; disabling takes no organisation row, so the two cannot deadlock.
+func LockOrgOwners(ctx context.Context, q db.Querier) error {
+	return LockSubject(ctx, q, orgOwnersLock)
+}
+
 // keepOrgOwners refuses to disable the last active owner of an
 // organisation: with only disabled owners nobody could manage it again.
-// The organisations' rows are locked in a fixed order (PostgreSQL), the
-// same rows the membership changes lock, so a concurrent removal of the
-// other owner is counted.
+// It reads the account's organisations under LockOrgOwners, so a removal
+// or demotion of another owner, or a hand-over racing it, is counted
+// either before (this sees it) or after (it sees this account disabled).
 func keepOrgOwners(ctx context.Context, tx *db.Tx, userID string) error {
+	if err := LockOrgOwners(ctx, tx); err != nil {
+		return err
+	}
 	q := `SELECT o.id, o.name FROM orgs o JOIN org_members m ON m.org_id = o.id
 		WHERE m.user_id = ? AND m.role = 'owner' ORDER BY o.id`
-	if tx.Dialect() == db.Postgres {
-		q += ` FOR UPDATE OF o`
-	}
 	rows, err := tx.QueryContext(ctx, q, userID)
 	if err != nil {
 		return err

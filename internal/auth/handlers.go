@@ -314,7 +314,7 @@ func (s *Service) setupPost(w http.ResponseWriter, r *http.Request) error {
 		// One setup at a time across instances, and none once an
 		// administrator exists: of several posts at once, one creates the
 		// administrator and the others are told it exists.
-		if err := lockSubject(r.Context(), tx, setupLock); err != nil {
+		if err := LockSubject(r.Context(), tx, setupLock); err != nil {
 			return err
 		}
 		if err := setupOpen(r.Context(), tx); err != nil {

@@ -43,15 +43,18 @@ func (e errLocked) Error() string { return "locked" }
 
 func (e errLocked) appErr() error { return apperr.New(apperr.TooMany, "auth.login_locked", e.minutes) }
 
-// lockSubject serialises, on PostgreSQL, every transaction about one
+// LockSubject serialises, on PostgreSQL, every transaction about one
 // subject until it ends, across instances (a transaction-scoped advisory
 // lock; the two-key form keeps these apart from the migration lock).
-// SQLite write transactions run one at a time already.
-func lockSubject(ctx context.Context, tx *db.Tx, subject string) error {
-	if tx.Dialect() != db.Postgres {
+// SQLite write transactions run one at a time already. q must be a
+// transaction; a lock taken outside one would end at once. Exported for
+// budgets counted outside this package (the invitation mail one address
+// gets across organisations).
+func LockSubject(ctx context.Context, q db.Querier, subject string) error {
+	if q.Dialect() != db.Postgres {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(727275, hashtext(?))`, subject)
+	_, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(727275, hashtext(?))`, subject)
 	return err
 }
 
@@ -74,7 +77,7 @@ func (s *Service) reserve(ctx context.Context, r *http.Request, limits ...limit)
 	res := &reservation{}
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 		for _, l := range ordered {
-			if err := lockSubject(ctx, tx, l.subject); err != nil {
+			if err := LockSubject(ctx, tx, l.subject); err != nil {
 				return err
 			}
 		}

@@ -104,27 +104,39 @@ const (
 // in that order), so a parallel burst cannot all read the same count.
 // Callers answer exactly as when they send, so the cap reveals nothing.
 func (s *Service) mailAllowed(ctx context.Context, tx *db.Tx, r *http.Request, addr string) (bool, error) {
-	since := s.now().Add(-time.Hour)
-	allowed := true
+	_, ok, err := s.mailBudget(ctx, tx, r, addr)
+	return ok, err
+}
+
+// mailBudget is mailAllowed that also says, when it refuses, in how many
+// minutes the budget that refused frees a mail (for sign-up's message).
+func (s *Service) mailBudget(ctx context.Context, tx *db.Tx, r *http.Request, addr string) (minutes int, allowed bool, err error) {
+	now := s.now()
+	allowed = true
 	for _, l := range []limit{{"mailnet:" + clientBlock(r), networkMailsPerHour}, {"mail:" + NormalizeEmail(addr), accountMailsPerHour}} {
-		if err := lockSubject(ctx, tx, l.subject); err != nil {
-			return false, err
+		if err := LockSubject(ctx, tx, l.subject); err != nil {
+			return 0, false, err
 		}
-		n, _, err := Failures(ctx, tx, l.subject, since)
+		n, oldest, err := Failures(ctx, tx, l.subject, now.Add(-time.Hour))
 		if err != nil {
-			return false, err
+			return 0, false, err
 		}
 		if n >= l.max {
 			allowed = false
+			wait := time.Hour
+			if !oldest.IsZero() {
+				wait = oldest.Add(time.Hour).Sub(now)
+			}
+			minutes = max(minutes, int(wait.Minutes()+0.999), 1)
 		}
 	}
 	if !allowed {
-		return false, nil
+		return minutes, false, nil
 	}
 	if err := RecordFailure(ctx, tx, "mailnet:"+clientBlock(r)); err != nil {
-		return false, err
+		return 0, false, err
 	}
-	return true, RecordFailure(ctx, tx, "mail:"+NormalizeEmail(addr))
+	return 0, true, RecordFailure(ctx, tx, "mail:"+NormalizeEmail(addr))
 }
 
 // normalizePassword maps full-width and other compatibility forms to one
@@ -247,6 +259,17 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 		in.Lang = i18n.Default
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		// Either answer mails the address (a confirmation link or a
+		// notice), so both count under the anonymous mail budgets, before
+		// the look-up: sign-ups of fresh addresses (victim+1@, victim+2@,
+		// one mailbox) are otherwise a flood the per-network cap never
+		// sees. Over a budget the sign-up is refused, taken or not, so the
+		// refusal tells nothing about which addresses have accounts.
+		if minutes, ok, err := s.mailBudget(ctx, tx, r, email); err != nil {
+			return err
+		} else if !ok {
+			return apperr.New(apperr.TooMany, "auth.signup_too_many", minutes)
+		}
 		// Look first: on PostgreSQL a failed INSERT would abort the
 		// transaction and the notice mail could not be written in it.
 		existing, err := UserByEmail(ctx, tx, email)
@@ -254,9 +277,6 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 			return err
 		}
 		if existing != nil {
-			if ok, err := s.mailAllowed(ctx, tx, r, email); !ok || err != nil {
-				return err
-			}
 			lang := existing.Lang
 			if lang == "" {
 				lang = in.Lang

@@ -142,7 +142,8 @@ func requireLiveSession(ctx context.Context, tx *db.Tx, v *web.Viewer) error {
 }
 
 // Authenticate implements web.Authenticator: a bearer token on /api/
-// paths, otherwise the session cookie.
+// paths, otherwise the session cookie; web.ErrAnonymous when neither names
+// a viewer (a dead session's cookie is cleared).
 func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request) (*web.Viewer, error) {
 	ctx := r.Context()
 	if h := r.Header.Get("Authorization"); h != "" && strings.HasPrefix(r.URL.Path, "/api/") {
@@ -154,15 +155,15 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request) (*web.Vie
 	}
 	ck, err := r.Cookie(s.CookieName())
 	if err != nil || ck.Value == "" || len(ck.Value) > 128 {
-		return nil, nil
+		return nil, web.ErrAnonymous
 	}
 	sv, err := s.cachedViewer(ctx, HashSecret(ck.Value))
+	if errors.Is(err, errNoSession) {
+		s.clearSessionCookie(w)
+		return nil, web.ErrAnonymous
+	}
 	if err != nil {
 		return nil, err
-	}
-	if sv == nil {
-		s.clearSessionCookie(w)
-		return nil, nil
 	}
 	if sv.rotate {
 		return s.rotate(ctx, w, r, sv)
@@ -175,17 +176,7 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request) (*web.Vie
 // A session ended on another instance stops working within a second.
 func (s *Service) cachedViewer(ctx context.Context, hash string) (*sessionView, error) {
 	s.viewersOnce.Do(func() { s.viewers = db.NewReadCache[*sessionView](s.DB, time.Second, 10000) })
-	sv, err := s.viewers.Get(hash, func() (*sessionView, error) {
-		sv, err := s.viewerBySession(ctx, hash)
-		if err == nil && sv == nil {
-			err = errNoSession
-		}
-		return sv, err
-	})
-	if err == errNoSession {
-		return nil, nil
-	}
-	return sv, err
+	return s.viewers.Get(hash, func() (*sessionView, error) { return s.viewerBySession(ctx, hash) })
 }
 
 // sessionView is a session's viewer and whether its id must be replaced
@@ -229,8 +220,8 @@ func (s *Service) rotate(ctx context.Context, w http.ResponseWriter, r *http.Req
 		token, err = CreateSession(ctx, tx, sv.v.UserID, stage, s.Cfg.SessionTTL, audit.ClientIP(r), r.UserAgent())
 		return err
 	})
-	if err == errNoSession {
-		return nil, nil
+	if errors.Is(err, errNoSession) {
+		return nil, web.ErrAnonymous
 	}
 	if err != nil {
 		return nil, err
@@ -241,6 +232,8 @@ func (s *Service) rotate(ctx context.Context, w http.ResponseWriter, r *http.Req
 	return &v, nil
 }
 
+// errNoSession: the cookie names no live session (unknown, expired, idle,
+// its account disabled, or rotated by a concurrent request).
 var errNoSession = errors.New("no such session")
 
 func (s *Service) viewerBySession(ctx context.Context, hash string) (*sessionView, error) {
@@ -287,12 +280,12 @@ func (s *Service) viewerBySession(ctx context.Context, hash string) (*sessionVie
 		return nil, err
 	}
 	if !found || expires == nil || lastSeen == nil {
-		return nil, nil
+		return nil, errNoSession
 	}
 	now := s.now()
 	if disabled != nil || now.After(*expires) || now.Sub(*lastSeen) > s.Cfg.SessionIdle {
 		DeleteSession(ctx, s.DB, hash)
-		return nil, nil
+		return nil, errNoSession
 	}
 	if now.Sub(*lastSeen) > time.Minute {
 		// Touch at most once a minute: a write per request would put every

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/subtle"
 	"net/http"
 
 	"mamori/internal/apperr"
@@ -37,6 +38,7 @@ type settingsData struct {
 	RecoveryCodes []string
 	MFASecret     string
 	MFAQR         string
+	MFASetupID    string
 	Section       string
 }
 
@@ -205,7 +207,7 @@ func (s *Service) showMFASetup(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, status, "mfa_setup", "auth.mfa_setup_title", f, &settingsData{User: u, MFASecret: secret, MFAQR: svg})
+	return s.page(w, r, status, "mfa_setup", "auth.mfa_setup_title", f, &settingsData{User: u, MFASecret: secret, MFAQR: svg, MFASetupID: MFASetupID(u.TOTPSecret)})
 }
 
 func (s *Service) mfaEnablePost(w http.ResponseWriter, r *http.Request) error {
@@ -223,6 +225,14 @@ func (s *Service) mfaEnablePost(w http.ResponseWriter, r *http.Request) error {
 	}
 	if u.TOTPSecret == "" {
 		return apperr.New(apperr.Invalid, "auth.mfa_setup_first")
+	}
+	// The form names the pending secret its page showed. Another session
+	// may have started the setup again since (a stolen one, planting a
+	// secret it knows): the owner's code is then refused without showing
+	// that secret to be scanned instead, and a post without the page
+	// (which would show the pending secret again below) shows nothing.
+	if subtle.ConstantTimeCompare([]byte(f.Get("setup")), []byte(MFASetupID(u.TOTPSecret))) != 1 {
+		return apperr.New(apperr.Conflict, "auth.mfa_setup_changed")
 	}
 	// The factor is switched on only with the password: a stolen session
 	// alone must not be able to enrol a factor of its own and lock the
@@ -256,8 +266,17 @@ func (s *Service) mfaEnablePost(w http.ResponseWriter, r *http.Request) error {
 		if err := requireLiveSession(r.Context(), tx, v); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(r.Context(), `UPDATE users SET totp_enabled_at = ?, totp_last_step = ?, updated_at = ? WHERE id = ?`, s.now(), step, s.now(), v.UserID); err != nil {
+		// Only the secret the code was checked against: a setup started
+		// again meanwhile (after the read above) is not switched on.
+		res, err := tx.ExecContext(r.Context(), `UPDATE users SET totp_enabled_at = ?, totp_last_step = ?, updated_at = ? WHERE id = ? AND totp_secret = ? AND totp_enabled_at IS NULL`,
+			s.now(), step, s.now(), v.UserID, u.TOTPSecret)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return apperr.New(apperr.Conflict, "auth.mfa_setup_changed")
 		}
 		if err := ReplaceRecoveryCodes(r.Context(), tx, v.UserID, hashCodes(codes)); err != nil {
 			return err

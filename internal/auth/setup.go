@@ -42,7 +42,7 @@ const setupLock = "setup"
 // (until is its expiry; the instance that made it logged it).
 func (s *Service) EnsureSetupToken(ctx context.Context, key SetupLinkKey) (link string, until time.Time, err error) {
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if err := lockSubject(ctx, tx, setupLock); err != nil {
+		if err := LockSubject(ctx, tx, setupLock); err != nil {
 			return err
 		}
 		n, err := CountRole(ctx, tx, web.RoleOperatorAdmin)

@@ -494,3 +494,22 @@ func RemainingRecoveryCodes(ctx context.Context, q db.Querier, userID string) (i
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL`, userID).Scan(&n)
 	return n, err
 }
+
+// DeleteExpired deletes what has no use left: ended sessions, e-mail links a
+// day after they expired (so a late click still finds "expired", not "not
+// found"), and failure records older than every budget that counts them.
+func DeleteExpired(ctx context.Context, q db.Querier, now time.Time) error {
+	for _, del := range []struct {
+		sql    string
+		before time.Time
+	}{
+		{`DELETE FROM sessions WHERE expires_at < ?`, now},
+		{`DELETE FROM email_tokens WHERE expires_at < ?`, now.Add(-24 * time.Hour)},
+		{`DELETE FROM login_failures WHERE at < ?`, now.Add(-24 * time.Hour)},
+	} {
+		if _, err := q.ExecContext(ctx, del.sql, del.before); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -101,3 +101,14 @@ func SealLegacyTOTP(ctx context.Context, d *db.DB, b Sealer) (int, error) {
 	}
 	return n, nil
 }
+
+// MFASetupID names the pending secret a setup page showed, for its enable
+// form to send back: a secret that another session put in its place
+// meanwhile is then refused instead of switched on (or shown). The stored
+// value is sealed with a fresh nonce, so each setup has its own.
+func MFASetupID(stored string) string {
+	if stored == "" {
+		return ""
+	}
+	return HashSecret("totp setup\x00" + stored)
+}

@@ -30,6 +30,12 @@ const (
 	// send a day, so a compromised owner account cannot turn mamori into
 	// a mail cannon.
 	inviteDailyLimit = 50
+	// inviteMailsPerAddressHour bounds the invitation mail one address
+	// gets in an hour across all organisations: anyone with an account
+	// can create organisations, and each one's daily limit alone would
+	// let one account flood a mailbox (the anonymous forms' cap is the
+	// same).
+	inviteMailsPerAddressHour = 5
 )
 
 func orgNotFound(err error) error {
@@ -102,7 +108,11 @@ func (s *Service) ChangeRole(ctx context.Context, q db.Querier, r *http.Request,
 			return nil
 		}
 		if cur == RoleOwner {
-			// Disabled owners cannot manage anything: only active ones count.
+			// Disabled owners cannot manage anything: only active ones
+			// count, under the lock an operator's disable counts under.
+			if err := auth.LockOrgOwners(ctx, q); err != nil {
+				return err
+			}
 			if n, err := otherActiveOwners(ctx, q, orgID, userID); err != nil {
 				return err
 			} else if n == 0 {
@@ -139,7 +149,11 @@ func (s *Service) RemoveMember(ctx context.Context, q db.Querier, r *http.Reques
 			return orgNotFound(err)
 		}
 		if cur == RoleOwner {
-			// Disabled owners cannot manage anything: only active ones count.
+			// Disabled owners cannot manage anything: only active ones
+			// count, under the lock an operator's disable counts under.
+			if err := auth.LockOrgOwners(ctx, q); err != nil {
+				return err
+			}
 			if n, err := otherActiveOwners(ctx, q, orgID, userID); err != nil {
 				return err
 			} else if n == 0 {
@@ -202,6 +216,19 @@ func (s *Service) Invite(ctx context.Context, q db.Querier, r *http.Request, org
 		}
 		if n >= inviteDailyLimit {
 			return apperr.New(apperr.TooMany, "invite.too_many")
+		}
+		// Each organisation holds only its own row lock: parallel
+		// invitations to one address from several organisations are
+		// serialised on the address (always taken after the row lock).
+		if err := auth.LockSubject(ctx, q, "invite:"+email); err != nil {
+			return err
+		}
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_invitations WHERE email = ? AND created_at > ?`,
+			email, now.Add(-time.Hour)).Scan(&n); err != nil {
+			return err
+		}
+		if n >= inviteMailsPerAddressHour {
+			return apperr.New(apperr.TooMany, "invite.too_many_address")
 		}
 		if _, err := q.ExecContext(ctx, `UPDATE org_invitations SET revoked_at = ? WHERE org_id = ? AND email = ? AND accepted_at IS NULL AND revoked_at IS NULL`,
 			now, o.ID, email); err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
@@ -212,7 +213,7 @@ func (s *Service) partPost(w http.ResponseWriter, r *http.Request) error {
 		token, h := auth.NewLinkSecret()
 		hash = h
 		http.SetCookie(w, &http.Cookie{Name: draftCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.Cfg.Secure(),
-			SameSite: http.SameSiteLaxMode, MaxAge: 30 * 86400})
+			SameSite: http.SameSiteLaxMode, MaxAge: int(draftTTL / time.Second)})
 	}
 	if err := saveDraft(r.Context(), s.DB, hash, d, s.now()); err != nil {
 		return err

@@ -50,6 +50,17 @@ func saveDraft(ctx context.Context, q db.Querier, hash string, d *Draft, now tim
 	return err
 }
 
+// draftTTL is how long an anonymous diagnosis draft lives: as long as its
+// cookie.
+const draftTTL = 30 * 24 * time.Hour
+
+// DeleteOldDrafts deletes drafts untouched for draftTTL; their cookie has
+// expired, so nobody can reach them any more.
+func DeleteOldDrafts(ctx context.Context, q db.Querier, now time.Time) error {
+	_, err := q.ExecContext(ctx, `DELETE FROM selfcheck_drafts WHERE updated_at < ?`, now.Add(-draftTTL))
+	return err
+}
+
 func deleteDraft(ctx context.Context, q db.Querier, hash string) error {
 	_, err := q.ExecContext(ctx, `DELETE FROM selfcheck_drafts WHERE token_hash = ?`, hash)
 	return err

@@ -327,13 +327,26 @@ func (s *Service) makeStaff(ctx context.Context, tx db.Querier, r *http.Request,
 // invitations pass through untouched. It runs in the acceptance's
 // transaction (org.Service.Accepted).
 func (s *Service) InvitationAccepted(ctx context.Context, q db.Querier, r *http.Request, inv *org.Invitation, userID string) error {
-	res, err := q.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ? AND approved_at IS NOT NULL
-		AND (invitation_id = ? OR invitation_id IS NULL)`, inv.OrgID, inv.Email, inv.ID)
-	if err != nil {
+	const match = ` FROM share_staff_invites i WHERE i.org_id = ? AND i.email = ? AND i.approved_at IS NOT NULL
+		AND (i.invitation_id = ? OR i.invitation_id IS NULL)`
+	var requests, live int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+match, inv.OrgID, inv.Email, inv.ID).Scan(&requests); err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if requests == 0 {
 		return nil
+	}
+	// The request speaks for its coordinator: once that account no longer
+	// coordinates the hub, the invitation it led to lets nobody in.
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+match+requesterActive, inv.OrgID, inv.Email, inv.ID).Scan(&live); err != nil {
+		return err
+	}
+	if live == 0 {
+		return apperr.New(apperr.Invalid, "sharing.err.staff_requester_gone").WithStatus(http.StatusGone)
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ? AND approved_at IS NOT NULL
+		AND (invitation_id = ? OR invitation_id IS NULL)`, inv.OrgID, inv.Email, inv.ID); err != nil {
+		return err
 	}
 	// A coordinator does not become a member's staff, nor, through a staff
 	// invitation sent to its own address, a member of the company: the

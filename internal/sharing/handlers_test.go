@@ -688,3 +688,50 @@ func TestStaffApprovalFollowsOwner(t *testing.T) {
 		}
 	})
 }
+
+// TestStaffRequestFollowsCoordinator: a staff request speaks for the
+// coordinator who made it. Once that account no longer coordinates the
+// hub (role revoked or account disabled), the request is neither shown to
+// the owners nor approvable, and an invitation it led to no longer makes
+// anyone the member's staff: a coordinator taken off the hub keeps no way
+// to bring an address of its own into a company and its hub reports.
+func TestStaffRequestFollowsCoordinator(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+		AddMember(ctx, d, h.a.ID, h.analyst, h.clock)
+		RecordNDA(ctx, d, h.a.ID, h.analyst, NDAInput{SignedOn: "2026-04-01", ExpiresOn: "2027-03-31"}, h.clock)
+		staff := "/share/admin/members/" + h.a.Slug + "/staff"
+		reqs := "/orgs/" + h.a.Slug + "/hub-staff"
+		// Requested, then the coordinator is taken off the hub.
+		expect(t, h.post(t, staff, h.analyst, "email", "r1@partner.example.jp"), http.StatusSeeOther)
+		if _, err := auth.RevokeRole(ctx, d, h.analyst, web.RoleAnalyst); err != nil {
+			t.Fatal(err)
+		}
+		if pending, _ := staffRequests(ctx, d, h.a.ID); len(pending) != 0 {
+			t.Fatalf("a former coordinator's request is shown to the owners: %+v", pending)
+		}
+		if r := h.post(t, reqs, h.staffA, "action", "approve", "email", "r1@partner.example.jp"); r.Code == http.StatusSeeOther {
+			t.Fatal("a former coordinator's request was approved")
+		}
+		var n int
+		d.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_invitations WHERE email = ?`, "r1@partner.example.jp").Scan(&n)
+		if n != 0 {
+			t.Fatal("a former coordinator's request sent an invitation")
+		}
+
+		// Requested and approved, then the coordinator is taken off the
+		// hub before the invitation is accepted.
+		auth.GrantRole(ctx, d, h.analyst, web.RoleAnalyst)
+		expect(t, h.post(t, staff, h.analyst, "email", "r2@partner.example.jp"), http.StatusSeeOther)
+		expect(t, h.post(t, reqs, h.staffA, "action", "approve", "email", "r2@partner.example.jp"), http.StatusSeeOther)
+		d.ExecContext(ctx, `UPDATE users SET disabled_at = ? WHERE id = ?`, db.Now(), h.analyst)
+		var id string
+		d.QueryRowContext(ctx, `SELECT id FROM org_invitations WHERE email = ?`, "r2@partner.example.jp").Scan(&id)
+		r2 := orgtest.NewUser(t, d, "r2@partner.example.jp")
+		h.s.Orgs.AcceptInvitationByID(ctx, d, nil, id, r2, "r2@partner.example.jp")
+		if st, _ := StaffOf(ctx, d, h.a.ID); len(st) != 0 {
+			t.Fatalf("a disabled coordinator's request made staff: %+v", st)
+		}
+	})
+}

@@ -38,9 +38,18 @@ func ownerOrg(r *http.Request) web.Membership {
 	return m
 }
 
+// requesterActive keeps, in a query over share_staff_invites i, the
+// requests whose coordinator still coordinates the hub (an active account
+// with the analyst role). A request speaks for the one who made it: taken
+// off the hub, a coordinator keeps no way to bring an address of its own
+// into a company and its hub reports. Requests with no requester recorded
+// stay.
+const requesterActive = ` AND (i.invited_by IS NULL OR EXISTS (SELECT 1 FROM user_roles rr JOIN users ru ON ru.id = rr.user_id
+	WHERE rr.user_id = i.invited_by AND rr.role = '` + web.RoleAnalyst + `' AND ru.disabled_at IS NULL))`
+
 func staffRequests(ctx context.Context, q db.Querier, orgID string) ([]staffRequest, error) {
 	rows, err := q.QueryContext(ctx, `SELECT i.email, i.created_at FROM share_staff_invites i JOIN share_members m ON m.org_id = i.org_id
-		WHERE i.org_id = ? AND i.approved_at IS NULL AND m.left_at IS NULL ORDER BY i.created_at, i.email`, orgID)
+		WHERE i.org_id = ? AND i.approved_at IS NULL AND m.left_at IS NULL`+requesterActive+` ORDER BY i.created_at, i.email`, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -88,11 +97,11 @@ func (s *Service) staffRequestPost(w http.ResponseWriter, r *http.Request) error
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_staff_invites i JOIN share_members m ON m.org_id = i.org_id
-			WHERE i.org_id = ? AND i.email = ? AND i.approved_at IS NULL AND m.left_at IS NULL`, m.OrgID, email).Scan(&n); err != nil {
+			WHERE i.org_id = ? AND i.email = ? AND i.approved_at IS NULL AND m.left_at IS NULL`+requesterActive, m.OrgID, email).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
-			return db.ErrNotFound // none, settled already, or the company left the hub
+			return db.ErrNotFound // none, settled already, the company left the hub, or the requester no longer coordinates it
 		}
 		if !approve {
 			if err := oneRow(tx.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ? AND approved_at IS NULL`, m.OrgID, email)); err != nil {

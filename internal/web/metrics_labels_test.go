@@ -71,7 +71,9 @@ func TestLabelFunctions(t *testing.T) {
 
 type noAuth struct{}
 
-func (noAuth) Authenticate(http.ResponseWriter, *http.Request) (*web.Viewer, error) { return nil, nil }
+func (noAuth) Authenticate(http.ResponseWriter, *http.Request) (*web.Viewer, error) {
+	return nil, web.ErrAnonymous
+}
 
 // TestRoleOrToken: the token admits by itself, compared exactly; a wrong
 // bearer token gets a 401 challenge (a scraper is not sent to a login

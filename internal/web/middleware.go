@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -15,10 +16,14 @@ import (
 )
 
 // Authenticator resolves the viewer of a request from its session cookie
-// or bearer token. It returns nil for anonymous requests.
+// or bearer token. It returns ErrAnonymous for a request that names no
+// viewer, so a nil viewer never stands for anyone.
 type Authenticator interface {
 	Authenticate(w http.ResponseWriter, r *http.Request) (*Viewer, error)
 }
+
+// ErrAnonymous is an Authenticator's answer for a request without a viewer.
+var ErrAnonymous = errors.New("web: anonymous request")
 
 // Stack is the middleware chain shared by every route, in the order the
 // request meets it.
@@ -297,12 +302,12 @@ func (s *Stack) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		v, err := s.Auth.Authenticate(w, r)
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrAnonymous) {
 			s.Errors.Handle(w, r, err)
 			return
 		}
 		ctx := r.Context()
-		if v != nil {
+		if err == nil && v != nil {
 			ctx = WithViewer(ctx, v)
 			if i18n.Supported(v.Lang) && !strings.Contains(r.URL.RawQuery, "lang=") {
 				ctx = WithLang(ctx, v.Lang)

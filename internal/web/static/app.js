@@ -67,18 +67,20 @@ document.addEventListener("click", function (ev) {
   }
   if (!window.matchMedia || !window.matchMedia("(max-width: 40rem)").matches) return;
   var items = Array.prototype.slice.call(form.querySelectorAll("fieldset.item"));
-  if (items.length < 2) return;
+  var nav = form.querySelector("[data-stepper-nav]");
+  if (items.length < 2 || !nav) return;
   var submit = form.querySelector('button[type="submit"]');
-  var nav = document.createElement("div");
-  nav.className = "stepper-buttons";
-  var prev = document.createElement("button");
-  prev.type = "button"; prev.className = "secondary"; prev.textContent = "←";
-  var next = document.createElement("button");
-  next.type = "button"; next.textContent = "→";
-  var count = document.createElement("span");
-  count.className = "muted";
-  nav.appendChild(prev); nav.appendChild(count); nav.appendChild(next);
-  form.insertBefore(nav, submit.parentNode);
+  var prev = nav.querySelector("#step-prev");
+  var next = nav.querySelector("#step-next");
+  var count = nav.querySelector("#step-count");
+  var status = nav.querySelector("#step-status");
+  nav.hidden = false;
+  // A legend takes focus only from this script, so that moving to a
+  // question can put focus on something the user sees.
+  items.forEach(function (f) {
+    var legend = f.querySelector("legend");
+    if (legend) legend.tabIndex = -1;
+  });
   var first = items.findIndex(function (f) { return !f.querySelector("input:checked"); });
   var at = first < 0 ? items.length - 1 : first;
   function show() {
@@ -87,15 +89,58 @@ document.addEventListener("click", function (ev) {
     next.hidden = at === items.length - 1;
     submit.hidden = at !== items.length - 1;
     count.textContent = (at + 1) + " / " + items.length;
+    status.textContent = items[at].getAttribute("data-position") || "";
   }
-  prev.addEventListener("click", function () { if (at > 0) { at--; show(); } });
-  next.addEventListener("click", function () { if (at < items.length - 1) { at++; show(); } });
-  form.addEventListener("change", function (ev) {
-    if (ev.target.type === "radio" && at < items.length - 1) { at++; show(); }
+  // Moving hides the control that has focus (a radio, or ← on the first
+  // question and → on the last); focus would fall to the page's top and
+  // a screen reader would go silent. The question's legend takes it and
+  // the status line says where the user now is.
+  function go(i) {
+    at = i;
+    show();
+    var legend = items[at].querySelector("legend");
+    if (legend) legend.focus();
+  }
+  prev.addEventListener("click", function () { if (at > 0) go(at - 1); });
+  next.addEventListener("click", function () { if (at < items.length - 1) go(at + 1); });
+  // Only a pointer's choice moves on by itself: arrow keys in a radio
+  // group (and a screen reader's virtual cursor) change the checked
+  // radio too, and moving then would take the user away from a question
+  // they are still answering. pointed is the question a pointer pressed a
+  // radio or its label in; a key or the end of the click clears it.
+  var pointed = null;
+  form.addEventListener("pointerdown", function (ev) {
+    pointed = ev.target.closest("label.choice, input[type=radio]") ? ev.target.closest("fieldset.item") : null;
   });
+  form.addEventListener("keydown", function () { pointed = null; });
+  form.addEventListener("change", function (ev) {
+    var item = ev.target.closest("fieldset.item");
+    var byPointer = pointed !== null && pointed === item;
+    pointed = null;
+    if (ev.target.type !== "radio" || !byPointer) return;
+    var i = items.indexOf(item);
+    if (i >= 0 && i < items.length - 1) go(i + 1);
+  });
+  // change follows click, so the clearing waits until after it.
+  form.addEventListener("click", function () { setTimeout(function () { pointed = null; }, 0); });
+  // Sending with questions open fires invalid on each of their radios in
+  // document order, then the browser focuses the first one: show that
+  // question, not the last one reported, or the focus lands on a hidden
+  // radio and the browser's message never shows. The other questions'
+  // radios stay hidden, so their invalid is handled here; left to the
+  // browser, each would only log that it cannot be focused.
+  var reported = false;
   form.addEventListener("invalid", function (ev) {
     var i = items.indexOf(ev.target.closest("fieldset.item"));
-    if (i >= 0) { at = i; show(); }
+    if (i < 0) return;
+    if (reported) {
+      if (i !== at) ev.preventDefault();
+      return;
+    }
+    reported = true;
+    setTimeout(function () { reported = false; }, 0);
+    at = i;
+    show();
   }, true);
   show();
 })();
