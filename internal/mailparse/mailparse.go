@@ -3,7 +3,8 @@
 // the sending IPs outside the member's mail-server boundary, URLs,
 // domains, addresses and IPs named in the bodies, and attachments with
 // their hashes and archive listings. It then sanitises the result for
-// sharing (sanitize.go).
+// sharing (sanitize.go, and a file per pass: sanitize_collect.go,
+// sanitize_replace.go, sanitize_message.go…).
 //
 // Mail is hostile input written by careless or malicious software, so
 // the parser is lenient about form and strict about cost: what can be

@@ -57,76 +57,14 @@ func Figures(ctx context.Context, q db.Querier) ([]*YearFigures, error) {
 		}
 		return y
 	}
-	rows, err := q.QueryContext(ctx, `SELECT created_at, targeted FROM share_reports`)
+	if err := countReports(ctx, q, year); err != nil {
+		return nil, err
+	}
+	byShare, err := countShares(ctx, q, year)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var at time.Time
-		var targeted bool
-		if err := rows.Scan(&at, &targeted); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		fy, qt := FiscalYear(at)
-		y := year(fy)
-		y.TargetedKnown = true
-		y.Reports++
-		y.Quarters[qt-1].Reports++
-		if targeted {
-			y.Targeted++
-			y.Quarters[qt-1].Targeted++
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = q.QueryContext(ctx, `SELECT s.id, s.released_at, s.lure, s.attachment_types FROM share_shares s WHERE s.released_at IS NOT NULL AND s.withdrawn_at IS NULL`)
-	if err != nil {
-		return nil, err
-	}
-	byShare := map[string]*YearFigures{}
-	for rows.Next() {
-		var id, lure, types string
-		var at time.Time
-		if err := rows.Scan(&id, &at, &lure, &types); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		fy, qt := FiscalYear(at)
-		y := year(fy)
-		y.TargetedKnown = true // a counted year: none targeted is a 0, not unknown
-		y.Shares++
-		y.Quarters[qt-1].Shares++
-		if lure != "" {
-			y.ByLure[lure]++
-		}
-		for _, t := range splitComma(types) {
-			y.ByType[t]++
-		}
-		byShare[id] = y
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = q.QueryContext(ctx, `SELECT x.share_id, g.name FROM share_share_sigs x JOIN share_sigs g ON g.id = x.sig_id`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if y := byShare[id]; y != nil {
-			y.BySIG[name]++
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := countSIGs(ctx, q, byShare); err != nil {
 		return nil, err
 	}
 	hist, err := History(ctx, q)
@@ -157,6 +95,87 @@ func Figures(ctx context.Context, q db.Querier) ([]*YearFigures, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].FY > out[j].FY })
 	return out, nil
+}
+
+// countReports counts the reports received, and those deemed targeted,
+// into their fiscal years and quarters.
+func countReports(ctx context.Context, q db.Querier, year func(fy int) *YearFigures) error {
+	rows, err := q.QueryContext(ctx, `SELECT created_at, targeted FROM share_reports`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var at time.Time
+		var targeted bool
+		if err := rows.Scan(&at, &targeted); err != nil {
+			rows.Close()
+			return err
+		}
+		fy, qt := FiscalYear(at)
+		y := year(fy)
+		y.TargetedKnown = true
+		y.Reports++
+		y.Quarters[qt-1].Reports++
+		if targeted {
+			y.Targeted++
+			y.Quarters[qt-1].Targeted++
+		}
+	}
+	rows.Close()
+	return rows.Err()
+}
+
+// countShares counts the shares released and not withdrawn, by lure and
+// attachment type, and returns each share's year for countSIGs.
+func countShares(ctx context.Context, q db.Querier, year func(fy int) *YearFigures) (map[string]*YearFigures, error) {
+	rows, err := q.QueryContext(ctx, `SELECT s.id, s.released_at, s.lure, s.attachment_types FROM share_shares s WHERE s.released_at IS NOT NULL AND s.withdrawn_at IS NULL`)
+	if err != nil {
+		return nil, err
+	}
+	byShare := map[string]*YearFigures{}
+	for rows.Next() {
+		var id, lure, types string
+		var at time.Time
+		if err := rows.Scan(&id, &at, &lure, &types); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		fy, qt := FiscalYear(at)
+		y := year(fy)
+		y.TargetedKnown = true // a counted year: none targeted is a 0, not unknown
+		y.Shares++
+		y.Quarters[qt-1].Shares++
+		if lure != "" {
+			y.ByLure[lure]++
+		}
+		for _, t := range splitComma(types) {
+			y.ByType[t]++
+		}
+		byShare[id] = y
+	}
+	rows.Close()
+	return byShare, rows.Err()
+}
+
+// countSIGs counts the shares of byShare by SIG; a share may go to
+// several.
+func countSIGs(ctx context.Context, q db.Querier, byShare map[string]*YearFigures) error {
+	rows, err := q.QueryContext(ctx, `SELECT x.share_id, g.name FROM share_share_sigs x JOIN share_sigs g ON g.id = x.sig_id`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			rows.Close()
+			return err
+		}
+		if y := byShare[id]; y != nil {
+			y.BySIG[name]++
+		}
+	}
+	rows.Close()
+	return rows.Err()
 }
 
 func splitComma(s string) []string {

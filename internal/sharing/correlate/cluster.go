@@ -170,7 +170,15 @@ func Cluster(ctx context.Context, q db.Querier, reportID string, maxReports int)
 		}
 	}
 
-	// Edges and values among the members only.
+	c.link(linking, held, index)
+	c.skip(skipped)
+	return c, nil
+}
+
+// link adds the edges and the shared values among the members only: a
+// linking value held by fewer than two of them links nothing here.
+// Edges come strongest first, values most widely held first.
+func (c *Campaign) link(linking map[int64]Indicator, held map[int64][]int64, index map[int64]int) {
 	type pair struct{ a, b int }
 	edges := map[pair][]Indicator{}
 	for id, in := range linking {
@@ -218,6 +226,10 @@ func Cluster(ctx context.Context, q db.Querier, reportID string, maxReports int)
 		}
 		return less(x.Indicator, y.Indicator)
 	})
+}
+
+// skip lists the values not followed, by reason and then by indicator.
+func (c *Campaign) skip(skipped map[int64]Skipped) {
 	for _, s := range skipped {
 		c.Skipped = append(c.Skipped, s)
 	}
@@ -227,7 +239,6 @@ func Cluster(ctx context.Context, q db.Querier, reportID string, maxReports int)
 		}
 		return less(x.Indicator, y.Indicator)
 	})
-	return c, nil
 }
 
 // memberValues calls fn for each value held by one of the reports rids.
