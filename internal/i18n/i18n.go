@@ -136,9 +136,21 @@ type Printer struct {
 // Lang is the printer's language code.
 func (p *Printer) Lang() string { return p.lang }
 
-// T translates key, replacing {0}, {1}… with args. A missing key shows as
-// the key itself so a gap is visible, never blank.
+// T translates key, replacing {0}, {1}… with args, in the plural form the
+// first Count among args chooses (see N). A missing key shows as the key
+// itself so a gap is visible, never blank.
 func (p *Printer) T(key string, args ...any) string {
+	for _, a := range args {
+		if n, ok := a.(Count); ok {
+			key = p.form(key, int(n))
+			break
+		}
+	}
+	return p.format(key, args)
+}
+
+// format writes the message key with args in its placeholders.
+func (p *Printer) format(key string, args []any) string {
 	s, ok := p.msgs[key]
 	if !ok {
 		return key
@@ -178,12 +190,24 @@ func (p *Printer) T(key string, args ...any) string {
 // are args, as for T, so a count can be shown formatted ("1,092") or sit
 // at any place ({1} in "{0} of {1} services").
 func (p *Printer) N(key string, n int, args ...any) string {
+	return p.format(p.form(key, n), args)
+}
+
+// Count is an argument that is a count: T chooses the message's plural
+// form by the first one (as N does by n) and shows it as a number. It is
+// for messages chosen before their language is known, which travel as a
+// key and arguments (errors, notices): the count goes along with them.
+type Count int
+
+// form is the key of the message to show for the count n: key's "one"
+// variant where the language's rule and the catalog have it, else key.
+func (p *Printer) form(key string, n int) string {
 	if isOne(p.lang, n) {
 		if _, ok := p.msgs[key+oneSuffix]; ok {
-			return p.T(key+oneSuffix, args...)
+			return key + oneSuffix
 		}
 	}
-	return p.T(key, args...)
+	return key
 }
 
 // TA is T with the arguments in a slice, for templates that pass an
