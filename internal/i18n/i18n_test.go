@@ -240,6 +240,28 @@ func TestN(t *testing.T) {
 			t.Errorf("%s N(%q, %d) = %q, want %q", tt.p.Lang(), tt.key, tt.n, got, tt.want)
 		}
 	}
+	// A message carried as key and arguments (an error, a notice) names its
+	// count with Count: T chooses by the first one and shows it.
+	for _, tt := range []struct {
+		p    *i18n.Printer
+		key  string
+		args []any
+		want string
+	}{
+		{en, "count", []any{i18n.Count(1)}, "1 result"},
+		{en, "count", []any{i18n.Count(3)}, "3 results"},
+		{en, "count", []any{1}, "1 results"}, // a plain int chooses nothing
+		{en, "of", []any{0, i18n.Count(1)}, "0 of 1 service"},
+		{en, "of", []any{1, i18n.Count(2)}, "1 of 2 services"},
+		{ja, "count", []any{i18n.Count(1)}, "1件"},
+	} {
+		if got := tt.p.T(tt.key, tt.args...); got != tt.want {
+			t.Errorf("%s T(%q, %v) = %q, want %q", tt.p.Lang(), tt.key, tt.args, got, tt.want)
+		}
+		if got := tt.p.TA(tt.key, tt.args); got != tt.want {
+			t.Errorf("%s TA(%q, %v) = %q, want %q", tt.p.Lang(), tt.key, tt.args, got, tt.want)
+		}
+	}
 }
 
 // A .one variant is English's alone: Japanese has no plural forms, so one

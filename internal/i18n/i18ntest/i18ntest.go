@@ -51,8 +51,7 @@ func Own(t testing.TB, locales fs.FS, prefix *regexp.Regexp) (ja, en map[string]
 			// exists and shows the same arguments.
 			if _, ok := en[base]; !ok {
 				t.Errorf("%s varies %s, which en does not define", k, base)
-			}
-			if strings.Count(en[k], "{") != strings.Count(en[base], "{") {
+			} else if strings.Count(en[k], "{") != strings.Count(en[base], "{") {
 				t.Errorf("%s: placeholders differ from %s", k, base)
 			}
 			continue
