@@ -269,7 +269,7 @@ func (a *App) readiness(ctx context.Context, o *org.Org) ([]org.ReadinessItem, e
 		return nil, err
 	}
 	items := []org.ReadinessItem{
-		{Key: "assets.readiness.ledger", Path: base + "/assets", Done: p.LedgerDone, Note: "assets.readiness.ledger_note", Args: []any{p.Assets}},
+		{Key: "assets.readiness.ledger", Path: base + "/assets", Done: p.LedgerDone, Note: "assets.readiness.ledger_note", Args: []any{i18n.Count(p.Assets)}},
 		{Key: "assets.readiness.risk", Path: base + "/risk", Done: p.RiskDone, Note: "assets.readiness.risk_note", Args: []any{p.Unassessed, p.Untreated}},
 	}
 	answered, total, err := controls.Status(ctx, q, o.ID)
@@ -282,7 +282,7 @@ func (a *App) readiness(ctx context.Context, o *org.Org) ([]org.ReadinessItem, e
 	if err != nil {
 		return nil, err
 	}
-	cloudNote, cloudArgs := "assets.readiness.cloud_note", []any{cs.FullyAnswered, cs.Services, cs.Due}
+	cloudNote, cloudArgs := "assets.readiness.cloud_note", []any{cs.FullyAnswered, i18n.Count(cs.Services), cs.Due}
 	switch {
 	case cs.NoCloud:
 		cloudNote, cloudArgs = "assets.readiness.no_cloud", nil
@@ -295,6 +295,6 @@ func (a *App) readiness(ctx context.Context, o *org.Org) ([]org.ReadinessItem, e
 		return nil, err
 	}
 	items = append(items, org.ReadinessItem{Key: "assets.readiness.card", Path: base + "/incident", Done: is.Done,
-		Note: "assets.readiness.card_note", Args: []any{is.OpenIncidents}})
+		Note: "assets.readiness.card_note", Args: []any{i18n.Count(is.OpenIncidents)}})
 	return items, nil
 }

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -174,6 +175,25 @@ func TestLoginRateLimit(t *testing.T) {
 		// Unknown accounts fail the same way, without revealing existence.
 		r = e.Login(e.Client(), "nobody@example.jp", "whatever pw")
 		expectStatus(t, r, http.StatusUnauthorized)
+	})
+}
+
+// English counts agree with their noun: the last try before the lock is
+// "1 more failed attempt", the others "n more failed attempts".
+func TestLoginFailedCountInEnglish(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		e.CreateUser("hanako@example.jp", "right password!")
+		c := e.Client()
+		en := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "en"}
+		for left := e.App.Cfg.LoginMaxFailures - 1; left >= 1; left-- {
+			r := e.Do(c, "POST", "/login", strings.NewReader("email=hanako%40example.jp&password=wrong+password"), en)
+			expectStatus(t, r, http.StatusUnauthorized)
+			want := fmt.Sprintf("(%d more failed attempts will lock", left)
+			if left == 1 {
+				want = "(1 more failed attempt will lock"
+			}
+			mustContain(t, r, want)
+		}
 	})
 }
 

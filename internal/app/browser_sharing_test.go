@@ -130,7 +130,7 @@ func TestBrowserSharingJourney(t *testing.T) {
 	bb := browsertest.New(t, browsertest.WithLang("en"))
 	login(bb, "staff-b@member-b.example.jp", "member b pw 12")
 	// The dashboard says something new was shared.
-	bb.WaitText("#notices", "1 new items of shared information")
+	bb.WaitText("#notices", "1 new item of shared information")
 	bb.Run(chromedp.Navigate(e.URL + "/share"))
 	bb.WaitText("#feed", "PPAP")
 	bb.Submit("#feed a")

@@ -31,7 +31,7 @@ func TestTemplateKeysExist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmplKey := regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
+	tmplKey := regexp.MustCompile(`\.[TN] "([a-z0-9_.]+)"`)
 	goKey := regexp.MustCompile(`"((?:error|auth|flash|settings|admin|org|dashboard|invite|outbox|audit|field|action|nav|home)\.[a-z0-9_.]+)"`)
 	root := filepath.Join("..")
 	missing := map[string]string{}

@@ -12,6 +12,7 @@ import (
 	"mamori/internal/assets/ledgerfile"
 	"mamori/internal/audit"
 	"mamori/internal/db"
+	"mamori/internal/i18n"
 	"mamori/internal/web"
 )
 
@@ -153,7 +154,7 @@ func (s *Service) export(w http.ResponseWriter, r *http.Request, f ledgerfile.Fo
 	if err := ledgerfile.Write(&buf, f, lang, s.exportRows(an, lang)); err != nil {
 		return err
 	}
-	name := m.Slug + "-assets-" + s.now().In(jst).Format("20060102") + "." + f.Extension()
+	name := m.Slug + "-assets-" + s.now().In(i18n.Zone()).Format("20060102") + "." + f.Extension()
 	w.Header().Set("Content-Type", f.ContentType())
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
@@ -161,9 +162,6 @@ func (s *Service) export(w http.ResponseWriter, r *http.Request, f ledgerfile.Fo
 	_, err = w.Write(buf.Bytes())
 	return err
 }
-
-// jst is the date of the file name: users are in Japan.
-var jst = time.FixedZone("JST", 9*60*60)
 
 type apiReject struct {
 	Row    int    `json:"row"`

@@ -11,6 +11,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
 	"mamori/internal/db"
+	"mamori/internal/i18n"
 )
 
 // A secret check (password, TOTP or recovery code) is counted as a
@@ -41,7 +42,9 @@ type errLocked struct{ minutes int }
 
 func (e errLocked) Error() string { return "locked" }
 
-func (e errLocked) appErr() error { return apperr.New(apperr.TooMany, "auth.login_locked", e.minutes) }
+func (e errLocked) appErr() error {
+	return apperr.New(apperr.TooMany, "auth.login_locked", i18n.Count(e.minutes))
+}
 
 // LockSubject serialises, on PostgreSQL, every transaction about one
 // subject until it ends, across instances (a transaction-scoped advisory

@@ -11,6 +11,7 @@ import (
 	"mamori/internal/auth/password"
 	"mamori/internal/auth/totp"
 	"mamori/internal/db"
+	"mamori/internal/i18n"
 )
 
 // Proving who one is: the password, the second factor, and a new password
@@ -53,9 +54,9 @@ func (s *Service) Login(ctx context.Context, r *http.Request, email, pw string) 
 			return nil, err
 		}
 		if res.left <= 0 {
-			return nil, apperr.New(apperr.TooMany, "auth.login_locked", int(s.Cfg.LoginWindow.Minutes()))
+			return nil, apperr.New(apperr.TooMany, "auth.login_locked", i18n.Count(s.Cfg.LoginWindow.Minutes()))
 		}
-		return nil, apperr.New(apperr.Unauthorized, "auth.login_failed", res.left)
+		return nil, apperr.New(apperr.Unauthorized, "auth.login_failed", i18n.Count(res.left))
 	}
 	if err := s.release(ctx, res); err != nil {
 		return nil, err

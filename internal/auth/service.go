@@ -268,7 +268,7 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 		if minutes, ok, err := s.mailBudget(ctx, tx, r, email); err != nil {
 			return err
 		} else if !ok {
-			return apperr.New(apperr.TooMany, "auth.signup_too_many", minutes)
+			return apperr.New(apperr.TooMany, "auth.signup_too_many", i18n.Count(minutes))
 		}
 		// Look first: on PostgreSQL a failed INSERT would abort the
 		// transaction and the notice mail could not be written in it.

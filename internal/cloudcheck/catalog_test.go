@@ -15,7 +15,7 @@ func TestCatalog(t *testing.T) {
 		t.Fatalf("catalog problems: %v", p)
 	}
 	ja, _ := i18ntest.Own(t, Locales(), regexp.MustCompile(`^(cloud\.|flash\.cloud_|mail\.cloud_reminder\.)`))
-	used := i18ntest.Used(t, regexp.MustCompile(`\.T "([a-z0-9_.]+)"|"((?:cloud|flash|error|field|mail)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
+	used := i18ntest.Used(t, regexp.MustCompile(`\.[TN] "([a-z0-9_.]+)"|"((?:cloud|flash|error|field|mail)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
 	if len(used) < 80 {
 		t.Fatalf("found only %d keys in use; is the scan broken?", len(used))
 	}

@@ -10,6 +10,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/assets"
 	"mamori/internal/db"
+	"mamori/internal/i18n"
 	"mamori/internal/org"
 	"mamori/internal/web"
 )
@@ -35,7 +36,7 @@ type listData struct {
 }
 
 // NoCloudText is the day the "no cloud" statement was recorded.
-func (d listData) NoCloudText(lang string) string { return dateText(d.NoCloudSince, lang) }
+func (d listData) NoCloudText(lang string) string { return i18n.Date(d.NoCloudSince, lang) }
 
 // listPage is the inventory with the cross-service summary: each service
 // with its assets, its counts per group, its last check and whether the

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mamori/internal/db"
+	"mamori/internal/i18n"
 	"mamori/internal/mail"
 	"mamori/internal/org"
 )
@@ -62,7 +63,7 @@ func (s *Service) remind(ctx context.Context, payload json.RawMessage) error {
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		for _, ow := range owners {
 			pr := s.Catalog.Printer(ow.Lang)
-			last := c.CompletedAt.In(jst).Format("2006-01-02")
+			last := i18n.Date(*c.CompletedAt, pr.Lang())
 			msg := mail.Message{To: ow.Email, Subject: pr.T("mail.cloud_reminder.subject", c.Name),
 				Body: pr.T("mail.cloud_reminder.body", o.Name, c.Name, last, link)}
 			if err := s.Mail.Send(ctx, tx, msg); err != nil {

@@ -95,31 +95,19 @@ func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, nam
 	return nil
 }
 
-// jst: every user of the programme is in Japan, so dates are Japanese
-// calendar days whatever the server's zone.
-var jst = time.FixedZone("JST", 9*60*60)
-
-// dateText is t's day in Japan in lang: "2025年4月1日" or "1 April 2025".
-func dateText(t time.Time, lang string) string {
-	if lang == "en" {
-		return t.In(jst).Format("2 January 2006")
-	}
-	return t.In(jst).Format("2006年1月2日")
-}
-
 // CompletedText is the day of the last completion in lang, "" when never.
 func (c *CloudService) CompletedText(lang string) string {
 	if c.CompletedAt == nil {
 		return ""
 	}
-	return dateText(*c.CompletedAt, lang)
+	return i18n.Date(*c.CompletedAt, lang)
 }
 
 // NextCheckText is the day the re-check falls due in lang, "" when the
 // check was never completed.
 func (c *CloudService) NextCheckText(lang string) string {
 	if t := c.NextCheck(); t != nil {
-		return dateText(*t, lang)
+		return i18n.Date(*t, lang)
 	}
 	return ""
 }
@@ -137,5 +125,5 @@ func (c *CloudService) DeletedText(lang string) string {
 	if c.DeletedAt == nil {
 		return ""
 	}
-	return dateText(*c.DeletedAt, lang)
+	return i18n.Date(*c.DeletedAt, lang)
 }

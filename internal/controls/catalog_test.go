@@ -17,7 +17,7 @@ func TestCatalog(t *testing.T) {
 		t.Fatalf("catalog problems: %v", p)
 	}
 	i18ntest.Own(t, Locales(), regexp.MustCompile(`^(controls\.|flash\.controls_)`))
-	used := i18ntest.Used(t, regexp.MustCompile(`\.T "([a-z0-9_.]+)"|"((?:controls|flash|error)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
+	used := i18ntest.Used(t, regexp.MustCompile(`\.[TN] "([a-z0-9_.]+)"|"((?:controls|flash|error)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
 	if len(used) < 25 {
 		t.Fatalf("found only %d keys in use; is the scan broken?", len(used))
 	}

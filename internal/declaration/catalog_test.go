@@ -17,7 +17,7 @@ func TestCatalog(t *testing.T) {
 		t.Fatalf("catalog problems: %v", p)
 	}
 	i18ntest.Own(t, Locales(), regexp.MustCompile(`^(decl\.|principles\.|flash\.decl_)`))
-	used := i18ntest.Used(t, regexp.MustCompile(`\.T "([a-z0-9_.]+)"|"((?:decl|principles|flash|error)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
+	used := i18ntest.Used(t, regexp.MustCompile(`\.[TN] "([a-z0-9_.]+)"|"((?:decl|principles|flash|error)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
 	for _, k := range EventKinds {
 		used = append(used, "decl.event."+k)
 	}

@@ -1,6 +1,12 @@
 // Package i18n holds mamori's message catalogs. Japanese is the default and
 // English the other language; every key must exist, non-empty, in both, which
 // a test enforces, so no page ever shows a raw key or half a translation.
+//
+// A message with a count may have a variant "<key>.one", used instead of
+// the key when the language's plural rule puts the count in the "one"
+// category (see Printer.N). Only languages with that category may define
+// it: English does ("1 result"), Japanese has no plural forms and refuses
+// it, so its text never depends on a count.
 package i18n
 
 import (
@@ -52,7 +58,20 @@ func Load(sources ...fs.FS) (*Catalog, error) {
 	return c, nil
 }
 
-// Problems lists keys missing or empty in any language.
+// oneSuffix marks a message's variant for the plural category "one".
+const oneSuffix = ".one"
+
+// hasOne reports whether lang's plural rule has a "one" category distinct
+// from the rest (CLDR): English does; Japanese has no plural forms.
+func hasOne(lang string) bool { return lang == "en" }
+
+// isOne reports whether lang's plural rule puts n in the "one" category:
+// in English exactly 1 (CLDR "i = 1 and v = 0"; counts are whole numbers).
+func isOne(lang string, n int) bool { return hasOne(lang) && n == 1 }
+
+// Problems lists keys missing or empty in any language, and "one"
+// variants that cannot be used: in a language without that plural
+// category, or without the message they vary.
 func (c *Catalog) Problems() []string {
 	all := map[string]bool{}
 	for _, m := range c.msgs {
@@ -62,6 +81,21 @@ func (c *Catalog) Problems() []string {
 	}
 	var out []string
 	for k := range all {
+		if base, ok := strings.CutSuffix(k, oneSuffix); ok {
+			for _, lang := range Languages {
+				v, defined := c.msgs[lang][k]
+				switch {
+				case !defined:
+				case !hasOne(lang):
+					out = append(out, lang+": "+k+" (no plural forms)")
+				case strings.TrimSpace(v) == "":
+					out = append(out, lang+": "+k)
+				case c.msgs[lang][base] == "":
+					out = append(out, lang+": "+k+" (no "+base+")")
+				}
+			}
+			continue
+		}
 		for _, lang := range Languages {
 			if strings.TrimSpace(c.msgs[lang][k]) == "" {
 				out = append(out, lang+": "+k)
@@ -102,9 +136,21 @@ type Printer struct {
 // Lang is the printer's language code.
 func (p *Printer) Lang() string { return p.lang }
 
-// T translates key, replacing {0}, {1}… with args. A missing key shows as
-// the key itself so a gap is visible, never blank.
+// T translates key, replacing {0}, {1}… with args, in the plural form the
+// first Count among args chooses (see N). A missing key shows as the key
+// itself so a gap is visible, never blank.
 func (p *Printer) T(key string, args ...any) string {
+	for _, a := range args {
+		if n, ok := a.(Count); ok {
+			key = p.form(key, int(n))
+			break
+		}
+	}
+	return p.format(key, args)
+}
+
+// format writes the message key with args in its placeholders.
+func (p *Printer) format(key string, args []any) string {
 	s, ok := p.msgs[key]
 	if !ok {
 		return key
@@ -136,6 +182,32 @@ func (p *Printer) T(key string, args ...any) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// N translates key for the count n: the "<key>.one" variant when the
+// language's plural rule puts n in the "one" category and the catalog has
+// one, else key itself. n only chooses the form; the message's arguments
+// are args, as for T, so a count can be shown formatted ("1,092") or sit
+// at any place ({1} in "{0} of {1} services").
+func (p *Printer) N(key string, n int, args ...any) string {
+	return p.format(p.form(key, n), args)
+}
+
+// Count is an argument that is a count: T chooses the message's plural
+// form by the first one (as N does by n) and shows it as a number. It is
+// for messages chosen before their language is known, which travel as a
+// key and arguments (errors, notices): the count goes along with them.
+type Count int
+
+// form is the key of the message to show for the count n: key's "one"
+// variant where the language's rule and the catalog have it, else key.
+func (p *Printer) form(key string, n int) string {
+	if isOne(p.lang, n) {
+		if _, ok := p.msgs[key+oneSuffix]; ok {
+			return key + oneSuffix
+		}
+	}
+	return key
 }
 
 // TA is T with the arguments in a slice, for templates that pass an

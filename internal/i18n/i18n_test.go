@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"mamori/internal/audit"
 	"mamori/internal/i18n"
@@ -198,6 +199,104 @@ func TestShippedCatalogsComplete(t *testing.T) {
 	for _, key := range []string{"error.internal", "error.not_found", "error.bad_json", "error.too_large", "error.login_required"} {
 		if !c.Has(key) {
 			t.Errorf("catalog lacks %q, which the error handler uses", key)
+		}
+	}
+}
+
+// N picks English's singular variant for exactly one and the plain
+// message otherwise; Japanese always uses the plain message; the count only
+// chooses, so it can be shown formatted or not at all.
+func TestN(t *testing.T) {
+	c, err := i18n.Load(fstest.MapFS{
+		"ja.json": {Data: []byte(`{"count": "{0}件", "none_one": "{0}分", "of": "{0}/{1}件"}`)},
+		"en.json": {Data: []byte(`{"count": "{0} results", "count.one": "{0} result", "none_one": "{0} min", "of": "{0} of {1} services", "of.one": "{0} of {1} service"}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, ja := c.Printer("en"), c.Printer("ja")
+	tests := []struct {
+		p    *i18n.Printer
+		key  string
+		n    int
+		args []any
+		want string
+	}{
+		{en, "count", 1, []any{1}, "1 result"},
+		{en, "count", 0, []any{0}, "0 results"},
+		{en, "count", 2, []any{2}, "2 results"},
+		{en, "count", -1, []any{-1}, "-1 results"},
+		{en, "count", 1092, []any{"1,092"}, "1,092 results"},
+		{en, "none_one", 1, []any{1}, "1 min"}, // no variant: the plain message
+		{en, "of", 1, []any{0, 1}, "0 of 1 service"},
+		{en, "of", 2, []any{1, 2}, "1 of 2 services"},
+		{en, "missing", 1, nil, "missing"},
+		{ja, "count", 1, []any{1}, "1件"},
+		{ja, "count", 2, []any{2}, "2件"},
+		{ja, "of", 1, []any{0, 1}, "0/1件"},
+	}
+	for _, tt := range tests {
+		if got := tt.p.N(tt.key, tt.n, tt.args...); got != tt.want {
+			t.Errorf("%s N(%q, %d) = %q, want %q", tt.p.Lang(), tt.key, tt.n, got, tt.want)
+		}
+	}
+	// A message carried as key and arguments (an error, a notice) names its
+	// count with Count: T chooses by the first one and shows it.
+	for _, tt := range []struct {
+		p    *i18n.Printer
+		key  string
+		args []any
+		want string
+	}{
+		{en, "count", []any{i18n.Count(1)}, "1 result"},
+		{en, "count", []any{i18n.Count(3)}, "3 results"},
+		{en, "count", []any{1}, "1 results"}, // a plain int chooses nothing
+		{en, "of", []any{0, i18n.Count(1)}, "0 of 1 service"},
+		{en, "of", []any{1, i18n.Count(2)}, "1 of 2 services"},
+		{ja, "count", []any{i18n.Count(1)}, "1件"},
+	} {
+		if got := tt.p.T(tt.key, tt.args...); got != tt.want {
+			t.Errorf("%s T(%q, %v) = %q, want %q", tt.p.Lang(), tt.key, tt.args, got, tt.want)
+		}
+		if got := tt.p.TA(tt.key, tt.args); got != tt.want {
+			t.Errorf("%s TA(%q, %v) = %q, want %q", tt.p.Lang(), tt.key, tt.args, got, tt.want)
+		}
+	}
+}
+
+// A .one variant is English's alone: Japanese has no plural forms, so one
+// there is refused, as is an empty one or one without its message.
+func TestProblemsPlural(t *testing.T) {
+	c, err := i18n.Load(fstest.MapFS{
+		"ja.json": {Data: []byte(`{"n": "{0}件", "n.one": "{0}件", "m": "{0}分"}`)},
+		"en.json": {Data: []byte(`{"n": "{0} items", "n.one": "{0} item", "m": "{0} minutes", "m.one": " ", "gone.one": "{0} thing"}`)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"en: gone.one (no gone)", "en: m.one", "ja: n.one (no plural forms)"}
+	if got := c.Problems(); !slices.Equal(got, want) {
+		t.Errorf("Problems() = %q, want %q", got, want)
+	}
+}
+
+// Dates are Japanese days whatever the server's zone, written one way per
+// language; a date-time is that date with the time.
+func TestDates(t *testing.T) {
+	at := time.Date(2025, 3, 31, 16, 5, 0, 0, time.UTC) // 1 April 01:05 in Japan
+	for _, tt := range []struct{ got, want string }{
+		{i18n.Date(at, "ja"), "2025年4月1日"},
+		{i18n.Date(at, "en"), "1 April 2025"},
+		{i18n.DateTime(at, "ja"), "2025年4月1日 01:05"},
+		{i18n.DateTime(at, "en"), "1 April 2025 01:05 JST"},
+		{i18n.Date(at, "fr"), "2025年4月1日"},
+		{i18n.Day(at), "2025-04-01"},
+		{i18n.Date(time.Time{}, "en"), ""},
+		{i18n.DateTime(time.Time{}, "ja"), ""},
+		{at.In(i18n.Zone()).Format(time.DateTime), "2025-04-01 01:05:00"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
 	}
 }

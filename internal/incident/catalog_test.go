@@ -15,7 +15,7 @@ func TestCatalog(t *testing.T) {
 		t.Fatalf("catalog problems: %v", p)
 	}
 	i18ntest.Own(t, Locales(), regexp.MustCompile(`^(incident\.|flash\.incident_)`))
-	used := i18ntest.Used(t, regexp.MustCompile(`\.T "([a-z0-9_.]+)"|"((?:incident|flash|error|field)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
+	used := i18ntest.Used(t, regexp.MustCompile(`\.[TN] "([a-z0-9_.]+)"|"((?:incident|flash|error|field)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
 	if len(used) < 80 {
 		t.Fatalf("found only %d keys in use; is the scan broken?", len(used))
 	}

@@ -349,16 +349,5 @@ func (s *Service) printPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "print", s.printer(r).T("incident.print_title", o.Name), nil, data)
 }
 
-// dateText is a date alone in JST, in lang.
-func dateText(t time.Time, lang string) string {
-	if t.IsZero() {
-		return ""
-	}
-	if lang == "en" {
-		return t.In(jst).Format("2 January 2006")
-	}
-	return t.In(jst).Format("2006年1月2日")
-}
-
 // DateText is the print page's date of the last update in lang.
-func (d printData) DateText(lang string) string { return dateText(d.UpdatedAt, lang) }
+func (d printData) DateText(lang string) string { return i18n.Date(d.UpdatedAt, lang) }

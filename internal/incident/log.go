@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mamori/internal/apperr"
+	"mamori/internal/i18n"
 	"mamori/internal/web"
 )
 
@@ -23,15 +24,12 @@ const (
 // earliest is the first time an entry may name: older is a typing mistake.
 var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// jst is the zone of the times people type: every user of the programme
-// is in Japan, and the pages show times in JST.
-var jst = time.FixedZone("JST", 9*60*60)
-
 // localLayout is the value format of <input type="datetime-local">.
 const localLayout = "2006-01-02T15:04"
 
-// localInput formats t for a datetime-local field, in JST.
-func localInput(t time.Time) string { return t.In(jst).Format(localLayout) }
+// localInput formats t for a datetime-local field, in JST (i18n.Zone),
+// the zone the pages show times in.
+func localInput(t time.Time) string { return t.In(i18n.Zone()).Format(localLayout) }
 
 // parseLocal reads a datetime-local value (JST), with or without seconds;
 // a space instead of the T is accepted for browsers without the widget.
@@ -42,7 +40,7 @@ func parseLocal(s string) (time.Time, bool) {
 	}
 	s = strings.Replace(s, " ", "T", 1)
 	for _, layout := range []string{localLayout, "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, s, jst); err == nil {
+		if t, err := time.ParseInLocation(layout, s, i18n.Zone()); err == nil {
 			return t.UTC(), true
 		}
 	}

@@ -16,7 +16,7 @@ func TestCatalog(t *testing.T) {
 		t.Fatalf("catalog problems: %v", p)
 	}
 	i18ntest.Own(t, Locales(), regexp.MustCompile(`^(org\.|dashboard\.|invite\.|api\.org\.|flash\.org_|mail\.invite\.(subject|body)$)`))
-	used := i18ntest.Used(t, regexp.MustCompile(`\.T "([a-z_.]+)"|"((?:org|invite|dashboard|flash|mail)\.[a-z_.]+[a-z_])"`), "templates/*.html", "*.go")
+	used := i18ntest.Used(t, regexp.MustCompile(`\.[TN] "([a-z_.]+)"|"((?:org|invite|dashboard|flash|mail)\.[a-z_.]+[a-z_])"`), "templates/*.html", "*.go")
 	for _, r := range []string{RoleOwner, RoleMember} {
 		used = append(used, "org.role."+r)
 	}

@@ -124,7 +124,8 @@ func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, nam
 // page lists it.
 type ReadinessItem struct {
 	// Key is the message key naming the work; Note a translated detail
-	// key with Args ("3 of 5 services checked").
+	// key with Args ("3 of 5 services checked"), a count among them as
+	// i18n.Count so the page can write "1 asset" in English.
 	Key, Note string
 	Args      []any
 	Path      string // where to do it
@@ -134,6 +135,6 @@ type ReadinessItem struct {
 // Notice is one line on the dashboard pointing at work elsewhere.
 type Notice struct {
 	Key  string // message key, with Args
-	Args []any
+	Args []any  // the count as i18n.Count, which chooses English's singular
 	Path string
 }

@@ -75,7 +75,7 @@ func (d Document) DateLabel() string {
 
 // DateText is the date alone, in Japan Standard Time and the document's
 // language: a policy is dated by day, not by minute.
-func (d Document) DateText() string { return dateText(d.Date, d.Lang) }
+func (d Document) DateText() string { return i18n.Date(d.Date, d.Lang) }
 
 // Signature is the representative with title in the document's word
 // order: "代表取締役 山田 太郎" or "Taro Yamada, President".
@@ -94,19 +94,5 @@ func (d Document) Signature() string {
 // VersionText is the version number as text, for ids and links.
 func (d Document) VersionText() string { return strconv.Itoa(d.Version) }
 
-// jst: every user of the programme is in Japan, so dates are Japanese
-// dates whatever the server's zone (as web's date function does).
-var jst = time.FixedZone("JST", 9*60*60)
-
-func dateText(t time.Time, lang string) string {
-	if t.IsZero() {
-		return ""
-	}
-	if lang == "en" {
-		return t.In(jst).Format("2 January 2006")
-	}
-	return t.In(jst).Format("2006年1月2日")
-}
-
 // DateText is the publication date in lang (see Document.DateText).
-func (v *Version) DateText(lang string) string { return dateText(v.PublishedAt, lang) }
+func (v *Version) DateText(lang string) string { return i18n.Date(v.PublishedAt, lang) }

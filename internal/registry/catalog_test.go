@@ -15,7 +15,7 @@ func TestCatalog(t *testing.T) {
 		t.Fatalf("catalog problems: %v", p)
 	}
 	i18ntest.Own(t, Locales(), regexp.MustCompile(`^registry\.`))
-	used := i18ntest.Used(t, regexp.MustCompile(`\.T "([a-z0-9_.]+)"|"((?:registry|decl|error)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
+	used := i18ntest.Used(t, regexp.MustCompile(`\.[TN] "([a-z0-9_.]+)"|"((?:registry|decl|error)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
 	// Keys built with printf.
 	used = append(used, "registry.stars.1", "registry.stars.2")
 	for _, k := range used {

@@ -203,7 +203,11 @@ func TestSearch(t *testing.T) {
 		}
 		expect(t, get(h, "/registry?q=zzz"), 200, "0 件", `id="registry-none"`)
 		expect(t, get(h, "/registry?prefecture=99&stars=5"), 400, `id="prefecture-error"`, `id="stars-error"`, "都道府県は一覧から選んでください")
-		expect(t, get(h, "/registry?lang=en&prefecture=13"), 200, "Registry of self-declarations", "2 results", "Tokyo", "Withdrawn")
+		expect(t, get(h, "/registry?lang=en&prefecture=13"), 200, "Registry of self-declarations", `role="status">2 results (page 1 of 1)`, "Tokyo", "Withdrawn")
+		// English counts agree with their noun; Japanese has no plural.
+		expect(t, get(h, "/registry?lang=en&q="+url.QueryEscape("山田精機")), 200, `role="status">1 result (page 1 of 1)`)
+		expect(t, get(h, "/registry?lang=en&q=zzz"), 200, `role="status">0 results</p>`)
+		expect(t, get(h, "/registry?q="+url.QueryEscape("山田精機")), 200, `role="status">1 件`)
 	})
 }
 

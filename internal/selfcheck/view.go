@@ -3,6 +3,7 @@ package selfcheck
 import (
 	"fmt"
 	"html/template"
+	"mamori/internal/i18n"
 	"strconv"
 	"strings"
 	"time"
@@ -168,7 +169,7 @@ func trendChart(points []trendPoint, lang string) template.HTML {
 		}
 		y := yOf(p.Score)
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y))
-		date := p.At.In(time.FixedZone("JST", 9*3600)).Format("2006-01-02")
+		date := i18n.Day(p.At)
 		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="#0b5cad"><title>%s: %d</title></circle>`, x, y, date, p.Score)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="10" fill="#5a6272" text-anchor="middle">%s</text>`, x, h-8, date)
 	}

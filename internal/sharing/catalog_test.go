@@ -18,7 +18,7 @@ func TestCatalog(t *testing.T) {
 		t.Fatalf("catalog problems: %v", p)
 	}
 	i18ntest.Own(t, Locales(), regexp.MustCompile(`^(sharing\.|flash\.share_|mail\.share_released\.)`))
-	used := i18ntest.Used(t, regexp.MustCompile(`\.T "([a-z0-9_.]+)"|"((?:sharing|flash|error|mail)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
+	used := i18ntest.Used(t, regexp.MustCompile(`\.[TN] "([a-z0-9_.]+)"|"((?:sharing|flash|error|mail)\.[a-z0-9_.]+[a-z0-9_])"`), "templates/*.html", "*.go")
 	if len(used) < 100 {
 		t.Fatalf("found only %d keys in use; is the scan broken?", len(used))
 	}

@@ -10,12 +10,13 @@ import (
 
 	"mamori/internal/apperr"
 	"mamori/internal/db"
+	"mamori/internal/i18n"
 )
 
 // FiscalYear is the Japanese fiscal year (April to March, named by the
 // year it starts in) and quarter (1 = April–June) of t in Japan.
 func FiscalYear(t time.Time) (fy, quarter int) {
-	t = t.In(jst)
+	t = t.In(i18n.Zone())
 	fy, m := t.Year(), int(t.Month())
 	if m < 4 {
 		fy--

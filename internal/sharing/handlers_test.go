@@ -21,6 +21,7 @@ import (
 	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/i18n"
 	"mamori/internal/jobs"
 	"mamori/internal/mail"
 	"mamori/internal/mailparse"
@@ -369,7 +370,7 @@ func TestShareFlow(t *testing.T) {
 		if got := noticeKeys(&web.Viewer{UserID: h.staffA, Roles: []string{web.RoleShareMember}, Orgs: []web.Membership{{OrgID: h.a.ID}}}); got["sharing.notice.approval"] != nil {
 			t.Fatalf("the reporter is still asked: %v", got)
 		}
-		if got := noticeKeys(&web.Viewer{UserID: h.analyst, Roles: []string{web.RoleAnalyst}}); got["sharing.notice.pending"] != 1 {
+		if got := noticeKeys(&web.Viewer{UserID: h.analyst, Roles: []string{web.RoleAnalyst}}); got["sharing.notice.pending"] != i18n.Count(1) {
 			t.Fatalf("coordinator notices %v", got)
 		}
 		// One person on the staff of both A and B.

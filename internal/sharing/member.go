@@ -14,6 +14,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
 	"mamori/internal/db"
+	"mamori/internal/i18n"
 	"mamori/internal/mailparse"
 	"mamori/internal/sharing/correlate"
 	"mamori/internal/web"
@@ -93,7 +94,7 @@ func (s *Service) reportNewPage(w http.ResponseWriter, r *http.Request) error {
 	if len(ms) == 0 {
 		return web.Redirect(w, r, "/share", "flash.share_no_standing")
 	}
-	f := web.NewForm(url.Values{"noticed_at": {s.now().In(jst).Format("2006-01-02T15:04")}, "org": {ms[0].OrgID}})
+	f := web.NewForm(url.Values{"noticed_at": {s.now().In(i18n.Zone()).Format("2006-01-02T15:04")}, "org": {ms[0].OrgID}})
 	return s.render(w, r, http.StatusOK, "report_new", s.printer(r).T("sharing.report_new_title"), f, reportFormData{Members: ms, MaxMB: MaxMailBytes >> 20, MaxMails: MaxMailsPerRpt})
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"mamori/internal/apperr"
 	"mamori/internal/db"
+	"mamori/internal/i18n"
 	"mamori/internal/incident"
 	"mamori/internal/web"
 )
@@ -46,12 +47,9 @@ type NDA struct {
 	RecordedAt          time.Time
 }
 
-// jst is the zone NDA dates are read in: an NDA "until 31 March" covers
-// that whole day in Japan, wherever the server runs.
-var jst = time.FixedZone("JST", 9*60*60)
-
-// Today is the date in Japan of t, as NDA dates are written.
-func Today(t time.Time) string { return t.In(jst).Format(time.DateOnly) }
+// Today is the date in Japan of t, as NDA dates are written: an NDA
+// "until 31 March" covers that whole day in Japan, wherever the server runs.
+func Today(t time.Time) string { return i18n.Day(t) }
 
 // Covers reports whether the NDA is in force on day (YYYY-MM-DD).
 func (n *NDA) Covers(day string) bool { return n.SignedOn <= day && day <= n.ExpiresOn }

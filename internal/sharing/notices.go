@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"mamori/internal/db"
+	"mamori/internal/i18n"
 	"mamori/internal/org"
 	"mamori/internal/web"
 )
@@ -27,7 +28,7 @@ func (s *Service) Notices(ctx context.Context, v *web.Viewer) ([]org.Notice, err
 			return nil, err
 		}
 		if n > 0 {
-			out = append(out, org.Notice{Key: "sharing.notice.pending", Args: []any{n}, Path: "/share/admin/reports"})
+			out = append(out, org.Notice{Key: "sharing.notice.pending", Args: []any{i18n.Count(n)}, Path: "/share/admin/reports"})
 		}
 	}
 	reqs, err := s.ownerRequests(ctx, q, v)
@@ -35,7 +36,7 @@ func (s *Service) Notices(ctx context.Context, v *web.Viewer) ([]org.Notice, err
 		return nil, err
 	}
 	for _, rq := range reqs {
-		out = append(out, org.Notice{Key: "sharing.notice.staff_requests", Args: []any{rq.n}, Path: "/orgs/" + rq.slug + "/hub-staff"})
+		out = append(out, org.Notice{Key: "sharing.notice.staff_requests", Args: []any{i18n.Count(rq.n)}, Path: "/orgs/" + rq.slug + "/hub-staff"})
 	}
 	ms, err := MembershipsOf(ctx, q, v, s.now())
 	if err != nil {
@@ -63,11 +64,11 @@ func (s *Service) Notices(ctx context.Context, v *web.Viewer) ([]org.Notice, err
 			return nil, err
 		}
 		if asks > 0 {
-			out = append(out, org.Notice{Key: "sharing.notice.approval", Args: []any{asks}, Path: "/share"})
+			out = append(out, org.Notice{Key: "sharing.notice.approval", Args: []any{i18n.Count(asks)}, Path: "/share"})
 		}
 	}
 	if fresh > 0 {
-		out = append(out, org.Notice{Key: "sharing.notice.new_shares", Args: []any{fresh}, Path: "/share"})
+		out = append(out, org.Notice{Key: "sharing.notice.new_shares", Args: []any{i18n.Count(fresh)}, Path: "/share"})
 	}
 	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"mamori/internal/apperr"
 	"mamori/internal/db"
+	"mamori/internal/i18n"
 	"mamori/internal/secretbox"
 	"mamori/internal/web"
 )
@@ -170,8 +171,8 @@ func (in ReportInput) clean(files []MailFile, now time.Time) (ReportInput, time.
 	var at time.Time
 	s := strings.TrimSpace(in.NoticedAt)
 	var err error
-	if at, err = time.ParseInLocation("2006-01-02T15:04", s, jst); err != nil {
-		if at, err = time.ParseInLocation(time.DateOnly, s, jst); err != nil {
+	if at, err = time.ParseInLocation("2006-01-02T15:04", s, i18n.Zone()); err != nil {
+		if at, err = time.ParseInLocation(time.DateOnly, s, i18n.Zone()); err != nil {
 			f.Add("noticed_at", "sharing.err.datetime")
 		}
 	}

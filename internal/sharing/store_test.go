@@ -12,6 +12,7 @@ import (
 	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/i18n"
 	"mamori/internal/org/orgtest"
 	"mamori/internal/secretbox"
 	"mamori/internal/web"
@@ -27,7 +28,7 @@ func TestNDALapseAndRenewal(t *testing.T) {
 		ctx := context.Background()
 		analyst := orgtest.NewUser(t, d, "analyst@example.jp")
 		o := orgtest.NewOrg(t, d, "会員株式会社", analyst)
-		day := func(s string) time.Time { tt, _ := time.ParseInLocation("2006-01-02 15:04", s, jst); return tt }
+		day := func(s string) time.Time { tt, _ := time.ParseInLocation("2006-01-02 15:04", s, i18n.Zone()); return tt }
 		if err := AddMember(ctx, d, o.ID, analyst, day("2026-04-01 09:00")); err != nil {
 			t.Fatal(err)
 		}

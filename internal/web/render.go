@@ -355,24 +355,14 @@ func SafeNext(next string) string {
 
 func funcs() template.FuncMap {
 	return template.FuncMap{
-		"date": func(t time.Time, lang string) string {
-			if t.IsZero() {
-				return ""
-			}
-			jst := t.In(jst)
-			if lang == "en" {
-				return jst.Format("2 Jan 2006 15:04 MST")
-			}
-			return jst.Format("2006年1月2日 15:04")
-		},
+		// date and datePtr write a moment the one way its language
+		// writes dates (i18n.DateTime).
+		"date": i18n.DateTime,
 		"datePtr": func(t *time.Time, lang string) string {
-			if t == nil || t.IsZero() {
+			if t == nil {
 				return ""
 			}
-			if lang == "en" {
-				return t.In(jst).Format("2 Jan 2006 15:04 MST")
-			}
-			return t.In(jst).Format("2006年1月2日 15:04")
+			return i18n.DateTime(*t, lang)
 		},
 		"safeSVG": func(s string) template.HTML { return template.HTML(s) }, // only for SVG we generated
 		// noBidi drops direction controls where <bdi> cannot be used
@@ -415,10 +405,6 @@ func funcs() template.FuncMap {
 		},
 	}
 }
-
-// Times are shown in Japan Standard Time: every user of the programme is in
-// Japan, whatever the server's zone.
-var jst = time.FixedZone("JST", 9*60*60)
 
 //go:embed locales/*.json
 var locales embed.FS

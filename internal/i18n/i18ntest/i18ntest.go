@@ -14,8 +14,10 @@ import (
 )
 
 // Own reads a package's ja.json and en.json from locales and checks them:
-// the same keys in both, every key matching prefix, the same number of
-// placeholders in both languages, and no value naming IPA's trademark.
+// the same keys in both (but for English's "<key>.one" plural variants,
+// which Japanese must not have), every key matching prefix, the same
+// number of placeholders in both languages, and no value naming IPA's
+// trademark.
 // It returns both catalogs for further checks.
 func Own(t testing.TB, locales fs.FS, prefix *regexp.Regexp) (ja, en map[string]string) {
 	t.Helper()
@@ -29,6 +31,9 @@ func Own(t testing.TB, locales fs.FS, prefix *regexp.Regexp) (ja, en map[string]
 		}
 	}
 	for k := range ja {
+		if strings.HasSuffix(k, ".one") {
+			t.Errorf("%s: Japanese has no plural forms; only English has .one variants", k)
+		}
 		if _, ok := en[k]; !ok {
 			t.Errorf("%s missing in en", k)
 		}
@@ -40,6 +45,17 @@ func Own(t testing.TB, locales fs.FS, prefix *regexp.Regexp) (ja, en map[string]
 		}
 	}
 	for k := range en {
+		if base, ok := strings.CutSuffix(k, ".one"); ok {
+			// English's singular variant (Printer.N): Japanese has no
+			// plural forms, so it has none; it varies a message that
+			// exists and shows the same arguments.
+			if _, ok := en[base]; !ok {
+				t.Errorf("%s varies %s, which en does not define", k, base)
+			} else if strings.Count(en[k], "{") != strings.Count(en[base], "{") {
+				t.Errorf("%s: placeholders differ from %s", k, base)
+			}
+			continue
+		}
 		if _, ok := ja[k]; !ok {
 			t.Errorf("%s missing in ja", k)
 		}
