@@ -48,16 +48,19 @@ func Routes(rt *web.Router, d *db.DB, rd *web.Renderer, cat *i18n.Catalog) {
 		// themselves: anyone else's reset, verification or invitation link
 		// would let the administrator act as that person.
 		v := web.ViewerFrom(r.Context())
+		pr := cat.Printer(web.LangFrom(r.Context()))
 		for i := range items {
 			if v == nil || !strings.EqualFold(items[i].To, v.Email) {
-				items[i].Body = items[i].Shown
+				// The stored placeholder is the same in every language;
+				// the page says it in the reader's.
+				items[i].Body = strings.ReplaceAll(items[i].Shown, SecretPlaceholder, pr.T("outbox.secret_removed"))
 			}
 		}
 		p := outboxPage{Items: items, To: to, Page: page}
 		if len(items) > per {
 			p.Items, p.More = items[:per], true
 		}
-		rd.Page(w, r, http.StatusOK, "mail/outbox", web.Page{Title: cat.Printer(web.LangFrom(r.Context())).T("admin.outbox_title"), Data: p})
+		rd.Page(w, r, http.StatusOK, "mail/outbox", web.Page{Title: pr.T("admin.outbox_title"), Data: p})
 		return nil
 	})
 }

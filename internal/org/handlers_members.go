@@ -17,8 +17,8 @@ type membersData struct {
 	Invitations []Invitation
 	IsOwner     bool
 	Self        string // the viewer's user id
-	// Owners counts owners, so the page does not offer changes the
-	// last-owner rule would refuse.
+	// Owners counts active owners (a disabled account does not count), so
+	// the page does not offer changes the last-owner rule would refuse.
 	Owners int
 }
 
@@ -37,7 +37,7 @@ func (s *Service) loadMembers(r *http.Request) (*membersData, error) {
 		return nil, err
 	}
 	for _, m := range d.Members {
-		if m.Role == RoleOwner {
+		if m.Role == RoleOwner && !m.Disabled {
 			d.Owners++
 		}
 	}

@@ -239,11 +239,25 @@ func TestMemberManagement(t *testing.T) {
 			t.Fatal(err)
 		}
 		expect(t, hh.Get(base+"/members", owner), http.StatusOK, `id="leave-hint"`, "唯一のオーナー")
-		expect(t, hh.Post(base+"/members/"+owner+"/role", owner, url.Values{"role": {"member"}}), http.StatusConflict, "最後のオーナー")
-		expect(t, hh.Post(base+"/members/"+owner+"/remove", owner, nil), http.StatusConflict, "最後のオーナー")
-		expect(t, hh.Post(base+"/leave", owner, nil), http.StatusConflict, "最後のオーナー")
+		expect(t, hh.Post(base+"/members/"+owner+"/role", owner, url.Values{"role": {"member"}}), http.StatusConflict, "最後の有効なオーナー")
+		expect(t, hh.Post(base+"/members/"+owner+"/remove", owner, nil), http.StatusConflict, "最後の有効なオーナー")
+		expect(t, hh.Post(base+"/leave", owner, nil), http.StatusConflict, "最後の有効なオーナー")
 		expect(t, hh.Post(base+"/members/"+owner+"/role", m, url.Values{"role": {"member"}}), http.StatusForbidden)
 		expect(t, hh.Post(base+"/members/"+m+"/role", owner, url.Values{"role": {"owner"}}), http.StatusSeeOther)
+		// With the other owner's account disabled, the page offers the
+		// last active owner no change the rule would refuse, and offers
+		// the disabled owner's removal.
+		if _, err := d.ExecContext(ctx, `UPDATE users SET disabled_at = ? WHERE id = ?`, db.Now(), m); err != nil {
+			t.Fatal(err)
+		}
+		page := hh.Get(base+"/members", owner)
+		expect(t, page, http.StatusOK, `id="leave-hint"`, `action="/orgs/`+o.Slug+`/members/`+m+`/remove"`)
+		if strings.Contains(page.Body.String(), `action="/orgs/`+o.Slug+`/members/`+owner+`/remove"`) {
+			t.Error("the last active owner is offered their own removal")
+		}
+		if _, err := d.ExecContext(ctx, `UPDATE users SET disabled_at = NULL WHERE id = ?`, m); err != nil {
+			t.Fatal(err)
+		}
 		expect(t, hh.Post(base+"/members/"+owner+"/role", owner, url.Values{"role": {"member"}}), http.StatusSeeOther)
 		expect(t, hh.Post(base+"/members/"+owner+"/role", owner, url.Values{"role": {"owner"}}), http.StatusForbidden)
 		w := hh.Post(base+"/leave", owner, nil)

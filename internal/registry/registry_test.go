@@ -234,6 +234,10 @@ func TestVerifyPage(t *testing.T) {
 		if strings.Contains(w.Body.String(), `id="verify-policy"`) {
 			t.Error("a policy link without a published policy")
 		}
+		// No embed code is offered for a withdrawn declaration.
+		if strings.Contains(w.Body.String(), `id="verify-snippet"`) || strings.Contains(w.Body.String(), `id="verify-embed"`) {
+			t.Error("a withdrawn declaration's page offers the badge to embed")
+		}
 		expect(t, get(h, "/v/"+b.Number+"?lang=en"), 200, "Withdrawn", "This declaration has been withdrawn", "Osaka")
 		// The page is cached for anonymous visitors, but a change made
 		// here shows at once: a's withdrawal after its page was served.
