@@ -27,11 +27,7 @@ type adminHomeData struct {
 }
 
 func (s *Service) adminHome(w http.ResponseWriter, r *http.Request) error {
-	var d adminHomeData
-	err := s.DB.Read().QueryRowContext(r.Context(), `SELECT
-		(SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM orgs), (SELECT COUNT(*) FROM mail_outbox),
-		(SELECT COUNT(*) FROM jobs WHERE status IN ('pending','running')), (SELECT COUNT(*) FROM jobs WHERE status = 'failed')`).
-		Scan(&d.Users, &d.Orgs, &d.Outbox, &d.PendingJobs, &d.FailedJobs)
+	d, err := adminCounts(r.Context(), s.DB.Read())
 	if err != nil {
 		return err
 	}
@@ -62,26 +58,11 @@ func (s *Service) adminUsers(w http.ResponseWriter, r *http.Request) error {
 		page = 1
 	}
 	const per = 50
-	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
-	rows, err := s.DB.Read().QueryContext(r.Context(), `SELECT u.id, u.email, u.name, u.email_verified_at IS NOT NULL, u.totp_enabled_at IS NOT NULL, u.disabled_at IS NOT NULL,
-		COALESCE((SELECT `+groupConcat(s.DB.Dialect())+` FROM user_roles r WHERE r.user_id = u.id), '')
-		FROM users u WHERE LOWER(u.email) LIKE ? ESCAPE '\' OR LOWER(u.name) LIKE ? ESCAPE '\'
-		ORDER BY u.created_at DESC LIMIT ? OFFSET ?`, like, like, per+1, (page-1)*per)
+	users, err := searchUsers(r.Context(), s.DB.Read(), q, per+1, (page-1)*per)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	d := adminUsersData{Q: q, Page: page}
-	for rows.Next() {
-		var u adminUserRow
-		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.Verified, &u.MFA, &u.Disabled, &u.Roles); err != nil {
-			return err
-		}
-		d.Users = append(d.Users, u)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	d := adminUsersData{Q: q, Page: page, Users: users}
 	if len(d.Users) > per {
 		d.Users, d.More = d.Users[:per], true
 	}
@@ -202,7 +183,7 @@ func (s *Service) adminStatusPost(w http.ResponseWriter, r *http.Request) error 
 			if err := keepOrgOwners(r.Context(), tx, id); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(r.Context(), `UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?`, s.now(), s.now(), id); err != nil {
+			if err := SetDisabled(r.Context(), tx, id, true, s.now()); err != nil {
 				return err
 			}
 			ended, err := EndCredentials(r.Context(), tx, id, "")
@@ -210,7 +191,7 @@ func (s *Service) adminStatusPost(w http.ResponseWriter, r *http.Request) error 
 				return err
 			}
 			return audit.Record(r.Context(), tx, r, audit.Entry{Action: action, TargetType: "user", TargetID: id, Detail: ended.Detail()})
-		} else if _, err := tx.ExecContext(r.Context(), `UPDATE users SET disabled_at = NULL, updated_at = ? WHERE id = ?`, s.now(), id); err != nil {
+		} else if err := SetDisabled(r.Context(), tx, id, false, s.now()); err != nil {
 			return err
 		}
 		return audit.Record(r.Context(), tx, r, audit.Entry{Action: action, TargetType: "user", TargetID: id})

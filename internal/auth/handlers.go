@@ -274,7 +274,7 @@ func (s *Service) langPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, &http.Cookie{Name: "mamori_lang", Value: lang, Path: "/", MaxAge: 365 * 86400, SameSite: http.SameSiteLaxMode, Secure: s.Cfg.Secure()})
 	if v := web.ViewerFrom(r.Context()); v != nil {
-		if _, err := s.DB.ExecContext(r.Context(), `UPDATE users SET lang = ?, updated_at = ? WHERE id = ?`, lang, s.now(), v.UserID); err != nil {
+		if err := SetLang(r.Context(), s.DB, v.UserID, lang, s.now()); err != nil {
 			return err
 		}
 	}

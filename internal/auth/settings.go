@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 
 	"mamori/internal/apperr"
@@ -106,7 +107,7 @@ func (s *Service) profilePost(w http.ResponseWriter, r *http.Request) error {
 	if !i18n.Supported(lang) {
 		return s.settingsError(w, r, f, "profile", apperr.Field("lang", "error.invalid_input"))
 	}
-	if _, err := s.DB.ExecContext(r.Context(), `UPDATE users SET name = ?, lang = ?, updated_at = ? WHERE id = ?`, name, lang, s.now(), v.UserID); err != nil {
+	if err := SetProfile(r.Context(), s.DB, v.UserID, name, lang, s.now()); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: "mamori_lang", Value: lang, Path: "/", MaxAge: 365 * 86400, SameSite: http.SameSiteLaxMode, Secure: s.Cfg.Secure()})
@@ -153,7 +154,7 @@ func (s *Service) passwordPost(w http.ResponseWriter, r *http.Request) error {
 		return s.settingsError(w, r, f, "password", err)
 	}
 	err = s.DB.InTx(r.Context(), func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(r.Context(), `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, s.now(), v.UserID); err != nil {
+		if err := SetPasswordHash(r.Context(), tx, v.UserID, hash, s.now()); err != nil {
 			return err
 		}
 		// Whoever knew the old password (or held a session, link or token
@@ -186,7 +187,7 @@ func (s *Service) mfaSetupPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.DB.ExecContext(r.Context(), `UPDATE users SET totp_secret = ?, totp_last_step = 0, updated_at = ? WHERE id = ? AND totp_enabled_at IS NULL`, SealTOTP(s.Box, v.UserID, secret), s.now(), v.UserID); err != nil {
+	if err := StartTOTPSetup(r.Context(), s.DB, v.UserID, SealTOTP(s.Box, v.UserID, secret), s.now()); err != nil {
 		return err
 	}
 	return s.showMFASetup(w, r, http.StatusOK, nil)
@@ -271,15 +272,10 @@ func (s *Service) mfaEnablePost(w http.ResponseWriter, r *http.Request) error {
 		}
 		// Only the secret the code was checked against: a setup started
 		// again meanwhile (after the read above) is not switched on.
-		res, err := tx.ExecContext(r.Context(), `UPDATE users SET totp_enabled_at = ?, totp_last_step = ?, updated_at = ? WHERE id = ? AND totp_secret = ? AND totp_enabled_at IS NULL`,
-			s.now(), step, s.now(), v.UserID, u.TOTPSecret)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n != 1 {
+		if err := EnableTOTP(r.Context(), tx, v.UserID, u.TOTPSecret, step, s.now()); errors.Is(err, db.ErrConflict) {
 			return apperr.New(apperr.Conflict, "auth.mfa_setup_changed")
+		} else if err != nil {
+			return err
 		}
 		if err := ReplaceRecoveryCodes(r.Context(), tx, v.UserID, hashCodes(codes)); err != nil {
 			return err
@@ -319,7 +315,7 @@ func (s *Service) mfaDisablePost(w http.ResponseWriter, r *http.Request) error {
 		return s.settingsError(w, r, f, "mfa", err)
 	}
 	err = s.DB.InTx(r.Context(), func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(r.Context(), `UPDATE users SET totp_enabled_at = NULL, totp_secret = '', totp_last_step = 0, updated_at = ? WHERE id = ?`, s.now(), v.UserID); err != nil {
+		if err := DisableTOTP(r.Context(), tx, v.UserID, s.now()); err != nil {
 			return err
 		}
 		if err := ReplaceRecoveryCodes(r.Context(), tx, v.UserID, nil); err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/org"
 	"mamori/internal/web"
@@ -54,8 +55,7 @@ func accountName(ctx context.Context, q db.Querier, userID string) (string, erro
 	if userID == "" {
 		return "", nil
 	}
-	var name string
-	err := db.Classify(q.QueryRowContext(ctx, `SELECT COALESCE(NULLIF(name, ''), email) FROM users WHERE id = ?`, userID).Scan(&name))
+	name, err := auth.DisplayName(ctx, q, userID)
 	if errors.Is(err, db.ErrNotFound) {
 		return "", nil
 	}

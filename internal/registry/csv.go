@@ -1,12 +1,14 @@
 package registry
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"strconv"
 	"time"
 
 	"mamori/internal/csvguard"
+	"mamori/internal/db"
 	"mamori/internal/declaration"
 	"mamori/internal/policy"
 )
@@ -43,41 +45,23 @@ func (s *Service) exportCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	after := ""
 	for {
-		rows, err := q.QueryContext(ctx, `SELECT d.number, d.org_name, d.stars, `+declaration.StatedPrefecture+`, `+declaration.StatedIndustry+`, d.status, d.declared_at,
-				COALESCE(o.slug, ''),
-				(SELECT COUNT(*) FROM policy_versions v WHERE v.org_id = d.org_id),
-				COALESCE((SELECT v.external_url FROM policy_versions v WHERE v.org_id = d.org_id ORDER BY v.version DESC LIMIT 1), '')
-			FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id
-			WHERE `+listed+` AND d.number > ? ORDER BY d.number LIMIT ?`, after, csvBatch)
+		batch, err := exportRows(ctx, q, after, csvBatch)
 		if err != nil {
 			return fail(err)
 		}
-		n := 0
-		for rows.Next() {
-			var e Entry
-			var slug, external string
-			var versions int
-			if err := rows.Scan(&e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &slug, &versions, &external); err != nil {
-				rows.Close()
-				return fail(err)
-			}
-			n++
+		n := len(batch)
+		for _, e := range batch {
 			after = e.Number
 			policyURL := ""
-			if versions > 0 {
-				policyURL = external
+			if e.versions > 0 {
+				policyURL = e.external
 				if policyURL == "" {
-					policyURL = s.absolute(r, policy.PublicPath(slug))
+					policyURL = s.absolute(r, policy.PublicPath(e.slug))
 				}
 			}
 			// A spreadsheet must not run a name (or any free text) as a formula.
 			cw.Write([]string{e.Number, csvguard.Guard(e.Name), strconv.Itoa(e.Stars), csvguard.Guard(e.Prefecture), csvguard.Guard(e.Industry), e.Status,
 				e.DeclaredAt.UTC().Format(time.RFC3339), policyURL})
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return fail(err)
 		}
 		cw.Flush()
 		if err := cw.Error(); err != nil {
@@ -89,4 +73,26 @@ func (s *Service) exportCSV(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
+}
+
+// exportRow is a listed declaration with what the export says of its
+// organisation's policy.
+type exportRow struct {
+	Entry
+	slug, external string // external is the latest version's external policy URL
+	versions       int
+}
+
+// exportRows reads one batch of the export: the next limit listed
+// declarations after the number after, in number order.
+func exportRows(ctx context.Context, q db.Querier, after string, limit int) ([]exportRow, error) {
+	return db.Collect(ctx, q, func(r db.Scanner) (exportRow, error) {
+		var e exportRow
+		return e, r.Scan(&e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.slug, &e.versions, &e.external)
+	}, `SELECT d.number, d.org_name, d.stars, `+declaration.StatedPrefecture+`, `+declaration.StatedIndustry+`, d.status, d.declared_at,
+			COALESCE(o.slug, ''),
+			(SELECT COUNT(*) FROM policy_versions v WHERE v.org_id = d.org_id),
+			COALESCE((SELECT v.external_url FROM policy_versions v WHERE v.org_id = d.org_id ORDER BY v.version DESC LIMIT 1), '')
+		FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id
+		WHERE `+listed+` AND d.number > ? ORDER BY d.number LIMIT ?`, after, limit)
 }

@@ -171,18 +171,11 @@ func byNumber(ctx context.Context, q db.Querier, number string) (*record, error)
 		e := apperr.As(err)
 		return nil, &apperr.Error{Code: apperr.Invalid, Key: e.Fields["number"], Fields: e.Fields}
 	}
-	var rec record
-	err := q.QueryRowContext(ctx, `SELECT d.number, d.org_name, d.stars, `+declaration.StatedPrefecture+`, `+declaration.StatedIndustry+`, d.status, d.declared_at, d.org_id
-		FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id WHERE d.number = ? AND `+listed, number).
-		Scan(&rec.Number, &rec.Name, &rec.Stars, &rec.Prefecture, &rec.Industry, &rec.Status, &rec.DeclaredAt, &rec.OrgID)
-	if err != nil {
-		if err = db.Classify(err); errors.Is(err, db.ErrNotFound) {
-			return nil, apperr.Wrap(err, apperr.NotFound, "registry.not_found")
-		}
-		return nil, err
+	rec, err := recordByNumber(ctx, q, number)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, apperr.Wrap(err, apperr.NotFound, "registry.not_found")
 	}
-	rec.DeclaredAt = rec.DeclaredAt.UTC()
-	return &rec, nil
+	return rec, err
 }
 
 type verifyData struct {

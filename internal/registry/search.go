@@ -382,3 +382,17 @@ func walkVerified(ctx context.Context, rq db.Querier, q Query, ms matches, norm 
 	}
 	return out, nil
 }
+
+// recordByNumber reads the declaration with number, active or withdrawn;
+// db.ErrNotFound when there is none the registry lists.
+func recordByNumber(ctx context.Context, q db.Querier, number string) (*record, error) {
+	var rec record
+	err := q.QueryRowContext(ctx, `SELECT d.number, d.org_name, d.stars, `+declaration.StatedPrefecture+`, `+declaration.StatedIndustry+`, d.status, d.declared_at, d.org_id
+		FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id WHERE d.number = ? AND `+listed, number).
+		Scan(&rec.Number, &rec.Name, &rec.Stars, &rec.Prefecture, &rec.Industry, &rec.Status, &rec.DeclaredAt, &rec.OrgID)
+	if err != nil {
+		return nil, db.Classify(err)
+	}
+	rec.DeclaredAt = rec.DeclaredAt.UTC()
+	return &rec, nil
+}

@@ -266,10 +266,7 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 			if !auth.ValidEmail(email) {
 				return audit.Entry{}, apperr.Field("email", "sharing.err.email")
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO share_staff_invites (org_id, email, invited_by, created_at) VALUES (?, ?, ?, ?)
-				ON CONFLICT (org_id, email) DO UPDATE SET invited_by = excluded.invited_by, created_at = excluded.created_at,
-					approved_at = NULL, approved_by = NULL, invitation_id = NULL`,
-				m.OrgID, email, nullable(web.ViewerFrom(ctx).UserID), s.now()); err != nil {
+			if err := requestStaff(ctx, tx, m.OrgID, email, nullable(web.ViewerFrom(ctx).UserID), s.now()); err != nil {
 				return audit.Entry{}, err
 			}
 			*invited = true
@@ -285,7 +282,7 @@ func (s *Service) addStaff(ctx context.Context, tx *db.Tx, r *http.Request, m *M
 			return audit.Entry{}, err
 		}
 		// A request still open for this address is settled.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ?`, m.OrgID, email); err != nil {
+		if err := settleStaffRequest(ctx, tx, m.OrgID, email); err != nil {
 			return audit.Entry{}, err
 		}
 		return audit.Entry{Action: ActionStaffAdded, TargetType: "user", TargetID: u.ID, Detail: map[string]any{"org": m.OrgID}}, nil

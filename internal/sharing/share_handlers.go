@@ -434,7 +434,7 @@ func (s *Service) notify(ctx context.Context, q db.Querier, sh *Share) error {
 	if err != nil {
 		return err
 	}
-	var orgs []any
+	var orgs []string
 	for _, m := range members {
 		if ok, err := Visible(ctx, q, sh, m); err != nil {
 			return err
@@ -442,34 +442,9 @@ func (s *Service) notify(ctx context.Context, q db.Querier, sh *Share) error {
 			orgs = append(orgs, m.OrgID)
 		}
 	}
-	type recipient struct{ email, lang string }
-	var to []recipient
-	seen := map[string]bool{}
-	const batch = 500
-	for len(orgs) > 0 {
-		part := orgs[:min(batch, len(orgs))]
-		orgs = orgs[len(part):]
-		rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.lang FROM `+staffJoin+`
-			WHERE u.disabled_at IS NULL AND s.org_id IN (?`+strings.Repeat(", ?", len(part)-1)+`) ORDER BY u.email, u.id`, part...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id string
-			var r recipient
-			if err := rows.Scan(&id, &r.email, &r.lang); err != nil {
-				rows.Close()
-				return err
-			}
-			if !seen[id] {
-				seen[id] = true
-				to = append(to, r)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+	to, err := activeStaffOf(ctx, q, orgs)
+	if err != nil {
+		return err
 	}
 	link := s.BaseURL + "/share/shares/" + sh.ID
 	for _, r := range to {

@@ -24,20 +24,10 @@ const staffJoin = `share_staff s JOIN users u ON u.id = s.user_id
 
 // StaffOf lists a member's staff.
 func StaffOf(ctx context.Context, q db.Querier, orgID string) ([]Staff, error) {
-	rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.name FROM `+staffJoin+` WHERE s.org_id = ? ORDER BY u.email`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Staff
-	for rows.Next() {
+	return db.Collect(ctx, q, func(r db.Scanner) (Staff, error) {
 		var s Staff
-		if err := rows.Scan(&s.UserID, &s.Email, &s.Name); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		return s, r.Scan(&s.UserID, &s.Email, &s.Name)
+	}, `SELECT u.id, u.email, u.name FROM `+staffJoin+` WHERE s.org_id = ? ORDER BY u.email`, orgID)
 }
 
 // AddStaff names an account as a member's staff; naming it twice changes
@@ -99,4 +89,37 @@ func MembershipsOf(ctx context.Context, q db.Querier, v *web.Viewer, now time.Ti
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// staffRecipient is a staff account mail goes to.
+type staffRecipient struct{ email, lang string }
+
+// activeStaffOf lists the enabled staff accounts of the members orgIDs,
+// each account once however many of them it acts for. It reads in
+// batches of 500 members, well under every engine's limit on bound values.
+func activeStaffOf(ctx context.Context, q db.Querier, orgIDs []string) ([]staffRecipient, error) {
+	const batch = 500
+	var to []staffRecipient
+	seen := map[string]bool{}
+	for len(orgIDs) > 0 {
+		part := orgIDs[:min(batch, len(orgIDs))]
+		orgIDs = orgIDs[len(part):]
+		err := db.Each(ctx, q, func(row db.Scanner) error {
+			var id string
+			var r staffRecipient
+			if err := row.Scan(&id, &r.email, &r.lang); err != nil {
+				return err
+			}
+			if !seen[id] {
+				seen[id] = true
+				to = append(to, r)
+			}
+			return nil
+		}, `SELECT u.id, u.email, u.lang FROM `+staffJoin+`
+			WHERE u.disabled_at IS NULL AND s.org_id IN `+db.Marks(len(part))+` ORDER BY u.email, u.id`, db.Args(part)...)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return to, nil
 }

@@ -48,23 +48,14 @@ const requesterActive = ` AND (i.invited_by IS NULL OR EXISTS (SELECT 1 FROM use
 	WHERE rr.user_id = i.invited_by AND rr.role = '` + web.RoleAnalyst + `' AND ru.disabled_at IS NULL))`
 
 func staffRequests(ctx context.Context, q db.Querier, orgID string) ([]staffRequest, error) {
-	rows, err := q.QueryContext(ctx, `SELECT i.email, i.created_at FROM share_staff_invites i JOIN share_members m ON m.org_id = i.org_id
-		WHERE i.org_id = ? AND i.approved_at IS NULL AND m.left_at IS NULL`+requesterActive+` ORDER BY i.created_at, i.email`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []staffRequest
-	for rows.Next() {
+	return db.Collect(ctx, q, func(row db.Scanner) (staffRequest, error) {
 		var r staffRequest
 		var at time.Time
-		if err := rows.Scan(&r.Email, &at); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&r.Email, &at)
 		r.Requested = Today(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, err
+	}, `SELECT i.email, i.created_at FROM share_staff_invites i JOIN share_members m ON m.org_id = i.org_id
+		WHERE i.org_id = ? AND i.approved_at IS NULL AND m.left_at IS NULL`+requesterActive+` ORDER BY i.created_at, i.email`, orgID)
 }
 
 func (s *Service) staffRequestsPage(w http.ResponseWriter, r *http.Request) error {
@@ -95,24 +86,20 @@ func (s *Service) staffRequestPost(w http.ResponseWriter, r *http.Request) error
 	}
 	uid := web.ViewerFrom(ctx).UserID
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM share_staff_invites i JOIN share_members m ON m.org_id = i.org_id
-			WHERE i.org_id = ? AND i.email = ? AND i.approved_at IS NULL AND m.left_at IS NULL`+requesterActive, m.OrgID, email).Scan(&n); err != nil {
+		if open, err := openStaffRequest(ctx, tx, m.OrgID, email); err != nil {
 			return err
-		}
-		if n == 0 {
+		} else if !open {
 			return db.ErrNotFound // none, settled already, the company left the hub, or the requester no longer coordinates it
 		}
 		if !approve {
-			if err := oneRow(tx.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ? AND approved_at IS NULL`, m.OrgID, email)); err != nil {
+			if err := declineStaffRequest(ctx, tx, m.OrgID, email); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, r, audit.Entry{Action: ActionStaffRemoved, TargetType: "org", TargetID: m.OrgID,
 				Detail: map[string]any{"email": email, "declined_by_owner": true}})
 		}
 		// Two owners (or two clicks) at once: the second finds it settled.
-		if err := oneRow(tx.ExecContext(ctx, `UPDATE share_staff_invites SET approved_at = ?, approved_by = ? WHERE org_id = ? AND email = ? AND approved_at IS NULL`,
-			s.now(), uid, m.OrgID, email)); err != nil {
+		if err := approveStaffRequest(ctx, tx, m.OrgID, email, uid, s.now()); err != nil {
 			return err
 		}
 		// Already in the company by now: staff at once. Otherwise the
@@ -128,7 +115,7 @@ func (s *Service) staffRequestPost(w http.ResponseWriter, r *http.Request) error
 				return err
 			}
 			if in {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM share_staff_invites WHERE org_id = ? AND email = ?`, m.OrgID, email); err != nil {
+				if err := settleStaffRequest(ctx, tx, m.OrgID, email); err != nil {
 					return err
 				}
 				if err := s.makeStaff(ctx, tx, r, m.OrgID, u.ID); err != nil {
@@ -142,7 +129,7 @@ func (s *Service) staffRequestPost(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE share_staff_invites SET invitation_id = ? WHERE org_id = ? AND email = ?`, inv.ID, m.OrgID, email); err != nil {
+		if err := linkStaffRequest(ctx, tx, m.OrgID, email, inv.ID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, r, audit.Entry{Action: ActionStaffInvited, TargetType: "org", TargetID: m.OrgID,
