@@ -128,11 +128,7 @@ func (s *Service) release(ctx context.Context, res *reservation) error {
 		return nil
 	}
 	ctx = context.WithoutCancel(ctx)
-	args := make([]any, len(res.ids))
-	for i, id := range res.ids {
-		args[i] = id
-	}
-	_, err := s.DB.ExecContext(ctx, `DELETE FROM login_failures WHERE id IN (?`+strings.Repeat(", ?", len(args)-1)+`)`, args...)
+	_, err := s.DB.ExecContext(ctx, `DELETE FROM login_failures WHERE id IN `+db.Marks(len(res.ids)), db.Args(res.ids)...)
 	return err
 }
 

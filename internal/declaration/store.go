@@ -66,7 +66,7 @@ const (
 
 const declCols = `d.id, d.number, d.org_id, d.org_name, d.stars, d.status, COALESCE(d.declared_by, ''), d.declarant_name, d.declarant_title, d.declared_at, d.updated_at`
 
-func scanDeclaration(row interface{ Scan(...any) error }) (*Declaration, error) {
+func scanDeclaration(row db.Scanner) (*Declaration, error) {
 	var d Declaration
 	if err := row.Scan(&d.ID, &d.Number, &d.OrgID, &d.OrgName, &d.Stars, &d.Status, &d.DeclaredBy, &d.DeclarantName,
 		&d.DeclarantTitle, &d.DeclaredAt, &d.UpdatedAt); err != nil {
@@ -93,27 +93,12 @@ func ForOrgs(ctx context.Context, q db.Querier, orgIDs []string) (map[string]*De
 	out := make(map[string]*Declaration, len(orgIDs))
 	for start := 0; start < len(orgIDs); start += forOrgsChunk {
 		ids := orgIDs[start:min(start+forOrgsChunk, len(orgIDs))]
-		args := make([]any, len(ids))
-		for i, id := range ids {
-			args[i] = id
-		}
-		marks := strings.Repeat("?, ", len(ids)-1) + "?"
-		rows, err := q.QueryContext(ctx, `SELECT `+declCols+` FROM declarations d WHERE d.org_id IN (`+marks+`)`, args...)
+		ds, err := db.Collect(ctx, q, scanDeclaration, `SELECT `+declCols+` FROM declarations d WHERE d.org_id IN `+db.Marks(len(ids)), db.Args(ids)...)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			d, err := scanDeclaration(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
+		for _, d := range ds {
 			out[d.OrgID] = d
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, err
 		}
 	}
 	return out, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"slices"
-	"strings"
 
 	"mamori/internal/db"
 )
@@ -24,7 +23,7 @@ const ridBatch = 100
 var ridWidths = []int{10, 20, 50, ridBatch}
 
 func ridList(width int) string {
-	return `rid IN (` + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + `)`
+	return `rid IN ` + db.Marks(width)
 }
 
 // byRids runs query (ending in an IN list of ridList's length width, given

@@ -327,8 +327,7 @@ func (c postingChanges) write(ctx context.Context, q db.Querier) error {
 
 // multiRow returns "(?, ?), (?, ?)…" for rows of width placeholders.
 func multiRow(rows, width int) string {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
-	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
+	return strings.TrimSuffix(strings.Repeat(db.Marks(width)+", ", rows), ", ")
 }
 
 // addCounts adds delta[k] to each key's count; a count that reaches 0 is

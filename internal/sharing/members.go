@@ -203,7 +203,7 @@ func fillMembers(ctx context.Context, q db.Querier, ms []*Member, now time.Time)
 		for i, m := range part {
 			byOrg[m.OrgID], args[i] = m, m.OrgID
 		}
-		in := "(?" + strings.Repeat(", ?", len(part)-1) + ")"
+		in := db.Marks(len(part))
 		ndas, err := readNDAs(ctx, q, `SELECT org_id, id, signed_on, expires_on, reference, recorded_at FROM share_ndas
 			WHERE org_id IN `+in+` ORDER BY org_id, expires_on DESC, signed_on DESC`, args...)
 		if err != nil {

@@ -245,7 +245,7 @@ func (c *Campaign) skip(skipped map[int64]Skipped) {
 func memberValues(ctx context.Context, q db.Querier, rids []int64, fn func(value)) error {
 	return eachChunk(rids, func(args []any, marks string) error {
 		rows, err := q.QueryContext(ctx, `SELECT v.id, v.ind, v.reports FROM correlation_indicators i
-			JOIN correlation_values v ON v.id = i.value_id WHERE i.rid IN (`+marks+`)`, args...)
+			JOIN correlation_values v ON v.id = i.value_id WHERE i.rid IN `+marks, args...)
 		if err != nil {
 			return err
 		}

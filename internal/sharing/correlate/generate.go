@@ -402,8 +402,7 @@ func (b *batch) flush(ctx context.Context) error {
 		n := min(b.rows, batchRows)
 		text, ok := b.texts[n]
 		if !ok {
-			row := "(" + placeholders(b.cols) + ")"
-			text = `INSERT INTO ` + b.into + ` VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+			text = `INSERT INTO ` + b.into + ` VALUES ` + strings.TrimSuffix(strings.Repeat(db.Marks(b.cols)+", ", n), ", ")
 			b.texts[n] = text
 		}
 		if _, err := b.q.ExecContext(ctx, text, b.args[:n*b.cols]...); err != nil {

@@ -340,7 +340,7 @@ type value struct {
 func lookupValues(ctx context.Context, q db.Querier, keys []string) ([]value, error) {
 	var out []value
 	err := eachChunk(keys, func(args []any, marks string) error {
-		rows, err := q.QueryContext(ctx, `SELECT id, ind, reports FROM correlation_values WHERE ind IN (`+marks+`)`, args...)
+		rows, err := q.QueryContext(ctx, `SELECT id, ind, reports FROM correlation_values WHERE ind IN `+marks, args...)
 		if err != nil {
 			return err
 		}
@@ -373,7 +373,7 @@ func holders(ctx context.Context, q db.Querier, ids []int64, fn func(valueID int
 	ids = slices.Compact(ids)
 	return eachChunk(ids, func(args []any, marks string) error {
 		rows, err := q.QueryContext(ctx, `SELECT i.value_id, r.rid, r.report_id, r.at FROM correlation_indicators i
-			JOIN correlation_reports r ON r.rid = i.rid WHERE i.value_id IN (`+marks+`)`, args...)
+			JOIN correlation_reports r ON r.rid = i.rid WHERE i.value_id IN `+marks, args...)
 		if err != nil {
 			return err
 		}
@@ -413,14 +413,10 @@ func eachChunk[T any](xs []T, fn func(args []any, marks string) error) error {
 		for i := range size {
 			args[i] = xs[min(i, n-1)]
 		}
-		if err := fn(args, placeholders(size)); err != nil {
+		if err := fn(args, db.Marks(size)); err != nil {
 			return err
 		}
 		xs = xs[n:]
 	}
 	return nil
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
