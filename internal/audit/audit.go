@@ -177,18 +177,9 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Event, error) {
 	}
 	query += ` ORDER BY seq DESC LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
+	return db.Collect(ctx, q, func(r db.Scanner) (Event, error) {
 		var e Event
-		if err := rows.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorEmail, &e.Action, &e.TargetType, &e.TargetID, &e.IP, &e.Detail); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		err := r.Scan(&e.Seq, &e.At, &e.ActorID, &e.ActorEmail, &e.Action, &e.TargetType, &e.TargetID, &e.IP, &e.Detail)
+		return e, err
+	}, query, args...)
 }

@@ -103,7 +103,8 @@ func searchUsers(ctx context.Context, q db.Querier, text string, limit, offset i
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(text)) + "%"
 	return db.Collect(ctx, q, func(r db.Scanner) (adminUserRow, error) {
 		var u adminUserRow
-		return u, r.Scan(&u.ID, &u.Email, &u.Name, &u.Verified, &u.MFA, &u.Disabled, &u.Roles)
+		err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Verified, &u.MFA, &u.Disabled, &u.Roles)
+		return u, err
 	}, `SELECT u.id, u.email, u.name, u.email_verified_at IS NOT NULL, u.totp_enabled_at IS NOT NULL, u.disabled_at IS NOT NULL,
 		COALESCE((SELECT `+groupConcat(q.Dialect())+` FROM user_roles r WHERE r.user_id = u.id), '')
 		FROM users u WHERE LOWER(u.email) LIKE ? ESCAPE '\' OR LOWER(u.name) LIKE ? ESCAPE '\'

@@ -86,20 +86,7 @@ func UserByID(ctx context.Context, q db.Querier, id string) (*User, error) {
 
 // Roles lists a user's global roles.
 func Roles(ctx context.Context, q db.Querier, userID string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT role FROM user_roles WHERE user_id = ? ORDER BY role`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return db.Collect(ctx, q, db.Column[string], `SELECT role FROM user_roles WHERE user_id = ? ORDER BY role`, userID)
 }
 
 // GrantRole adds a global role; granting a held role changes nothing.
@@ -200,21 +187,12 @@ type SessionInfo struct {
 
 // ListSessions returns a user's full sessions, newest first.
 func ListSessions(ctx context.Context, q db.Querier, userID string) ([]SessionInfo, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id_hash, created_at, last_seen_at, ip, user_agent FROM sessions
-		WHERE user_id = ? AND stage = 'full' AND expires_at > ? ORDER BY last_seen_at DESC`, userID, db.Now())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []SessionInfo
-	for rows.Next() {
+	return db.Collect(ctx, q, func(r db.Scanner) (SessionInfo, error) {
 		var s SessionInfo
-		if err := rows.Scan(&s.Hash, &s.CreatedAt, &s.LastSeenAt, &s.IP, &s.UserAgent); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		err := r.Scan(&s.Hash, &s.CreatedAt, &s.LastSeenAt, &s.IP, &s.UserAgent)
+		return s, err
+	}, `SELECT id_hash, created_at, last_seen_at, ip, user_agent FROM sessions
+		WHERE user_id = ? AND stage = 'full' AND expires_at > ? ORDER BY last_seen_at DESC`, userID, db.Now())
 }
 
 // Ended counts what EndCredentials ended, for the audit log.
@@ -436,21 +414,12 @@ func CreateAPIToken(ctx context.Context, q db.Querier, userID, name string) (str
 
 // ListAPITokens lists a user's tokens, active first.
 func ListAPITokens(ctx context.Context, q db.Querier, userID string) ([]APIToken, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens
-		WHERE user_id = ? ORDER BY revoked_at IS NOT NULL, created_at DESC`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []APIToken
-	for rows.Next() {
+	return db.Collect(ctx, q, func(r db.Scanner) (APIToken, error) {
 		var t APIToken
-		if err := rows.Scan(&t.ID, &t.Name, &t.Prefix, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		err := r.Scan(&t.ID, &t.Name, &t.Prefix, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
+		return t, err
+	}, `SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens
+		WHERE user_id = ? ORDER BY revoked_at IS NOT NULL, created_at DESC`, userID)
 }
 
 // RevokeAPIToken revokes one of the user's tokens.

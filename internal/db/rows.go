@@ -59,6 +59,14 @@ func Each(ctx context.Context, q Querier, fn func(Scanner) error, query string, 
 	return rows.Err()
 }
 
+// Column reads a row of one column: db.Collect(ctx, q, db.Column[string], …)
+// lists the values of a single-column query.
+func Column[T any](r Scanner) (T, error) {
+	var v T
+	err := r.Scan(&v)
+	return v, err
+}
+
 // Marks returns n placeholders in parentheses, "(?, ?, ?)": the list after
 // IN, or one row after VALUES. Every hand-built list had its own way to
 // get the commas right; this is the one. Fewer than one gives "(NULL)", an

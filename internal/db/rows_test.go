@@ -30,10 +30,7 @@ func seedSettings(t *testing.T, d *db.DB, n int) {
 	}
 }
 
-func scanKey(r db.Scanner) (string, error) {
-	var k string
-	return k, r.Scan(&k)
-}
+var scanKey = db.Column[string]
 
 // TestInList runs IN lists of several lengths, the empty one included, on
 // both engines (PostgreSQL gets the places renumbered).

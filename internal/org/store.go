@@ -346,19 +346,10 @@ type Contact struct {
 // OwnerContacts lists the enabled owners of an organisation, the people
 // reminders and notices about the organisation go to.
 func OwnerContacts(ctx context.Context, q db.Querier, orgID string) ([]Contact, error) {
-	rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.lang FROM org_members m JOIN users u ON u.id = m.user_id
-		WHERE m.org_id = ? AND m.role = 'owner' AND u.disabled_at IS NULL ORDER BY u.email`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Contact
-	for rows.Next() {
+	return db.Collect(ctx, q, func(r db.Scanner) (Contact, error) {
 		var c Contact
-		if err := rows.Scan(&c.UserID, &c.Email, &c.Lang); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		err := r.Scan(&c.UserID, &c.Email, &c.Lang)
+		return c, err
+	}, `SELECT u.id, u.email, u.lang FROM org_members m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = ? AND m.role = 'owner' AND u.disabled_at IS NULL ORDER BY u.email`, orgID)
 }

@@ -88,7 +88,8 @@ type exportRow struct {
 func exportRows(ctx context.Context, q db.Querier, after string, limit int) ([]exportRow, error) {
 	return db.Collect(ctx, q, func(r db.Scanner) (exportRow, error) {
 		var e exportRow
-		return e, r.Scan(&e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.slug, &e.versions, &e.external)
+		err := r.Scan(&e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.slug, &e.versions, &e.external)
+		return e, err
 	}, `SELECT d.number, d.org_name, d.stars, `+declaration.StatedPrefecture+`, `+declaration.StatedIndustry+`, d.status, d.declared_at,
 			COALESCE(o.slug, ''),
 			(SELECT COUNT(*) FROM policy_versions v WHERE v.org_id = d.org_id),

@@ -172,20 +172,11 @@ type Site struct {
 
 // Sites lists an organisation's sites by name.
 func Sites(ctx context.Context, q db.Querier, orgID string) ([]Site, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, name FROM selfcheck_sites WHERE org_id = ? ORDER BY name`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Site
-	for rows.Next() {
+	return db.Collect(ctx, q, func(r db.Scanner) (Site, error) {
 		var s Site
-		if err := rows.Scan(&s.ID, &s.Name); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		err := r.Scan(&s.ID, &s.Name)
+		return s, err
+	}, `SELECT id, name FROM selfcheck_sites WHERE org_id = ? ORDER BY name`, orgID)
 }
 
 // AddSite creates a site; a taken name gives db.ErrConflict.

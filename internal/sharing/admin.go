@@ -363,20 +363,7 @@ func (s *Service) InvitationAccepted(ctx context.Context, q db.Querier, r *http.
 // PendingStaff lists the addresses invited as a member's staff that have
 // not accepted yet.
 func PendingStaff(ctx context.Context, q db.Querier, orgID string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT email FROM share_staff_invites WHERE org_id = ? ORDER BY email`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var e string
-		if err := rows.Scan(&e); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return db.Collect(ctx, q, db.Column[string], `SELECT email FROM share_staff_invites WHERE org_id = ? ORDER BY email`, orgID)
 }
 
 // staffRemovePost ends the account's staff role for this member: it keeps

@@ -273,20 +273,11 @@ func sealLegacyShares(ctx context.Context, d *db.DB, box *secretbox.Box, owed fu
 func sealLegacyReports(ctx context.Context, d *db.DB, box *secretbox.Box, owed func() error) (int, error) {
 	type legacy struct{ id, a, b string }
 	read := func(q string) ([]legacy, error) {
-		rows, err := d.QueryContext(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out []legacy
-		for rows.Next() {
+		return db.Collect(ctx, d, func(r db.Scanner) (legacy, error) {
 			var l legacy
-			if err := rows.Scan(&l.id, &l.a, &l.b); err != nil {
-				return nil, err
-			}
-			out = append(out, l)
-		}
-		return out, rows.Err()
+			err := r.Scan(&l.id, &l.a, &l.b)
+			return l, err
+		}, q)
 	}
 	n := 0
 	count := func(res sql.Result, err error) error {

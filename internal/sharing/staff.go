@@ -26,7 +26,8 @@ const staffJoin = `share_staff s JOIN users u ON u.id = s.user_id
 func StaffOf(ctx context.Context, q db.Querier, orgID string) ([]Staff, error) {
 	return db.Collect(ctx, q, func(r db.Scanner) (Staff, error) {
 		var s Staff
-		return s, r.Scan(&s.UserID, &s.Email, &s.Name)
+		err := r.Scan(&s.UserID, &s.Email, &s.Name)
+		return s, err
 	}, `SELECT u.id, u.email, u.name FROM `+staffJoin+` WHERE s.org_id = ? ORDER BY u.email`, orgID)
 }
 
