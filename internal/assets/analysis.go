@@ -264,24 +264,15 @@ var ErrUnchanged = errors.New("assets: settings unchanged")
 
 // Changes lists the organisation's recorded changes, newest first.
 func Changes(ctx context.Context, q db.Querier, orgID string, limit int) ([]Change, error) {
-	rows, err := q.QueryContext(ctx, `SELECT c.from_method, c.to_method, c.from_threshold, c.to_threshold, c.above_before, c.above_after,
+	return db.Collect(ctx, q, func(r db.Scanner) (Change, error) {
+		var c Change
+		err := r.Scan(&c.FromMethod, &c.ToMethod, &c.FromThreshold, &c.ToThreshold, &c.AboveBefore, &c.AboveAfter, &c.ChangedBy, &c.ChangedAt)
+		c.ChangedAt = c.ChangedAt.UTC()
+		return c, err
+	}, `SELECT c.from_method, c.to_method, c.from_threshold, c.to_threshold, c.above_before, c.above_after,
 		COALESCE(NULLIF(u.name, ''), u.email, ''), c.changed_at
 		FROM asset_risk_changes c LEFT JOIN users u ON u.id = c.changed_by
 		WHERE c.org_id = ? ORDER BY c.changed_at DESC, c.id DESC LIMIT ?`, orgID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Change
-	for rows.Next() {
-		var c Change
-		if err := rows.Scan(&c.FromMethod, &c.ToMethod, &c.FromThreshold, &c.ToThreshold, &c.AboveBefore, &c.AboveAfter, &c.ChangedBy, &c.ChangedAt); err != nil {
-			return nil, err
-		}
-		c.ChangedAt = c.ChangedAt.UTC()
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // HeatSVG is the heat map laid out for the SVG template: coordinates are

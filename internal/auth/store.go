@@ -40,7 +40,7 @@ func (u *User) MFAEnabled() bool { return u.TOTPEnabledAt != nil }
 
 const userCols = `id, email, name, password_hash, lang, email_verified_at, totp_secret, totp_enabled_at, totp_last_step, disabled_at, created_at`
 
-func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+func scanUser(row db.Scanner) (*User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Lang, &u.EmailVerifiedAt, &u.TOTPSecret, &u.TOTPEnabledAt, &u.TOTPLastStep, &u.DisabledAt, &u.CreatedAt)
 	if err != nil {

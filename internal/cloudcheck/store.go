@@ -94,7 +94,7 @@ func (a *Answers) Complete() bool { return a.Answered() == NumPoints }
 
 const serviceCols = `id, org_id, name, provider, purpose, url, completed_at, COALESCE(completed_by, ''), deleted_at, created_at, updated_at`
 
-func scanService(row interface{ Scan(...any) error }) (*CloudService, error) {
+func scanService(row db.Scanner) (*CloudService, error) {
 	var c CloudService
 	var completed, deleted *time.Time
 	if err := row.Scan(&c.ID, &c.OrgID, &c.Name, &c.Provider, &c.Purpose, &c.URL, &completed, &c.CompletedBy, &deleted, &c.CreatedAt, &c.UpdatedAt); err != nil {

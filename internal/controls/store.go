@@ -23,25 +23,23 @@ type Record struct {
 // only speaks of the controls it shows. An organisation that answered
 // nothing gets an empty map.
 func AnswersFor(ctx context.Context, q db.Querier, orgID string) (map[string]Record, error) {
-	rows, err := q.QueryContext(ctx, `SELECT control_key, answer, note, updated_at, COALESCE(updated_by, '')
+	out := map[string]Record{}
+	err := db.Each(ctx, q, func(row db.Scanner) error {
+		var r Record
+		if err := row.Scan(&r.ControlKey, &r.Answer, &r.Note, &r.UpdatedAt, &r.UpdatedBy); err != nil {
+			return err
+		}
+		if _, ok := byKey[r.ControlKey]; ok {
+			r.UpdatedAt = r.UpdatedAt.UTC()
+			out[r.ControlKey] = r
+		}
+		return nil
+	}, `SELECT control_key, answer, note, updated_at, COALESCE(updated_by, '')
 		FROM control_answers WHERE org_id = ?`, orgID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]Record{}
-	for rows.Next() {
-		var r Record
-		if err := rows.Scan(&r.ControlKey, &r.Answer, &r.Note, &r.UpdatedAt, &r.UpdatedBy); err != nil {
-			return nil, err
-		}
-		if _, ok := byKey[r.ControlKey]; !ok {
-			continue
-		}
-		r.UpdatedAt = r.UpdatedAt.UTC()
-		out[r.ControlKey] = r
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func nullable(s string) any {

@@ -67,6 +67,19 @@ func Column[T any](r Scanner) (T, error) {
 	return v, err
 }
 
+// Value adapts a scan that returns a pointer, the form a single-row lookup
+// uses, to a list of values: db.Collect(ctx, q, db.Value(scanThing), …).
+func Value[T any](scan func(Scanner) (*T, error)) func(Scanner) (T, error) {
+	return func(r Scanner) (T, error) {
+		p, err := scan(r)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return *p, nil
+	}
+}
+
 // Marks returns n placeholders in parentheses, "(?, ?, ?)": the list after
 // IN, or one row after VALUES. Every hand-built list had its own way to
 // get the commas right; this is the one. Fewer than one gives "(NULL)", an

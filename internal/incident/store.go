@@ -100,7 +100,7 @@ const incidentCols = `i.id, i.org_id, i.title, i.description, i.found_at, i.impa
 
 const incidentFrom = ` FROM incidents i LEFT JOIN users c ON c.id = i.created_by LEFT JOIN users u ON u.id = i.updated_by`
 
-func scanIncident(row interface{ Scan(...any) error }) (*Incident, error) {
+func scanIncident(row db.Scanner) (*Incident, error) {
 	var i Incident
 	var closed *time.Time
 	if err := row.Scan(&i.ID, &i.OrgID, &i.Title, &i.Description, &i.FoundAt, &i.Impact, &i.Actions, &closed, &i.Revision,
@@ -148,21 +148,8 @@ const ListLimit = 200
 // Incidents lists the organisation's incidents, open ones first, then by
 // time found, newest first; at most limit of them.
 func Incidents(ctx context.Context, q db.Querier, orgID string, limit int) ([]Incident, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+incidentCols+incidentFrom+` WHERE i.org_id = ?
+	return db.Collect(ctx, q, db.Value(scanIncident), `SELECT `+incidentCols+incidentFrom+` WHERE i.org_id = ?
 		ORDER BY CASE WHEN i.closed_at IS NULL THEN 0 ELSE 1 END, i.found_at DESC, i.id DESC LIMIT `+strconv.Itoa(limit), orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Incident{}
-	for rows.Next() {
-		i, err := scanIncident(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *i)
-	}
-	return out, rows.Err()
 }
 
 // CountIncidents returns how many incidents the organisation has logged.

@@ -252,26 +252,15 @@ func List(ctx context.Context, q db.Querier, to string, limit, offset int) ([]Ou
 	}
 	query += ` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
 	args = append(args, limit, offset)
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Outboxed
-	for rows.Next() {
+	return db.Collect(ctx, q, func(r db.Scanner) (Outboxed, error) {
 		var o Outboxed
-		var sent *time.Time
 		var shown *string
-		if err := rows.Scan(&o.ID, &o.To, &o.Subject, &o.Body, &shown, &o.Status, &o.Attempts, &o.LastError, &o.CreatedAt, &sent); err != nil {
-			return nil, err
-		}
-		o.SentAt = sent
+		err := r.Scan(&o.ID, &o.To, &o.Subject, &o.Body, &shown, &o.Status, &o.Attempts, &o.LastError, &o.CreatedAt, &o.SentAt)
 		if shown != nil {
 			o.Shown = *shown
 		} else {
 			o.Legacy = true
 		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+		return o, err
+	}, query, args...)
 }

@@ -65,7 +65,7 @@ func (o *Org) IndustryName(lang string) string {
 
 const orgCols = `o.id, o.slug, o.name, o.name_kana, o.name_en, o.corporate_number, o.prefecture, o.industry, o.wholesale, o.employees, o.capital_yen, o.created_at, o.updated_at`
 
-func scanOrg(row interface{ Scan(...any) error }, extra ...any) (*Org, error) {
+func scanOrg(row db.Scanner, extra ...any) (*Org, error) {
 	var o Org
 	var corp sql.NullString
 	dest := append([]any{&o.ID, &o.Slug, &o.Name, &o.NameKana, &o.NameEn, &corp, &o.Prefecture, &o.Industry, &o.Wholesale, &o.Employees, &o.CapitalYen, &o.CreatedAt, &o.UpdatedAt}, extra...)
@@ -143,21 +143,13 @@ type Membership struct {
 // ListForUser returns a user's organisations with their role in one
 // query, keeping the dashboard to a fixed number of reads.
 func ListForUser(ctx context.Context, q db.Querier, userID string) ([]Membership, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+orgCols+`, m.role FROM org_members m JOIN orgs o ON o.id = m.org_id
-		WHERE m.user_id = ? ORDER BY o.name, o.slug`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Membership{}
-	for rows.Next() {
+	return db.Collect(ctx, q, func(r db.Scanner) (Membership, error) {
 		var m Membership
-		if m.Org, err = scanOrg(rows, &m.Role); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		var err error
+		m.Org, err = scanOrg(r, &m.Role)
+		return m, err
+	}, `SELECT `+orgCols+`, m.role FROM org_members m JOIN orgs o ON o.id = m.org_id
+		WHERE m.user_id = ? ORDER BY o.name, o.slug`, userID)
 }
 
 // Member is one person in an organisation.
@@ -180,21 +172,12 @@ func (m Member) DisplayName() string {
 // ListMembers returns an organisation's members, owners first: they are
 // the people a member needs to reach.
 func ListMembers(ctx context.Context, q db.Querier, orgID string) ([]Member, error) {
-	rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, u.name, m.role, m.created_at, CASE WHEN u.disabled_at IS NULL THEN 0 ELSE 1 END FROM org_members m JOIN users u ON u.id = m.user_id
-		WHERE m.org_id = ? ORDER BY CASE WHEN m.role = 'owner' THEN 0 ELSE 1 END, m.created_at, u.email`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Member{}
-	for rows.Next() {
+	return db.Collect(ctx, q, func(r db.Scanner) (Member, error) {
 		var m Member
-		if err := rows.Scan(&m.UserID, &m.Email, &m.Name, &m.Role, &m.JoinedAt, &m.Disabled); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		err := r.Scan(&m.UserID, &m.Email, &m.Name, &m.Role, &m.JoinedAt, &m.Disabled)
+		return m, err
+	}, `SELECT u.id, u.email, u.name, m.role, m.created_at, CASE WHEN u.disabled_at IS NULL THEN 0 ELSE 1 END FROM org_members m JOIN users u ON u.id = m.user_id
+		WHERE m.org_id = ? ORDER BY CASE WHEN m.role = 'owner' THEN 0 ELSE 1 END, m.created_at, u.email`, orgID)
 }
 
 // insertMember adds a membership; an existing one gives db.ErrConflict.
@@ -291,7 +274,7 @@ func (i *Invitation) Status(now time.Time) string {
 const inviteCols = `i.id, i.org_id, i.email, i.role, COALESCE(i.invited_by, ''), i.created_at, i.expires_at, i.accepted_at, i.revoked_at, o.slug, o.name, COALESCE(NULLIF(u.name, ''), u.email, '')`
 const inviteFrom = ` FROM org_invitations i JOIN orgs o ON o.id = i.org_id LEFT JOIN users u ON u.id = i.invited_by`
 
-func scanInvitation(row interface{ Scan(...any) error }) (*Invitation, error) {
+func scanInvitation(row db.Scanner) (*Invitation, error) {
 	var i Invitation
 	if err := row.Scan(&i.ID, &i.OrgID, &i.Email, &i.Role, &i.InvitedBy, &i.CreatedAt, &i.ExpiresAt, &i.AcceptedAt, &i.RevokedAt, &i.OrgSlug, &i.OrgName, &i.InviterName); err != nil {
 		return nil, db.Classify(err)
@@ -300,20 +283,7 @@ func scanInvitation(row interface{ Scan(...any) error }) (*Invitation, error) {
 }
 
 func queryInvitations(ctx context.Context, q db.Querier, where string, args ...any) ([]Invitation, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+inviteCols+inviteFrom+` WHERE `+where+` ORDER BY i.created_at DESC`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Invitation{}
-	for rows.Next() {
-		i, err := scanInvitation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *i)
-	}
-	return out, rows.Err()
+	return db.Collect(ctx, q, db.Value(scanInvitation), `SELECT `+inviteCols+inviteFrom+` WHERE `+where+` ORDER BY i.created_at DESC`, args...)
 }
 
 // invitationByToken finds an invitation by its link secret, in any state,

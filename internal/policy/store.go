@@ -96,7 +96,7 @@ const versionCols = `v.id, v.org_id, v.version, v.lang, v.org_name, v.representa
 
 const versionFrom = ` FROM policy_versions v LEFT JOIN users u ON u.id = v.published_by`
 
-func scanVersion(row interface{ Scan(...any) error }) (*Version, error) {
+func scanVersion(row db.Scanner) (*Version, error) {
 	var v Version
 	s := &v.Sections
 	if err := row.Scan(&v.ID, &v.OrgID, &v.Version, &v.Lang, &v.OrgName, &v.Representative, &v.RepresentativeTitle, &v.Intro,
@@ -122,20 +122,7 @@ func VersionOf(ctx context.Context, q db.Querier, orgID string, n int) (*Version
 // Versions lists every published version, newest first. A policy changes
 // a few times a year at most, so the list is not paged.
 func Versions(ctx context.Context, q db.Querier, orgID string) ([]Version, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+versionCols+versionFrom+` WHERE v.org_id = ? ORDER BY v.version DESC`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Version{}
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *v)
-	}
-	return out, rows.Err()
+	return db.Collect(ctx, q, db.Value(scanVersion), `SELECT `+versionCols+versionFrom+` WHERE v.org_id = ? ORDER BY v.version DESC`, orgID)
 }
 
 // insertVersion gives v the organisation's next version number and stores

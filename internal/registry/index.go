@@ -97,7 +97,7 @@ const (
 	selectCols = `rid, declaration_id, number, name, stars, prefecture, industry, status, declared_at, COALESCE(corporate_number, ''), norm`
 )
 
-func scanSource(s interface{ Scan(...any) error }) (*entry, error) {
+func scanSource(s db.Scanner) (*entry, error) {
 	e := &entry{}
 	if err := s.Scan(&e.declarationID, &e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.corp); err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func scanSource(s interface{ Scan(...any) error }) (*entry, error) {
 	return e, nil
 }
 
-func scanEntry(s interface{ Scan(...any) error }) (*entry, error) {
+func scanEntry(s db.Scanner) (*entry, error) {
 	e := &entry{}
 	if err := s.Scan(&e.rid, &e.declarationID, &e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.corp, &e.norm); err != nil {
 		return nil, err

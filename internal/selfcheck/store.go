@@ -99,7 +99,7 @@ func SaveResult(ctx context.Context, q db.Querier, orgID, siteID, userID string,
 
 const resultCols = `r.id, r.org_id, COALESCE(r.site_id, ''), COALESCE(s.name, ''), r.version, r.score, r.band, r.answers, COALESCE(r.taken_by, ''), r.taken_at`
 
-func scanResult(row interface{ Scan(...any) error }) (*Stored, error) {
+func scanResult(row db.Scanner) (*Stored, error) {
 	var st Stored
 	var answers string
 	if err := row.Scan(&st.ID, &st.OrgID, &st.SiteID, &st.SiteName, &st.Version, &st.Score, &st.Band, &answers, &st.TakenBy, &st.TakenAt); err != nil {

@@ -145,7 +145,7 @@ func NDAs(ctx context.Context, q db.Querier, orgID string) ([]NDA, error) {
 // memberCols reads a member with its organisation's name.
 const memberCols = `m.org_id, o.slug, o.name, m.boundary, m.phones, m.joined_at, m.left_at`
 
-func scanMember(s interface{ Scan(...any) error }) (*Member, error) {
+func scanMember(s db.Scanner) (*Member, error) {
 	var m Member
 	var boundary, phones string
 	var left *time.Time

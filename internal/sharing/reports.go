@@ -256,7 +256,7 @@ func CreateReport(ctx context.Context, q db.Querier, box *secretbox.Box, orgID, 
 
 const reportCols = `id, org_id, COALESCE(reporter_id, ''), summary, sealed_form, noticed_at, recipients, actions, status, targeted, created_at, updated_at`
 
-func scanReport(s interface{ Scan(...any) error }) (*Report, error) {
+func scanReport(s db.Scanner) (*Report, error) {
 	var r Report
 	if err := s.Scan(&r.ID, &r.OrgID, &r.ReporterID, &r.Summary, &r.sealedForm, &r.NoticedAt, &r.Recipients, &r.Actions, &r.Status, &r.Targeted, &r.CreatedAt, &r.UpdatedAt); err != nil {
 		return nil, err

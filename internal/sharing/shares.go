@@ -227,7 +227,7 @@ func UpdateShare(ctx context.Context, q db.Querier, box *secretbox.Box, id strin
 const shareCols = `id, report_id, title, analysis, tlp, lure, attachment_types, sealed_sanitized, sanitized, sealed_redactions, redactions, sealed_change_note, change_note,
 	sealed_redact_terms, redact_terms, created_at, updated_at, approved_at, released_at, withdrawn_at`
 
-func scanShare(sc interface{ Scan(...any) error }) (*Share, error) {
+func scanShare(sc db.Scanner) (*Share, error) {
 	var s Share
 	var types string
 	c := &s.sealed

@@ -71,7 +71,7 @@ func UpdateSIG(ctx context.Context, q db.Querier, id string, in SIGInput) error 
 
 const sigCols = `s.id, s.name, s.description, s.created_at, (SELECT COUNT(*) FROM share_sig_members x WHERE x.sig_id = s.id)`
 
-func scanSIG(sc interface{ Scan(...any) error }) (SIG, error) {
+func scanSIG(sc db.Scanner) (SIG, error) {
 	var s SIG
 	err := sc.Scan(&s.ID, &s.Name, &s.Description, &s.CreatedAt, &s.Members)
 	s.CreatedAt = s.CreatedAt.UTC()
