@@ -135,20 +135,7 @@ func List(ctx context.Context, q db.Querier, orgID string, deleted bool) ([]*Clo
 	if deleted {
 		cond = `deleted_at IS NOT NULL`
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+serviceCols+` FROM cloud_services WHERE org_id = ? AND `+cond+` ORDER BY name, id`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*CloudService{}
-	for rows.Next() {
-		c, err := scanService(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return db.Collect(ctx, q, scanService, `SELECT `+serviceCols+` FROM cloud_services WHERE org_id = ? AND `+cond+` ORDER BY name, id`, orgID)
 }
 
 // lockStanding returns the standing service id of orgID and, on

@@ -137,21 +137,8 @@ func ResultByID(ctx context.Context, q db.Querier, orgID, id string) (*Stored, e
 
 // History lists an organisation's results, oldest first.
 func History(ctx context.Context, q db.Querier, orgID string) ([]*Stored, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+resultCols+` FROM selfcheck_results r
+	return db.Collect(ctx, q, scanResult, `SELECT `+resultCols+` FROM selfcheck_results r
 		LEFT JOIN selfcheck_sites s ON s.id = r.site_id WHERE r.org_id = ? ORDER BY r.taken_at, r.id`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Stored
-	for rows.Next() {
-		st, err := scanResult(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, st)
-	}
-	return out, rows.Err()
 }
 
 // SetDone marks or unmarks a plan action.

@@ -277,19 +277,15 @@ func GetReport(ctx context.Context, q db.Querier, orgID, id string) (*Report, er
 	if err != nil {
 		return nil, db.Classify(err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, filename, sealed_filename, size, sha256 FROM share_report_mails WHERE report_id = ? ORDER BY created_at, id`, r.ID)
+	r.Mails, err = db.Collect(ctx, q, func(row db.Scanner) (MailFile, error) {
+		var m MailFile
+		err := row.Scan(&m.ID, &m.Name, &m.sealedName, &m.Size, &m.SHA256)
+		return m, err
+	}, `SELECT id, filename, sealed_filename, size, sha256 FROM share_report_mails WHERE report_id = ? ORDER BY created_at, id`, r.ID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var m MailFile
-		if err := rows.Scan(&m.ID, &m.Name, &m.sealedName, &m.Size, &m.SHA256); err != nil {
-			return nil, err
-		}
-		r.Mails = append(r.Mails, m)
-	}
-	return r, rows.Err()
+	return r, nil
 }
 
 // OpenMail returns a report's mail file with its body. Only coordinators
@@ -331,22 +327,15 @@ func Reports(ctx context.Context, q db.Querier, f ReportFilter) ([]*Report, erro
 		f.Limit = 200
 	}
 	query, args = query+` ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, f.Limit)
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Report
-	for rows.Next() {
+	return db.Collect(ctx, q, func(row db.Scanner) (*Report, error) {
 		var n int
-		r, err := scanReport(scanExtra{rows, []any{&n}})
+		r, err := scanReport(scanExtra{row, []any{&n}})
 		if err != nil {
 			return nil, err
 		}
 		r.MailCount = n
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	}, query, args...)
 }
 
 // scanExtra scans a row's leading columns into scanReport's fields and

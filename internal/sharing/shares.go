@@ -249,19 +249,9 @@ func scanShare(sc db.Scanner) (*Share, error) {
 }
 
 func (s *Share) loadSIGs(ctx context.Context, q db.Querier) error {
-	rows, err := q.QueryContext(ctx, `SELECT sig_id FROM share_share_sigs WHERE share_id = ? ORDER BY sig_id`, s.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		s.SIGIDs = append(s.SIGIDs, id)
-	}
-	return rows.Err()
+	ids, err := db.Collect(ctx, q, db.Column[string], `SELECT sig_id FROM share_share_sigs WHERE share_id = ? ORDER BY sig_id`, s.ID)
+	s.SIGIDs = append(s.SIGIDs, ids...)
+	return err
 }
 
 // GetShare returns a share by id.
@@ -413,23 +403,10 @@ func Feed(ctx context.Context, q db.Querier, m *Member, limit int) ([]*Share, er
 	if !m.Active() {
 		return nil, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+shareCols+` FROM share_shares s WHERE released_at IS NOT NULL AND withdrawn_at IS NULL AND (tlp IN ('clear', 'green')
+	out, err := db.Collect(ctx, q, scanShare, `SELECT `+shareCols+` FROM share_shares s WHERE released_at IS NOT NULL AND withdrawn_at IS NULL AND (tlp IN ('clear', 'green')
 		OR EXISTS (SELECT 1 FROM share_share_sigs x JOIN share_sig_members sm ON sm.sig_id = x.sig_id WHERE x.share_id = s.id AND sm.org_id = ?))
 		ORDER BY released_at DESC, id DESC LIMIT ?`, m.OrgID, limit)
 	if err != nil {
-		return nil, err
-	}
-	var out []*Share
-	for rows.Next() {
-		s, err := scanShare(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	for _, s := range out {

@@ -99,20 +99,7 @@ func SIGsOf(ctx context.Context, q db.Querier, orgID string) ([]SIG, error) {
 }
 
 func listSIGs(ctx context.Context, q db.Querier, query string, args ...any) ([]SIG, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []SIG
-	for rows.Next() {
-		s, err := scanSIG(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return db.Collect(ctx, q, scanSIG, query, args...)
 }
 
 // SetSIGMember adds (in) or removes (!in) a member organisation to a SIG.
