@@ -262,22 +262,13 @@ func keepOrgOwners(ctx context.Context, tx *db.Tx, userID string) error {
 	}
 	q := `SELECT o.id, o.name FROM orgs o JOIN org_members m ON m.org_id = o.id
 		WHERE m.user_id = ? AND m.role = 'owner' ORDER BY o.id`
-	rows, err := tx.QueryContext(ctx, q, userID)
-	if err != nil {
-		return err
-	}
 	type orgRow struct{ id, name string }
-	var orgs []orgRow
-	for rows.Next() {
+	orgs, err := db.Collect(ctx, tx, func(r db.Scanner) (orgRow, error) {
 		var o orgRow
-		if err := rows.Scan(&o.id, &o.name); err != nil {
-			rows.Close()
-			return err
-		}
-		orgs = append(orgs, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		err := r.Scan(&o.id, &o.name)
+		return o, err
+	}, q, userID)
+	if err != nil {
 		return err
 	}
 	for _, o := range orgs {

@@ -65,22 +65,13 @@ func (s *Service) totpSecret(u *User) (string, error) {
 // file is then rewritten (SQLite VACUUM, PostgreSQL VACUUM FULL) so the
 // clear values do not stay in freed pages.
 func SealLegacyTOTP(ctx context.Context, d *db.DB, b Sealer) (int, error) {
-	rows, err := d.QueryContext(ctx, `SELECT id, totp_secret FROM users WHERE totp_secret <> '' AND totp_secret NOT LIKE ?`, sealedTOTPPrefix+"%")
-	if err != nil {
-		return 0, err
-	}
 	type legacy struct{ id, secret string }
-	var todo []legacy
-	for rows.Next() {
+	todo, err := db.Collect(ctx, d, func(r db.Scanner) (legacy, error) {
 		var l legacy
-		if err := rows.Scan(&l.id, &l.secret); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		todo = append(todo, l)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		err := r.Scan(&l.id, &l.secret)
+		return l, err
+	}, `SELECT id, totp_secret FROM users WHERE totp_secret <> '' AND totp_secret NOT LIKE ?`, sealedTOTPPrefix+"%")
+	if err != nil {
 		return 0, err
 	}
 	n := 0

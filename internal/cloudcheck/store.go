@@ -203,21 +203,20 @@ func assetLinks(ctx context.Context, q db.Querier, orgID, serviceID string) (map
 		query += ` AND s.id = ?`
 		args = append(args, serviceID)
 	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY a.position, a.id`, args...)
+	out := map[string][]AssetRef{}
+	err := db.Each(ctx, q, func(r db.Scanner) error {
+		var sid string
+		var a AssetRef
+		if err := r.Scan(&sid, &a.ID, &a.Name); err != nil {
+			return err
+		}
+		out[sid] = append(out[sid], a)
+		return nil
+	}, query+` ORDER BY a.position, a.id`, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string][]AssetRef{}
-	for rows.Next() {
-		var sid string
-		var a AssetRef
-		if err := rows.Scan(&sid, &a.ID, &a.Name); err != nil {
-			return nil, err
-		}
-		out[sid] = append(out[sid], a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AssetsOf lists the standing assets linked to a service of the

@@ -119,20 +119,15 @@ func ResultByID(ctx context.Context, q db.Querier, orgID, id string) (*Stored, e
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT item FROM selfcheck_actions_done WHERE result_id = ?`, id)
+	items, err := db.Collect(ctx, q, db.Column[int], `SELECT item FROM selfcheck_actions_done WHERE result_id = ?`, id)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	st.Done = map[int]bool{}
-	for rows.Next() {
-		var n int
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
+	st.Done = make(map[int]bool, len(items))
+	for _, n := range items {
 		st.Done[n] = true
 	}
-	return st, rows.Err()
+	return st, nil
 }
 
 // History lists an organisation's results, oldest first.

@@ -124,22 +124,13 @@ func RecordNDA(ctx context.Context, q db.Querier, orgID, userID string, in NDAIn
 
 // NDAs lists a member's NDAs, the one ending last first.
 func NDAs(ctx context.Context, q db.Querier, orgID string) ([]NDA, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, signed_on, expires_on, reference, recorded_at FROM share_ndas
-		WHERE org_id = ? ORDER BY expires_on DESC, signed_on DESC`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []NDA
-	for rows.Next() {
+	return db.Collect(ctx, q, func(r db.Scanner) (NDA, error) {
 		var n NDA
-		if err := rows.Scan(&n.ID, &n.SignedOn, &n.ExpiresOn, &n.Reference, &n.RecordedAt); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&n.ID, &n.SignedOn, &n.ExpiresOn, &n.Reference, &n.RecordedAt)
 		n.RecordedAt = n.RecordedAt.UTC()
-		out = append(out, n)
-	}
-	return out, rows.Err()
+		return n, err
+	}, `SELECT id, signed_on, expires_on, reference, recorded_at FROM share_ndas
+		WHERE org_id = ? ORDER BY expires_on DESC, signed_on DESC`, orgID)
 }
 
 // memberCols reads a member with its organisation's name.
@@ -224,22 +215,16 @@ func fillMembers(ctx context.Context, q db.Querier, ms []*Member, now time.Time)
 				m.NDA = &n.NDA
 			}
 		}
-		rows, err := q.QueryContext(ctx, `SELECT m.org_id, `+sigCols+` FROM share_sigs s JOIN share_sig_members m ON m.sig_id = s.id
+		err = db.Each(ctx, q, func(r db.Scanner) error {
+			var org string
+			g, err := scanSIG(scanPrefix{r, &org})
+			if err == nil {
+				byOrg[org].SIGs = append(byOrg[org].SIGs, g)
+			}
+			return err
+		}, `SELECT m.org_id, `+sigCols+` FROM share_sigs s JOIN share_sig_members m ON m.sig_id = s.id
 			WHERE m.org_id IN `+in+` ORDER BY s.name, s.id`, args...)
 		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var org string
-			g, err := scanSIG(scanPrefix{rows, &org})
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			byOrg[org].SIGs = append(byOrg[org].SIGs, g)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 	}
@@ -253,21 +238,12 @@ type orgNDA struct {
 }
 
 func readNDAs(ctx context.Context, q db.Querier, query string, args ...any) ([]*orgNDA, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*orgNDA
-	for rows.Next() {
+	return db.Collect(ctx, q, func(r db.Scanner) (*orgNDA, error) {
 		n := new(orgNDA)
-		if err := rows.Scan(&n.org, &n.ID, &n.SignedOn, &n.ExpiresOn, &n.Reference, &n.RecordedAt); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&n.org, &n.ID, &n.SignedOn, &n.ExpiresOn, &n.Reference, &n.RecordedAt)
 		n.RecordedAt = n.RecordedAt.UTC()
-		out = append(out, n)
-	}
-	return out, rows.Err()
+		return n, err
+	}, query, args...)
 }
 
 // scanPrefix scans a row's first column into head and the rest with the
@@ -289,21 +265,8 @@ func Members(ctx context.Context, q db.Querier, now time.Time) ([]*Member, error
 // listMembers reads members and then their NDAs and SIGs (after the
 // rows are closed: SQLite's readers are few).
 func listMembers(ctx context.Context, q db.Querier, now time.Time, query string, args ...any) ([]*Member, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	out, err := db.Collect(ctx, q, scanMember, query, args...)
 	if err != nil {
-		return nil, err
-	}
-	var out []*Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if err := fillMembers(ctx, q, out, now); err != nil {

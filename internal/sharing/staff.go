@@ -59,21 +59,12 @@ func MembershipsOf(ctx context.Context, q db.Querier, v *web.Viewer, now time.Ti
 		return nil, nil
 	}
 	named := map[string]bool{}
-	rows, err := q.QueryContext(ctx, `SELECT org_id FROM share_staff WHERE user_id = ?`, v.UserID)
+	ids, err := db.Collect(ctx, q, db.Column[string], `SELECT org_id FROM share_staff WHERE user_id = ?`, v.UserID)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	for _, id := range ids {
 		named[id] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	var out []*Member
 	for _, om := range v.Orgs {
