@@ -135,7 +135,17 @@ type ServiceRef struct {
 // standing services it is stored in, by service name. Assets in no
 // service have no entry.
 func ServicesForAssets(ctx context.Context, q db.Querier, orgID string) (map[string][]ServiceRef, error) {
-	rows, err := q.QueryContext(ctx, `SELECT l.asset_id, s.id, s.name, o.slug FROM cloud_service_assets l
+	out := map[string][]ServiceRef{}
+	err := db.Each(ctx, q, func(r db.Scanner) error {
+		var assetID, slug string
+		var ref ServiceRef
+		if err := r.Scan(&assetID, &ref.ID, &ref.Name, &slug); err != nil {
+			return err
+		}
+		ref.URL = CheckPath(slug, ref.ID)
+		out[assetID] = append(out[assetID], ref)
+		return nil
+	}, `SELECT l.asset_id, s.id, s.name, o.slug FROM cloud_service_assets l
 		JOIN cloud_services s ON s.id = l.service_id
 		JOIN assets a ON a.id = l.asset_id AND a.org_id = s.org_id
 		JOIN orgs o ON o.id = s.org_id
@@ -143,18 +153,7 @@ func ServicesForAssets(ctx context.Context, q db.Querier, orgID string) (map[str
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string][]ServiceRef{}
-	for rows.Next() {
-		var assetID, slug string
-		var ref ServiceRef
-		if err := rows.Scan(&assetID, &ref.ID, &ref.Name, &slug); err != nil {
-			return nil, err
-		}
-		ref.URL = CheckPath(slug, ref.ID)
-		out[assetID] = append(out[assetID], ref)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ListPath is the address of an organisation's inventory and CheckPath

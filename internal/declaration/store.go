@@ -126,29 +126,22 @@ func (e Event) DetailText(key string) string {
 
 // History returns a declaration's events, oldest first.
 func History(ctx context.Context, q db.Querier, declarationID string) ([]Event, error) {
-	rows, err := q.QueryContext(ctx, `SELECT e.id, e.declaration_id, e.at, e.kind, e.stars, e.actor_id, COALESCE(NULLIF(u.name, ''), u.email, ''), e.detail
-		FROM declaration_events e LEFT JOIN users u ON u.id = e.actor_id
-		WHERE e.declaration_id = ? ORDER BY e.at, e.id`, declarationID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Event{}
-	for rows.Next() {
+	return db.Collect(ctx, q, func(r db.Scanner) (Event, error) {
 		var e Event
 		var detail string
-		if err := rows.Scan(&e.ID, &e.DeclarationID, &e.At, &e.Kind, &e.Stars, &e.ActorID, &e.ActorName, &detail); err != nil {
-			return nil, err
+		if err := r.Scan(&e.ID, &e.DeclarationID, &e.At, &e.Kind, &e.Stars, &e.ActorID, &e.ActorName, &detail); err != nil {
+			return e, err
 		}
 		e.At = e.At.UTC()
 		if detail != "" {
 			if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
-				return nil, err
+				return e, err
 			}
 		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, nil
+	}, `SELECT e.id, e.declaration_id, e.at, e.kind, e.stars, e.actor_id, COALESCE(NULLIF(u.name, ''), u.email, ''), e.detail
+		FROM declaration_events e LEFT JOIN users u ON u.id = e.actor_id
+		WHERE e.declaration_id = ? ORDER BY e.at, e.id`, declarationID)
 }
 
 // appendEvent writes one history row; pass the transaction that made the

@@ -134,25 +134,17 @@ func Unwarn(ctx context.Context, q db.Querier, kind Kind, value string) error {
 
 // Warnings returns the whole list, by kind then value.
 func Warnings(ctx context.Context, q db.Querier) ([]Warning, error) {
-	rows, err := q.QueryContext(ctx, `SELECT kind, value, note, COALESCE(added_by, ''), added_at FROM correlation_warnings`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Warning
-	for rows.Next() {
+	out, err := db.Collect(ctx, q, func(r db.Scanner) (Warning, error) {
 		var w Warning
-		if err := rows.Scan(&w.Kind, &w.Value, &w.Note, &w.AddedBy, &w.AddedAt); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&w.Kind, &w.Value, &w.Note, &w.AddedBy, &w.AddedAt)
 		w.Value = strings.ReplaceAll(w.Value, "\x1f", "\x00")
 		w.AddedAt = w.AddedAt.UTC()
-		out = append(out, w)
-	}
+		return w, err
+	}, `SELECT kind, value, note, COALESCE(added_by, ''), added_at FROM correlation_warnings`)
 	slices.SortFunc(out, func(a, b Warning) int {
 		return less(Indicator{a.Kind, a.Value}, Indicator{b.Kind, b.Value})
 	})
-	return out, rows.Err()
+	return out, err
 }
 
 // IsWarned returns the entry that keeps in from linking reports, and
