@@ -87,15 +87,11 @@ func (s *Service) DeclareTwoStars(ctx context.Context, r *http.Request, orgID, u
 	}
 	var d *Declaration
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		name, err := lockOrg(ctx, tx, orgID)
+		o, err := org.LockOwned(ctx, tx, orgID, userID, "decl.owner_only")
 		if err != nil {
 			return err
 		}
-		if owner, err := isOwner(ctx, tx, orgID, userID); err != nil {
-			return err
-		} else if !owner {
-			return apperr.New(apperr.Forbidden, "decl.owner_only")
-		}
+		name := o.Name
 		now := s.now()
 		cur, err := ForOrg(ctx, tx, orgID)
 		kind, action := EventDeclared, ActionDeclared
@@ -199,15 +195,11 @@ func (s *Service) Withdraw(ctx context.Context, r *http.Request, orgID, userID, 
 // name), checks that userID owns it, and returns its declaration, which
 // must stand (decl.not_active otherwise).
 func standingForOwner(ctx context.Context, tx *db.Tx, orgID, userID string) (string, *Declaration, error) {
-	name, err := lockOrg(ctx, tx, orgID)
+	o, err := org.LockOwned(ctx, tx, orgID, userID, "decl.owner_only")
 	if err != nil {
 		return "", nil, err
 	}
-	if owner, err := isOwner(ctx, tx, orgID, userID); err != nil {
-		return "", nil, err
-	} else if !owner {
-		return "", nil, apperr.New(apperr.Forbidden, "decl.owner_only")
-	}
+	name := o.Name
 	cur, err := ForOrg(ctx, tx, orgID)
 	if errors.Is(err, db.ErrNotFound) || (err == nil && !cur.Active()) {
 		return "", nil, apperr.New(apperr.Conflict, "decl.not_active")

@@ -101,16 +101,6 @@ func (s *Service) now() time.Time {
 // link builds an absolute URL for mails.
 func (s *Service) link(path string) string { return strings.TrimRight(s.Cfg.BaseURL, "/") + path }
 
-// inTx runs fn in q when q is already a transaction and in a new one when
-// it is the database, so a caller holding only *db.DB (the operator's
-// shell) still gets all-or-nothing writes.
-func inTx(ctx context.Context, q db.Querier, fn func(q db.Querier) error) error {
-	if d, ok := q.(*db.DB); ok {
-		return d.InTx(ctx, func(tx *db.Tx) error { return fn(tx) })
-	}
-	return fn(q)
-}
-
 func (s *Service) printer(r *http.Request) *i18n.Printer {
 	return s.Catalog.Printer(web.LangFrom(r.Context()))
 }
