@@ -250,10 +250,7 @@ func (s *Service) twoStarPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) renderTwoStar(w http.ResponseWriter, r *http.Request, status int, f *web.Form) error {
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	req, err := s.Requirements(ctx, o.ID)
 	if err != nil {
 		return err
@@ -271,10 +268,7 @@ func (s *Service) twoStarPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	v := web.ViewerFrom(ctx)
 	if _, err := s.DeclareTwoStars(ctx, r, o.ID, v.UserID, inputFromForm(f)); err != nil {
 		if f.Apply(err) {
@@ -291,10 +285,7 @@ func (s *Service) withdrawPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	if _, err := s.Withdraw(ctx, r, o.ID, web.ViewerFrom(ctx).UserID, f.Get("reason")); err != nil {
 		return err
 	}
@@ -303,10 +294,7 @@ func (s *Service) withdrawPost(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) refreshPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	if _, err := s.RefreshName(ctx, r, o.ID, web.ViewerFrom(ctx).UserID); err != nil {
 		return err
 	}
