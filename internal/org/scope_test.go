@@ -33,24 +33,31 @@ func (c *countingQ) QueryContext(ctx context.Context, q string, args ...any) (*s
 	return c.Querier.QueryContext(ctx, q, args...)
 }
 
+// scopeFixture is an organisation with an owner and a member, and an
+// account that belongs to it in no way.
+func scopeFixture(t *testing.T, d *db.DB) (s *Service, o *Org, owner, member, stranger string) {
+	t.Helper()
+	s = newTestService(t, d)
+	owner = newUser(t, d, "owner@example.jp", true)
+	member = newUser(t, d, "member@example.jp", true)
+	stranger = newUser(t, d, "stranger@example.jp", true)
+	o, err := s.Create(context.Background(), d, nil, owner, CreateInput{Name: "株式会社スコープ", NameEn: "Scope KK"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddMember(context.Background(), d, nil, o.Slug, member, RoleMember); err != nil {
+		t.Fatal(err)
+	}
+	return s, o, owner, member, stranger
+}
+
 // TestScopeLoadedOnce: the rule loads the organisation and the caller's
 // role with one statement per request, however often the handler and its
 // helpers ask for them; a request the rule refuses loads nothing and keeps
 // its answer (404 to a non-member, 403 to a member on an owner's route).
 func TestScopeLoadedOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		s := newTestService(t, d)
-		owner := newUser(t, d, "owner@example.jp", true)
-		member := newUser(t, d, "member@example.jp", true)
-		stranger := newUser(t, d, "stranger@example.jp", true)
-		o, err := s.Create(ctx, d, nil, owner, CreateInput{Name: "株式会社スコープ", NameEn: "Scope KK"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.AddMember(ctx, d, nil, o.Slug, member, RoleMember); err != nil {
-			t.Fatal(err)
-		}
+		s, o, owner, member, stranger := scopeFixture(t, d)
 		q := &countingQ{Querier: d.Read()}
 		show := func(w http.ResponseWriter, r *http.Request) error {
 			// A handler and the helpers it calls each read the scope.
@@ -111,17 +118,7 @@ func TestFromRequestWithoutRule(t *testing.T) {
 func TestLockAndOwner(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		s := newTestService(t, d)
-		owner := newUser(t, d, "owner@example.jp", true)
-		member := newUser(t, d, "member@example.jp", true)
-		stranger := newUser(t, d, "stranger@example.jp", true)
-		o, err := s.Create(ctx, d, nil, owner, CreateInput{Name: "株式会社ロック"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.AddMember(ctx, d, nil, o.Slug, member, RoleMember); err != nil {
-			t.Fatal(err)
-		}
+		_, o, owner, member, stranger := scopeFixture(t, d)
 		for _, c := range []struct {
 			name  string
 			run   func(q db.Querier) (*Org, error)
