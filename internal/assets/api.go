@@ -13,6 +13,7 @@ import (
 	"mamori/internal/audit"
 	"mamori/internal/db"
 	"mamori/internal/i18n"
+	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
@@ -201,7 +202,7 @@ func (s *Service) apiImport(w http.ResponseWriter, r *http.Request) error {
 	apply, refused := false, false
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if !dry {
-			if err := LockLedger(ctx, tx, m.OrgID); err != nil {
+			if _, err := org.Lock(ctx, tx, m.OrgID); err != nil { // the ledger's lock (see Create)
 				return err
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/assets/ledgerfile"
 	"mamori/internal/db"
+	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
@@ -240,7 +241,7 @@ func (s *Service) confirmPost(w http.ResponseWriter, r *http.Request) error {
 	stale := false
 	done := false
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if err := LockLedger(ctx, tx, m.OrgID); err != nil {
+		if _, err := org.Lock(ctx, tx, m.OrgID); err != nil { // the ledger's lock (see Create)
 			return err
 		}
 		p, err := s.pendingImport(ctx, tx, m.OrgID, uid, id)

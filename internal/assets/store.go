@@ -12,6 +12,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/controls"
 	"mamori/internal/db"
+	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
@@ -214,26 +215,17 @@ func Get(ctx context.Context, q db.Querier, orgID, id string) (*Asset, error) {
 	return a, db.Classify(err)
 }
 
-// LockLedger holds the organisation's ledger for the rest of the
-// transaction, so writers that number rows or plan a whole import from
-// what they read take turns: two imports (or a double-clicked
-// confirmation) never both apply, and two new assets never share a
-// position. SQLite runs one writing transaction at a time already.
-func LockLedger(ctx context.Context, q db.Querier, orgID string) error {
-	if q.Dialect() != db.Postgres {
-		return nil
-	}
-	var id string
-	return db.Classify(q.QueryRowContext(ctx, `SELECT id FROM orgs WHERE id = ? FOR UPDATE`, orgID).Scan(&id))
-}
-
 // Create adds an asset at the end of the organisation's ledger.
 func Create(ctx context.Context, q db.Querier, orgID string, in Input, now time.Time) (*Asset, error) {
 	a, err := in.clean()
 	if err != nil {
 		return nil, err
 	}
-	if err := LockLedger(ctx, q, orgID); err != nil {
+	// The organisation's lock holds its ledger for the rest of the
+	// transaction, so writers that number rows or plan a whole import from
+	// what they read take turns: two new assets never share a position,
+	// and two imports (or a double-clicked confirmation) never both apply.
+	if _, err := org.Lock(ctx, q, orgID); err != nil {
 		return nil, err
 	}
 	a.ID, a.OrgID, a.CreatedAt, a.UpdatedAt = db.NewID(), orgID, now, now

@@ -45,10 +45,7 @@ func (d listData) NoCloudText(lang string) string { return i18n.Date(d.NoCloudSi
 func (s *Service) listPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := s.DB.Read()
-	o, err := org.BySlug(ctx, q, r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	now := s.now()
 	data := listData{Org: o, Groups: Groups(web.LangFrom(ctx))}
 	services, err := List(ctx, q, o.ID, false)
@@ -138,10 +135,7 @@ func (s *Service) formTitle(r *http.Request, c *CloudService) string {
 
 func (s *Service) newPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	data, err := s.formData(ctx, o, nil)
 	if err != nil {
 		return err
@@ -155,10 +149,7 @@ func (s *Service) newPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	c, err := s.Create(ctx, r, o.ID, web.ViewerFrom(ctx).UserID, inputFromForm(f))
 	if err != nil {
 		return s.showForm(w, r, err, o, nil, f)
@@ -172,10 +163,7 @@ func (s *Service) newPost(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) standing(r *http.Request) (*org.Org, *CloudService, error) {
 	ctx := r.Context()
 	q := s.DB.Read()
-	o, err := org.BySlug(ctx, q, r.PathValue("org"))
-	if err != nil {
-		return nil, nil, err
-	}
+	o := org.FromRequest(r).Org
 	c, err := Get(ctx, q, o.ID, r.PathValue("id"))
 	if err != nil {
 		return nil, nil, notFound(err)
@@ -345,10 +333,7 @@ func (s *Service) answersPost(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) deletePost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	if err := s.Delete(ctx, r, o.ID, web.ViewerFrom(ctx).UserID, r.PathValue("id")); err != nil {
 		return err
 	}
@@ -357,10 +342,7 @@ func (s *Service) deletePost(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) restorePost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	id := r.PathValue("id")
 	if err := s.Restore(ctx, r, o.ID, web.ViewerFrom(ctx).UserID, id); err != nil {
 		return err
@@ -376,10 +358,7 @@ func (s *Service) nonePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	var on bool
 	switch f.Get("none") {
 	case "1":

@@ -21,6 +21,7 @@ import (
 	"mamori/internal/i18n"
 	"mamori/internal/jobs"
 	"mamori/internal/mail"
+	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
@@ -64,16 +65,17 @@ type Service struct {
 // the members' working record, deletion is soft and restorable, and every
 // deletion, restoration and completion is audited.
 func (s *Service) Routes(rt *web.Router) {
-	rt.Handle("GET /orgs/{org}/cloud", web.OrgMember, s.listPage)
-	rt.Handle("GET /orgs/{org}/cloud/new", web.OrgMember, s.newPage)
-	rt.Handle("POST /orgs/{org}/cloud/new", web.OrgMember, s.newPost)
-	rt.Handle("POST /orgs/{org}/cloud/none", web.OrgMember, s.nonePost)
-	rt.Handle("GET /orgs/{org}/cloud/{id}", web.OrgMember, s.showPage)
-	rt.Handle("POST /orgs/{org}/cloud/{id}", web.OrgMember, s.answersPost)
-	rt.Handle("GET /orgs/{org}/cloud/{id}/edit", web.OrgMember, s.editPage)
-	rt.Handle("POST /orgs/{org}/cloud/{id}/edit", web.OrgMember, s.editPost)
-	rt.Handle("POST /orgs/{org}/cloud/{id}/delete", web.OrgMember, s.deletePost)
-	rt.Handle("POST /orgs/{org}/cloud/{id}/restore", web.OrgMember, s.restorePost)
+	member := org.MemberAccess(s.DB.Read()) // loads the organisation into the request (org.FromRequest)
+	rt.Handle("GET /orgs/{org}/cloud", member, s.listPage)
+	rt.Handle("GET /orgs/{org}/cloud/new", member, s.newPage)
+	rt.Handle("POST /orgs/{org}/cloud/new", member, s.newPost)
+	rt.Handle("POST /orgs/{org}/cloud/none", member, s.nonePost)
+	rt.Handle("GET /orgs/{org}/cloud/{id}", member, s.showPage)
+	rt.Handle("POST /orgs/{org}/cloud/{id}", member, s.answersPost)
+	rt.Handle("GET /orgs/{org}/cloud/{id}/edit", member, s.editPage)
+	rt.Handle("POST /orgs/{org}/cloud/{id}/edit", member, s.editPost)
+	rt.Handle("POST /orgs/{org}/cloud/{id}/delete", member, s.deletePost)
+	rt.Handle("POST /orgs/{org}/cloud/{id}/restore", member, s.restorePost)
 	if s.Jobs != nil {
 		s.Jobs.Register(reminderJob, s.remind)
 	}

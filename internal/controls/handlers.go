@@ -1,7 +1,6 @@
 package controls
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,8 +14,9 @@ import (
 // organisation may view and answer it: the answers describe what the
 // company does, which staff know first-hand, and every save is audited.
 func (s *Service) Routes(rt *web.Router) {
-	rt.Handle("GET /orgs/{org}/controls", web.OrgMember, s.sheetPage)
-	rt.Handle("POST /orgs/{org}/controls", web.OrgMember, s.sheetPost)
+	member := org.MemberAccess(s.DB.Read()) // loads the organisation into the request (org.FromRequest)
+	rt.Handle("GET /orgs/{org}/controls", member, s.sheetPage)
+	rt.Handle("POST /orgs/{org}/controls", member, s.sheetPost)
 	rt.Handle("GET /api/v1/orgs/{org}/controls", web.OrgMember, s.apiSheet)
 }
 
@@ -152,13 +152,9 @@ func inputsFromForm(vals url.Values) ([]Input, error) {
 	return out, nil
 }
 
-func (s *Service) loadSheet(ctx context.Context, slug string) (*org.Org, map[string]Record, error) {
-	q := s.DB.Read()
-	o, err := org.BySlug(ctx, q, slug)
-	if err != nil {
-		return nil, nil, err
-	}
-	recs, err := AnswersFor(ctx, q, o.ID)
+func (s *Service) loadSheet(r *http.Request) (*org.Org, map[string]Record, error) {
+	o := org.FromRequest(r).Org
+	recs, err := AnswersFor(r.Context(), s.DB.Read(), o.ID)
 	return o, recs, err
 }
 
@@ -166,7 +162,7 @@ func (s *Service) loadSheet(ctx context.Context, slug string) (*org.Org, map[str
 // summary and the vulnerabilities they give.
 func (s *Service) sheetPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, recs, err := s.loadSheet(ctx, r.PathValue("org"))
+	o, recs, err := s.loadSheet(r)
 	if err != nil {
 		return err
 	}
@@ -183,7 +179,7 @@ func (s *Service) sheetPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o, recs, err := s.loadSheet(ctx, r.PathValue("org"))
+	o, recs, err := s.loadSheet(r)
 	if err != nil {
 		return err
 	}

@@ -413,6 +413,25 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	return fn(tx)
 }
 
+// Transact runs fn all-or-nothing: in q itself when q is already a
+// transaction, so a store function can be one step of a caller's larger
+// write, and in a new transaction when q is the database or its reader
+// (writes belong on the writer). A caller holding only *DB (the operator's
+// shell, a test) thus gets the same atomic write as one holding a *Tx.
+// Any other Querier cannot open a transaction and runs fn as it is.
+func Transact(ctx context.Context, q Querier, fn func(q Querier) error) error {
+	var d *DB
+	switch q := q.(type) {
+	case *DB:
+		d = q
+	case readQ:
+		d = q.d
+	default:
+		return fn(q)
+	}
+	return d.InTx(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
 // bind turns ? placeholders into $n for PostgreSQL. Queries are written once
 // with ?; the rewritten text is cached because the set of queries is fixed.
 func (d *DB) bind(q string) string {

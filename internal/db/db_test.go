@@ -382,3 +382,66 @@ func TestNewIDOrdered(t *testing.T) {
 		prev = id
 	}
 }
+
+// TestTransact: whatever Querier a store function is given, its writes
+// are all-or-nothing, and inside a caller's transaction they are part of
+// it (committed or rolled back with it).
+func TestTransact(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		boom := errors.New("boom")
+		write := func(key string, fail bool) func(q db.Querier) error {
+			return func(q db.Querier) error {
+				if _, ok := q.(*db.Tx); !ok {
+					t.Errorf("%s: fn got %T, want a transaction", key, q)
+				}
+				if _, err := q.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, 'x')`, key); err != nil {
+					return err
+				}
+				if fail {
+					return boom
+				}
+				return nil
+			}
+		}
+		for _, c := range []struct {
+			name string
+			q    db.Querier
+			fail bool
+			want int
+		}{
+			{"db commits", d, false, 1},
+			{"db rolls back", d, true, 0},
+			{"reader commits on the writer", d.Read(), false, 1},
+			{"reader rolls back", d.Read(), true, 0},
+		} {
+			key := "transact-" + strings.ReplaceAll(c.name, " ", "-")
+			err := db.Transact(ctx, c.q, write(key, c.fail))
+			if c.fail != errors.Is(err, boom) {
+				t.Errorf("%s: err %v", c.name, err)
+			}
+			if n := countSettings(t, d, key); n != c.want {
+				t.Errorf("%s: %d rows, want %d", c.name, n, c.want)
+			}
+		}
+		// In a caller's transaction fn runs in that very transaction: its
+		// write goes when the caller rolls back, though fn succeeded.
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			if err := db.Transact(ctx, tx, func(q db.Querier) error {
+				if q != db.Querier(tx) {
+					t.Errorf("fn got %T, want the caller's transaction", q)
+				}
+				return write("transact-nested", false)(q)
+			}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatal(err)
+		}
+		if n := countSettings(t, d, "transact-nested"); n != 0 {
+			t.Errorf("nested write outlived the caller's rollback: %d rows", n)
+		}
+	})
+}

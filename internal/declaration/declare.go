@@ -9,6 +9,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/audit"
 	"mamori/internal/db"
+	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
@@ -55,34 +56,6 @@ func (in OneStarInput) normalize() (OneStarInput, error) {
 // commitField is the form field of principle no's commitment.
 func commitField(no int) string { return "commit_" + strconv.Itoa(no) }
 
-// lockOrg finds the organisation's current name and, on PostgreSQL, locks
-// its row so that declarations for one organisation run one at a time.
-// SQLite write transactions are serial already.
-func lockOrg(ctx context.Context, q db.Querier, orgID string) (string, error) {
-	query := `SELECT name FROM orgs WHERE id = ?`
-	if q.Dialect() == db.Postgres {
-		query += ` FOR UPDATE`
-	}
-	var name string
-	if err := db.Classify(q.QueryRowContext(ctx, query, orgID).Scan(&name)); err != nil {
-		if errors.Is(err, db.ErrNotFound) {
-			return "", apperr.Wrap(err, apperr.NotFound, "error.not_found")
-		}
-		return "", err
-	}
-	return name, nil
-}
-
-// isOwner reports whether userID owns the organisation.
-func isOwner(ctx context.Context, q db.Querier, orgID, userID string) (bool, error) {
-	var role string
-	err := db.Classify(q.QueryRowContext(ctx, `SELECT role FROM org_members WHERE org_id = ? AND user_id = ?`, orgID, userID).Scan(&role))
-	if errors.Is(err, db.ErrNotFound) {
-		return false, nil
-	}
-	return role == web.OrgRoleOwner, err
-}
-
 func alreadyDeclared(d *Declaration) error {
 	return apperr.New(apperr.Conflict, "decl.already_declared", d.Number)
 }
@@ -101,17 +74,12 @@ func (s *Service) DeclareOneStar(ctx context.Context, r *http.Request, orgID, or
 	}
 	var d *Declaration
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		stored, err := lockOrg(ctx, tx, orgID)
+		stored, err := org.LockOwned(ctx, tx, orgID, userID, "decl.owner_only")
 		if err != nil {
 			return err
 		}
 		if orgName == "" {
-			orgName = stored
-		}
-		if owner, err := isOwner(ctx, tx, orgID, userID); err != nil {
-			return err
-		} else if !owner {
-			return apperr.New(apperr.Forbidden, "decl.owner_only")
+			orgName = stored.Name
 		}
 		now := s.now()
 		kind := EventDeclared

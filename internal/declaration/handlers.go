@@ -67,12 +67,10 @@ func accountName(ctx context.Context, q db.Querier, userID string) (string, erro
 func (s *Service) statusPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := s.DB.Read()
-	o, err := org.BySlug(ctx, q, r.PathValue("org"))
-	if err != nil {
-		return err
-	}
-	m, _ := web.ViewerFrom(ctx).Membership(o.Slug)
-	data := statusData{Org: o, IsOwner: m.Role == web.OrgRoleOwner, Principles: Principles()}
+	sc := org.FromRequest(r)
+	o := sc.Org
+	data := statusData{Org: o, IsOwner: sc.IsOwner(), Principles: Principles()}
+	var err error
 	if data.Decl, err = declarationOf(ctx, q, o.ID); err != nil {
 		return err
 	}
@@ -109,10 +107,7 @@ func (s *Service) oneStarData(ctx context.Context, o *org.Org) (oneStarData, err
 
 func (s *Service) oneStarPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	d, err := s.oneStarData(ctx, o)
 	if err != nil {
 		return err
@@ -137,10 +132,7 @@ func (s *Service) oneStarPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	v := web.ViewerFrom(ctx)
 	if _, err := s.DeclareOneStar(ctx, r, o.ID, o.Name, v.UserID, inputFromForm(f)); err != nil {
 		if !f.Apply(err) {

@@ -21,6 +21,7 @@ import (
 
 	"mamori/internal/db"
 	"mamori/internal/i18n"
+	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
@@ -71,14 +72,16 @@ func (s *Service) changed(ctx context.Context, q db.Querier, id string) error {
 
 // Routes registers the principles page and the declaration pages.
 func (s *Service) Routes(rt *web.Router) {
+	// The organisation the rules admit to is loaded once, into the request (org.FromRequest).
+	member, owner := org.MemberAccess(s.DB.Read()), org.OwnerAccess(s.DB.Read())
 	rt.Handle("GET /principles", web.Public, s.principlesPage)
-	rt.Handle("GET /orgs/{org}/declaration", web.OrgMember, s.statusPage)
-	rt.Handle("GET /orgs/{org}/declaration/one-star", web.OrgOwner, s.oneStarPage)
-	rt.Handle("POST /orgs/{org}/declaration/one-star", web.OrgOwner, s.oneStarPost)
-	rt.Handle("GET /orgs/{org}/declaration/two-stars", web.OrgOwner, s.twoStarPage)
-	rt.Handle("POST /orgs/{org}/declaration/two-stars", web.OrgOwner, s.twoStarPost)
-	rt.Handle("POST /orgs/{org}/declaration/withdraw", web.OrgOwner, s.withdrawPost)
-	rt.Handle("POST /orgs/{org}/declaration/refresh-name", web.OrgOwner, s.refreshPost)
+	rt.Handle("GET /orgs/{org}/declaration", member, s.statusPage)
+	rt.Handle("GET /orgs/{org}/declaration/one-star", owner, s.oneStarPage)
+	rt.Handle("POST /orgs/{org}/declaration/one-star", owner, s.oneStarPost)
+	rt.Handle("GET /orgs/{org}/declaration/two-stars", owner, s.twoStarPage)
+	rt.Handle("POST /orgs/{org}/declaration/two-stars", owner, s.twoStarPost)
+	rt.Handle("POST /orgs/{org}/declaration/withdraw", owner, s.withdrawPost)
+	rt.Handle("POST /orgs/{org}/declaration/refresh-name", owner, s.refreshPost)
 }
 
 func (s *Service) now() time.Time {

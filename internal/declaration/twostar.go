@@ -87,15 +87,11 @@ func (s *Service) DeclareTwoStars(ctx context.Context, r *http.Request, orgID, u
 	}
 	var d *Declaration
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		name, err := lockOrg(ctx, tx, orgID)
+		o, err := org.LockOwned(ctx, tx, orgID, userID, "decl.owner_only")
 		if err != nil {
 			return err
 		}
-		if owner, err := isOwner(ctx, tx, orgID, userID); err != nil {
-			return err
-		} else if !owner {
-			return apperr.New(apperr.Forbidden, "decl.owner_only")
-		}
+		name := o.Name
 		now := s.now()
 		cur, err := ForOrg(ctx, tx, orgID)
 		kind, action := EventDeclared, ActionDeclared
@@ -199,15 +195,11 @@ func (s *Service) Withdraw(ctx context.Context, r *http.Request, orgID, userID, 
 // name), checks that userID owns it, and returns its declaration, which
 // must stand (decl.not_active otherwise).
 func standingForOwner(ctx context.Context, tx *db.Tx, orgID, userID string) (string, *Declaration, error) {
-	name, err := lockOrg(ctx, tx, orgID)
+	o, err := org.LockOwned(ctx, tx, orgID, userID, "decl.owner_only")
 	if err != nil {
 		return "", nil, err
 	}
-	if owner, err := isOwner(ctx, tx, orgID, userID); err != nil {
-		return "", nil, err
-	} else if !owner {
-		return "", nil, apperr.New(apperr.Forbidden, "decl.owner_only")
-	}
+	name := o.Name
 	cur, err := ForOrg(ctx, tx, orgID)
 	if errors.Is(err, db.ErrNotFound) || (err == nil && !cur.Active()) {
 		return "", nil, apperr.New(apperr.Conflict, "decl.not_active")
@@ -258,10 +250,7 @@ func (s *Service) twoStarPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) renderTwoStar(w http.ResponseWriter, r *http.Request, status int, f *web.Form) error {
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	req, err := s.Requirements(ctx, o.ID)
 	if err != nil {
 		return err
@@ -279,10 +268,7 @@ func (s *Service) twoStarPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	v := web.ViewerFrom(ctx)
 	if _, err := s.DeclareTwoStars(ctx, r, o.ID, v.UserID, inputFromForm(f)); err != nil {
 		if f.Apply(err) {
@@ -299,10 +285,7 @@ func (s *Service) withdrawPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	if _, err := s.Withdraw(ctx, r, o.ID, web.ViewerFrom(ctx).UserID, f.Get("reason")); err != nil {
 		return err
 	}
@@ -311,10 +294,7 @@ func (s *Service) withdrawPost(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) refreshPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	if _, err := s.RefreshName(ctx, r, o.ID, web.ViewerFrom(ctx).UserID); err != nil {
 		return err
 	}

@@ -59,10 +59,8 @@ func (d showData) Truncated() bool { return d.Total > len(d.Incidents) }
 func (s *Service) showPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := s.DB.Read()
-	o, err := org.BySlug(ctx, q, r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
+	var err error
 	data := showData{Org: o}
 	if data.Status, err = Status(ctx, q, o.ID); err != nil {
 		return err
@@ -190,10 +188,7 @@ func (s *Service) cardData(ctx context.Context, o *org.Org, f *web.Form) (cardDa
 // saves: saving is the review that makes the defaults count.
 func (s *Service) cardPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	c, rev := DefaultCard(web.LangFrom(ctx), o), 0
 	sc, err := CardFor(ctx, s.DB.Read(), o.ID)
 	switch {
@@ -235,10 +230,7 @@ func (s *Service) cardPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	base, ok := parseRevision(f.Get(fieldRevision))
 	if !ok {
 		return apperr.New(apperr.Invalid, "error.bad_form")
@@ -319,10 +311,7 @@ type printData struct {
 // the five situations in two columns, where to report.
 func (s *Service) printPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	data := printData{Org: o, CSS: stylesheetURL}
 	c := DefaultCard(web.LangFrom(ctx), o)
 	sc, err := CardFor(ctx, s.DB.Read(), o.ID)

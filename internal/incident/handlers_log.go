@@ -26,11 +26,7 @@ func entryURL(o *org.Org, id string) string { return logURL(o) + "/log/" + id }
 
 // newPage is the form for a new incident, with the time found set to now.
 func (s *Service) newPage(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	f := web.NewForm(url.Values{"found_at": {localInput(s.now())}})
 	return s.render(w, r, http.StatusOK, "new", s.printer(r).T("incident.new_title"), f, newData{Org: o})
 }
@@ -41,10 +37,7 @@ func (s *Service) newPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	i, err := s.CreateIncident(ctx, r, o.ID, web.ViewerFrom(ctx).UserID, entryInputFromForm(f))
 	if err != nil {
 		if !f.Apply(err) {
@@ -60,10 +53,7 @@ func (s *Service) newPost(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) entry(r *http.Request) (*org.Org, *Incident, error) {
 	ctx := r.Context()
 	q := s.DB.Read()
-	o, err := org.BySlug(ctx, q, r.PathValue("org"))
-	if err != nil {
-		return nil, nil, err
-	}
+	o := org.FromRequest(r).Org
 	i, err := IncidentByID(ctx, q, o.ID, r.PathValue("id"))
 	if err != nil {
 		return nil, nil, err

@@ -20,6 +20,7 @@ import (
 
 	"mamori/internal/db"
 	"mamori/internal/i18n"
+	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
@@ -71,16 +72,17 @@ type Service struct {
 // may read and change its card and log: the person who handles incidents
 // in a small firm is often not its owner, and every change is audited.
 func (s *Service) Routes(rt *web.Router) {
-	rt.Handle("GET /orgs/{org}/incident", web.OrgMember, s.showPage)
-	rt.Handle("GET /orgs/{org}/incident/card", web.OrgMember, s.cardPage)
-	rt.Handle("POST /orgs/{org}/incident/card", web.OrgMember, s.cardPost)
-	rt.Handle("GET /orgs/{org}/incident/card/print", web.OrgMember, s.printPage)
-	rt.Handle("GET /orgs/{org}/incident/log/new", web.OrgMember, s.newPage)
-	rt.Handle("POST /orgs/{org}/incident/log/new", web.OrgMember, s.newPost)
-	rt.Handle("GET /orgs/{org}/incident/log/{id}", web.OrgMember, s.entryPage)
-	rt.Handle("POST /orgs/{org}/incident/log/{id}", web.OrgMember, s.entryPost)
-	rt.Handle("POST /orgs/{org}/incident/log/{id}/close", web.OrgMember, s.closePost)
-	rt.Handle("POST /orgs/{org}/incident/log/{id}/reopen", web.OrgMember, s.reopenPost)
+	member := org.MemberAccess(s.DB.Read()) // loads the organisation into the request (org.FromRequest)
+	rt.Handle("GET /orgs/{org}/incident", member, s.showPage)
+	rt.Handle("GET /orgs/{org}/incident/card", member, s.cardPage)
+	rt.Handle("POST /orgs/{org}/incident/card", member, s.cardPost)
+	rt.Handle("GET /orgs/{org}/incident/card/print", member, s.printPage)
+	rt.Handle("GET /orgs/{org}/incident/log/new", member, s.newPage)
+	rt.Handle("POST /orgs/{org}/incident/log/new", member, s.newPost)
+	rt.Handle("GET /orgs/{org}/incident/log/{id}", member, s.entryPage)
+	rt.Handle("POST /orgs/{org}/incident/log/{id}", member, s.entryPost)
+	rt.Handle("POST /orgs/{org}/incident/log/{id}/close", member, s.closePost)
+	rt.Handle("POST /orgs/{org}/incident/log/{id}/reopen", member, s.reopenPost)
 	rt.Handle("GET "+StylesheetPath, web.Public, s.stylesheet)
 }
 

@@ -9,11 +9,13 @@ import (
 )
 
 func (s *Service) apiRoutes(rt *web.Router) {
+	// The organisation the rules admit to is loaded once, into the request (org.FromRequest).
+	member, owner := MemberAccess(s.DB.Read()), OwnerAccess(s.DB.Read())
 	rt.Handle("GET /api/v1/orgs", web.LoggedIn, s.apiList)
 	rt.Handle("POST /api/v1/orgs", web.LoggedIn, s.apiCreate)
-	rt.Handle("GET /api/v1/orgs/{org}", web.OrgMember, s.apiGet)
-	rt.Handle("PATCH /api/v1/orgs/{org}", web.OrgOwner, s.apiPatch)
-	rt.Handle("GET /api/v1/orgs/{org}/members", web.OrgMember, s.apiMembers)
+	rt.Handle("GET /api/v1/orgs/{org}", member, s.apiGet)
+	rt.Handle("PATCH /api/v1/orgs/{org}", owner, s.apiPatch)
+	rt.Handle("GET /api/v1/orgs/{org}/members", member, s.apiMembers)
 }
 
 const apiTime = "2006-01-02T15:04:05Z07:00"
@@ -92,10 +94,7 @@ func (s *Service) apiCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) apiGet(w http.ResponseWriter, r *http.Request) error {
-	o, err := BySlug(r.Context(), s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := FromRequest(r).Org
 	return web.WriteJSON(w, http.StatusOK, toAPI(o))
 }
 
@@ -153,10 +152,7 @@ func (s *Service) apiPatch(w http.ResponseWriter, r *http.Request) error {
 	if err := web.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	o, err := BySlug(r.Context(), s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := FromRequest(r).Org
 	in := inputOf(o)
 	b.Name.apply(&in.Name)
 	b.NameKana.apply(&in.NameKana)
@@ -167,7 +163,8 @@ func (s *Service) apiPatch(w http.ResponseWriter, r *http.Request) error {
 	b.Wholesale.apply(&in.Wholesale)
 	b.Employees.applyPtr(&in.Employees)
 	b.CapitalYen.applyPtr(&in.CapitalYen)
-	if o, err = s.Update(r.Context(), s.DB, r, o.Slug, in); err != nil {
+	o, err := s.Update(r.Context(), s.DB, r, o.Slug, in)
+	if err != nil {
 		return err
 	}
 	return web.WriteJSON(w, http.StatusOK, toAPI(o))
@@ -183,10 +180,7 @@ type apiMember struct {
 
 func (s *Service) apiMembers(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, err := BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := FromRequest(r).Org
 	ms, err := ListMembers(ctx, s.DB.Read(), o.ID)
 	if err != nil {
 		return err

@@ -207,10 +207,7 @@ func groupDigits(n int64) string {
 
 func (s *Service) showPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, err := BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := FromRequest(r).Org
 	members, err := ListMembers(ctx, s.DB.Read(), o.ID)
 	if err != nil {
 		return err
@@ -263,10 +260,7 @@ func formValues(o *Org) url.Values {
 }
 
 func (s *Service) editPage(w http.ResponseWriter, r *http.Request) error {
-	o, err := BySlug(r.Context(), s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := FromRequest(r).Org
 	return s.render(w, r, http.StatusOK, "edit", s.printer(r).T("org.edit_title"), web.NewForm(formValues(o)), newFormData(o))
 }
 
@@ -276,10 +270,7 @@ func (s *Service) editPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o, err := BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := FromRequest(r).Org
 	title := s.printer(r).T("org.edit_title")
 	in, pre := inputFromForm(f)
 	if len(pre) > 0 {

@@ -25,14 +25,10 @@ type membersData struct {
 func (s *Service) loadMembers(r *http.Request) (*membersData, error) {
 	ctx := r.Context()
 	v := web.ViewerFrom(ctx)
-	o, err := BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return nil, err
-	}
-	d := &membersData{Org: o, Self: v.UserID}
-	if m, ok := v.Membership(o.Slug); ok {
-		d.IsOwner = m.Role == RoleOwner
-	}
+	sc := FromRequest(r)
+	o := sc.Org
+	d := &membersData{Org: o, Self: v.UserID, IsOwner: sc.IsOwner()}
+	var err error
 	if d.Members, err = ListMembers(ctx, s.DB.Read(), o.ID); err != nil {
 		return nil, err
 	}

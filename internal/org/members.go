@@ -52,7 +52,7 @@ func (s *Service) AddMember(ctx context.Context, q db.Querier, r *http.Request, 
 	if !ValidRole(role) {
 		return apperr.Field("role", "org.role_invalid")
 	}
-	return inTx(ctx, q, func(q db.Querier) error {
+	return db.Transact(ctx, q, func(q db.Querier) error {
 		o, err := BySlug(ctx, q, orgSlug)
 		if err != nil {
 			return orgNotFound(err)
@@ -75,31 +75,20 @@ func (s *Service) AddMember(ctx context.Context, q db.Querier, r *http.Request, 
 	})
 }
 
-// lockOrg finds the organisation and, on PostgreSQL, locks its row so
-// that membership changes of one organisation run one at a time: two
-// owners demoting each other at once must not leave it without an owner.
-// SQLite write transactions are serial already.
-func lockOrg(ctx context.Context, q db.Querier, slug string) (string, error) {
-	query := `SELECT id FROM orgs WHERE slug = ?`
-	if q.Dialect() == db.Postgres {
-		query += ` FOR UPDATE`
-	}
-	var id string
-	err := db.Classify(q.QueryRowContext(ctx, query, slug).Scan(&id))
-	return id, orgNotFound(err)
-}
-
 // ChangeRole sets a member's role. The last owner cannot be demoted:
 // an organisation without an owner could never be managed again.
 func (s *Service) ChangeRole(ctx context.Context, q db.Querier, r *http.Request, orgSlug, userID, role string) error {
 	if !ValidRole(role) {
 		return apperr.New(apperr.Invalid, "org.role_invalid")
 	}
-	return inTx(ctx, q, func(q db.Querier) error {
-		orgID, err := lockOrg(ctx, q, orgSlug)
+	return db.Transact(ctx, q, func(q db.Querier) error {
+		// Membership changes of one organisation take turns: two owners
+		// demoting each other at once must not leave it without an owner.
+		o, err := LockSlug(ctx, q, orgSlug)
 		if err != nil {
 			return err
 		}
+		orgID := o.ID
 		cur, err := MemberRole(ctx, q, orgID, userID)
 		if err != nil {
 			return orgNotFound(err)
@@ -139,11 +128,14 @@ func (s *Service) ChangeRole(ctx context.Context, q db.Querier, r *http.Request,
 // RemoveMember takes a user out of an organisation (an owner removing
 // someone, or a member leaving). The last owner cannot go.
 func (s *Service) RemoveMember(ctx context.Context, q db.Querier, r *http.Request, orgSlug, userID string) error {
-	return inTx(ctx, q, func(q db.Querier) error {
-		orgID, err := lockOrg(ctx, q, orgSlug)
+	return db.Transact(ctx, q, func(q db.Querier) error {
+		// Membership changes of one organisation take turns: two owners
+		// demoting each other at once must not leave it without an owner.
+		o, err := LockSlug(ctx, q, orgSlug)
 		if err != nil {
 			return err
 		}
+		orgID := o.ID
 		cur, err := MemberRole(ctx, q, orgID, userID)
 		if err != nil {
 			return orgNotFound(err)
@@ -190,16 +182,13 @@ func (s *Service) Invite(ctx context.Context, q db.Querier, r *http.Request, org
 	}
 	var token string
 	var inv *Invitation
-	err := inTx(ctx, q, func(q db.Querier) error {
+	err := db.Transact(ctx, q, func(q db.Querier) error {
 		// The daily limit is counted and then spent in one transaction;
 		// the organisation's row lock keeps parallel invitations from all
 		// reading the same count on PostgreSQL (each one sends a mail).
-		if _, err := lockOrg(ctx, q, orgSlug); err != nil {
-			return err
-		}
-		o, err := BySlug(ctx, q, orgSlug)
+		o, err := LockSlug(ctx, q, orgSlug)
 		if err != nil {
-			return orgNotFound(err)
+			return err
 		}
 		now := s.now()
 		var n int
@@ -266,7 +255,7 @@ func (s *Service) Invite(ctx context.Context, q db.Querier, r *http.Request, org
 
 // RevokeInvitation withdraws an open invitation of orgSlug.
 func (s *Service) RevokeInvitation(ctx context.Context, q db.Querier, r *http.Request, orgSlug, id string) error {
-	return inTx(ctx, q, func(q db.Querier) error {
+	return db.Transact(ctx, q, func(q db.Querier) error {
 		o, err := BySlug(ctx, q, orgSlug)
 		if err != nil {
 			return orgNotFound(err)
@@ -308,7 +297,7 @@ func usable(inv *Invitation, now time.Time) error {
 // forwarded link does not let someone else in; the link works once.
 func (s *Service) AcceptInvitation(ctx context.Context, q db.Querier, r *http.Request, token, userID, email string) (*Invitation, error) {
 	var inv *Invitation
-	err := inTx(ctx, q, func(q db.Querier) error {
+	err := db.Transact(ctx, q, func(q db.Querier) error {
 		var err error
 		inv, err = invitationByToken(ctx, q, token)
 		if errors.Is(err, db.ErrNotFound) {
@@ -327,7 +316,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, q db.Querier, r *http.Re
 // that address, not a mailed secret, is the proof.
 func (s *Service) AcceptInvitationByID(ctx context.Context, q db.Querier, r *http.Request, id, userID, email string) (*Invitation, error) {
 	var inv *Invitation
-	err := inTx(ctx, q, func(q db.Querier) error {
+	err := db.Transact(ctx, q, func(q db.Querier) error {
 		var err error
 		inv, err = scanInvitation(q.QueryRowContext(ctx, `SELECT `+inviteCols+inviteFrom+` WHERE i.id = ? AND i.email = ?`, id, auth.NormalizeEmail(email)))
 		if errors.Is(err, db.ErrNotFound) {

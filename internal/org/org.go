@@ -60,7 +60,7 @@ func checkProfile(ctx context.Context, q db.Querier, in CreateInput, orgID strin
 // operator's shell). r may be nil when no HTTP request is behind the call.
 func (s *Service) Create(ctx context.Context, q db.Querier, r *http.Request, ownerUserID string, in CreateInput) (*Org, error) {
 	var o *Org
-	err := inTx(ctx, q, func(q db.Querier) error {
+	err := db.Transact(ctx, q, func(q db.Querier) error {
 		clean, err := checkProfile(ctx, q, in, "")
 		if err != nil {
 			return err
@@ -118,7 +118,7 @@ func (s *Service) Create(ctx context.Context, q db.Querier, r *http.Request, own
 // stays as it is so links keep working.
 func (s *Service) Update(ctx context.Context, q db.Querier, r *http.Request, slug string, in CreateInput) (*Org, error) {
 	var o *Org
-	err := inTx(ctx, q, func(q db.Querier) error {
+	err := db.Transact(ctx, q, func(q db.Querier) error {
 		old, err := BySlug(ctx, q, slug)
 		if err != nil {
 			return err

@@ -72,20 +72,22 @@ type Service struct {
 
 // Routes registers the organisation pages and API.
 func (s *Service) Routes(rt *web.Router) {
+	// The organisation the rules admit to is loaded once, into the request (org.FromRequest).
+	member, owner := MemberAccess(s.DB.Read()), OwnerAccess(s.DB.Read())
 	rt.Handle("GET /dashboard", web.LoggedIn, s.dashboard)
 	rt.Handle("POST /dashboard/invitations/{id}/accept", web.LoggedIn, s.dashboardAcceptPost)
 	rt.Handle("GET /orgs", web.LoggedIn, s.listPage)
 	rt.Handle("GET /orgs/new", web.LoggedIn, s.newPage)
 	rt.Handle("POST /orgs/new", web.LoggedIn, s.newPost)
-	rt.Handle("GET /orgs/{org}", web.OrgMember, s.showPage)
-	rt.Handle("GET /orgs/{org}/edit", web.OrgOwner, s.editPage)
-	rt.Handle("POST /orgs/{org}/edit", web.OrgOwner, s.editPost)
-	rt.Handle("GET /orgs/{org}/members", web.OrgMember, s.membersPage)
-	rt.Handle("POST /orgs/{org}/invitations", web.OrgOwner, s.invitePost)
-	rt.Handle("POST /orgs/{org}/invitations/{id}/revoke", web.OrgOwner, s.revokePost)
-	rt.Handle("POST /orgs/{org}/members/{user}/role", web.OrgOwner, s.rolePost)
-	rt.Handle("POST /orgs/{org}/members/{user}/remove", web.OrgOwner, s.removePost)
-	rt.Handle("POST /orgs/{org}/leave", web.OrgMember, s.leavePost)
+	rt.Handle("GET /orgs/{org}", member, s.showPage)
+	rt.Handle("GET /orgs/{org}/edit", owner, s.editPage)
+	rt.Handle("POST /orgs/{org}/edit", owner, s.editPost)
+	rt.Handle("GET /orgs/{org}/members", member, s.membersPage)
+	rt.Handle("POST /orgs/{org}/invitations", owner, s.invitePost)
+	rt.Handle("POST /orgs/{org}/invitations/{id}/revoke", owner, s.revokePost)
+	rt.Handle("POST /orgs/{org}/members/{user}/role", owner, s.rolePost)
+	rt.Handle("POST /orgs/{org}/members/{user}/remove", owner, s.removePost)
+	rt.Handle("POST /orgs/{org}/leave", member, s.leavePost)
 	rt.Handle("GET /invitations/{token}", web.Public, s.invitationPage)
 	rt.Handle("POST /invitations/{token}", web.LoggedIn, s.invitationPost)
 	s.apiRoutes(rt)
@@ -100,16 +102,6 @@ func (s *Service) now() time.Time {
 
 // link builds an absolute URL for mails.
 func (s *Service) link(path string) string { return strings.TrimRight(s.Cfg.BaseURL, "/") + path }
-
-// inTx runs fn in q when q is already a transaction and in a new one when
-// it is the database, so a caller holding only *db.DB (the operator's
-// shell) still gets all-or-nothing writes.
-func inTx(ctx context.Context, q db.Querier, fn func(q db.Querier) error) error {
-	if d, ok := q.(*db.DB); ok {
-		return d.InTx(ctx, func(tx *db.Tx) error { return fn(tx) })
-	}
-	return fn(q)
-}
 
 func (s *Service) printer(r *http.Request) *i18n.Printer {
 	return s.Catalog.Printer(web.LangFrom(r.Context()))

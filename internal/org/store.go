@@ -3,8 +3,10 @@ package org
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
+	"mamori/internal/apperr"
 	"mamori/internal/auth"
 	"mamori/internal/db"
 	"mamori/internal/org/jp"
@@ -86,6 +88,63 @@ func BySlug(ctx context.Context, q db.Querier, slug string) (*Org, error) {
 // ByID serves packages that keep an organisation's id rather than its slug.
 func ByID(ctx context.Context, q db.Querier, id string) (*Org, error) {
 	return scanOrg(q.QueryRowContext(ctx, `SELECT `+orgCols+` FROM orgs o WHERE o.id = ?`, id))
+}
+
+// Lock loads the organisation id and, on PostgreSQL, holds its row
+// until the transaction q ends, so that writes which count or number what
+// belongs to one organisation (members and owners, invitations per day,
+// declaration and policy version numbers, ledger positions) take turns
+// per organisation. SQLite runs one writing transaction at a time already.
+// An unknown organisation is a NotFound apperr.Error wrapping
+// db.ErrNotFound: callers write it to the user as it is, and those that
+// ask errors.Is(err, db.ErrNotFound) still see it.
+func Lock(ctx context.Context, q db.Querier, id string) (*Org, error) {
+	return lockBy(ctx, q, "id", id)
+}
+
+// LockSlug is Lock for callers that name the organisation by its slug
+// (the members' functions, which the operator's shell calls with one).
+func LockSlug(ctx context.Context, q db.Querier, slug string) (*Org, error) {
+	return lockBy(ctx, q, "slug", slug)
+}
+
+func lockBy(ctx context.Context, q db.Querier, col, value string) (*Org, error) {
+	query := `SELECT ` + orgCols + ` FROM orgs o WHERE o.` + col + ` = ?`
+	if q.Dialect() == db.Postgres {
+		query += ` FOR UPDATE`
+	}
+	o, err := scanOrg(q.QueryRowContext(ctx, query, value))
+	return o, orgNotFound(err)
+}
+
+// LockOwned is Lock for a write only an owner may make (a declaration,
+// a policy version): the routes check the role already, but these writes
+// are audited and may be called from elsewhere, so they check it again
+// under the lock. A caller who does not own the organisation is refused
+// with a Forbidden error carrying key, the capability's own message.
+func LockOwned(ctx context.Context, q db.Querier, orgID, userID, key string) (*Org, error) {
+	o, err := Lock(ctx, q, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if owner, err := IsOwner(ctx, q, orgID, userID); err != nil {
+		return nil, err
+	} else if !owner {
+		return nil, apperr.New(apperr.Forbidden, key)
+	}
+	return o, nil
+}
+
+// IsOwner reports whether userID owns the organisation; not being a
+// member at all is simply false. Functions that write audited records
+// check it again although their routes are for owners already, since
+// they may be called from elsewhere.
+func IsOwner(ctx context.Context, q db.Querier, orgID, userID string) (bool, error) {
+	role, err := MemberRole(ctx, q, orgID, userID)
+	if errors.Is(err, db.ErrNotFound) {
+		return false, nil
+	}
+	return role == RoleOwner, err
 }
 
 func nullable(s string) any {

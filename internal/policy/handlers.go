@@ -26,12 +26,10 @@ type showData struct {
 func (s *Service) showPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := s.DB.Read()
-	o, err := org.BySlug(ctx, q, r.PathValue("org"))
-	if err != nil {
-		return err
-	}
-	m, _ := web.ViewerFrom(ctx).Membership(o.Slug)
-	data := showData{Org: o, IsOwner: m.Role == web.OrgRoleOwner}
+	sc := org.FromRequest(r)
+	data := showData{Org: sc.Org, IsOwner: sc.IsOwner()}
+	o := sc.Org
+	var err error
 	if data.Versions, err = Versions(ctx, q, o.ID); err != nil {
 		return err
 	}
@@ -109,10 +107,7 @@ func (s *Service) draftOrTemplate(ctx context.Context, o *org.Org, userID string
 
 func (s *Service) editPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	d, err := s.draftOrTemplate(ctx, o, web.ViewerFrom(ctx).UserID)
 	if err != nil {
 		return err
@@ -143,10 +138,7 @@ func (s *Service) editPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	userID := web.ViewerFrom(ctx).UserID
 	in := inputFromForm(f)
 	// page shows the editor again with form; adjust adds a preview or
@@ -227,10 +219,7 @@ func (s *Service) externalPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	v := web.ViewerFrom(ctx)
 	if _, err := s.RecordExternal(ctx, r, o.ID, v.UserID, f.Get("external_url")); err != nil {
 		if !f.Apply(err) {

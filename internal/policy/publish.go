@@ -12,6 +12,7 @@ import (
 	"mamori/internal/audit"
 	"mamori/internal/db"
 	"mamori/internal/i18n"
+	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
@@ -115,25 +116,6 @@ func inputOf(d *Draft) DraftInput {
 	return DraftInput{Lang: d.Lang, Intro: d.Intro, Sections: d.Sections, Representative: d.Representative, RepresentativeTitle: d.RepresentativeTitle}
 }
 
-// ownedOrg locks the organisation (see lockOrg) and checks that userID
-// owns it: the routes check this already, but these functions write
-// audited records and may be called from elsewhere.
-func ownedOrg(ctx context.Context, q db.Querier, orgID, userID string) (string, error) {
-	name, err := lockOrg(ctx, q, orgID)
-	if errors.Is(err, db.ErrNotFound) {
-		return "", apperr.Wrap(err, apperr.NotFound, "error.not_found")
-	}
-	if err != nil {
-		return "", err
-	}
-	if owner, err := isOwner(ctx, q, orgID, userID); err != nil {
-		return "", err
-	} else if !owner {
-		return "", apperr.New(apperr.Forbidden, "policy.owner_only")
-	}
-	return name, nil
-}
-
 // SaveDraft validates in and stores it as the organisation's draft.
 // Nothing is published.
 func (s *Service) SaveDraft(ctx context.Context, orgID, userID string, in DraftInput) (*Draft, error) {
@@ -143,7 +125,7 @@ func (s *Service) SaveDraft(ctx context.Context, orgID, userID string, in DraftI
 	}
 	d := clean.draft(orgID, userID, s.now())
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := ownedOrg(ctx, tx, orgID, userID); err != nil {
+		if _, err := org.LockOwned(ctx, tx, orgID, userID, "policy.owner_only"); err != nil {
 			return err
 		}
 		return saveDraft(ctx, tx, d)
@@ -164,10 +146,11 @@ func (s *Service) Publish(ctx context.Context, r *http.Request, orgID, userID st
 	}
 	var v *Version
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		name, err := ownedOrg(ctx, tx, orgID, userID)
+		o, err := org.LockOwned(ctx, tx, orgID, userID, "policy.owner_only")
 		if err != nil {
 			return err
 		}
+		name := o.Name
 		out, err := clean.filled(name)
 		if err != nil {
 			return err
@@ -204,10 +187,11 @@ func (s *Service) RecordExternal(ctx context.Context, r *http.Request, orgID, us
 	}
 	var v *Version
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
-		name, err := ownedOrg(ctx, tx, orgID, userID)
+		o, err := org.LockOwned(ctx, tx, orgID, userID, "policy.owner_only")
 		if err != nil {
 			return err
 		}
+		name := o.Name
 		v = &Version{ID: db.NewID(), OrgID: orgID, Lang: i18n.Default, OrgName: name, ExternalURL: u, PublishedAt: s.now(), PublishedBy: userID}
 		if d, err := DraftFor(ctx, tx, orgID); err == nil {
 			v.Lang, v.Representative, v.RepresentativeTitle = d.Lang, d.Representative, d.RepresentativeTitle

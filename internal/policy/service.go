@@ -17,6 +17,7 @@ import (
 
 	"mamori/internal/db"
 	"mamori/internal/i18n"
+	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
@@ -49,10 +50,12 @@ type Service struct {
 // Routes registers the members' overview, the owner's editor and the
 // public policy pages.
 func (s *Service) Routes(rt *web.Router) {
-	rt.Handle("GET /orgs/{org}/policy", web.OrgMember, s.showPage)
-	rt.Handle("GET /orgs/{org}/policy/edit", web.OrgOwner, s.editPage)
-	rt.Handle("POST /orgs/{org}/policy/edit", web.OrgOwner, s.editPost)
-	rt.Handle("POST /orgs/{org}/policy/external", web.OrgOwner, s.externalPost)
+	// The organisation the rules admit to is loaded once, into the request (org.FromRequest).
+	member, owner := org.MemberAccess(s.DB.Read()), org.OwnerAccess(s.DB.Read())
+	rt.Handle("GET /orgs/{org}/policy", member, s.showPage)
+	rt.Handle("GET /orgs/{org}/policy/edit", owner, s.editPage)
+	rt.Handle("POST /orgs/{org}/policy/edit", owner, s.editPost)
+	rt.Handle("POST /orgs/{org}/policy/external", owner, s.externalPost)
 	rt.Handle("GET /p/{slug}/policy", web.Public, s.publicLatest)
 	rt.Handle("GET /p/{slug}/policy/{version}", web.Public, s.publicVersion)
 }

@@ -2,11 +2,9 @@ package policy
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"mamori/internal/db"
-	"mamori/internal/web"
 )
 
 // Draft is the owner's working copy: one per organisation, overwritten by
@@ -126,7 +124,7 @@ func Versions(ctx context.Context, q db.Querier, orgID string) ([]Version, error
 }
 
 // insertVersion gives v the organisation's next version number and stores
-// it. Call it in the transaction that locked the organisation (lockOrg):
+// it. Call it in the transaction that locked the organisation (org.LockOwned):
 // the lock makes the number race-free on PostgreSQL, SQLite writes are
 // serial, and UNIQUE(org_id, version) is the last line of defence
 // (db.ErrConflict).
@@ -149,27 +147,4 @@ func insertVersion(ctx context.Context, q db.Querier, v *Version) error {
 		return db.ErrConflict
 	}
 	return nil
-}
-
-// lockOrg returns the organisation's current name and, on PostgreSQL,
-// locks its row so that publications for one organisation run one at a
-// time and version numbers cannot collide.
-func lockOrg(ctx context.Context, q db.Querier, orgID string) (string, error) {
-	query := `SELECT name FROM orgs WHERE id = ?`
-	if q.Dialect() == db.Postgres {
-		query += ` FOR UPDATE`
-	}
-	var name string
-	err := q.QueryRowContext(ctx, query, orgID).Scan(&name)
-	return name, db.Classify(err)
-}
-
-// isOwner reports whether userID owns the organisation.
-func isOwner(ctx context.Context, q db.Querier, orgID, userID string) (bool, error) {
-	var role string
-	err := db.Classify(q.QueryRowContext(ctx, `SELECT role FROM org_members WHERE org_id = ? AND user_id = ?`, orgID, userID).Scan(&role))
-	if errors.Is(err, db.ErrNotFound) {
-		return false, nil
-	}
-	return role == web.OrgRoleOwner, err
 }

@@ -25,10 +25,12 @@ type reminderPayload struct {
 }
 
 func (s *Service) orgRoutes(rt *web.Router) {
-	rt.Handle("GET /orgs/{org}/selfcheck", web.OrgMember, s.historyPage)
-	rt.Handle("GET /orgs/{org}/selfcheck/{id}", web.OrgMember, s.storedPage)
-	rt.Handle("POST /orgs/{org}/selfcheck/{id}/actions/{item}", web.OrgMember, s.donePost)
-	rt.Handle("POST /orgs/{org}/selfcheck/sites", web.OrgOwner, s.sitePost)
+	// The organisation the rules admit to is loaded once, into the request (org.FromRequest).
+	member, owner := org.MemberAccess(s.DB.Read()), org.OwnerAccess(s.DB.Read())
+	rt.Handle("GET /orgs/{org}/selfcheck", member, s.historyPage)
+	rt.Handle("GET /orgs/{org}/selfcheck/{id}", member, s.storedPage)
+	rt.Handle("POST /orgs/{org}/selfcheck/{id}/actions/{item}", member, s.donePost)
+	rt.Handle("POST /orgs/{org}/selfcheck/sites", owner, s.sitePost)
 }
 
 type siteSummary struct {
@@ -52,10 +54,7 @@ type historyData struct {
 
 func (s *Service) historyPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	results, err := History(ctx, s.DB.Read(), o.ID)
 	if err != nil {
 		return err
@@ -102,10 +101,7 @@ func (s *Service) historyPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) storedPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	st, err := ResultByID(ctx, s.DB.Read(), o.ID, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -125,10 +121,7 @@ func (s *Service) donePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	st, err := ResultByID(ctx, s.DB.Read(), o.ID, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -158,10 +151,7 @@ func (s *Service) sitePost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o, err := org.BySlug(ctx, s.DB.Read(), r.PathValue("org"))
-	if err != nil {
-		return err
-	}
+	o := org.FromRequest(r).Org
 	name, ok := cleanSiteName(f.Get("name"))
 	if !ok {
 		return apperr.Field("name", web.TextKey(f.Get("name"), "selfcheck.site_name_invalid"))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
@@ -21,6 +22,20 @@ type Access struct {
 	// bearer, when set, admits a request by a machine credential it
 	// carries instead of by its viewer (see RoleOrToken).
 	bearer func(r *http.Request) bool
+	// load, when set, runs once the rule admits a request (see Loading).
+	load func(r *http.Request) (context.Context, error)
+}
+
+// Loading is the rule a with a step that runs once a admits a request:
+// load returns the context the handler gets, carrying what every handler
+// of the route would otherwise look up for itself (the organisation named
+// by the path: org.MemberAccess and org.OwnerAccess). web knows no capability, so the
+// capability that owns the thing provides the step. The name stays a's:
+// who may come in is unchanged, and the authorization matrix says so. An
+// error from load is the request's answer, as a handler's would be.
+func (a Access) Loading(load func(r *http.Request) (context.Context, error)) Access {
+	a.load = load
+	return a
 }
 
 var (
@@ -199,6 +214,14 @@ func (rt *Router) wrap(access Access, h HandlerFunc) http.Handler {
 		if err := Authorize(access, r); err != nil {
 			rt.errs.Handle(w, r, err)
 			return
+		}
+		if access.load != nil {
+			ctx, err := access.load(r)
+			if err != nil {
+				rt.errs.Handle(w, r, err)
+				return
+			}
+			r = r.WithContext(ctx)
 		}
 		if err := h(w, r); err != nil {
 			rt.errs.Handle(w, r, err)

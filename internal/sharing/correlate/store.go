@@ -55,7 +55,7 @@ func Add(ctx context.Context, q db.Querier, reportID string, at time.Time, inds 
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	return inTx(ctx, q, func(q db.Querier) error {
+	return db.Transact(ctx, q, func(q db.Querier) error {
 		var rid int64
 		err := q.QueryRowContext(ctx, `INSERT INTO correlation_reports (report_id, at) VALUES (?, ?)
 			ON CONFLICT (report_id) DO UPDATE SET at = excluded.at RETURNING rid`, reportID, at).Scan(&rid)
@@ -69,7 +69,7 @@ func Add(ctx context.Context, q db.Querier, reportID string, at time.Time, inds 
 // Remove forgets a report and every value only it held. Removing a
 // report that was never added is not an error.
 func Remove(ctx context.Context, q db.Querier, reportID string) error {
-	return inTx(ctx, q, func(q db.Querier) error {
+	return db.Transact(ctx, q, func(q db.Querier) error {
 		var rid int64
 		err := q.QueryRowContext(ctx, `SELECT rid FROM correlation_reports WHERE report_id = ?`, reportID).Scan(&rid)
 		if errors.Is(db.Classify(err), db.ErrNotFound) {
@@ -149,15 +149,6 @@ func replace(ctx context.Context, q db.Querier, rid int64, keys []string) error 
 		}
 	}
 	return nil
-}
-
-// inTx runs fn in a transaction when q is the database itself, and in
-// the caller's transaction otherwise.
-func inTx(ctx context.Context, q db.Querier, fn func(db.Querier) error) error {
-	if d, ok := q.(*db.DB); ok {
-		return d.InTx(ctx, func(tx *db.Tx) error { return fn(tx) })
-	}
-	return fn(q)
 }
 
 // Stored returns the indicators stored for a report, in display order;
