@@ -276,20 +276,15 @@ func answersFor(ctx context.Context, q db.Querier, orgID, serviceID string) (map
 	} else {
 		query += ` AND s.deleted_at IS NULL`
 	}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := map[string]*Answers{}
-	for rows.Next() {
+	err := db.Each(ctx, q, func(r db.Scanner) error {
 		var sid string
 		var p PointAnswer
-		if err := rows.Scan(&sid, &p.Point, &p.Answer, &p.Note, &p.UpdatedAt, &p.UpdatedBy); err != nil {
-			return nil, err
+		if err := r.Scan(&sid, &p.Point, &p.Answer, &p.Note, &p.UpdatedAt, &p.UpdatedBy); err != nil {
+			return err
 		}
 		if p.Point < 1 || p.Point > NumPoints {
-			continue // the table's CHECK makes this impossible
+			return nil // the table's CHECK makes this impossible
 		}
 		p.UpdatedAt = p.UpdatedAt.UTC()
 		a := out[sid]
@@ -298,8 +293,12 @@ func answersFor(ctx context.Context, q db.Querier, orgID, serviceID string) (map
 			out[sid] = a
 		}
 		a[p.Point-1] = p
+		return nil
+	}, query, args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // writeAnswer stores one point: a row when it has an answer or a note,

@@ -77,19 +77,12 @@ type Summary struct {
 // Status tells where the organisation's cloud check stands at now.
 func Status(ctx context.Context, q db.Querier, orgID string, now time.Time) (Summary, error) {
 	var s Summary
-	rows, err := q.QueryContext(ctx, `SELECT s.completed_at,
-			(SELECT COUNT(*) FROM cloud_answers a WHERE a.service_id = s.id AND a.answer <> '')
-		FROM cloud_services s WHERE s.org_id = ? AND s.deleted_at IS NULL`, orgID)
-	if err != nil {
-		return s, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := db.Each(ctx, q, func(r db.Scanner) error {
 		var c CloudService
 		var completed *time.Time
 		var answered int
-		if err := rows.Scan(&completed, &answered); err != nil {
-			return s, err
+		if err := r.Scan(&completed, &answered); err != nil {
+			return err
 		}
 		c.CompletedAt = utcPtr(completed)
 		s.Services++
@@ -99,8 +92,11 @@ func Status(ctx context.Context, q db.Querier, orgID string, now time.Time) (Sum
 		if c.Due(now) {
 			s.Due++
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, `SELECT s.completed_at,
+			(SELECT COUNT(*) FROM cloud_answers a WHERE a.service_id = s.id AND a.answer <> '')
+		FROM cloud_services s WHERE s.org_id = ? AND s.deleted_at IS NULL`, orgID)
+	if err != nil {
 		return s, err
 	}
 	if _, err := NoCloudSince(ctx, q, orgID); err == nil {

@@ -308,23 +308,18 @@ func PublishedKeys(ctx context.Context, q db.Querier) ([]PublicKey, error) {
 	if err := q.QueryRowContext(ctx, `SELECT key_id FROM signing_current WHERE id = 1`).Scan(&cur); err != nil {
 		return nil, fmt.Errorf("signing: no keyring in the database (the server creates one at first start): %w", db.Classify(err))
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, public_key FROM signing_keys WHERE revoked_at IS NULL`)
+	out, err := db.Collect(ctx, q, func(r db.Scanner) (PublicKey, error) {
+		var k PublicKey
+		var pub []byte
+		err := r.Scan(&k.ID, &pub)
+		k.Key, k.Current = ed25519.PublicKey(pub), k.ID == cur
+		return k, err
+	}, `SELECT id, public_key FROM signing_keys WHERE revoked_at IS NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("signing: %w", err)
 	}
-	defer rows.Close()
-	var out []PublicKey
-	for rows.Next() {
-		var k PublicKey
-		var pub []byte
-		if err := rows.Scan(&k.ID, &pub); err != nil {
-			return nil, fmt.Errorf("signing: %w", err)
-		}
-		k.Key, k.Current = ed25519.PublicKey(pub), k.ID == cur
-		out = append(out, k)
-	}
 	sortKeys(out)
-	return out, rows.Err()
+	return out, nil
 }
 
 // fileRing is a keyring of older versions read from a keys directory.
