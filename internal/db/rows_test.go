@@ -74,6 +74,22 @@ func TestCollect(t *testing.T) {
 		if fmt.Sprint(got) != "[rows.k0 rows.k1 rows.k2]" {
 			t.Errorf("Collect = %v", got)
 		}
+		// A pointer-returning scan (the single-row form) lists values.
+		type kv struct{ k, v string }
+		scanKV := func(r db.Scanner) (*kv, error) {
+			var x kv
+			if err := r.Scan(&x.k, &x.v); err != nil {
+				return nil, err
+			}
+			return &x, nil
+		}
+		kvs, err := db.Collect(ctx, d.Read(), db.Value(scanKV), `SELECT key, value FROM settings WHERE key = ?`, "rows.k2")
+		if err != nil || len(kvs) != 1 || kvs[0] != (kv{"rows.k2", "2"}) {
+			t.Errorf("Value = %v, %v", kvs, err)
+		}
+		if _, err := db.Collect(ctx, d.Read(), db.Value(scanKV), `SELECT key FROM settings`); err == nil {
+			t.Error("Value: a failed scan gave no error")
+		}
 		none, err := db.Collect(ctx, d.Read(), scanKey, `SELECT key FROM settings WHERE key = ?`, "rows.none")
 		if err != nil || none != nil {
 			t.Errorf("no rows: %v, %v", none, err)
