@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"mamori/internal/app"
+	"mamori/internal/apptest"
 	"mamori/internal/config"
 	"mamori/internal/db"
 	"mamori/internal/mailparse"
@@ -179,7 +181,7 @@ func TestServeLifecycle(t *testing.T) {
 	case addr = <-addrc:
 	case err := <-done:
 		t.Fatal(err)
-	case <-time.After(20 * time.Second):
+	case <-time.After(apptest.Patience):
 		t.Fatal("server did not start")
 	}
 	base := "http://" + addr
@@ -227,20 +229,36 @@ func TestServeLifecycle(t *testing.T) {
 	}
 
 	// An in-flight request (body still arriving) completes after shutdown
-	// has begun.
+	// has begun. Events are ordered by what the server shows, not by
+	// sleeps: the request asks for 100 Continue, which the server sends
+	// when the handler first reads the body, so the request is in flight
+	// once it comes; the body follows once the listener refuses new
+	// connections, which is the first thing Shutdown does.
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(apptest.Patience))
 	body := "email=nobody%40example.jp&password=whatever+it+is"
-	io.WriteString(conn, "POST /login HTTP/1.1\r\nHost: "+addr+"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body[:10])
-	time.Sleep(200 * time.Millisecond)
+	io.WriteString(conn, "POST /login HTTP/1.1\r\nHost: "+addr+"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\nExpect: 100-continue\r\n\r\n")
+	br := bufio.NewReader(conn)
+	if line, err := br.ReadString('\n'); err != nil || line != "HTTP/1.1 100 Continue\r\n" {
+		t.Fatalf("before the body: %q %v", line, err)
+	}
+	if line, _ := br.ReadString('\n'); line != "\r\n" {
+		t.Fatalf("after 100 Continue: %q", line)
+	}
 	cancel()
-	time.Sleep(200 * time.Millisecond)
-	io.WriteString(conn, body[10:])
-	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	reply, _ := io.ReadAll(conn)
+	apptest.WaitFor(t, "the listener closed by Shutdown", func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	io.WriteString(conn, body)
+	reply, _ := io.ReadAll(br)
 	if !strings.HasPrefix(string(reply), "HTTP/1.1 401") {
 		t.Fatalf("in-flight request got %.200q", reply)
 	}
@@ -249,7 +267,7 @@ func TestServeLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(apptest.Patience):
 		t.Fatal("server did not stop")
 	}
 	if !strings.Contains(logs.String(), "stopped") {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,6 +104,7 @@ func TestLoginRacingPasswordChange(t *testing.T) {
 			e.DB.ExecContext(context.Background(), `DELETE FROM login_failures`)
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
+			var tried atomic.Int64
 			for i := 0; i < 6; i++ {
 				env := []*apptest.Env{e, e2}[i%2]
 				wg.Add(1)
@@ -115,10 +117,11 @@ func TestLoginRacingPasswordChange(t *testing.T) {
 						default:
 						}
 						rawPost(noRedirect(), env.URL, "/login", url.Values{"email": {"race@example.jp"}, "password": {old}}, nil)
+						tried.Add(1)
 					}
 				}()
 			}
-			time.Sleep(20 * time.Millisecond) // let logins be in flight; not a timing assertion
+			apptest.WaitFor(t, "logins under way", func() bool { return tried.Load() >= 6 })
 			expectStatus(t, e.Post(owner, "/settings/password", url.Values{"current_password": {old}, "password": {next}, "password_confirm": {next}}), http.StatusSeeOther)
 			close(stop)
 			wg.Wait()
@@ -237,6 +240,7 @@ func TestLoginRacingMFAEnable(t *testing.T) {
 			code, _ := totp.Code(secret, time.Now())
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
+			var tried atomic.Int64
 			for i := 0; i < 6; i++ {
 				wg.Add(1)
 				go func() {
@@ -248,10 +252,11 @@ func TestLoginRacingMFAEnable(t *testing.T) {
 						default:
 						}
 						rawPost(noRedirect(), e.URL, "/login", url.Values{"email": {"mfarace@example.jp"}, "password": {"the password 1"}}, nil)
+						tried.Add(1)
 					}
 				}()
 			}
-			time.Sleep(20 * time.Millisecond) // let logins be in flight; not a timing assertion
+			apptest.WaitFor(t, "logins under way", func() bool { return tried.Load() >= 6 })
 			expectStatus(t, e.Post(owner, "/settings/mfa/enable", url.Values{"code": {code}, "current_password": {"the password 1"}, "setup": {e.MFASetupID(u.ID)}}), 200)
 			close(stop)
 			wg.Wait()

@@ -117,9 +117,7 @@ func TestLoginLockoutParallelBurst(t *testing.T) {
 			<-gate
 			// The right password goes last, while the burst is still
 			// arriving but once the limit's failures are on record.
-			for i := 0; i < 2000 && failuresOf(e.DB, "acct:burst@example.jp") < limit; i++ {
-				time.Sleep(5 * time.Millisecond)
-			}
+			apptest.Eventually(func() bool { return failuresOf(e.DB, "acct:burst@example.jp") >= limit })
 			statuses[n-1], _ = rawPost(noRedirect(), e2.URL, "/login", url.Values{"email": {"burst@example.jp"}, "password": {"right password!"}}, nil)
 		}()
 		close(gate)

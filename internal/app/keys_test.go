@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"mamori/internal/app"
+	"mamori/internal/apptest"
 	"mamori/internal/auth"
 	"mamori/internal/auth/password"
 	"mamori/internal/config"
@@ -211,13 +212,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	}
 	endsOnB := func(what string, c *http.Client) {
 		t.Helper()
-		for range 50 {
-			if !loggedIn(c) {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Fatalf("%s on A: the session still works on B after 5 s", what)
+		apptest.WaitFor(t, what+" on A ends the session on B", func() bool { return !loggedIn(c) })
 	}
 	ca := login(a)
 	cb := onB(ca, a.url)
@@ -258,13 +253,10 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		workers.Go(func() { in.a.Jobs.Run(wctx) })
 	}
 	done := 0
-	for range 200 {
+	apptest.Eventually(func() bool {
 		a.d.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = 'test.once' AND status = 'done'`).Scan(&done)
-		if done == jobs {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return done == jobs
+	})
 	stop()
 	workers.Wait()
 	if done != jobs || runs.Load() != jobs {
@@ -362,9 +354,7 @@ func TestBackupRestore(t *testing.T) {
 			written.Add(1)
 		}
 	})
-	for written.Load() < 20 { // the writer is going
-		time.Sleep(time.Millisecond)
-	}
+	apptest.WaitFor(t, "the writer going", func() bool { return written.Load() >= 20 })
 	file := filepath.Join(t.TempDir(), "mamori.backup")
 	atStart := written.Load()
 	start := time.Now()

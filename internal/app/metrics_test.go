@@ -272,7 +272,7 @@ func TestMetricsListener(t *testing.T) {
 	case addr = <-addrc:
 	case err := <-done:
 		t.Fatal(err)
-	case <-time.After(20 * time.Second):
+	case <-time.After(apptest.Patience):
 		t.Fatal("server did not start")
 	}
 	m := regexp.MustCompile(`msg="metrics listening" addr=(\S+)`).FindStringSubmatch(logs.String())

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"mamori/internal/app"
 	"mamori/internal/auth"
@@ -224,4 +225,34 @@ func (e *Env) Count(query string, args ...any) int {
 		e.T.Fatal(err)
 	}
 	return n
+}
+
+// Patience is how long a test waits for something asynchronous (a server
+// to start or stop, a worker to run a job, another instance to notice a
+// change) before it fails. It is generous because the wait ends as soon
+// as the thing happens: a busy machine makes such a test slower, never
+// failed. It is a budget, not a measure of speed.
+const Patience = time.Minute
+
+// Eventually polls cond until it holds or Patience has passed, and says
+// whether it held. It does not fail the test, so goroutines other than
+// the test's may use it.
+func Eventually(cond func() bool) bool {
+	deadline := time.Now().Add(Patience)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+// WaitFor polls cond until it holds and fails the test when it has not
+// after Patience; what says what was awaited.
+func WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	if !Eventually(cond) {
+		t.Fatalf("waited %v: %s", Patience, what)
+	}
 }

@@ -70,8 +70,16 @@ const (
 
 // artifactTimeout bounds the capture of the screenshot and the HTML after a
 // failure. The capture runs on a fresh context because the failure is often
-// the expiry of the test's own deadline.
-const artifactTimeout = 10 * time.Second
+// the expiry of the test's own deadline. It is generous: a busy machine
+// stretches a full-page screenshot from milliseconds to seconds.
+const artifactTimeout = 30 * time.Second
+
+// startTimeout bounds starting Chromium and opening a tab, unless the tab's
+// own timeout is longer. Starting is the step a busy machine stretches most
+// (a test with a 5 s overall timeout failed in it when every core was
+// taken), and how long it takes says nothing about the page under test, so
+// it has a budget of its own and the tab's deadline starts after it.
+const startTimeout = 2 * time.Minute
 
 // closeTimeout bounds the graceful shutdown of the browser at cleanup. A
 // graceful close lets Chromium stop its child processes itself, so that none
@@ -102,9 +110,10 @@ func WithViewport(width, height int) Option {
 }
 
 // WithTimeout sets the overall deadline of each tab's context, counted from
-// New or NewTab. The default is 60 s. Every action run through the Browser
-// shares it, so a hung browser fails the test instead of hanging until the go
-// test timeout kills the whole package without any diagnostics.
+// when New or NewTab has the tab ready (starting the browser has its own
+// budget, startTimeout). The default is 60 s. Every action run through the
+// Browser shares it, so a hung browser fails the test instead of hanging
+// until the go test timeout kills the whole package without any diagnostics.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) { c.timeout = d }
 }
@@ -138,7 +147,6 @@ func New(t testing.TB, opts ...Option) *Browser {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	deadline := time.Now().Add(cfg.timeout)
 
 	exe, err := findChromium()
 	if err != nil {
@@ -197,7 +205,7 @@ func New(t testing.TB, opts ...Option) *Browser {
 	// The first Do starts the browser and binds its life to base, so it must
 	// not run on a context with a deadline. Bound the start with a timer
 	// that tears the allocator down instead.
-	timer := time.AfterFunc(time.Until(deadline), cancelAlloc)
+	timer := time.AfterFunc(max(cfg.timeout, startTimeout), cancelAlloc)
 	err = chromedp.Do(base)
 	timer.Stop()
 	if err != nil {
@@ -207,7 +215,7 @@ func New(t testing.TB, opts ...Option) *Browser {
 		t.Fatalf("browsertest: starting %s: %v\nbrowser output:\n%s", exe, err, output.String())
 	}
 
-	ctx, cancelCtx := context.WithDeadline(base, deadline)
+	ctx, cancelCtx := context.WithTimeout(base, cfg.timeout)
 	b.ctx = ctx
 	t.Cleanup(func() {
 		cancelCtx()
@@ -233,21 +241,20 @@ func New(t testing.TB, opts ...Option) *Browser {
 // requested it. The tab closes at t.Cleanup.
 func (b *Browser) NewTab() *Browser {
 	b.t.Helper()
-	deadline := time.Now().Add(b.cfg.timeout)
 	nb := &Browser{t: b.t, cfg: b.cfg}
 	base, cancelBase := chromedp.NewContext(b.base, chromedp.WithListener(nb.listen))
 	nb.base = base
 
 	// Canceling a tab context other than the first closes only that tab, so
 	// the timer may cancel it.
-	timer := time.AfterFunc(time.Until(deadline), cancelBase)
+	timer := time.AfterFunc(max(b.cfg.timeout, startTimeout), cancelBase)
 	err := chromedp.Do(base)
 	timer.Stop()
 	if err != nil {
 		cancelBase()
 		b.t.Fatalf("browsertest: opening a new tab: %v", err)
 	}
-	ctx, cancelCtx := context.WithDeadline(base, deadline)
+	ctx, cancelCtx := context.WithTimeout(base, b.cfg.timeout)
 	nb.ctx = ctx
 	b.t.Cleanup(func() {
 		cancelCtx()
@@ -345,7 +352,9 @@ func killLeftovers(dir string) {
 		return
 	}
 	want := []byte("--user-data-dir=" + dir + "\x00")
-	deadline := time.Now().Add(2 * time.Second)
+	// Normally all are gone on the first round; a busy machine may take
+	// seconds to deliver the kills, so the budget is generous.
+	deadline := time.Now().Add(10 * time.Second)
 	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		entries, err := os.ReadDir("/proc")
 		if err != nil {

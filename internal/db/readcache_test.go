@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"mamori/internal/db"
@@ -52,13 +53,21 @@ func TestReadCache(t *testing.T) {
 		t.Fatalf("error was cached: %d", v)
 	}
 
-	// Entries expire after the TTL even without writes.
-	short := db.NewReadCache[int](d, 20*time.Millisecond, 100)
-	short.Get("k", load)
-	time.Sleep(40 * time.Millisecond)
-	if v, _ := short.Get("k", load); v != 6 {
-		t.Fatalf("expired entry served: %d", v)
-	}
+	// Entries expire after the TTL even without writes. The bubble's
+	// clock moves only when told, so a busy machine cannot make an entry
+	// look older or younger than it is.
+	synctest.Test(t, func(t *testing.T) {
+		short := db.NewReadCache[int](d, time.Minute, 100)
+		short.Get("k", load)
+		time.Sleep(time.Minute - time.Nanosecond)
+		if v, _ := short.Get("k", load); v != 5 {
+			t.Fatalf("entry dropped before its TTL: %d", v)
+		}
+		time.Sleep(time.Nanosecond)
+		if v, _ := short.Get("k", load); v != 6 {
+			t.Fatalf("expired entry served: %d", v)
+		}
+	})
 
 	// The cache stays bounded.
 	small := db.NewReadCache[int](d, time.Hour, 3)
@@ -77,70 +86,57 @@ func TestReadCache(t *testing.T) {
 // that panics does not leave the waiters hanging.
 func TestReadCacheOneLoad(t *testing.T) {
 	d := dbtest.SQLite(t)
-	c := db.NewReadCache[int](d, time.Hour, 100)
-	var loads atomic.Int32
-	release := make(chan struct{})
-	load := func() (int, error) {
-		loads.Add(1)
-		<-release
-		return 7, nil
-	}
-	var wg sync.WaitGroup
-	got := make([]int, 16)
-	for i := range got {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			got[i], _ = c.Get("k", load)
-		}()
-	}
-	time.Sleep(50 * time.Millisecond) // let them all queue behind the first
-	close(release)
-	wg.Wait()
-	if n := loads.Load(); n != 1 {
-		t.Fatalf("%d loads for one key", n)
-	}
-	for _, v := range got {
-		if v != 7 {
-			t.Fatalf("a waiter got %d", v)
+	// Inside the bubble synctest.Wait returns once every goroutine is
+	// blocked, so "all of them queued" is known, not waited for.
+	synctest.Test(t, func(t *testing.T) {
+		c := db.NewReadCache[int](d, time.Hour, 100)
+		var loads atomic.Int32
+		release := make(chan struct{})
+		load := func() (int, error) {
+			loads.Add(1)
+			<-release
+			return 7, nil
 		}
-	}
-	// A panicking load: the caller's goroutine panics, the waiters get an
-	// error, and the next Get loads again. A waiter that arrives only
-	// after the panic (a slow machine) loads for itself; such a round
-	// proves nothing and is tried again with a longer wait.
-	queued := false
-	for wait := 10 * time.Millisecond; wait < 3*time.Second && !queued; wait *= 2 {
-		key := "p" + wait.String()
+		var wg sync.WaitGroup
+		got := make([]int, 16)
+		for i := range got {
+			wg.Go(func() { got[i], _ = c.Get("k", load) })
+		}
+		synctest.Wait() // one loads, fifteen wait for it
+		close(release)
+		wg.Wait()
+		if n := loads.Load(); n != 1 {
+			t.Fatalf("%d loads for one key", n)
+		}
+		for _, v := range got {
+			if v != 7 {
+				t.Fatalf("a waiter got %d", v)
+			}
+		}
+
+		// A panicking load: the caller's goroutine panics, the waiters
+		// get an error, and the next Get loads again.
 		block, started := make(chan struct{}), make(chan struct{})
 		done := make(chan error, 1)
 		var selfLoaded atomic.Bool
 		go func() {
 			defer func() { recover() }()
-			c.Get(key, func() (int, error) { close(started); <-block; panic("boom") })
+			c.Get("p", func() (int, error) { close(started); <-block; panic("boom") })
 		}()
 		<-started
 		go func() {
-			_, err := c.Get(key, func() (int, error) { selfLoaded.Store(true); return 1, nil })
+			_, err := c.Get("p", func() (int, error) { selfLoaded.Store(true); return 1, nil })
 			done <- err
 		}()
-		time.Sleep(wait)
+		synctest.Wait() // the second Get is queued behind the first
 		close(block)
-		err := <-done
-		if selfLoaded.Load() {
-			continue
+		if err := <-done; err == nil || selfLoaded.Load() {
+			t.Fatalf("a waiter on a panicked load: err %v, loaded for itself %v", err, selfLoaded.Load())
 		}
-		queued = true
-		if err == nil {
-			t.Fatal("a waiter on a panicked load got no error")
-		}
-		if v, err := c.Get(key, func() (int, error) { return 3, nil }); err != nil || v != 3 {
+		if v, err := c.Get("p", func() (int, error) { return 3, nil }); err != nil || v != 3 {
 			t.Fatalf("after the panic: %d %v", v, err)
 		}
-	}
-	if !queued {
-		t.Fatal("no waiter ever queued behind the panicking load")
-	}
+	})
 }
 
 // TestReadCacheLongKeyNotKept: a key longer than MaxCacheKeyBytes (some

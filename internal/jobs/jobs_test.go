@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"mamori/internal/db"
@@ -339,7 +341,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 				if got != want {
 					t.Errorf("ran %q, want %q", got, want)
 				}
-			case <-time.After(5 * time.Second):
+			case <-time.After(time.Minute): // a budget for a busy machine, not a measure of speed
 				t.Fatalf("job %q not run", want)
 			}
 		}
@@ -352,8 +354,62 @@ func TestRunStopsOnCancel(t *testing.T) {
 		cancel()
 		select {
 		case <-stopped:
-		case <-time.After(5 * time.Second):
+		case <-time.After(time.Minute): // a budget for a busy machine, not a measure of speed
 			t.Fatal("Run did not return after cancel")
+		}
+	})
+}
+
+// TestRunWakesAndPolls runs the worker in a synctest bubble, whose clock
+// moves only when every goroutine waits: Enqueue wakes the idle worker
+// with no time passing, and a job due later runs at the first poll after
+// its time, neither earlier nor a poll late. SQLite only: the bubble
+// cannot wait on a network connection.
+func TestRunWakesAndPolls(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := dbtest.SQLite(t)
+		q := newQueue(d)
+		q.Poll = 10 * time.Second
+		var mu sync.Mutex
+		var ran []string
+		q.Register("k", func(ctx context.Context, p json.RawMessage) error {
+			var s string
+			json.Unmarshal(p, &s)
+			mu.Lock()
+			ran = append(ran, s)
+			mu.Unlock()
+			return nil
+		})
+		got := func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(ran) }
+		ctx, cancel := context.WithCancel(context.Background())
+		stopped := make(chan struct{})
+		go func() { q.Run(ctx); close(stopped) }()
+		defer func() { cancel(); <-stopped }() // a failure too ends the worker before the bubble
+		synctest.Wait()
+		start := time.Now()
+		if _, err := q.Enqueue(ctx, d, "k", "now", 1, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if r := got(); !slices.Equal(r, []string{"now"}) || time.Since(start) != 0 {
+			t.Fatalf("after Enqueue: ran %v, %v later", r, time.Since(start))
+		}
+		// Due in 25 s, enqueued without a wake-up (another instance's
+		// write): the polls at 10 and 20 s find nothing, the one at 30 s
+		// runs it.
+		if _, err := d.ExecContext(ctx, `INSERT INTO jobs (id, kind, payload, status, run_at, max_attempts, created_at)
+			VALUES ('later', 'k', '"later"', 'pending', ?, 1, ?)`, db.Now().Add(25*time.Second), db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(29 * time.Second)
+		synctest.Wait()
+		if r := got(); len(r) != 1 {
+			t.Fatalf("ran %v before the job was due", r)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if r := got(); !slices.Equal(r, []string{"now", "later"}) {
+			t.Fatalf("at the first poll after the job was due: ran %v", r)
 		}
 	})
 }
