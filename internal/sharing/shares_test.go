@@ -14,14 +14,14 @@ import (
 	"mamori/internal/db/dbtest"
 	"mamori/internal/mailparse"
 	"mamori/internal/org/orgtest"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 )
 
 func TestShareLifecycle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
-		box, _ := secretbox.New(bytes.Repeat([]byte{9}, 32))
+		box, _ := masterkey.New(bytes.Repeat([]byte{9}, 32))
 		u := orgtest.NewUser(t, d, "u@example.jp")
 		orgs := map[string]string{}
 		for _, name := range []string{"reporter", "insig", "outsig", "lapsed"} {
@@ -156,7 +156,7 @@ func TestFiscalYear(t *testing.T) {
 func TestFigures(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		box, _ := secretbox.New(bytes.Repeat([]byte{9}, 32))
+		box, _ := masterkey.New(bytes.Repeat([]byte{9}, 32))
 		u := orgtest.NewUser(t, d, "fig@example.jp")
 		o := orgtest.NewOrg(t, d, "集計", u)
 		t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)

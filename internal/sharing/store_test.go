@@ -14,7 +14,7 @@ import (
 	"mamori/internal/db/dbtest"
 	"mamori/internal/i18n"
 	"mamori/internal/org/orgtest"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 	"mamori/internal/web"
 )
 
@@ -166,7 +166,7 @@ func TestReports(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
-		box, _ := secretbox.New(bytes.Repeat([]byte{9}, 32))
+		box, _ := masterkey.New(bytes.Repeat([]byte{9}, 32))
 		u := orgtest.NewUser(t, d, "reporter@example.jp")
 		a, b := orgtest.NewOrg(t, d, "報告A", u), orgtest.NewOrg(t, d, "報告B", u)
 		AddMember(ctx, d, a.ID, "", now)
@@ -189,7 +189,7 @@ func TestReports(t *testing.T) {
 		if err != nil || string(m.Body) != sampleMail {
 			t.Fatalf("open: %v", err)
 		}
-		other, _ := secretbox.New(bytes.Repeat([]byte{1}, 32))
+		other, _ := masterkey.New(bytes.Repeat([]byte{1}, 32))
 		if _, err := OpenMail(ctx, d, other, r.ID, r.Mails[0].ID); err == nil {
 			t.Fatal("opened with another key")
 		}
