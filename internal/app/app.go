@@ -28,7 +28,7 @@ import (
 	"mamori/internal/org"
 	"mamori/internal/policy"
 	"mamori/internal/registry"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 	"mamori/internal/selfcheck"
 	"mamori/internal/sharing"
 	"mamori/internal/signing"
@@ -60,7 +60,7 @@ type App struct {
 	Cloud    *cloudcheck.Service
 	Incident *incident.Service
 	Sharing  *sharing.Service
-	Box      *secretbox.Box
+	Box      *masterkey.Box
 	Metrics  *metrics.Registry
 	handler  http.Handler
 	started  time.Time
@@ -76,7 +76,7 @@ func LocaleSources() []fs.FS {
 // sealed mail, shares whose pseudonyms are keyed with it, the signing keys
 // it seals and the declarations whose records those keys signed. A start
 // without a master key on a database holding any of them is refused
-// (secretbox.NoKeyError) instead of making a fresh key.
+// (masterkey.NoKeyError) instead of making a fresh key.
 func KeyedTables() []string {
 	return []string{"signing_keys", "share_report_mails", "share_shares", "declarations"}
 }
@@ -85,8 +85,8 @@ func KeyedTables() []string {
 // key-check value, or, at the first start after an upgrade from a version
 // without one, the oldest sealed mail (sharing.KeyProbe). Every command
 // that seals, signs or copies the keys goes through it.
-func OpenKey(ctx context.Context, cfg config.Config, d *db.DB) (*secretbox.Box, error) {
-	return secretbox.Open(ctx, cfg, d, KeyedTables(), sharing.KeyProbe)
+func OpenKey(ctx context.Context, cfg config.Config, d *db.DB) (*masterkey.Box, error) {
+	return masterkey.Open(ctx, cfg, d, KeyedTables(), sharing.KeyProbe)
 }
 
 // Build wires an App on an open, migrated database.

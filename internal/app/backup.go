@@ -22,7 +22,7 @@ import (
 
 	"mamori/internal/config"
 	"mamori/internal/db"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 	"mamori/internal/signing"
 )
 
@@ -169,12 +169,12 @@ func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*
 		if _, err := OpenKey(ctx, cfg, d); err != nil {
 			return nil, err
 		}
-	} else if secretbox.Source(cfg) == "file" {
-		if _, err := os.Stat(secretbox.Path(cfg.DataDir)); err != nil {
+	} else if masterkey.Source(cfg) == "file" {
+		if _, err := os.Stat(masterkey.Path(cfg.DataDir)); err != nil {
 			return nil, fmt.Errorf("no master key to back up with this database: %w", err)
 		}
 	}
-	if secretbox.Source(cfg) == "environment" {
+	if masterkey.Source(cfg) == "environment" {
 		m.MasterKey = masterEnv
 	}
 
@@ -246,7 +246,7 @@ func Backup(ctx context.Context, cfg config.Config, to string, log io.Writer) (*
 		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		if e.Name() == secretbox.FileName && m.MasterKey == masterEnv {
+		if e.Name() == masterkey.FileName && m.MasterKey == masterEnv {
 			continue // not the deployment's key: MAMORI_SECRET_KEY is
 		}
 		if id, ok := signing.LegacyFile(e.Name()); ok {

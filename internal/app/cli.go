@@ -14,7 +14,7 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/mailparse"
 	"mamori/internal/registry"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 	"mamori/internal/sharing"
 	"mamori/internal/signing"
 )
@@ -103,7 +103,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 			if err != nil {
 				return nil, fmt.Errorf("MAMORI_SECRET_KEY: %w", err)
 			}
-			box, err := secretbox.New(k)
+			box, err := masterkey.New(k)
 			if err != nil {
 				return nil, err
 			}

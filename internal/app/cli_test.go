@@ -25,7 +25,7 @@ import (
 	"mamori/internal/config"
 	"mamori/internal/db"
 	"mamori/internal/mailparse"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 	"mamori/internal/sharing"
 )
 
@@ -355,7 +355,7 @@ func TestMailParseCLI(t *testing.T) {
 	// They are the hub's pseudonyms: derived from the master key as the
 	// sharing hub derives them, so the command's output matches shares.
 	k, _ := config.DecodeKey(master)
-	box, _ := secretbox.New(k)
+	box, _ := masterkey.New(k)
 	var msg struct{ To []struct{ Address string } }
 	var plain bytes.Buffer
 	app.Run([]string{"mail", "parse", good}, strings.NewReader(""), &plain, &e1, env)

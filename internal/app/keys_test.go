@@ -36,7 +36,7 @@ import (
 	"mamori/internal/db/dbtest"
 	"mamori/internal/org/orgtest"
 	"mamori/internal/registry"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 	"mamori/internal/sharing"
 	"mamori/internal/signing"
 )
@@ -171,12 +171,12 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 
 	// Another master key: refused, with the message saying what to do.
 	_, err := startInstance(t, cfgFor(randomKey()), dbs[2])
-	if !errors.Is(err, secretbox.ErrWrongKey) || !strings.Contains(err.Error(), "set MAMORI_SECRET_KEY to the same value on every instance") {
+	if !errors.Is(err, masterkey.ErrWrongKey) || !strings.Contains(err.Error(), "set MAMORI_SECRET_KEY to the same value on every instance") {
 		t.Fatalf("another master key: %v", err)
 	}
 	// No master key at all: refused too, never a fresh one.
 	_, err = startInstance(t, cfgFor(""), dbs[2])
-	var nk *secretbox.NoKeyError
+	var nk *masterkey.NoKeyError
 	if !errors.As(err, &nk) {
 		t.Fatalf("no master key: %v", err)
 	}
@@ -436,7 +436,7 @@ func TestBackupRestore(t *testing.T) {
 	}
 	defer bd.Close()
 	_, err = app.Build(bcfg, bd, quiet)
-	var nk *secretbox.NoKeyError
+	var nk *masterkey.NoKeyError
 	if !errors.As(err, &nk) || !strings.Contains(err.Error(), "no master key is configured") {
 		t.Fatalf("a database without its keys: %v", err)
 	}
@@ -650,7 +650,7 @@ func TestBackupRestorePostgres(t *testing.T) {
 	defer rd.Close()
 	// Without the key: refused. With it: the old mail opens, the old
 	// record verifies.
-	var nk *secretbox.NoKeyError
+	var nk *masterkey.NoKeyError
 	if _, err := app.Build(rcfg, rd, quiet); !errors.As(err, &nk) {
 		t.Fatalf("restored without MAMORI_SECRET_KEY: %v", err)
 	}
@@ -784,7 +784,7 @@ func TestUpgradeRefusesANewMasterKey(t *testing.T) {
 		}
 		other := cfg
 		other.SecretKey = randomKey()
-		if _, err := app.Build(other, d, quiet); !errors.Is(err, secretbox.ErrWrongKey) {
+		if _, err := app.Build(other, d, quiet); !errors.Is(err, masterkey.ErrWrongKey) {
 			t.Fatalf("a new master key on an upgraded database: %v, want ErrWrongKey", err)
 		}
 		var n int

@@ -81,8 +81,11 @@ func (f FieldSet) Err() error {
 	return &Error{Code: Invalid, Key: "error.invalid_input", Fields: map[string]string(f)}
 }
 
-// As extracts an *Error; anything else is an internal error.
-func As(err error) *Error {
+// From returns err's application error (found with errors.As), or an
+// internal one holding err as its cause: every error has a status and a
+// message key. Named From, not As, because unlike errors.As it always
+// succeeds.
+func From(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e

@@ -52,7 +52,7 @@ func (h *harness) add(t *testing.T, orgID string, in Input) *Asset {
 	t.Helper()
 	a, err := Create(context.Background(), h.d, orgID, in, h.s.now())
 	if err != nil {
-		t.Fatal(err, apperr.As(err).Fields)
+		t.Fatal(err, apperr.From(err).Fields)
 	}
 	return a
 }

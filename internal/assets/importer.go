@@ -247,7 +247,7 @@ func PlanImport(ctx context.Context, q db.Querier, orgID string, t *ledgerfile.T
 		}
 		a, err := in.clean()
 		if err != nil || badFlag {
-			for field, key := range apperr.As(err).Fields {
+			for field, key := range apperr.From(err).Fields {
 				col := field
 				if c, ok := fieldColumn[field]; ok {
 					col = c

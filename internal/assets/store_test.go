@@ -129,7 +129,7 @@ func TestLedger(t *testing.T) {
 		// Bad input names every bad field and writes nothing.
 		_, err = Create(ctx, d, org, Input{Name: " ", PersonalData: "pii", C: "0", I: "x", A: "4", RegisteredOn: "2026-13-40",
 			Notes: strings.Repeat("あ", 2001), Users: "a\x00b"}, now)
-		e := apperr.As(err)
+		e := apperr.From(err)
 		want := map[string]string{"name": "assets.err.name_required", "personal_data": "assets.err.personal_data", "confidentiality": "assets.err.rating",
 			"integrity": "assets.err.rating", "availability": "assets.err.rating", "registered_on": "assets.err.date", "notes": "assets.err.text", "users": "assets.err.text"}
 		if e == nil || e.Code != apperr.Invalid || len(e.Fields) != len(want) {

@@ -98,7 +98,7 @@ func (s *Service) adminUser(w http.ResponseWriter, r *http.Request) error {
 // explained in place (the last administrator, an organisation's last
 // active owner), instead of an error page that loses the account.
 func (s *Service) adminUserRefused(w http.ResponseWriter, r *http.Request, f *web.Form, err error) error {
-	if apperr.As(err).Code != apperr.Conflict || !f.Apply(err) {
+	if apperr.From(err).Code != apperr.Conflict || !f.Apply(err) {
 		return err
 	}
 	u, lerr := UserByID(r.Context(), s.DB.Read(), r.PathValue("id"))

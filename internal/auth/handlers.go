@@ -47,7 +47,7 @@ func (s *Service) formError(w http.ResponseWriter, r *http.Request, err error, n
 		return err
 	}
 	status := http.StatusUnprocessableEntity
-	switch apperr.As(err).Code {
+	switch apperr.From(err).Code {
 	case apperr.TooMany:
 		status = http.StatusTooManyRequests
 	case apperr.Unauthorized:

@@ -31,7 +31,7 @@ func (s *Service) Login(ctx context.Context, r *http.Request, email, pw string) 
 	email = NormalizeEmail(email)
 	res, err := s.reserve(ctx, r, s.accountLimit(email), s.addressLimit(r))
 	if err != nil {
-		if apperr.As(err).Code == apperr.TooMany {
+		if apperr.From(err).Code == apperr.TooMany {
 			audit.Record(ctx, s.DB, r, audit.Entry{Action: audit.LoginLocked, TargetType: "user", ActorEmail: email, Detail: map[string]any{"email": email}})
 		}
 		return nil, err

@@ -228,7 +228,7 @@ func (s *Service) Signup(ctx context.Context, r *http.Request, in SignupInput) e
 	// the hash like those (see reserve). The rows stay: they count
 	// sign-ups, not failures.
 	if _, err := s.reserve(ctx, r, limit{"signup:" + clientBlock(r), s.Cfg.LoginMaxFailures * 10}); err != nil {
-		if ae := apperr.As(err); ae.Code == apperr.TooMany {
+		if ae := apperr.From(err); ae.Code == apperr.TooMany {
 			return apperr.New(apperr.TooMany, "auth.signup_too_many", ae.Args...)
 		}
 		return err

@@ -17,7 +17,7 @@ import (
 // writes to its log, refused once an operator administrator exists.
 
 // SetupLinkKey derives the first-run setup link from its stored random
-// id; *secretbox.Box is one. Only the id and the link's hash are stored,
+// id; *masterkey.Box is one. Only the id and the link's hash are stored,
 // so a copy of the database does not hold a usable link, yet every
 // instance holding the master key can show the same link again.
 type SetupLinkKey interface {

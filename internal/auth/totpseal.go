@@ -9,7 +9,7 @@ import (
 	"mamori/internal/db"
 )
 
-// Sealer seals values with the deployment's master key; *secretbox.Box is
+// Sealer seals values with the deployment's master key; *masterkey.Box is
 // one.
 type Sealer interface {
 	Seal(purpose string, plaintext, context []byte) []byte

@@ -100,7 +100,7 @@ func wantKey(t testing.TB, err error, code apperr.Code, key string) {
 	if err == nil {
 		t.Fatalf("want %s/%s, got nil", code, key)
 	}
-	e := apperr.As(err)
+	e := apperr.From(err)
 	if e.Code != code || e.Key != key {
 		t.Fatalf("want %s/%s, got %s/%s (%v)", code, key, e.Code, e.Key, err)
 	}
@@ -109,7 +109,7 @@ func wantKey(t testing.TB, err error, code apperr.Code, key string) {
 // wantField checks that err is an input error naming field with key.
 func wantField(t testing.TB, err error, field, key string) {
 	t.Helper()
-	if got := apperr.As(err).Fields[field]; got != key {
+	if got := apperr.From(err).Fields[field]; got != key {
 		t.Fatalf("field %s: want %q, got %q (%v)", field, key, got, err)
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 func wantField(t testing.TB, err error, field, key string) {
 	t.Helper()
-	if got := apperr.As(err).Fields[field]; got != key {
+	if got := apperr.From(err).Fields[field]; got != key {
 		t.Fatalf("field %s: want %q, got %q (%v)", field, key, got, err)
 	}
 }
@@ -138,7 +138,7 @@ func TestSaveRejects(t *testing.T) {
 			{Key: "org.4", Answer: InPlace, Note: "bell\a"},
 			{Key: "people.1", Answer: InPlace, Note: "bad\xff"},
 		})
-		if e := apperr.As(err); e.Code != apperr.Invalid || e.Key != "error.invalid_input" {
+		if e := apperr.From(err); e.Code != apperr.Invalid || e.Key != "error.invalid_input" {
 			t.Fatalf("got %v", err)
 		}
 		wantField(t, err, "answer.org.2", "controls.err.answer_invalid")
@@ -151,7 +151,7 @@ func TestSaveRejects(t *testing.T) {
 		}
 
 		_, err = s.Save(ctx, nil, o.ID, owner, []Input{{Key: "org.1", Answer: NotInPlace}, {Key: "org.999", Answer: InPlace}})
-		if e := apperr.As(err); e.Code != apperr.Invalid || e.Key != "controls.err.unknown_control" {
+		if e := apperr.From(err); e.Code != apperr.Invalid || e.Key != "controls.err.unknown_control" {
 			t.Fatalf("unknown key: %v", err)
 		}
 		_, err = s.Save(ctx, nil, o.ID, owner, []Input{{Key: "org.1", Answer: NotInPlace}, {Key: "org.1", Answer: InPlace}})

@@ -53,7 +53,7 @@ func wantKey(t testing.TB, err error, code apperr.Code, key string) {
 	if err == nil {
 		t.Fatalf("want %s/%s, got nil", code, key)
 	}
-	e := apperr.As(err)
+	e := apperr.From(err)
 	if e.Code != code || e.Key != key {
 		t.Fatalf("want %s/%s, got %s/%s (%v)", code, key, e.Code, e.Key, err)
 	}

@@ -68,7 +68,7 @@ func TestDeclareOneStar(t *testing.T) {
 		// Declaring again while it stands is a conflict that changes nothing.
 		_, err = s.DeclareOneStar(ctx, nil, o.ID, o.Name, owner, fullInput("別の人"))
 		wantKey(t, err, apperr.Conflict, "decl.already_declared")
-		if args := apperr.As(err).Args; len(args) != 1 || args[0] != got.Number {
+		if args := apperr.From(err).Args; len(args) != 1 || args[0] != got.Number {
 			t.Errorf("conflict args %v", args)
 		}
 		if n := countRows(t, d, "declaration_events"); n != 1 {
@@ -117,7 +117,7 @@ func TestDeclareValidation(t *testing.T) {
 		}
 		for _, c := range cases {
 			_, err := s.DeclareOneStar(ctx, nil, o.ID, o.Name, owner, c.in)
-			e := apperr.As(err)
+			e := apperr.From(err)
 			if e.Code != apperr.Invalid || fmt.Sprint(e.Fields) != fmt.Sprint(c.want) {
 				t.Errorf("%s: got %v %v, want %v", c.name, e.Code, e.Fields, c.want)
 			}
@@ -313,7 +313,7 @@ func TestConcurrentDeclarationsOneOrg(t *testing.T) {
 				switch {
 				case err == nil:
 					ok++
-				case apperr.As(err).Key == "decl.already_declared":
+				case apperr.From(err).Key == "decl.already_declared":
 				default:
 					t.Errorf("round %d: unexpected %v", round, err)
 				}

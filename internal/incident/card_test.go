@@ -194,14 +194,14 @@ func TestCardFromFormProblems(t *testing.T) {
 	v.Set("steps_malware", strings.Repeat("長", maxStepChars+1))
 	v.Set("notes", "bell\a")
 	_, err := cardFromForm(web.NewForm(v))
-	if apperr.As(err).Code != apperr.Invalid {
+	if apperr.From(err).Code != apperr.Invalid {
 		t.Fatalf("err %v", err)
 	}
 	want := map[string]string{"internal_1_name": "incident.line_invalid", "internal_1_phone": "incident.phone_invalid",
 		"internal_2_email": "incident.email_invalid", "internal_3_role": "incident.line_invalid", "vendor_url": "incident.url_invalid",
 		"vendor_note": "incident.line_invalid", "ipa_phone": "incident.phone_invalid", "steps_malware": "incident.step_too_long",
 		"notes": "incident.text_invalid"}
-	if got := apperr.As(err).Fields; !reflect.DeepEqual(got, want) {
+	if got := apperr.From(err).Fields; !reflect.DeepEqual(got, want) {
 		t.Errorf("fields %v\nwant %v", got, want)
 	}
 	// Missing fields are simply empty: a form from an older page works.

@@ -67,7 +67,7 @@ func countAudit(t testing.TB, d *db.DB, action string) int {
 // wantField checks that err is an input error naming field with key.
 func wantField(t testing.TB, err error, field, key string) {
 	t.Helper()
-	if got := apperr.As(err).Fields[field]; got != key {
+	if got := apperr.From(err).Fields[field]; got != key {
 		t.Fatalf("field %s: want %q, got %q (%v)", field, key, got, err)
 	}
 }

@@ -43,7 +43,7 @@ func TestCardStore(t *testing.T) {
 		// A second first save, or a save from an old revision, loses.
 		for _, base := range []int{0, 2, 7} {
 			_, err := s.SaveCard(ctx, nil, o.ID, owner, &c, base)
-			if !apperr.Is(err, apperr.Conflict) || apperr.As(err).Key != "incident.edit_conflict" {
+			if !apperr.Is(err, apperr.Conflict) || apperr.From(err).Key != "incident.edit_conflict" {
 				t.Errorf("save from revision %d: %v", base, err)
 			}
 		}

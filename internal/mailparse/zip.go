@@ -13,9 +13,11 @@ import (
 
 // A ZIP archive is listed from its central directory alone: nothing is
 // decompressed, so a zip bomb costs what its directory costs, and the
-// number of entries listed is capped. archive/zip would read the same
-// directory but builds a record for every entry before a cap could apply,
-// and gives no way to read Japanese (Shift_JIS) names.
+// number of entries listed is capped. archive/zip reads the same directory
+// (and its FileHeader.Name keeps a non-UTF-8 name's raw bytes, so Shift_JIS
+// names could be decoded from it too), but zip.NewReader builds a record for
+// every entry the directory claims before a cap could apply: reading the
+// directory ourselves is what bounds the work an archive can ask for.
 
 const (
 	zipEOCDSig      = 0x06054b50

@@ -153,7 +153,7 @@ func (s *Service) invitationPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := usable(inv, s.now()); err != nil {
-		e := apperr.As(err)
+		e := apperr.From(err)
 		d.Problem = e.Key
 		return s.render(w, r, e.Status, "invitation", title, nil, d)
 	}

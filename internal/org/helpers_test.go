@@ -68,7 +68,7 @@ func fieldsOf(t testing.TB, err error, code apperr.Code) map[string]string {
 	if err == nil {
 		t.Fatalf("want %s error, got nil", code)
 	}
-	e := apperr.As(err)
+	e := apperr.From(err)
 	if e.Code != code {
 		t.Fatalf("want code %s, got %v", code, err)
 	}
@@ -80,7 +80,7 @@ func wantKey(t testing.TB, err error, code apperr.Code, key string) {
 	if err == nil {
 		t.Fatalf("want %s/%s, got nil", code, key)
 	}
-	e := apperr.As(err)
+	e := apperr.From(err)
 	if e.Code != code || e.Key != key {
 		t.Fatalf("want %s/%s, got %s/%s (%v)", code, key, e.Code, e.Key, err)
 	}

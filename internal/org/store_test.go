@@ -356,8 +356,8 @@ func TestInvitations(t *testing.T) {
 		// Single use.
 		_, err = s.AcceptInvitation(ctx, d, nil, token, invitee, "hanako@example.jp")
 		wantKey(t, err, apperr.Invalid, "invite.used")
-		if apperr.As(err).Status != 410 {
-			t.Errorf("status %d", apperr.As(err).Status)
+		if apperr.From(err).Status != 410 {
+			t.Errorf("status %d", apperr.From(err).Status)
 		}
 		// Inviting a member is refused.
 		_, _, err = s.Invite(ctx, d, nil, o.Slug, "hanako@example.jp", RoleMember, "en")

@@ -195,7 +195,7 @@ func (s *Service) editPost(w http.ResponseWriter, r *http.Request) error {
 		clean, err := in.normalize(false)
 		var bad map[string]string
 		if err != nil {
-			bad = apperr.As(err).Fields
+			bad = apperr.From(err).Fields
 		}
 		if bad["lang"] != "" {
 			return invalid(apperr.Field("lang", "policy.lang_invalid"))

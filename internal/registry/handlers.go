@@ -168,7 +168,7 @@ type record struct {
 // 400 for a malformed number or a wrong check digit, 404 when unknown.
 func byNumber(ctx context.Context, q db.Querier, number string) (*record, error) {
 	if err := declaration.CheckNumber(number); err != nil {
-		e := apperr.As(err)
+		e := apperr.From(err)
 		return nil, &apperr.Error{Code: apperr.Invalid, Key: e.Fields["number"], Fields: e.Fields}
 	}
 	rec, err := recordByNumber(ctx, q, number)

@@ -72,7 +72,7 @@ func ParseQuery(v url.Values) (Query, error) {
 	}
 	if s := get("number"); s != "" {
 		if err := declaration.CheckNumber(s); err != nil {
-			fields.Add("number", apperr.As(err).Fields["number"])
+			fields.Add("number", apperr.From(err).Fields["number"])
 		} else {
 			q.Number = s
 		}

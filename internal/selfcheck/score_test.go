@@ -180,7 +180,7 @@ func TestValidate(t *testing.T) {
 	bad["x"] = "partial"
 	bad["3"] = "yes"
 	_, err := Validate(qs, bad)
-	ae := apperr.As(err)
+	ae := apperr.From(err)
 	want := map[string]string{"answers.7": "selfcheck.answer_missing", "answers.26": "selfcheck.item_unknown",
 		"answers.01": "selfcheck.item_unknown", "answers.x": "selfcheck.item_unknown", "answers.3": "selfcheck.answer_invalid"}
 	if len(ae.Fields) != len(want) {

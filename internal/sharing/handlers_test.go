@@ -27,7 +27,7 @@ import (
 	"mamori/internal/mailparse"
 	"mamori/internal/org"
 	"mamori/internal/org/orgtest"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 	"mamori/internal/sharing/correlate"
 	"mamori/internal/web"
 	"mamori/internal/webtest"
@@ -45,7 +45,7 @@ type harness struct {
 func newHarness(t *testing.T, d *db.DB) *harness {
 	cat := orgtest.Catalog(t, Locales())
 	rd, log := webtest.Pages(t, cat, "sharing", Templates)
-	box, _ := secretbox.New(bytes.Repeat([]byte{3}, 32))
+	box, _ := masterkey.New(bytes.Repeat([]byte{3}, 32))
 	h := &harness{d: d, clock: time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)}
 	mailer := mail.New(d, jobs.New(d, log), "", "mamori <no-reply@example.jp>")
 	orgs := &org.Service{DB: d, Mail: mailer, Catalog: cat, Render: rd, Log: log}
@@ -592,7 +592,7 @@ func TestUnreadableStoredMail(t *testing.T) {
 		}
 		w := h.Get("/share/admin/reports/"+rep.ID, h.analyst)
 		expect(t, w, 200, "サーバー側の問題です")
-		expectNot(t, w, "secretbox", "cannot open")
+		expectNot(t, w, "masterkey", "cannot open")
 	})
 	for err, want := range map[error]string{mailparse.ErrNotMail: "sharing.mail_reason.not_mail", mailparse.ErrTooLarge: "sharing.mail_reason.too_large",
 		fmt.Errorf("wrapped: %w", mailparse.ErrOutlookMsg): "sharing.mail_reason.outlook_msg", errors.New("sql: connection refused"): "sharing.mail_reason.internal"} {

@@ -14,18 +14,18 @@ import (
 	"mamori/internal/incident"
 	"mamori/internal/mailparse"
 	"mamori/internal/org"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 	"mamori/internal/sharing/correlate"
 )
 
-// pseudonymPurpose names the secretbox key recipient pseudonyms are made
+// pseudonymPurpose names the masterkey key recipient pseudonyms are made
 // with: one key for the whole hub, so a recipient is linkable across
 // reports and members.
 const pseudonymPurpose = "recipient pseudonym"
 
 // PseudonymKey is the hub's recipient-pseudonym key, for tools that must
 // make the same pseudonyms (mamori mail parse --sanitize).
-func PseudonymKey(b *secretbox.Box) []byte { return b.Key(pseudonymPurpose) }
+func PseudonymKey(b *masterkey.Box) []byte { return b.Key(pseudonymPurpose) }
 
 // boundaryOf turns a member's declared boundary into the parser's.
 func boundaryOf(m *Member) mailparse.Boundary {

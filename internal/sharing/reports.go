@@ -14,7 +14,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/db"
 	"mamori/internal/i18n"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 	"mamori/internal/web"
 )
 
@@ -26,15 +26,15 @@ const (
 	MaxUploadBytes = 60 << 20
 )
 
-// sealPurpose names the secretbox key reported mail is sealed with.
+// sealPurpose names the masterkey key reported mail is sealed with.
 const sealPurpose = "report mail"
 
 // KeyProbe opens one stored mail with box and returns
-// secretbox.ErrWrongKey when it does not open; nil when none is stored.
-// secretbox.Open runs it before the first key-check value is written, so
+// masterkey.ErrWrongKey when it does not open; nil when none is stored.
+// masterkey.Open runs it before the first key-check value is written, so
 // an upgrade from a version without one cannot adopt a new master key
 // while the mail stays sealed with the old.
-func KeyProbe(ctx context.Context, q db.Querier, box *secretbox.Box) error {
+func KeyProbe(ctx context.Context, q db.Querier, box *masterkey.Box) error {
 	var id string
 	var sealed []byte
 	err := q.QueryRowContext(ctx, `SELECT id, sealed FROM share_report_mails LIMIT 1`).Scan(&id, &sealed)
@@ -45,7 +45,7 @@ func KeyProbe(ctx context.Context, q db.Querier, box *secretbox.Box) error {
 		return fmt.Errorf("sharing: %w", err)
 	}
 	if _, err := box.Open(sealPurpose, sealed, []byte(id)); err != nil {
-		return secretbox.ErrWrongKey
+		return masterkey.ErrWrongKey
 	}
 	return nil
 }
@@ -107,7 +107,7 @@ type reportForm struct {
 // columns (or the clear ones an older version wrote, until SealLegacy has
 // sealed them). The pages that show them call it: the reporting member's
 // and the coordinators'.
-func (r *Report) Open(box *secretbox.Box) error {
+func (r *Report) Open(box *masterkey.Box) error {
 	if r.opened {
 		return nil
 	}
@@ -131,7 +131,7 @@ func (r *Report) Open(box *secretbox.Box) error {
 	return nil
 }
 
-func (m *MailFile) openName(box *secretbox.Box) error {
+func (m *MailFile) openName(box *masterkey.Box) error {
 	if m.sealedName == nil {
 		return nil
 	}
@@ -144,7 +144,7 @@ func (m *MailFile) openName(box *secretbox.Box) error {
 }
 
 // sealReportForm seals a report's summary and actions.
-func sealReportForm(box *secretbox.Box, id, summary, actions string) []byte {
+func sealReportForm(box *masterkey.Box, id, summary, actions string) []byte {
 	b, _ := json.Marshal(reportForm{Summary: summary, Actions: actions})
 	return box.Seal(sealForm, b, []byte(id))
 }
@@ -230,7 +230,7 @@ func looksLikeMail(b []byte) bool {
 }
 
 // CreateReport stores a member's report with its mail files sealed.
-func CreateReport(ctx context.Context, q db.Querier, box *secretbox.Box, orgID, userID string, in ReportInput, files []MailFile, now time.Time) (*Report, error) {
+func CreateReport(ctx context.Context, q db.Querier, box *masterkey.Box, orgID, userID string, in ReportInput, files []MailFile, now time.Time) (*Report, error) {
 	c, at, n, err := in.clean(files, now)
 	if err != nil {
 		return nil, err
@@ -290,7 +290,7 @@ func GetReport(ctx context.Context, q db.Querier, orgID, id string) (*Report, er
 
 // OpenMail returns a report's mail file with its body. Only coordinators
 // call it, and they record the view in the audit log.
-func OpenMail(ctx context.Context, q db.Querier, box *secretbox.Box, reportID, mailID string) (*MailFile, error) {
+func OpenMail(ctx context.Context, q db.Querier, box *masterkey.Box, reportID, mailID string) (*MailFile, error) {
 	var m MailFile
 	var sealed []byte
 	err := q.QueryRowContext(ctx, `SELECT id, filename, sealed_filename, size, sha256, sealed FROM share_report_mails WHERE id = ? AND report_id = ?`, mailID, reportID).

@@ -9,7 +9,7 @@ import (
 
 	"mamori/internal/db"
 	"mamori/internal/mailparse"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 )
 
 // What a share keeps besides what members see is as confidential as the
@@ -17,7 +17,7 @@ import (
 // addresses and names, the reporter, internal hosts and addresses, link
 // tokens), the coordinators' extra words to remove are names, and the
 // reporter's request for changes quotes what must go. Each is sealed like
-// the raw mail (secretbox, the share's id as context), under a purpose of
+// the raw mail (masterkey, the share's id as context), under a purpose of
 // its own, so a value copied to another column does not open either.
 // The shared version is sealed too: a proposal holds whatever the
 // sanitiser missed until a coordinator removes it (the extra words are
@@ -56,7 +56,7 @@ type sealedCols struct {
 
 // open opens one of the share's sealed values, or gives the value an
 // older server stored in clear.
-func (s *Share) open(box *secretbox.Box, purpose string, sealed []byte, clear string) (string, error) {
+func (s *Share) open(box *masterkey.Box, purpose string, sealed []byte, clear string) (string, error) {
 	if sealed == nil {
 		return clear, nil
 	}
@@ -69,7 +69,7 @@ func (s *Share) open(box *secretbox.Box, purpose string, sealed []byte, clear st
 
 // OpenShared fills Sanitized, the shared version, for the pages that show
 // it (members' and coordinators').
-func (s *Share) OpenShared(box *secretbox.Box) error {
+func (s *Share) OpenShared(box *masterkey.Box) error {
 	if s.Sanitized != "" || s.sealed.shared == nil && s.sealed.clearShared == "" {
 		return nil
 	}
@@ -82,7 +82,7 @@ func (s *Share) OpenShared(box *secretbox.Box) error {
 // RedactTerms, ChangeNote, and Sanitized) from their sealed columns. Only
 // the coordinators' pages and the writes that need them call it; what
 // members read never holds them.
-func (s *Share) Open(box *secretbox.Box) error {
+func (s *Share) Open(box *masterkey.Box) error {
 	if s.opened {
 		return nil
 	}
@@ -132,7 +132,7 @@ func decodeRedactions(s string) ([][]Redaction, map[string]int, error) {
 }
 
 // sealRecord seals a share's redactions with its pseudonyms' numbers.
-func sealRecord(box *secretbox.Box, shareID string, mails [][]Redaction, numbers map[string]int) ([]byte, error) {
+func sealRecord(box *masterkey.Box, shareID string, mails [][]Redaction, numbers map[string]int) ([]byte, error) {
 	b, err := json.Marshal(redactionRecord{Mails: mails, Numbers: numbers})
 	if err != nil {
 		return nil, err
@@ -141,7 +141,7 @@ func sealRecord(box *secretbox.Box, shareID string, mails [][]Redaction, numbers
 }
 
 // sealText seals a text for purpose, or gives NULL for an empty one.
-func sealText(box *secretbox.Box, purpose, shareID, text string) []byte {
+func sealText(box *masterkey.Box, purpose, shareID, text string) []byte {
 	if text == "" {
 		return nil
 	}
@@ -179,7 +179,7 @@ func numberShare(sanitized string, mails [][]Redaction, numbers map[string]int) 
 // first row is sealed until it is done (a row in settings), so a start
 // interrupted between the two, or one whose rewrite failed, leaves the
 // next start to do it. It returns the rows sealed.
-func SealLegacy(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) {
+func SealLegacy(ctx context.Context, d *db.DB, box *masterkey.Box) (int, error) {
 	owed := func() error {
 		_, err := d.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, 'owed') ON CONFLICT (key) DO NOTHING`, sealRewriteKey)
 		return err
@@ -216,7 +216,7 @@ func SealLegacy(ctx context.Context, d *db.DB, box *secretbox.Box) (int, error) 
 const sealRewriteKey = "seal legacy: storage rewrite owed"
 
 // sealLegacyShares seals the shares stored in clear.
-func sealLegacyShares(ctx context.Context, d *db.DB, box *secretbox.Box, owed func() error) (int, error) {
+func sealLegacyShares(ctx context.Context, d *db.DB, box *masterkey.Box, owed func() error) (int, error) {
 	rows, err := d.QueryContext(ctx, `SELECT id, title, analysis, sanitized, redactions, redact_terms, change_note FROM share_shares WHERE sealed_redactions IS NULL`)
 	if err != nil {
 		return 0, err
@@ -270,7 +270,7 @@ func sealLegacyShares(ctx context.Context, d *db.DB, box *secretbox.Box, owed fu
 
 // sealLegacyReports seals the report forms and mail file names stored in
 // clear.
-func sealLegacyReports(ctx context.Context, d *db.DB, box *secretbox.Box, owed func() error) (int, error) {
+func sealLegacyReports(ctx context.Context, d *db.DB, box *masterkey.Box, owed func() error) (int, error) {
 	type legacy struct{ id, a, b string }
 	read := func(q string) ([]legacy, error) {
 		return db.Collect(ctx, d, func(r db.Scanner) (legacy, error) {

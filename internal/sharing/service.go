@@ -16,7 +16,7 @@ import (
 	"mamori/internal/i18n"
 	"mamori/internal/mail"
 	"mamori/internal/org"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 	"mamori/internal/web"
 )
 
@@ -61,7 +61,7 @@ type Service struct {
 	Log     *slog.Logger
 	Catalog *i18n.Catalog
 	Render  *web.Renderer
-	Box     *secretbox.Box
+	Box     *masterkey.Box
 	Orgs    *org.Service
 	// Mail and BaseURL notify members of a released share; without Mail
 	// nobody is mailed (the feed still shows it).

@@ -10,7 +10,7 @@ import (
 	"mamori/internal/apperr"
 	"mamori/internal/db"
 	"mamori/internal/mailparse"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 	"mamori/internal/web"
 )
 
@@ -58,7 +58,7 @@ type Share struct {
 // StartShare opens the share of a report from the sanitiser's proposal
 // (its redactions sealed) and moves the report into review. Starting
 // twice is a conflict.
-func StartShare(ctx context.Context, q db.Querier, box *secretbox.Box, reportID, userID string, p Proposal, now time.Time) (*Share, error) {
+func StartShare(ctx context.Context, q db.Querier, box *masterkey.Box, reportID, userID string, p Proposal, now time.Time) (*Share, error) {
 	rep, err := GetReport(ctx, q, "", reportID)
 	if err != nil {
 		return nil, err
@@ -170,7 +170,7 @@ func (in ShareInput) clean(ctx context.Context, q db.Querier) (ShareInput, []str
 // withdraws the approval, since the reporter approved another text. A
 // keyed pseudonym written into the title or analysis is numbered like the
 // mails', so members never see one.
-func UpdateShare(ctx context.Context, q db.Querier, box *secretbox.Box, id string, in ShareInput, now time.Time) error {
+func UpdateShare(ctx context.Context, q db.Querier, box *masterkey.Box, id string, in ShareInput, now time.Time) error {
 	s, err := GetShare(ctx, q, id)
 	if err != nil {
 		return err
@@ -296,7 +296,7 @@ func RequestApproval(ctx context.Context, q db.Querier, id string, now time.Time
 // reporter was reading is never approved unseen. nil skips the check.
 //
 // A note is sealed like the redactions: it quotes what must go.
-func Answer(ctx context.Context, q db.Querier, box *secretbox.Box, orgID, reportID, userID string, approve bool, note string, seen *time.Time, now time.Time) error {
+func Answer(ctx context.Context, q db.Querier, box *masterkey.Box, orgID, reportID, userID string, approve bool, note string, seen *time.Time, now time.Time) error {
 	rep, err := GetReport(ctx, q, orgID, reportID)
 	if err != nil {
 		return err

@@ -14,14 +14,14 @@ import (
 	"mamori/internal/db/dbtest"
 	"mamori/internal/mailparse"
 	"mamori/internal/org/orgtest"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 )
 
 func TestShareLifecycle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
-		box, _ := secretbox.New(bytes.Repeat([]byte{9}, 32))
+		box, _ := masterkey.New(bytes.Repeat([]byte{9}, 32))
 		u := orgtest.NewUser(t, d, "u@example.jp")
 		orgs := map[string]string{}
 		for _, name := range []string{"reporter", "insig", "outsig", "lapsed"} {
@@ -54,7 +54,7 @@ func TestShareLifecycle(t *testing.T) {
 			t.Fatalf("incomplete share sent for approval: %v", err)
 		}
 		bad := ShareInput{Title: "t", TLP: "purple", Lure: "fax", AttachmentTypes: "zip, ../etc", SIGIDs: []string{"nope"}}
-		f := apperr.As(UpdateShare(ctx, d, box, sh.ID, bad, now)).Fields
+		f := apperr.From(UpdateShare(ctx, d, box, sh.ID, bad, now)).Fields
 		if f["tlp"] != "sharing.err.tlp" || f["lure"] != "sharing.err.lure" || f["attachment_types"] != "sharing.err.attachment_types" || f["sig"] != "sharing.err.sig_unknown" {
 			t.Fatalf("bad share input: %v", f)
 		}
@@ -79,7 +79,7 @@ func TestShareLifecycle(t *testing.T) {
 		if err := Answer(ctx, d, box, orgs["insig"], rep.ID, u, true, "", nil, now); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("another member answered: %v", err)
 		}
-		if err := Answer(ctx, d, box, orgs["reporter"], rep.ID, u, false, "", nil, now); apperr.As(err).Fields["note"] != "sharing.err.change_note" {
+		if err := Answer(ctx, d, box, orgs["reporter"], rep.ID, u, false, "", nil, now); apperr.From(err).Fields["note"] != "sharing.err.change_note" {
 			t.Fatal("changes without a note")
 		}
 		Answer(ctx, d, box, orgs["reporter"], rep.ID, u, false, "社名が本文に残っています", nil, now)
@@ -156,7 +156,7 @@ func TestFiscalYear(t *testing.T) {
 func TestFigures(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		box, _ := secretbox.New(bytes.Repeat([]byte{9}, 32))
+		box, _ := masterkey.New(bytes.Repeat([]byte{9}, 32))
 		u := orgtest.NewUser(t, d, "fig@example.jp")
 		o := orgtest.NewOrg(t, d, "集計", u)
 		t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
@@ -183,7 +183,7 @@ func TestFigures(t *testing.T) {
 			}
 			SetHistory(ctx, d, strconv.Itoa(fy), "shares", v[1], "", t0)
 		}
-		f := apperr.As(SetHistory(ctx, d, "2031", "visits", "-1", "", t0)).Fields
+		f := apperr.From(SetHistory(ctx, d, "2031", "visits", "-1", "", t0)).Fields
 		if f["fy"] == "" || f["metric"] == "" || f["value"] == "" {
 			t.Fatalf("bad history accepted: %v", f)
 		}

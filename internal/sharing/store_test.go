@@ -14,7 +14,7 @@ import (
 	"mamori/internal/db/dbtest"
 	"mamori/internal/i18n"
 	"mamori/internal/org/orgtest"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 	"mamori/internal/web"
 )
 
@@ -74,10 +74,10 @@ func TestNDALapseAndRenewal(t *testing.T) {
 		// Bad NDA input is refused, nothing stored.
 		before, _ := NDAs(ctx, d, o.ID)
 		_, err := RecordNDA(ctx, d, o.ID, analyst, NDAInput{SignedOn: "2027-04-01", ExpiresOn: "2026-04-01", Reference: "x\x00"}, day("2027-06-02 09:00"))
-		if f := apperr.As(err).Fields; f["expires_on"] != "sharing.err.nda_order" || f["reference"] != "sharing.err.text" {
+		if f := apperr.From(err).Fields; f["expires_on"] != "sharing.err.nda_order" || f["reference"] != "sharing.err.text" {
 			t.Fatalf("bad NDA: %v", err)
 		}
-		if _, err := RecordNDA(ctx, d, o.ID, analyst, NDAInput{SignedOn: "April", ExpiresOn: ""}, day("2027-06-02 09:00")); apperr.As(err).Fields["signed_on"] != "sharing.err.date" {
+		if _, err := RecordNDA(ctx, d, o.ID, analyst, NDAInput{SignedOn: "April", ExpiresOn: ""}, day("2027-06-02 09:00")); apperr.From(err).Fields["signed_on"] != "sharing.err.date" {
 			t.Fatalf("bad date: %v", err)
 		}
 		if after, _ := NDAs(ctx, d, o.ID); len(after) != len(before) {
@@ -99,10 +99,10 @@ func TestSIGsAndStaff(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := CreateSIG(ctx, d, "", SIGInput{Name: "重工業SIG"}, now); apperr.As(err).Fields["name"] != "sharing.err.sig_taken" {
+		if _, err := CreateSIG(ctx, d, "", SIGInput{Name: "重工業SIG"}, now); apperr.From(err).Fields["name"] != "sharing.err.sig_taken" {
 			t.Fatalf("duplicate name: %v", err)
 		}
-		if _, err := CreateSIG(ctx, d, "", SIGInput{Name: " "}, now); apperr.As(err).Fields["name"] != "sharing.err.sig_name" {
+		if _, err := CreateSIG(ctx, d, "", SIGInput{Name: " "}, now); apperr.From(err).Fields["name"] != "sharing.err.sig_name" {
 			t.Fatalf("empty name: %v", err)
 		}
 		SetSIGMember(ctx, d, sig.ID, a.ID, true, now)
@@ -166,7 +166,7 @@ func TestReports(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
-		box, _ := secretbox.New(bytes.Repeat([]byte{9}, 32))
+		box, _ := masterkey.New(bytes.Repeat([]byte{9}, 32))
 		u := orgtest.NewUser(t, d, "reporter@example.jp")
 		a, b := orgtest.NewOrg(t, d, "報告A", u), orgtest.NewOrg(t, d, "報告B", u)
 		AddMember(ctx, d, a.ID, "", now)
@@ -189,7 +189,7 @@ func TestReports(t *testing.T) {
 		if err != nil || string(m.Body) != sampleMail {
 			t.Fatalf("open: %v", err)
 		}
-		other, _ := secretbox.New(bytes.Repeat([]byte{1}, 32))
+		other, _ := masterkey.New(bytes.Repeat([]byte{1}, 32))
 		if _, err := OpenMail(ctx, d, other, r.ID, r.Mails[0].ID); err == nil {
 			t.Fatal("opened with another key")
 		}
@@ -206,11 +206,11 @@ func TestReports(t *testing.T) {
 		// Bad input: every problem named, nothing stored.
 		_, err = CreateReport(ctx, d, box, a.ID, u, ReportInput{Summary: "", NoticedAt: "2027-01-01", Recipients: "-1"},
 			[]MailFile{{Name: "photo.jpg", Body: []byte("\xff\xd8\xff\xe0JFIF")}}, now)
-		f := apperr.As(err).Fields
+		f := apperr.From(err).Fields
 		if f["summary"] != "sharing.err.summary" || f["noticed_at"] != "sharing.err.future" || f["recipients"] != "sharing.err.recipients" || f["mail"] != "sharing.err.mail_format" {
 			t.Fatalf("bad report: %v", f)
 		}
-		if _, err := CreateReport(ctx, d, box, a.ID, u, in, nil, now); apperr.As(err).Fields["mail"] != "sharing.err.mail_missing" {
+		if _, err := CreateReport(ctx, d, box, a.ID, u, in, nil, now); apperr.From(err).Fields["mail"] != "sharing.err.mail_missing" {
 			t.Fatal("a report without mail was accepted")
 		}
 		var n int

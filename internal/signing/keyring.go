@@ -28,7 +28,7 @@ import (
 	"time"
 
 	"mamori/internal/db"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 )
 
 // Layout of the keyring of older versions inside the data directory; such a
@@ -54,7 +54,7 @@ func LegacyFile(name string) (id string, ok bool) {
 	return "", false
 }
 
-// sealPurpose seals private keys (secretbox), the key id as context.
+// sealPurpose seals private keys (masterkey), the key id as context.
 const sealPurpose = "signing key"
 
 // PublicKey is one verification key.
@@ -88,7 +88,7 @@ func (e *PermissionError) Error() string {
 // revoked is published. It is safe for concurrent use.
 type Keyring struct {
 	d   *db.DB
-	box *secretbox.Box
+	box *masterkey.Box
 
 	mu      sync.RWMutex
 	keys    map[string]ed25519.PrivateKey
@@ -101,7 +101,7 @@ type Keyring struct {
 // records they signed keep verifying. Two instances starting at once on an
 // empty database end with one current key: the marker naming it is one
 // row, and the start whose insert does nothing drops its own new key.
-func Open(ctx context.Context, d *db.DB, box *secretbox.Box, dataDir string, log *slog.Logger) (*Keyring, error) {
+func Open(ctx context.Context, d *db.DB, box *masterkey.Box, dataDir string, log *slog.Logger) (*Keyring, error) {
 	kr := &Keyring{d: d, box: box}
 	files := &fileRing{keys: map[string]ed25519.PrivateKey{}}
 	if dataDir != "" {

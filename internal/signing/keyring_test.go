@@ -17,12 +17,12 @@ import (
 
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
-	"mamori/internal/secretbox"
+	"mamori/internal/masterkey"
 )
 
-func testBox(t *testing.T, b byte) *secretbox.Box {
+func testBox(t *testing.T, b byte) *masterkey.Box {
 	t.Helper()
-	box, err := secretbox.New(bytes.Repeat([]byte{b}, 32))
+	box, err := masterkey.New(bytes.Repeat([]byte{b}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func (h *ErrorHandler) Handle(w http.ResponseWriter, r *http.Request, err error)
 	if errors.Is(err, db.ErrNotFound) && !isAppErr(err) {
 		err = apperr.Wrap(err, apperr.NotFound, "error.not_found")
 	}
-	e := apperr.As(err)
+	e := apperr.From(err)
 	status := statusOf(e)
 	if status >= 500 {
 		h.Log.ErrorContext(r.Context(), "request failed", "method", MethodLabel(r.Method), "route", RouteOf(r), "err", err)

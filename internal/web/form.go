@@ -109,7 +109,7 @@ func CleanFilename(s string, max int, fallback string) string {
 // FormStatus is the status of a form shown again with err: 409 when it
 // clashes with stored state, 429 when rate limited, 422 otherwise.
 func FormStatus(err error) int {
-	switch apperr.As(err).Code {
+	switch apperr.From(err).Code {
 	case apperr.Conflict:
 		return http.StatusConflict
 	case apperr.TooMany:

@@ -173,7 +173,7 @@ func TestParseForm(t *testing.T) {
 				}
 				return
 			}
-			if !apperr.Is(err, tt.code) || apperr.As(err).Key != tt.key {
+			if !apperr.Is(err, tt.code) || apperr.From(err).Key != tt.key {
 				t.Errorf("err = %v, want %s/%s", err, tt.code, tt.key)
 			}
 			if f != nil {
@@ -270,7 +270,7 @@ func TestDecodeJSON(t *testing.T) {
 			if tt.code == apperr.TooLarge {
 				want = "error.too_large"
 			}
-			if k := apperr.As(err).Key; k != want {
+			if k := apperr.From(err).Key; k != want {
 				t.Errorf("key = %q, want %q", k, want)
 			}
 		})

@@ -49,7 +49,7 @@ func TestCheckJSONText(t *testing.T) {
 			}
 			continue
 		}
-		e := apperr.As(err)
+		e := apperr.From(err)
 		if err == nil || e.Code != apperr.Invalid || e.Key != tt.key {
 			t.Errorf("%q: err = %v, want %s", tt.body, err, tt.key)
 			continue

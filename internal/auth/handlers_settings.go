@@ -87,7 +87,7 @@ func (s *Service) settingsError(w http.ResponseWriter, r *http.Request, f *web.F
 	}
 	d.Section = section
 	status := http.StatusUnprocessableEntity
-	if apperr.As(err).Code == apperr.TooMany {
+	if apperr.From(err).Code == apperr.TooMany {
 		status = http.StatusTooManyRequests
 	}
 	return s.renderSettings(w, r, status, f, d)
@@ -246,7 +246,7 @@ func (s *Service) mfaEnablePost(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		status := http.StatusUnprocessableEntity
-		if apperr.As(err).Code == apperr.TooMany {
+		if apperr.From(err).Code == apperr.TooMany {
 			status = http.StatusTooManyRequests
 		}
 		return s.showMFASetup(w, r, status, f)

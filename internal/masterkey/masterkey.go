@@ -1,13 +1,15 @@
-// Package secretbox holds the master key that protects what mamori keeps
-// secret at rest: reported mail is sealed with AES-256-GCM, and recipient
-// pseudonyms are keyed HMACs, so the same recipient is linkable across
-// reports without being revealed. Each use gets its own key derived from
-// the master key (HKDF-SHA256 with the purpose as info), so a key leaked
-// for one purpose says nothing about another. The key belongs to the
-// deployment: Open ties it to the database with a key-check value, so an
-// instance with another key, or with none where data needs one, refuses to
-// start instead of sealing what the others cannot open.
-package secretbox
+// Package masterkey holds the deployment's master key and the keys derived
+// from it to protect what mamori keeps secret at rest (named for the key: it
+// is not NaCl's secretbox). Reported mail, signing keys and TOTP secrets are
+// sealed with AES-256-GCM, and recipient pseudonyms are keyed HMACs, so the
+// same recipient is linkable across reports without being revealed. Each
+// use gets its own key derived from the master key (HKDF-SHA256 with the
+// purpose as info), so a key leaked for one purpose says nothing about
+// another. The key belongs to the deployment: Open ties it to the database
+// with a key-check value, so an instance with another key, or with none
+// where data needs one, refuses to start instead of sealing what the others
+// cannot open.
+package masterkey
 
 import (
 	"context"
@@ -49,7 +51,7 @@ type Box struct {
 // New wraps a 32-byte master key.
 func New(master []byte) (*Box, error) {
 	if len(master) != 32 {
-		return nil, errors.New("secretbox: the master key must be 32 bytes")
+		return nil, errors.New("masterkey: the master key must be 32 bytes")
 	}
 	return &Box{master: append([]byte(nil), master...), keys: map[string][]byte{}}, nil
 }
@@ -131,7 +133,7 @@ func Open(ctx context.Context, cfg config.Config, d *db.DB, dependents []string,
 				break
 			}
 			if !errors.Is(db.Classify(err), db.ErrNotFound) {
-				return nil, fmt.Errorf("secretbox: %w", err)
+				return nil, fmt.Errorf("masterkey: %w", err)
 			}
 		}
 		if master == nil {
@@ -174,15 +176,15 @@ func (b *Box) check(ctx context.Context, d *db.DB, probes []Probe) error {
 			}
 		}
 	} else if err != nil {
-		return fmt.Errorf("secretbox: read the key check: %w", err)
+		return fmt.Errorf("masterkey: read the key check: %w", err)
 	}
 	if _, err := d.ExecContext(ctx, `INSERT INTO key_check (id, sealed, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING`,
 		b.Seal(checkPurpose, []byte(checkText), nil), db.Now()); err != nil {
-		return fmt.Errorf("secretbox: write the key check: %w", err)
+		return fmt.Errorf("masterkey: write the key check: %w", err)
 	}
 	var sealed []byte
 	if err := d.QueryRowContext(ctx, `SELECT sealed FROM key_check WHERE id = 1`).Scan(&sealed); err != nil {
-		return fmt.Errorf("secretbox: read the key check: %w", err)
+		return fmt.Errorf("masterkey: read the key check: %w", err)
 	}
 	if pt, err := b.Open(checkPurpose, sealed, nil); err != nil || string(pt) != checkText {
 		return ErrWrongKey
@@ -196,7 +198,7 @@ func configured(cfg config.Config) ([]byte, error) {
 	if cfg.SecretKey != "" {
 		k, err := config.DecodeKey(cfg.SecretKey)
 		if err != nil {
-			return nil, fmt.Errorf("secretbox: MAMORI_SECRET_KEY: %w", err)
+			return nil, fmt.Errorf("masterkey: MAMORI_SECRET_KEY: %w", err)
 		}
 		return k, nil
 	}
@@ -206,16 +208,16 @@ func configured(cfg config.Config) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("secretbox: %w", err)
+		return nil, fmt.Errorf("masterkey: %w", err)
 	}
 	// The key opens every sealed value: a file others may read is a key
 	// given away, so it is refused like the signing keys always were.
 	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("secretbox: %s has mode %04o: group and others must have no access (chmod 600 %s)", path, fi.Mode().Perm(), path)
+		return nil, fmt.Errorf("masterkey: %s has mode %04o: group and others must have no access (chmod 600 %s)", path, fi.Mode().Perm(), path)
 	}
 	k, err := config.DecodeKey(string(b))
 	if err != nil {
-		return nil, fmt.Errorf("secretbox: %s: %w", path, err)
+		return nil, fmt.Errorf("masterkey: %s: %w", path, err)
 	}
 	return k, nil
 }
@@ -225,18 +227,18 @@ func configured(cfg config.Config) ([]byte, error) {
 func createFile(dataDir string) (key []byte, created bool, err error) {
 	dir := filepath.Dir(Path(dataDir))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, false, fmt.Errorf("secretbox: %w", err)
+		return nil, false, fmt.Errorf("masterkey: %w", err)
 	}
 	path := Path(dataDir)
 	for range 2 {
 		if b, err := os.ReadFile(path); err == nil {
 			k, err := config.DecodeKey(string(b))
 			if err != nil {
-				return nil, false, fmt.Errorf("secretbox: %s: %w", path, err)
+				return nil, false, fmt.Errorf("masterkey: %s: %w", path, err)
 			}
 			return k, false, nil
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, false, fmt.Errorf("secretbox: %w", err)
+			return nil, false, fmt.Errorf("masterkey: %w", err)
 		}
 		k := make([]byte, 32)
 		rand.Read(k)
@@ -246,13 +248,13 @@ func createFile(dataDir string) (key []byte, created bool, err error) {
 		// reads a complete key, never an empty or half-written file.
 		f, err := os.CreateTemp(dir, FileName+".*")
 		if err != nil {
-			return nil, false, fmt.Errorf("secretbox: %w", err)
+			return nil, false, fmt.Errorf("masterkey: %w", err)
 		}
 		tmp := f.Name()
 		_, werr := f.WriteString(hex.EncodeToString(k) + "\n")
 		if err := errors.Join(werr, f.Chmod(0o600), f.Sync(), f.Close()); err != nil {
 			os.Remove(tmp)
-			return nil, false, fmt.Errorf("secretbox: %w", err)
+			return nil, false, fmt.Errorf("masterkey: %w", err)
 		}
 		err = os.Link(tmp, path)
 		if err != nil && !errors.Is(err, fs.ErrExist) {
@@ -266,11 +268,11 @@ func createFile(dataDir string) (key []byte, created bool, err error) {
 			continue // another process won the race: read its key
 		}
 		if err != nil {
-			return nil, false, fmt.Errorf("secretbox: %w", err)
+			return nil, false, fmt.Errorf("masterkey: %w", err)
 		}
 		return k, true, nil
 	}
-	return nil, false, fmt.Errorf("secretbox: could not read or create %s", path)
+	return nil, false, fmt.Errorf("masterkey: could not read or create %s", path)
 }
 
 // writeExclusive creates path, which must not exist, holding k.
@@ -304,7 +306,7 @@ func (b *Box) key(purpose string) []byte {
 // ErrOpen is any failure to open a sealed value: wrong key, wrong
 // purpose or context, or tampering. The causes are not told apart, on
 // purpose.
-var ErrOpen = errors.New("secretbox: cannot open the sealed value")
+var ErrOpen = errors.New("masterkey: cannot open the sealed value")
 
 // Seal encrypts plaintext for purpose. context (for example the id of the
 // row the value belongs to) is authenticated but not stored, so a value

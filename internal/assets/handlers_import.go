@@ -110,7 +110,7 @@ func (s *Service) importPost(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if apperr.Is(err, apperr.TooLarge) {
-			e := apperr.As(err)
+			e := apperr.From(err)
 			f.Error, f.Args = e.Key, e.Args
 		}
 		status := web.FormStatus(err)
