@@ -312,7 +312,6 @@ type printData struct {
 	Outside    []printContact
 	Situations []printSituation
 	Notes      string
-	CSS        string
 }
 
 // printPage is the card on one A4 sheet: organisation, date, contacts,
@@ -323,7 +322,7 @@ func (s *Service) printPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := printData{Org: o, CSS: stylesheetURL}
+	data := printData{Org: o}
 	c := DefaultCard(web.LangFrom(ctx), o)
 	sc, err := CardFor(ctx, s.DB.Read(), o.ID)
 	switch {
