@@ -30,13 +30,17 @@ type Field struct {
 //	"optional" bool: the hint starts with the word "optional"
 //	"hint" key, "hintText" text already translated (a hint with arguments)
 //	"autocomplete", "inputmode", "lang", "class" string
+//	"labelText" string: a label already written (labelKey "")
 //	"errArg" any: an argument to the field's message (a length limit)
 //
 // A password input never echoes what was typed. An unknown option is an
 // error, so a mistyped option fails the page's render test instead of
 // silently dropping an attribute.
 func NewField(p Page, name, labelKey string, opts ...any) (Field, error) {
-	f := Field{ID: name, Name: name, Type: "text", Label: p.L.T(labelKey)}
+	f := Field{ID: name, Name: name, Type: "text"}
+	if labelKey != "" {
+		f.Label = p.L.T(labelKey)
+	}
 	if len(opts)%2 != 0 {
 		return f, fmt.Errorf("field %s: options come in pairs", name)
 	}
@@ -78,6 +82,8 @@ func NewField(p Page, name, labelKey string, opts ...any) (Field, error) {
 			f.Lang, ok = v.(string)
 		case "class":
 			f.Class, ok = v.(string)
+		case "labelText":
+			f.Label, ok = v.(string)
 		case "errArg":
 			errArgs, ok = append(errArgs, v), true
 		}
