@@ -33,7 +33,7 @@ func TestTemplateKeysExist(t *testing.T) {
 	}
 	// {{template "field" (field $ "name" "label.key" … "hint" "hint.key")}}
 	// names its keys as arguments.
-	tmplKey := regexp.MustCompile(`\.[TN] "([a-z0-9_.]+)"|\(field \S+ "[^"]*" "([a-z0-9_.]+)"|"hint" "([a-z0-9_.]+)"`)
+	tmplKey := regexp.MustCompile(`\.[TN] "([a-z0-9_.]+)"|\(field \S+ \S+ "([a-z0-9_.]+)"|"hint" "([a-z0-9_.]+)"`)
 	goKey := regexp.MustCompile(`"((?:error|auth|flash|settings|admin|org|dashboard|invite|outbox|audit|field|action|nav|home)\.[a-z0-9_.]+)"`)
 	root := filepath.Join("..")
 	missing := map[string]string{}
