@@ -1,15 +1,12 @@
 package web_test
 
 import (
-	"bytes"
-	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
 
-	"mamori/internal/i18n"
 	"mamori/internal/web"
 )
 
@@ -18,14 +15,7 @@ import (
 // the control; a password is never echoed and a bad option fails the
 // render.
 func TestFieldPartial(t *testing.T) {
-	cat, err := i18n.Load(web.Locales())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd, err := web.NewRenderer(cat, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, rd := testRenderer(t)
 	pages := fstest.MapFS{
 		"t/form.html": {Data: []byte(`{{define "content"}}` +
 			`{{template "field" (field . "name" "field.name" "max" 100 "required" true "autocomplete" "name")}}` +

@@ -14,10 +14,9 @@ import (
 	"mamori/internal/web"
 )
 
-// TestStaticManyRanges: a request for thousands of one-byte ranges gets the
-// file whole, not a multipart answer many times its size; one range is
-// still served as 206.
-func TestStaticManyRanges(t *testing.T) {
+// testRenderer is the renderer with package web's own catalog and pages.
+func testRenderer(t testing.TB) (*i18n.Catalog, *web.Renderer) {
+	t.Helper()
 	cat, err := i18n.Load(web.Locales())
 	if err != nil {
 		t.Fatal(err)
@@ -26,6 +25,14 @@ func TestStaticManyRanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cat, rd
+}
+
+// TestStaticManyRanges: a request for thousands of one-byte ranges gets the
+// file whole, not a multipart answer many times its size; one range is
+// still served as 206.
+func TestStaticManyRanges(t *testing.T) {
+	_, rd := testRenderer(t)
 	get := func(rng string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest("GET", "/static/app.css", nil)
 		if rng != "" {
@@ -62,14 +69,7 @@ func TestStaticManyRanges(t *testing.T) {
 // digest address and the year-long cache the shared files get; its other
 // names, a bad prefix and a second registration are refused.
 func TestAddStatic(t *testing.T) {
-	cat, err := i18n.Load(web.Locales())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd, err := web.NewRenderer(cat, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, rd := testRenderer(t)
 	files := fstest.MapFS{"card.css": {Data: []byte(".card{color:red}")}, "js/extra.js": {Data: []byte("1;")}}
 	if err := rd.AddStatic("pkg", files); err != nil {
 		t.Fatal(err)
