@@ -103,6 +103,9 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	}
 	rd.Signup = cfg.SignupOpen
 	a.Render = rd
+	if err := rd.AddStatic("incident", incident.Static()); err != nil {
+		return nil, err
+	}
 	for _, p := range []struct {
 		prefix string
 		fsys   fs.FS

@@ -31,7 +31,9 @@ func TestTemplateKeysExist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmplKey := regexp.MustCompile(`\.[TN] "([a-z0-9_.]+)"`)
+	// {{template "field" (field $ "name" "label.key" … "hint" "hint.key")}}
+	// names its keys as arguments.
+	tmplKey := regexp.MustCompile(`\.[TN] "([a-z0-9_.]+)"|\(field \S+ \S+ "([a-z0-9_.]+)"|"hint" "([a-z0-9_.]+)"`)
 	goKey := regexp.MustCompile(`"((?:error|auth|flash|settings|admin|org|dashboard|invite|outbox|audit|field|action|nav|home)\.[a-z0-9_.]+)"`)
 	root := filepath.Join("..")
 	missing := map[string]string{}
@@ -54,7 +56,7 @@ func TestTemplateKeysExist(t *testing.T) {
 		}
 		b, _ := os.ReadFile(path)
 		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
-			k := m[1]
+			k := strings.Join(m[1:], "")
 			if strings.HasSuffix(k, ".") || strings.HasSuffix(k, "_") {
 				continue // a prefix completed at run time
 			}

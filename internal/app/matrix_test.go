@@ -160,7 +160,6 @@ var routeRules = map[string]string{
 	"POST /orgs/{org}/incident/log/{id}":                  "org_member",
 	"POST /orgs/{org}/incident/log/{id}/close":            "org_member",
 	"POST /orgs/{org}/incident/log/{id}/reopen":           "org_member",
-	"GET /incident/card.css":                              "public",
 	"GET /share/admin":                                    "role:analyst",
 	"POST /share/admin/members":                           "role:analyst",
 	"GET /share/admin/members/{org}":                      "role:analyst",

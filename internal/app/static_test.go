@@ -10,11 +10,12 @@ import (
 
 // TestStaticServesFilesOnly: /static/ is not a directory listing, and the
 // file server's redirects for index.html and directories are not reachable
-// either; the embedded files themselves are served.
+// either; the embedded files themselves are served, a capability's own
+// under its name.
 func TestStaticServesFilesOnly(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		c := e.Client()
-		for _, path := range []string{"/static/", "/static/index.html", "/static/nope.css", "/static/app.css/"} {
+		for _, path := range []string{"/static/", "/static/index.html", "/static/nope.css", "/static/app.css/", "/static/incident/", "/static/incident/nope.css", "/incident/card.css"} {
 			r := e.Get(c, path)
 			if r.Status != http.StatusNotFound {
 				t.Errorf("GET %s = %d (Location %q), want 404", path, r.Status, r.Location)
@@ -27,7 +28,8 @@ func TestStaticServesFilesOnly(t *testing.T) {
 		}
 		r := e.Get(c, "/static/")
 		mustContain(t, r, "見つかりませんでした")
-		for _, name := range []string{"app.css", "app.js", "print.css"} {
+		// A capability's own file (Renderer.AddStatic) is served the same way.
+		for _, name := range []string{"app.css", "app.js", "print.css", "incident/card.css"} {
 			r := e.Get(c, "/static/"+name+"?v=1")
 			expectStatus(t, r, http.StatusOK)
 			if r.Body == "" {

@@ -83,20 +83,10 @@ func (s *Service) showPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "show", p.T("incident.title"), nil, data)
 }
 
-// field is one input of the editor, with its label, value and problem
-// already in the reader's language, so one partial prints every input.
-type field struct {
-	Name, Type, Label, Hint, Value, Error, Auto string
-	// InputMode picks the on-screen keyboard ("tel" for phone numbers,
-	// which are type text so the shared stylesheet styles them).
-	InputMode string
-	Max       int
-	// Rows makes a text area of that many rows; 0 is a one-line input.
-	Rows int
-}
-
-func newField(f *web.Form, p *i18n.Printer, name, typ, labelKey string, max int) field {
-	fd := field{Name: name, Type: typ, Label: p.T(labelKey), Value: f.Get(name), Max: max}
+// newField is one input of the editor, with its label, value and problem
+// already in the reader's language, for the shared field partial.
+func newField(f *web.Form, p *i18n.Printer, name, typ, labelKey string, max int) web.Field {
+	fd := web.Field{ID: name, Name: name, Type: typ, Label: p.T(labelKey), Value: f.Get(name), Max: max}
 	if key := f.Err(name); key != "" {
 		fd.Error = p.T(key, max)
 	}
@@ -107,15 +97,15 @@ func newField(f *web.Form, p *i18n.Printer, name, typ, labelKey string, max int)
 type fieldGroup struct {
 	ID, Legend, Hint string
 	Optional         bool
-	Fields           []field
+	Fields           []web.Field
 }
 
 type cardData struct {
 	Org      *org.Org
 	Internal []fieldGroup
 	Contacts []fieldGroup
-	Steps    []field
-	Notes    field
+	Steps    []web.Field
+	Notes    web.Field
 	// Stored is the saved card, nil when never saved.
 	Stored *StoredCard
 	// Filled is true when empty situations were just filled with our
@@ -131,19 +121,19 @@ func (s *Service) cardData(ctx context.Context, o *org.Org, f *web.Form) (cardDa
 	for i := 0; i < MaxInternal; i++ {
 		g := fieldGroup{ID: "incident-internal-" + itoa(i+1), Legend: p.T("incident.internal_row", i+1)}
 		role := newField(f, p, internalField(i, "role"), "text", "incident.field.role", maxName)
-		role.Auto = "organization-title"
+		role.Autocomplete = "organization-title"
 		name := newField(f, p, internalField(i, "name"), "text", "incident.field.name", maxName)
-		name.Auto = "off"
+		name.Autocomplete = "off"
 		phone := newField(f, p, internalField(i, "phone"), "text", "incident.field.phone", maxPhone)
-		phone.Auto, phone.InputMode = "off", "tel"
+		phone.Autocomplete, phone.InputMode = "off", "tel"
 		email := newField(f, p, internalField(i, "email"), "email", "incident.field.email", maxEmail)
-		email.Auto = "off"
-		g.Fields = []field{role, name, phone, email}
+		email.Autocomplete = "off"
+		g.Fields = []web.Field{role, name, phone, email}
 		d.Internal = append(d.Internal, g)
 	}
 	for _, k := range Kinds {
 		g := fieldGroup{ID: "incident-contact-" + k, Legend: p.T(kindTitleKeys[k]), Hint: p.T(kindHintKeys[k]), Optional: optionalKinds[k]}
-		g.Fields = []field{
+		g.Fields = []web.Field{
 			newField(f, p, contactField(k, "name"), "text", "incident.field.contact_name", maxName),
 			newField(f, p, contactField(k, "phone"), "text", "incident.field.phone", maxPhone),
 			newField(f, p, contactField(k, "email"), "email", "incident.field.email", maxEmail),
@@ -151,20 +141,20 @@ func (s *Service) cardData(ctx context.Context, o *org.Org, f *web.Form) (cardDa
 			newField(f, p, contactField(k, "note"), "text", "incident.field.note", maxNote),
 		}
 		for j := range g.Fields {
-			g.Fields[j].Auto = "off"
+			g.Fields[j].Autocomplete = "off"
 		}
 		g.Fields[1].InputMode = "tel"
 		d.Contacts = append(d.Contacts, g)
 	}
 	for _, sit := range Situations {
-		st := newField(f, p, stepsField(sit), "", situationTitleKeys[sit], maxStepsText)
+		st := newField(f, p, stepsField(sit), "textarea", situationTitleKeys[sit], maxStepsText)
 		st.Rows = 7
 		if st.Error != "" {
 			st.Error = p.T(f.Err(stepsField(sit)), maxStepsText, maxStepChars, maxSteps)
 		}
 		d.Steps = append(d.Steps, st)
 	}
-	d.Notes = newField(f, p, fieldNotes, "", "incident.field.notes", maxNotes)
+	d.Notes = newField(f, p, fieldNotes, "textarea", "incident.field.notes", maxNotes)
 	d.Notes.Rows, d.Notes.Hint = 4, p.T("incident.hint.notes")
 	sc, err := CardFor(ctx, s.DB.Read(), o.ID)
 	switch {
@@ -304,7 +294,6 @@ type printData struct {
 	Outside    []printContact
 	Situations []printSituation
 	Notes      string
-	CSS        string
 }
 
 // printPage is the card on one A4 sheet: organisation, date, contacts,
@@ -312,7 +301,7 @@ type printData struct {
 func (s *Service) printPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	o := org.FromRequest(r).Org
-	data := printData{Org: o, CSS: stylesheetURL}
+	data := printData{Org: o}
 	c := DefaultCard(web.LangFrom(ctx), o)
 	sc, err := CardFor(ctx, s.DB.Read(), o.ID)
 	switch {

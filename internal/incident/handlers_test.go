@@ -2,7 +2,9 @@ package incident
 
 import (
 	"context"
+	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -31,7 +33,6 @@ func TestRouteAccess(t *testing.T) {
 		"POST /orgs/{org}/incident/log/{id}":        "org_member",
 		"POST /orgs/{org}/incident/log/{id}/close":  "org_member",
 		"POST /orgs/{org}/incident/log/{id}/reopen": "org_member",
-		"GET /incident/card.css":                    "public",
 	}
 	got := map[string]string{}
 	for _, r := range rt.Routes() {
@@ -108,7 +109,8 @@ func TestAccess(t *testing.T) {
 			t.Errorf("refused requests changed the log: %+v", i)
 		}
 		// The stylesheet is public and cacheable by its digest.
-		w := hh.Get(stylesheetURL, "")
+		w := httptest.NewRecorder()
+		hh.s.Render.Static().ServeHTTP(w, httptest.NewRequest("GET", hh.s.Render.AssetURL("incident/card.css"), nil))
 		expect(t, w, http.StatusOK, "@page", "size: A4", ".icard-grid")
 		if ct, cc := w.Header().Get("Content-Type"), w.Header().Get("Cache-Control"); !strings.HasPrefix(ct, "text/css") || !strings.Contains(cc, "immutable") {
 			t.Errorf("stylesheet headers %q %q", ct, cc)
@@ -311,7 +313,7 @@ func TestPrintPage(t *testing.T) {
 
 		// Never saved: our defaults, with a warning.
 		w := hh.Get(p, f.member)
-		expect(t, w, http.StatusOK, `id="incident-print-unsaved"`, "未保存（標準の内容）", "山田精機", stylesheetURL,
+		expect(t, w, http.StatusOK, `id="incident-print-unsaved"`, "未保存（標準の内容）", "山田精機", html.EscapeString(hh.s.Render.AssetURL("incident/card.css")),
 			"情報セキュリティ事故 対応カード", "LAN ケーブルを抜き、Wi-Fi を切る（電源は切らない）", `id="incident-card-internal-none"`, "（未記入）", `data-print`)
 
 		hh.s.Now = fixedNow(time.Date(2025, 4, 1, 16, 0, 0, 0, time.UTC)) // 2 April in Japan

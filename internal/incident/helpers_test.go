@@ -22,6 +22,9 @@ func newTestService(t testing.TB, d *db.DB) *Service {
 	t.Helper()
 	cat := testCatalog(t)
 	rd, log := webtest.Pages(t, cat, "incident", Templates)
+	if err := rd.AddStatic("incident", Static()); err != nil {
+		t.Fatal(err)
+	}
 	return &Service{DB: d, Log: log, Catalog: cat, Render: rd}
 }
 

@@ -9,9 +9,7 @@ package incident
 
 import (
 	"context"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -30,11 +28,16 @@ var Templates embed.FS
 //go:embed locales/*.json
 var locales embed.FS
 
-//go:embed static/card.css
-var cardCSS []byte
+//go:embed static
+var static embed.FS
 
 // Locales are this package's message catalogs.
 func Locales() fs.FS { s, _ := fs.Sub(locales, "locales"); return s }
+
+// Static holds the card's print stylesheet, served by the renderer as
+// /static/incident/card.css (web.Renderer.AddStatic): the page CSP allows
+// no inline style, and the shared stylesheets belong to package web.
+func Static() fs.FS { s, _ := fs.Sub(static, "static"); return s }
 
 // Audit actions recorded by this package. Keep them stable: operators
 // search for them.
@@ -45,18 +48,6 @@ const (
 	ActionClosed    = "incident.closed"
 	ActionReopened  = "incident.reopened"
 )
-
-// StylesheetPath is where the card's print stylesheet is served. The
-// page CSP allows no inline style, and the shared stylesheets belong to
-// package web, so the card brings its own.
-const StylesheetPath = "/incident/card.css"
-
-// stylesheetURL names the stylesheet with a digest of its content, as
-// package web names its assets, so browsers may cache it for good.
-var stylesheetURL = func() string {
-	sum := sha256.Sum256(cardCSS)
-	return StylesheetPath + "?v=" + hex.EncodeToString(sum[:6])
-}()
 
 // Service holds the incident card and log logic and handlers.
 type Service struct {
@@ -83,7 +74,6 @@ func (s *Service) Routes(rt *web.Router) {
 	rt.Handle("POST /orgs/{org}/incident/log/{id}", member, s.entryPost)
 	rt.Handle("POST /orgs/{org}/incident/log/{id}/close", member, s.closePost)
 	rt.Handle("POST /orgs/{org}/incident/log/{id}/reopen", member, s.reopenPost)
-	rt.Handle("GET "+StylesheetPath, web.Public, s.stylesheet)
 }
 
 func (s *Service) now() time.Time {
@@ -99,20 +89,6 @@ func (s *Service) printer(r *http.Request) *i18n.Printer {
 
 func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, name, title string, f *web.Form, data any) error {
 	s.Render.Page(w, r, status, "incident/"+name, web.Page{Title: title, Form: f, Data: data})
-	return nil
-}
-
-// stylesheet serves the card's print stylesheet, cached for a year when
-// asked for by its digest.
-func (s *Service) stylesheet(w http.ResponseWriter, r *http.Request) error {
-	h := w.Header()
-	h.Set("Content-Type", "text/css; charset=utf-8")
-	if r.URL.Query().Get("v") != "" {
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		h.Set("Cache-Control", "public, max-age=300")
-	}
-	w.Write(cardCSS)
 	return nil
 }
 

@@ -79,7 +79,7 @@ func (s *Service) historyPage(w http.ResponseWriter, r *http.Request) error {
 	if len(results) > 0 {
 		d.Latest = results[len(results)-1]
 	}
-	d.Trend = trendChart(pts, lang)
+	d.Trend = trendChart(pts, s.Catalog.Printer(lang).T("selfcheck.chart.trend"))
 	// The aggregate is the mean of each site's latest score, so a site
 	// checked often does not outweigh one checked once.
 	if len(latest) > 1 || (len(latest) == 1 && len(sites) > 0) {

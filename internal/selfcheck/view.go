@@ -72,7 +72,7 @@ func (s *Service) view(qs *QuestionSet, answers map[string]string, lang string, 
 		titles[p.Number] = p.Title.In(lang)
 		v.Parts = append(v.Parts, partView{Number: p.Number, Title: p.Title.In(lang), Score: res.Parts[i].Score, Max: res.Parts[i].Max})
 	}
-	v.Chart = partsChart(v.Parts, lang)
+	v.Chart = partsChart(v.Parts, s.Catalog.Printer(lang).T("selfcheck.chart.parts"))
 	for _, n := range res.Review {
 		it, _ := qs.Item(n)
 		v.Review = append(v.Review, reviewView{Item: n, Question: it.Question.In(lang)})
@@ -94,17 +94,15 @@ func (s *Service) view(qs *QuestionSet, answers map[string]string, lang string, 
 
 // partsChart draws the part scores as horizontal bars. A part can score
 // below zero ("don't know" costs a point), so the zero line is drawn and
-// negative bars grow to its left.
-func partsChart(parts []partView, lang string) template.HTML {
+// negative bars grow to its left. Geometry only: the title comes from the
+// catalog and the colours from the stylesheet (svg.chart .part-*), so a
+// restyle or a translation does not touch Go.
+func partsChart(parts []partView, title string) template.HTML {
 	const w, rowH, left, barW = 560, 44, 170, 330
 	h := rowH*len(parts) + 16
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="parts-chart-title" xmlns="http://www.w3.org/2000/svg">`, w, h)
-	title := "部ごとの得点"
-	if lang == "en" {
-		title = "Score per part"
-	}
-	fmt.Fprintf(&b, `<title id="parts-chart-title">%s</title>`, title)
+	fmt.Fprintf(&b, `<title id="parts-chart-title">%s</title>`, template.HTMLEscapeString(title))
 	zero := left + 10
 	scale := float64(barW-10) / 52.0 // the largest part has 52 points
 	for i, p := range parts {
@@ -113,17 +111,17 @@ func partsChart(parts []partView, lang string) template.HTML {
 		if len([]rune(label)) > 14 {
 			label = string([]rune(label)[:13]) + "…"
 		}
-		fmt.Fprintf(&b, `<text x="0" y="%d" font-size="13" fill="#1d2433">%s</text>`, y+20, label)
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="22" fill="#e3ebf6"/>`, zero, y+5, float64(p.Max)*scale)
+		fmt.Fprintf(&b, `<text x="0" y="%d" font-size="13" class="part-label">%s</text>`, y+20, label)
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="22" class="part-track"/>`, zero, y+5, float64(p.Max)*scale)
 		if p.Score >= 0 {
-			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="22" fill="#0b5cad"/>`, zero, y+5, float64(p.Score)*scale)
+			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="22" class="part-score"/>`, zero, y+5, float64(p.Score)*scale)
 		} else {
 			bw := float64(-p.Score) * scale
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="22" fill="#b3261e"/>`, float64(zero)-bw, y+5, bw)
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="22" class="part-negative"/>`, float64(zero)-bw, y+5, bw)
 		}
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13" fill="#1d2433">%d / %d</text>`, zero+int(float64(p.Max)*scale)+8, y+20, p.Score, p.Max)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13" class="part-label">%d / %d</text>`, zero+int(float64(p.Max)*scale)+8, y+20, p.Score, p.Max)
 	}
-	fmt.Fprintf(&b, `<line x1="%d" y1="4" x2="%d" y2="%d" stroke="#5a6272"/>`, zero, zero, h-4)
+	fmt.Fprintf(&b, `<line x1="%d" y1="4" x2="%d" y2="%d" class="part-zero"/>`, zero, zero, h-4)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
@@ -134,8 +132,9 @@ type trendPoint struct {
 	Score int
 }
 
-// trendChart draws scores over time with the band thresholds as guides.
-func trendChart(points []trendPoint, lang string) template.HTML {
+// trendChart draws scores over time with the band thresholds as guides;
+// like partsChart, its title and colours come from outside Go.
+func trendChart(points []trendPoint, title string) template.HTML {
 	if len(points) == 0 {
 		return ""
 	}
@@ -148,14 +147,10 @@ func trendChart(points []trendPoint, lang string) template.HTML {
 		return float64(top) + float64(100-score)/125*float64(plotH)
 	}
 	var b strings.Builder
-	title := "診断スコアの推移"
-	if lang == "en" {
-		title = "Score over time"
-	}
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="trend-title" xmlns="http://www.w3.org/2000/svg"><title id="trend-title">%s</title>`, w, h, title)
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="trend-title" xmlns="http://www.w3.org/2000/svg"><title id="trend-title">%s</title>`, w, h, template.HTMLEscapeString(title))
 	for _, g := range []int{100, 70, 50, 0} {
 		y := yOf(g)
-		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#d5d9e0"/><text x="0" y="%.1f" font-size="11" fill="#5a6272">%d</text>`, left, y, w-10, y, y+4, g)
+		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" class="trend-guide"/><text x="0" y="%.1f" font-size="11" class="trend-label">%d</text>`, left, y, w-10, y, y+4, g)
 	}
 	step := 0.0
 	if len(points) > 1 {
@@ -170,11 +165,11 @@ func trendChart(points []trendPoint, lang string) template.HTML {
 		y := yOf(p.Score)
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y))
 		date := i18n.Day(p.At)
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="#0b5cad"><title>%s: %d</title></circle>`, x, y, date, p.Score)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="10" fill="#5a6272" text-anchor="middle">%s</text>`, x, h-8, date)
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" class="trend-point"><title>%s: %d</title></circle>`, x, y, date, p.Score)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="10" class="trend-label" text-anchor="middle">%s</text>`, x, h-8, date)
 	}
 	if len(pts) > 1 {
-		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#0b5cad" stroke-width="2"/>`, strings.Join(pts, " "))
+		fmt.Fprintf(&b, `<polyline points="%s" class="trend-line"/>`, strings.Join(pts, " "))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

@@ -54,13 +54,34 @@ type Renderer struct {
 	base    map[string]*template.Template            // lang → layout
 	pages   map[string]map[string]*template.Template // lang → name → page
 	asset   map[string]string
-	static  http.Handler
-	Signup  bool
+	// files are the static files: package web's own at the top and each
+	// capability's under its name (AddStatic).
+	files  staticFiles
+	static http.Handler
+	Signup bool
+}
+
+// staticFiles joins package web's static files with the capabilities'
+// own: "incident/card.css" is card.css in the incident package's files.
+type staticFiles struct {
+	web fs.FS
+	pkg map[string]fs.FS
+}
+
+func (s staticFiles) Open(name string) (fs.File, error) {
+	if i := strings.IndexByte(name, '/'); i > 0 {
+		if sub, ok := s.pkg[name[:i]]; ok {
+			return sub.Open(name[i+1:])
+		}
+	}
+	return s.web.Open(name)
 }
 
 // NewRenderer parses the shared layout. Pages are added with AddPages.
 func NewRenderer(c *i18n.Catalog, log *slog.Logger) (*Renderer, error) {
-	rd := &Renderer{catalog: c, log: log, base: map[string]*template.Template{}, pages: map[string]map[string]*template.Template{}, asset: map[string]string{}}
+	sub, _ := fs.Sub(staticFS, "static")
+	rd := &Renderer{catalog: c, log: log, base: map[string]*template.Template{}, pages: map[string]map[string]*template.Template{}, asset: map[string]string{},
+		files: staticFiles{web: sub, pkg: map[string]fs.FS{}}}
 	layout, err := fs.ReadFile(baseTemplates, "templates/layout.html")
 	if err != nil {
 		return nil, err
@@ -79,8 +100,7 @@ func NewRenderer(c *i18n.Catalog, log *slog.Logger) (*Renderer, error) {
 	if err := rd.AddPages("web", baseTemplates, "templates/pages"); err != nil {
 		return nil, err
 	}
-	sub, _ := fs.Sub(staticFS, "static")
-	fsrv := http.FileServerFS(sub)
+	fsrv := http.FileServerFS(rd.files)
 	rd.static = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !rd.isAsset(r) {
 			http.NotFound(w, r)
@@ -185,20 +205,52 @@ func (rd *Renderer) AddPages(prefix string, fsys fs.FS, dir string) error {
 // hashAssets names each static file with a digest of its content, so
 // browsers may cache it for a year and still see a new version at once.
 func (rd *Renderer) hashAssets() error {
-	sub, _ := fs.Sub(staticFS, "static")
 	for _, name := range []string{"app.css", "app.js", "print.css"} {
-		b, err := fs.ReadFile(sub, name)
-		if err != nil {
+		if err := rd.hashAsset(rd.files.web, name, name); err != nil {
 			return err
 		}
-		sum := sha256.Sum256(b)
-		rd.asset[name] = "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
 	}
 	return nil
 }
 
+func (rd *Renderer) hashAsset(fsys fs.FS, file, name string) error {
+	b, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	rd.asset[name] = "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
+	return nil
+}
+
+// AssetURL is the digest-named address of a static file ("app.css",
+// "incident/card.css"), empty for a file nobody added.
+func (rd *Renderer) AssetURL(name string) string { return rd.asset[name] }
+
+// AddStatic serves a capability's own stylesheets and scripts (every
+// file in fsys, which the package embeds) at /static/<prefix>/<file>,
+// named by their digest and cached like package web's, so a capability
+// need not put its files into web nor serve them itself. Templates link
+// them as {{index .Asset "<prefix>/<file>"}}; call it before AddPages so
+// the link is written into the page once at start.
+func (rd *Renderer) AddStatic(prefix string, fsys fs.FS) error {
+	if prefix == "" || strings.ContainsAny(prefix, "./") {
+		return fmt.Errorf("static prefix %q: want a package name", prefix)
+	}
+	if _, dup := rd.files.pkg[prefix]; dup {
+		return fmt.Errorf("static files for %s added twice", prefix)
+	}
+	rd.files.pkg[prefix] = fsys
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		return rd.hashAsset(fsys, p, prefix+"/"+p)
+	})
+}
+
 // staticAsset matches {{index .Asset "name"}}, fixed for the process.
-var staticAsset = regexp.MustCompile(`\{\{\s*index \.Asset "([a-z.]+)"\s*\}\}`)
+var staticAsset = regexp.MustCompile(`\{\{\s*index \.Asset "([a-z0-9./_-]+)"\s*\}\}`)
 
 // staticT matches {{.L.T "key"}} (also $.L.T) with no arguments.
 var staticT = regexp.MustCompile(`\{\{-?\s*\$?\.L\.T "([a-z0-9_.]+)"\s*-?\}\}`)
@@ -386,6 +438,9 @@ func funcs() template.FuncMap {
 			}
 			return s
 		},
+		// field builds one labelled control for the "field" partial
+		// (NewField lists its options).
+		"field": NewField,
 		// dict passes several values to a shared template fragment.
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
