@@ -59,34 +59,32 @@ func readUpload(r *http.Request) (name string, body []byte, err error) {
 	if err != nil {
 		return "", nil, apperr.Wrap(err, apperr.Invalid, "assets.import.no_file")
 	}
+	// A body cut by the size limit, one that stopped coming, and one that
+	// is not a form each get their own answer, wherever the reading stops.
+	bodyError := func(err error) error {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return apperr.Wrap(err, apperr.TooLarge, "assets.import.too_large", MaxImportBytes>>20)
+		}
+		if errors.Is(err, web.ErrBodyTimeout) {
+			return web.TimeoutError(err)
+		}
+		return apperr.Wrap(err, apperr.Invalid, "error.bad_form")
+	}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
 			return "", nil, apperr.New(apperr.Invalid, "assets.import.no_file")
 		}
 		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return "", nil, apperr.Wrap(err, apperr.TooLarge, "assets.import.too_large", MaxImportBytes>>20)
-			}
-			if errors.Is(err, web.ErrBodyTimeout) {
-				return "", nil, web.TimeoutError(err)
-			}
-			return "", nil, apperr.Wrap(err, apperr.Invalid, "error.bad_form")
+			return "", nil, bodyError(err)
 		}
 		if part.FormName() != "file" {
 			continue
 		}
 		b, err := io.ReadAll(io.LimitReader(part, MaxImportBytes+1))
 		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return "", nil, apperr.Wrap(err, apperr.TooLarge, "assets.import.too_large", MaxImportBytes>>20)
-			}
-			if errors.Is(err, web.ErrBodyTimeout) {
-				return "", nil, web.TimeoutError(err)
-			}
-			return "", nil, apperr.Wrap(err, apperr.Invalid, "error.bad_form")
+			return "", nil, bodyError(err)
 		}
 		if len(b) > MaxImportBytes {
 			return "", nil, apperr.New(apperr.TooLarge, "assets.import.too_large", MaxImportBytes>>20)
