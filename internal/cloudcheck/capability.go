@@ -1,0 +1,36 @@
+package cloudcheck
+
+import (
+	"context"
+	"time"
+
+	"mamori/internal/db"
+	"mamori/internal/i18n"
+	"mamori/internal/web"
+)
+
+// Capability is everything the app registers for cloudcheck, in one value.
+func Capability() web.Capability {
+	return web.Capability{
+		Name:      "cloudcheck",
+		Templates: Templates,
+		Locales:   Locales(),
+		Readiness: readiness,
+	}
+}
+
+// readiness is the cloud services check on the organisation's page.
+func readiness(ctx context.Context, q db.Querier, orgID, base string, now time.Time) ([]web.ReadinessItem, error) {
+	cs, err := Status(ctx, q, orgID, now)
+	if err != nil {
+		return nil, err
+	}
+	note, args := "cloudcheck.readiness.note", []any{cs.FullyAnswered, i18n.Count(cs.Services), cs.Due}
+	switch {
+	case cs.NoCloud:
+		note, args = "cloudcheck.readiness.no_cloud", nil
+	case cs.Services == 0:
+		note, args = "cloudcheck.readiness.none", nil
+	}
+	return []web.ReadinessItem{{Key: "cloudcheck.readiness.item", Path: base + "/cloud", Done: cs.Done, Note: note, Args: args}}, nil
+}
