@@ -67,12 +67,18 @@ type App struct {
 }
 
 // Capabilities lists every capability once, in the order their
-// readiness items appear on an organisation's page; adding a capability
-// is adding it here (and its routes in App.routes).
-func Capabilities() []web.Capability {
-	return []web.Capability{auth.Capability(), org.Capability(), mail.Capability(), audit.Capability(), selfcheck.Capability(),
-		declaration.Capability(), policy.Capability(), registry.Capability(), assets.Capability(), controls.Capability(),
-		cloudcheck.Capability(), incident.Capability(), sharing.Capability()}
+// readiness items appear on an organisation's page, before its services
+// exist: what LocaleSources and tests read. Adding a capability is adding
+// it to App.capabilities.
+func Capabilities() []web.Capability { return (&App{}).capabilities() }
+
+// capabilities describes each capability with a's services, which serve
+// its routes once Build has made them.
+func (a *App) capabilities() []web.Capability {
+	return []web.Capability{auth.Capability(a.Auth), org.Capability(a.Orgs), selfcheck.Capability(a.Check),
+		declaration.Capability(a.Decl, a.Keys, a.Cfg.BaseURL), policy.Capability(a.Policy), registry.Capability(a.Registry),
+		assets.Capability(a.Assets), controls.Capability(a.Controls), cloudcheck.Capability(a.Cloud), incident.Capability(a.Incident),
+		sharing.Capability(a.Sharing), mail.Capability(a.DB, a.Render, a.Catalog), audit.Capability(a.DB, a.Render, a.Catalog)}
 }
 
 // LocaleSources lists package web's catalogs and every capability's.
@@ -212,20 +218,9 @@ func (a *App) routes(rt *web.Router) {
 	// loopback, so the peer address proves nothing. The token-free way is
 	// the loopback-only --metrics-addr listener (MetricsHandler).
 	rt.HandleRaw("GET /metrics", web.RoleOrToken(a.Cfg.MetricsToken, web.RoleOperatorAdmin), a.Metrics.Handler())
-	a.Auth.Routes(rt)
-	a.Orgs.Routes(rt)
-	a.Check.Routes(rt)
-	a.Decl.Routes(rt)
-	a.Decl.PublicRoutes(rt, a.Keys, a.Cfg.BaseURL)
-	a.Policy.Routes(rt)
-	a.Registry.Routes(rt)
-	a.Assets.Routes(rt)
-	a.Controls.Routes(rt)
-	a.Cloud.Routes(rt)
-	a.Incident.Routes(rt)
-	a.Sharing.Routes(rt)
-	mail.Routes(rt, a.DB, a.Render, a.Catalog)
-	audit.Routes(rt, a.DB, a.Render, a.Catalog)
+	for _, c := range a.capabilities() {
+		c.Routes(rt)
+	}
 }
 
 func (a *App) home(w http.ResponseWriter, r *http.Request) error {

@@ -23,8 +23,8 @@ func TestCapabilitiesRegisteredOnce(t *testing.T) {
 	caps := app.Capabilities()
 	seen := map[string]bool{}
 	for _, c := range caps {
-		if c.Name == "" || c.Locales == nil {
-			t.Errorf("capability %q: no name or no catalogs", c.Name)
+		if c.Name == "" || c.Locales == nil || c.Routes == nil {
+			t.Errorf("capability %q: no name, catalogs or routes", c.Name)
 		}
 		if seen[c.Name] {
 			t.Errorf("capability %s listed twice", c.Name)

@@ -9,12 +9,14 @@ import (
 	"mamori/internal/web"
 )
 
-// Capability is everything the app registers for assets, in one value.
-func Capability() web.Capability {
+// Capability is everything the app registers for assets, in one value; s
+// serves its routes and may still be nil when only the catalogs are read.
+func Capability(s *Service) web.Capability {
 	return web.Capability{
 		Name:      "assets",
 		Templates: Templates,
 		Locales:   Locales(),
+		Routes:    s.Routes,
 		Cleanup:   []web.Cleanup{{Name: "asset imports", Run: DeleteExpiredImports}},
 		Readiness: readiness,
 	}

@@ -23,6 +23,8 @@ type Capability struct {
 	Locales fs.FS
 	// Static holds its own stylesheets and scripts; nil for none.
 	Static fs.FS
+	// Routes registers its routes, each with its authorization rule.
+	Routes func(rt *Router)
 	// Cleanup deletes what has expired by now; housekeeping runs each
 	// every ten minutes.
 	Cleanup []Cleanup
