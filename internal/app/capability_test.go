@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -79,8 +78,12 @@ func TestReadinessFromOwners(t *testing.T) {
 			if len(items) == 0 {
 				t.Errorf("%s: no readiness items", c.Name)
 			}
+			own, err := i18n.Load(c.Locales)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, it := range items {
-				if !strings.HasPrefix(it.Key, c.Name+".") || !strings.HasPrefix(it.Note, c.Name+".") {
+				if !own.Has(it.Key) || !own.Has(it.Note) {
 					t.Errorf("%s: item %q/%q under another capability's keys", c.Name, it.Key, it.Note)
 				}
 				want = append(want, it.Key)

@@ -27,12 +27,12 @@ func readiness(ctx context.Context, q db.Querier, orgID, base string, now time.T
 	if err != nil {
 		return nil, err
 	}
-	note, args := "cloudcheck.readiness.note", []any{cs.FullyAnswered, i18n.Count(cs.Services), cs.Due}
+	note, args := "cloud.readiness.note", []any{cs.FullyAnswered, i18n.Count(cs.Services), cs.Due}
 	switch {
 	case cs.NoCloud:
-		note, args = "cloudcheck.readiness.no_cloud", nil
+		note, args = "cloud.readiness.no_cloud", nil
 	case cs.Services == 0:
-		note, args = "cloudcheck.readiness.none", nil
+		note, args = "cloud.readiness.none", nil
 	}
-	return []web.ReadinessItem{{Key: "cloudcheck.readiness.item", Path: base + "/cloud", Done: cs.Done, Note: note, Args: args}}, nil
+	return []web.ReadinessItem{{Key: "cloud.readiness.item", Path: base + "/cloud", Done: cs.Done, Note: note, Args: args}}, nil
 }
