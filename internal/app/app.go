@@ -24,11 +24,11 @@ import (
 	"mamori/internal/incident"
 	"mamori/internal/jobs"
 	"mamori/internal/mail"
+	"mamori/internal/masterkey"
 	"mamori/internal/metrics"
 	"mamori/internal/org"
 	"mamori/internal/policy"
 	"mamori/internal/registry"
-	"mamori/internal/masterkey"
 	"mamori/internal/selfcheck"
 	"mamori/internal/sharing"
 	"mamori/internal/signing"
@@ -66,10 +66,28 @@ type App struct {
 	started  time.Time
 }
 
-// LocaleSources lists every package's catalogs; a capability adds its own
-// here when it is wired in.
+// Capabilities lists every capability once, in the order their
+// readiness items appear on an organisation's page, before its services
+// exist: what LocaleSources and tests read. Adding a capability is adding
+// it to App.capabilities.
+func Capabilities() []web.Capability { return (&App{}).capabilities() }
+
+// capabilities describes each capability with a's services, which serve
+// its routes once Build has made them.
+func (a *App) capabilities() []web.Capability {
+	return []web.Capability{auth.Capability(a.Auth), org.Capability(a.Orgs), selfcheck.Capability(a.Check),
+		declaration.Capability(a.Decl, a.Keys, a.Cfg.BaseURL), policy.Capability(a.Policy), registry.Capability(a.Registry),
+		assets.Capability(a.Assets), controls.Capability(a.Controls), cloudcheck.Capability(a.Cloud), incident.Capability(a.Incident),
+		sharing.Capability(a.Sharing), mail.Capability(a.DB, a.Render, a.Catalog), audit.Capability(a.DB, a.Render, a.Catalog)}
+}
+
+// LocaleSources lists package web's catalogs and every capability's.
 func LocaleSources() []fs.FS {
-	return []fs.FS{web.Locales(), auth.Locales(), org.Locales(), mail.Locales(), audit.Locales(), selfcheck.Locales(), declaration.Locales(), policy.Locales(), registry.Locales(), assets.Locales(), controls.Locales(), cloudcheck.Locales(), incident.Locales(), sharing.Locales()}
+	out := []fs.FS{web.Locales()}
+	for _, c := range Capabilities() {
+		out = append(out, c.Locales)
+	}
+	return out
 }
 
 // KeyedTables are the tables whose rows need the deployment's master key:
@@ -103,16 +121,8 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 	}
 	rd.Signup = cfg.SignupOpen
 	a.Render = rd
-	if err := rd.AddStatic("incident", incident.Static()); err != nil {
+	if err := register(rd, Capabilities()); err != nil {
 		return nil, err
-	}
-	for _, p := range []struct {
-		prefix string
-		fsys   fs.FS
-	}{{"auth", auth.Templates}, {"org", org.Templates}, {"mail", mail.Templates}, {"audit", audit.Templates}, {"selfcheck", selfcheck.Templates}, {"declaration", declaration.Templates}, {"policy", policy.Templates}, {"registry", registry.Templates}, {"assets", assets.Templates}, {"controls", controls.Templates}, {"cloudcheck", cloudcheck.Templates}, {"incident", incident.Templates}, {"sharing", sharing.Templates}} {
-		if err := rd.AddPages(p.prefix, p.fsys, "templates"); err != nil {
-			return nil, err
-		}
 	}
 	a.Metrics = metrics.NewRegistry()
 	a.Metrics.RegisterGoCollector()
@@ -208,20 +218,9 @@ func (a *App) routes(rt *web.Router) {
 	// loopback, so the peer address proves nothing. The token-free way is
 	// the loopback-only --metrics-addr listener (MetricsHandler).
 	rt.HandleRaw("GET /metrics", web.RoleOrToken(a.Cfg.MetricsToken, web.RoleOperatorAdmin), a.Metrics.Handler())
-	a.Auth.Routes(rt)
-	a.Orgs.Routes(rt)
-	a.Check.Routes(rt)
-	a.Decl.Routes(rt)
-	a.Decl.PublicRoutes(rt, a.Keys, a.Cfg.BaseURL)
-	a.Policy.Routes(rt)
-	a.Registry.Routes(rt)
-	a.Assets.Routes(rt)
-	a.Controls.Routes(rt)
-	a.Cloud.Routes(rt)
-	a.Incident.Routes(rt)
-	a.Sharing.Routes(rt)
-	mail.Routes(rt, a.DB, a.Render, a.Catalog)
-	audit.Routes(rt, a.DB, a.Render, a.Catalog)
+	for _, c := range a.capabilities() {
+		c.Routes(rt)
+	}
 }
 
 func (a *App) home(w http.ResponseWriter, r *http.Request) error {
@@ -262,42 +261,45 @@ func (a *App) MetricsHandler() http.Handler {
 	return mux
 }
 
+// register adds each capability's static files, then its pages (which
+// link the files by digest); a capability listed twice is an error.
+func register(rd *web.Renderer, caps []web.Capability) error {
+	for _, c := range caps {
+		if c.Static != nil {
+			if err := rd.AddStatic(c.Name, c.Static); err != nil {
+				return err
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, c := range caps {
+		if seen[c.Name] {
+			return fmt.Errorf("capability %s registered twice", c.Name)
+		}
+		seen[c.Name] = true
+		if c.Templates != nil {
+			if err := rd.AddPages(c.Name, c.Templates, "templates"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // readiness gathers, for an organisation's page, how far its security
 // work has come from the capabilities that own each part.
 func (a *App) readiness(ctx context.Context, o *org.Org) ([]org.ReadinessItem, error) {
-	q := a.DB.Read()
-	base := "/orgs/" + o.Slug
-	p, err := assets.ProgressOf(ctx, q, o.ID)
-	if err != nil {
-		return nil, err
+	q, now := a.DB.Read(), time.Now()
+	var items []org.ReadinessItem
+	for _, c := range Capabilities() {
+		if c.Readiness == nil {
+			continue
+		}
+		more, err := c.Readiness(ctx, q, o.ID, "/orgs/"+o.Slug, now)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, more...)
 	}
-	items := []org.ReadinessItem{
-		{Key: "assets.readiness.ledger", Path: base + "/assets", Done: p.LedgerDone, Note: "assets.readiness.ledger_note", Args: []any{i18n.Count(p.Assets)}},
-		{Key: "assets.readiness.risk", Path: base + "/risk", Done: p.RiskDone, Note: "assets.readiness.risk_note", Args: []any{p.Unassessed, p.Untreated}},
-	}
-	answered, total, err := controls.Status(ctx, q, o.ID)
-	if err != nil {
-		return nil, err
-	}
-	items = append(items, org.ReadinessItem{Key: "assets.readiness.controls", Path: base + "/controls", Done: total > 0 && answered == total,
-		Note: "assets.readiness.controls_note", Args: []any{answered, total}})
-	cs, err := cloudcheck.Status(ctx, q, o.ID, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	cloudNote, cloudArgs := "assets.readiness.cloud_note", []any{cs.FullyAnswered, i18n.Count(cs.Services), cs.Due}
-	switch {
-	case cs.NoCloud:
-		cloudNote, cloudArgs = "assets.readiness.no_cloud", nil
-	case cs.Services == 0:
-		cloudNote, cloudArgs = "assets.readiness.cloud_none", nil
-	}
-	items = append(items, org.ReadinessItem{Key: "assets.readiness.cloud", Path: base + "/cloud", Done: cs.Done, Note: cloudNote, Args: cloudArgs})
-	is, err := incident.Status(ctx, q, o.ID)
-	if err != nil {
-		return nil, err
-	}
-	items = append(items, org.ReadinessItem{Key: "assets.readiness.card", Path: base + "/incident", Done: is.Done,
-		Note: "assets.readiness.card_note", Args: []any{i18n.Count(is.OpenIncidents)}})
 	return items, nil
 }

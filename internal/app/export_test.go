@@ -53,3 +53,6 @@ var SplitPasswordForTest = splitPassword
 func (a *App) CleanupForTest(ctx context.Context, now time.Time, log *slog.Logger) {
 	a.cleanup(ctx, now, log)
 }
+
+// RegisterForTest exposes register.
+var RegisterForTest = register

@@ -17,12 +17,9 @@ import (
 	"time"
 
 	"mamori/internal/apperr"
-	"mamori/internal/assets"
-	"mamori/internal/auth"
 	"mamori/internal/config"
 	"mamori/internal/db"
 	"mamori/internal/registry"
-	"mamori/internal/selfcheck"
 )
 
 func forbidden() error { return apperr.New(apperr.Forbidden, "error.forbidden") }
@@ -190,16 +187,11 @@ func (a *App) housekeeping(ctx context.Context) {
 // cleanup runs each capability's deletion of what has expired by now,
 // logging failures to log.
 func (a *App) cleanup(ctx context.Context, now time.Time, log *slog.Logger) {
-	for _, c := range []struct {
-		name string
-		run  func(context.Context, db.Querier, time.Time) error
-	}{
-		{"auth", auth.DeleteExpired},
-		{"selfcheck drafts", selfcheck.DeleteOldDrafts},
-		{"asset imports", assets.DeleteExpiredImports},
-	} {
-		if err := c.run(ctx, a.DB, now); err != nil && ctx.Err() == nil {
-			log.ErrorContext(ctx, "housekeeping failed", "what", c.name, "err", err)
+	for _, cp := range Capabilities() {
+		for _, c := range cp.Cleanup {
+			if err := c.Run(ctx, a.DB, now); err != nil && ctx.Err() == nil {
+				log.ErrorContext(ctx, "housekeeping failed", "what", c.Name, "err", err)
+			}
 		}
 	}
 }

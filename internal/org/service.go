@@ -113,16 +113,9 @@ func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, nam
 }
 
 // ReadinessItem is one piece of an organisation's security work as its
-// page lists it.
-type ReadinessItem struct {
-	// Key is the message key naming the work; Note a translated detail
-	// key with Args ("3 of 5 services checked"), a count among them as
-	// i18n.Count so the page can write "1 asset" in English.
-	Key, Note string
-	Args      []any
-	Path      string // where to do it
-	Done      bool
-}
+// page lists it; each capability that owns a piece makes it
+// (web.Capability.Readiness).
+type ReadinessItem = web.ReadinessItem
 
 // Notice is one line on the dashboard pointing at work elsewhere.
 type Notice struct {

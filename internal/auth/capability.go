@@ -1,0 +1,17 @@
+package auth
+
+import (
+	"mamori/internal/web"
+)
+
+// Capability is everything the app registers for auth, in one value; s
+// serves its routes and may still be nil when only the catalogs are read.
+func Capability(s *Service) web.Capability {
+	return web.Capability{
+		Name:      "auth",
+		Templates: Templates,
+		Locales:   Locales(),
+		Routes:    s.Routes,
+		Cleanup:   []web.Cleanup{{Name: "auth", Run: DeleteExpired}},
+	}
+}

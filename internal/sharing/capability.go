@@ -1,0 +1,16 @@
+package sharing
+
+import (
+	"mamori/internal/web"
+)
+
+// Capability is everything the app registers for sharing, in one value; s
+// serves its routes and may still be nil when only the catalogs are read.
+func Capability(s *Service) web.Capability {
+	return web.Capability{
+		Name:      "sharing",
+		Templates: Templates,
+		Locales:   Locales(),
+		Routes:    s.Routes,
+	}
+}
