@@ -13,8 +13,8 @@ import (
 	"mamori/internal/config"
 	"mamori/internal/db"
 	"mamori/internal/mailparse"
-	"mamori/internal/registry"
 	"mamori/internal/masterkey"
+	"mamori/internal/registry"
 	"mamori/internal/sharing"
 	"mamori/internal/signing"
 )

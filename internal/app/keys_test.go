@@ -34,9 +34,9 @@ import (
 	"mamori/internal/config"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/masterkey"
 	"mamori/internal/org/orgtest"
 	"mamori/internal/registry"
-	"mamori/internal/masterkey"
 	"mamori/internal/sharing"
 	"mamori/internal/signing"
 )

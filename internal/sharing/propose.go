@@ -13,8 +13,8 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/incident"
 	"mamori/internal/mailparse"
-	"mamori/internal/org"
 	"mamori/internal/masterkey"
+	"mamori/internal/org"
 	"mamori/internal/sharing/correlate"
 )
 

@@ -15,8 +15,8 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/i18n"
 	"mamori/internal/mail"
-	"mamori/internal/org"
 	"mamori/internal/masterkey"
+	"mamori/internal/org"
 	"mamori/internal/web"
 )
 

@@ -13,8 +13,8 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
 	"mamori/internal/mailparse"
-	"mamori/internal/org/orgtest"
 	"mamori/internal/masterkey"
+	"mamori/internal/org/orgtest"
 )
 
 func TestShareLifecycle(t *testing.T) {

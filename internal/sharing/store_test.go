@@ -13,8 +13,8 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
 	"mamori/internal/i18n"
-	"mamori/internal/org/orgtest"
 	"mamori/internal/masterkey"
+	"mamori/internal/org/orgtest"
 	"mamori/internal/web"
 )
 
