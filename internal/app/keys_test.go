@@ -445,9 +445,10 @@ func TestBackupRestore(t *testing.T) {
 	}
 }
 
-// Restore refuses a target that is not empty and a backup that is
-// damaged, truncated or altered, and leaves nothing behind when it does.
-func TestRestoreRefuses(t *testing.T) {
+// freshBackup sets up a new data directory (an empty database and its
+// keys) and returns the path of its backup.
+func freshBackup(t *testing.T) string {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	cfg := config.Default()
@@ -464,6 +465,13 @@ func TestRestoreRefuses(t *testing.T) {
 	if code, _, errs := run(t, "", "backup", "--data-dir", dir, "--to", file); code != 0 {
 		t.Fatalf("backup: %s", errs)
 	}
+	return file
+}
+
+// Restore refuses a target that is not empty and a backup that is
+// damaged, truncated or altered, and leaves nothing behind when it does.
+func TestRestoreRefuses(t *testing.T) {
+	file := freshBackup(t)
 	good, _ := os.ReadFile(file)
 
 	full := t.TempDir()
@@ -687,22 +695,7 @@ func TestBackupKeepsPasswordOffCommandLine(t *testing.T) {
 // resource busy", and a link was replaced by a directory on the link's
 // file system while the volume stayed empty.
 func TestRestoreKeepsTheTargetDirectory(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	cfg := config.Default()
-	cfg.DataDir = dir
-	d, err := app.Open(ctx, cfg, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.Build(cfg, d, quiet); err != nil {
-		t.Fatal(err)
-	}
-	d.Close()
-	file := filepath.Join(t.TempDir(), "b.tgz")
-	if code, _, errs := run(t, "", "backup", "--data-dir", dir, "--to", file); code != 0 {
-		t.Fatalf("backup: %s", errs)
-	}
+	file := freshBackup(t)
 
 	// A umask that takes the owner's write bits (0277) must not leave the
 	// restored database read-only or the keys unreadable to the server.
@@ -742,7 +735,7 @@ func TestRestoreKeepsTheTargetDirectory(t *testing.T) {
 	syscall.Umask(old)
 	rcfg := config.Default()
 	rcfg.DataDir = link
-	rd, err := app.Open(ctx, rcfg, quiet)
+	rd, err := app.Open(context.Background(), rcfg, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
