@@ -139,15 +139,48 @@ type Browser struct {
 //
 // The binary is $MAMORI_CHROMIUM, or /usr/bin/chromium. When it is missing,
 // New skips the test, unless $MAMORI_TEST_REQUIRE lists "chromium", in which
-// case it fails the test. The browser gets a fresh profile under t.TempDir
-// and is closed by t.Cleanup.
+// case it fails the test. The browser gets a fresh profile and is closed by
+// t.Cleanup. A package whose tests start many browsers shares them through
+// a Pool instead.
 func New(t testing.TB, opts ...Option) *Browser {
+	t.Helper()
+	p := new(Pool)
+	t.Cleanup(p.Close)
+	return p.New(t, opts...)
+}
+
+// Pool keeps one Chromium per language and window size for the tests of a
+// package, and gives each caller of New a tab in a browser context of its
+// own (cookies, storage and cache apart, as in a fresh profile). Starting
+// Chromium costs most of a second of both cores, and a walk through the
+// product that plays five users would otherwise start five. The zero Pool
+// is ready; Close it when the package's tests are done (in TestMain), or
+// the browsers live until the test binary exits (the kernel kills them
+// then, as chromedp asks it to on Linux).
+type Pool struct {
+	mu    sync.Mutex
+	procs map[config]*process
+}
+
+// process is one running Chromium: the context of its first tab, which the
+// browser lives as long as, and how to stop it.
+type process struct {
+	root   context.Context
+	stop   func()
+	closed bool
+}
+
+// New returns a tab of the pool's browser for the options' language and
+// window size, starting that browser if it is not running. The tab has its
+// own browser context, deadline and console log, and closes, with its
+// browser context, at t.Cleanup. The rules for a missing Chromium are
+// those of the package-level New.
+func (p *Pool) New(t testing.TB, opts ...Option) *Browser {
 	t.Helper()
 	cfg := config{lang: DefaultLang, width: DefaultWidth, height: DefaultHeight, timeout: DefaultTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}
-
 	exe, err := findChromium()
 	if err != nil {
 		if required("chromium") {
@@ -155,8 +188,52 @@ func New(t testing.TB, opts ...Option) *Browser {
 		}
 		t.Skipf("browsertest: skipping browser test: %v (set %s=chromium to make this a failure)", err, EnvRequire)
 	}
+	proc, err := p.process(exe, cfg)
+	if err != nil {
+		t.Fatalf("browsertest: %v", err)
+	}
+	return openTab(t, proc.root, cfg, chromedp.WithNewBrowserContext())
+}
 
-	dataDir := filepath.Join(t.TempDir(), "chromium-profile")
+// Close stops the pool's browsers. Tabs still open fail their next step.
+func (p *Pool) Close() {
+	p.mu.Lock()
+	procs := p.procs
+	p.procs = nil
+	p.mu.Unlock()
+	for _, pr := range procs {
+		pr.stop()
+	}
+}
+
+// process returns the running browser for cfg's language and window size,
+// starting one if there is none or the last one died.
+func (p *Pool) process(exe string, cfg config) (*process, error) {
+	key := config{lang: cfg.lang, width: cfg.width, height: cfg.height}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pr := p.procs[key]; pr != nil && pr.root.Err() == nil {
+		return pr, nil
+	} else if pr != nil {
+		pr.stop()
+	}
+	pr, err := launch(exe, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if p.procs == nil {
+		p.procs = make(map[config]*process)
+	}
+	p.procs[key] = pr
+	return pr, nil
+}
+
+// launch starts Chromium with a fresh profile in a directory of its own.
+func launch(exe string, cfg config) (*process, error) {
+	dataDir, err := os.MkdirTemp("", "mamori-chromium-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the profile directory: %w", err)
+	}
 	output := &tailBuffer{max: 16 << 10}
 	allocOpts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
@@ -197,34 +274,58 @@ func New(t testing.TB, opts ...Option) *Browser {
 		chromedp.CombinedOutput(output),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocOpts...)
+	root, cancelRoot := chromedp.NewContext(allocCtx)
 
-	b := &Browser{t: t, cfg: cfg}
-	base, cancelBase := chromedp.NewContext(allocCtx, chromedp.WithListener(b.listen))
-	b.base = base
-
-	// The first Do starts the browser and binds its life to base, so it must
+	// The first Do starts the browser and binds its life to root, so it must
 	// not run on a context with a deadline. Bound the start with a timer
 	// that tears the allocator down instead.
 	timer := time.AfterFunc(max(cfg.timeout, startTimeout), cancelAlloc)
-	err = chromedp.Do(base)
+	err = chromedp.Do(root)
+	timer.Stop()
+	pr := &process{root: root}
+	pr.stop = func() {
+		if pr.closed {
+			return
+		}
+		pr.closed = true
+		cctx, cancel := context.WithTimeout(root, closeTimeout)
+		_ = chromedp.Cancel(cctx) // best effort; the kills below follow
+		cancel()
+		cancelRoot()
+		cancelAlloc()
+		killLeftovers(dataDir)
+		_ = os.RemoveAll(dataDir)
+	}
+	if err != nil {
+		pr.stop()
+		return nil, fmt.Errorf("starting %s: %v\nbrowser output:\n%s", exe, err, output.String())
+	}
+	return pr, nil
+}
+
+// openTab opens a tab under parent (a browser's first tab or another tab),
+// with the tab's deadline counted from when it is ready, and pins its
+// viewport.
+func openTab(t testing.TB, parent context.Context, cfg config, opts ...chromedp.ContextOption) *Browser {
+	t.Helper()
+	b := &Browser{t: t, cfg: cfg}
+	base, cancelBase := chromedp.NewContext(parent, append(opts, chromedp.WithListener(b.listen))...)
+	b.base = base
+
+	// Canceling a context other than the browser's first closes only that
+	// tab (and the browser context it owns), so the timer may cancel it.
+	timer := time.AfterFunc(max(cfg.timeout, startTimeout), cancelBase)
+	err := chromedp.Do(base)
 	timer.Stop()
 	if err != nil {
 		cancelBase()
-		cancelAlloc()
-		killLeftovers(dataDir)
-		t.Fatalf("browsertest: starting %s: %v\nbrowser output:\n%s", exe, err, output.String())
+		t.Fatalf("browsertest: opening a tab: %v", err)
 	}
-
 	ctx, cancelCtx := context.WithTimeout(base, cfg.timeout)
 	b.ctx = ctx
 	t.Cleanup(func() {
 		cancelCtx()
-		cctx, cancel := context.WithTimeout(base, closeTimeout)
-		_ = chromedp.Cancel(cctx) // best effort; the kills below follow
-		cancel()
 		cancelBase()
-		cancelAlloc()
-		killLeftovers(dataDir)
 	})
 	// Headless Chromium subtracts room for an imaginary toolbar from the
 	// window, so the viewport would be 143 px shorter than asked. Pin it,
@@ -235,36 +336,13 @@ func New(t testing.TB, opts ...Option) *Browser {
 	return b
 }
 
-// NewTab opens another tab in the same browser, with its own deadline and its
-// own console log. It shares cookies and storage with the other tabs, which
-// is what a test needs to open, say, a link from a mail in the session that
-// requested it. The tab closes at t.Cleanup.
+// NewTab opens another tab in the same browser context, with its own
+// deadline and its own console log. It shares cookies and storage with the
+// other tabs of its context, which is what a test needs to open, say, a link
+// from a mail in the session that requested it. The tab closes at t.Cleanup.
 func (b *Browser) NewTab() *Browser {
 	b.t.Helper()
-	nb := &Browser{t: b.t, cfg: b.cfg}
-	base, cancelBase := chromedp.NewContext(b.base, chromedp.WithListener(nb.listen))
-	nb.base = base
-
-	// Canceling a tab context other than the first closes only that tab, so
-	// the timer may cancel it.
-	timer := time.AfterFunc(max(b.cfg.timeout, startTimeout), cancelBase)
-	err := chromedp.Do(base)
-	timer.Stop()
-	if err != nil {
-		cancelBase()
-		b.t.Fatalf("browsertest: opening a new tab: %v", err)
-	}
-	ctx, cancelCtx := context.WithTimeout(base, b.cfg.timeout)
-	nb.ctx = ctx
-	b.t.Cleanup(func() {
-		cancelCtx()
-		cancelBase()
-	})
-	// See New for why the viewport is pinned.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(b.cfg.width), int64(b.cfg.height))); err != nil {
-		b.t.Fatalf("browsertest: setting the viewport of a new tab: %v", err)
-	}
-	return nb
+	return openTab(b.t, b.base, b.cfg)
 }
 
 // Ctx returns the chromedp context of the tab, with the overall deadline. Use

@@ -221,6 +221,53 @@ func TestNewTabAndOptions(t *testing.T) {
 	b.WaitText("#out", "hello")
 }
 
+// TestPoolSharesBrowsersNotState checks what a package's tests get from a
+// Pool: one browser per language, and in it tabs that see nothing of each
+// other's cookies or storage, as fresh profiles would.
+func TestPoolSharesBrowsersNotState(t *testing.T) {
+	srv, _ := newServer(t)
+	p := new(Pool)
+	t.Cleanup(p.Close)
+
+	first := p.New(t)
+	first.Run(chromedp.Navigate(srv.URL + "/"))
+	first.Run(chromedp.Evaluate[chromedp.Void](`localStorage.setItem('k', 'v'); document.cookie = 'c=1'`))
+	// A tab of the same user still sees them.
+	tab := first.NewTab()
+	tab.Run(chromedp.Navigate(srv.URL + "/"))
+	if got := evaluate[string](t, tab, "localStorage.getItem('k') + '|' + document.cookie"); got != "v|c=1" {
+		t.Errorf("localStorage in the user's second tab = %q, want v", got)
+	}
+
+	second := p.New(t)
+	second.Run(chromedp.Navigate(srv.URL + "/"))
+	if got := evaluate[string](t, second, "String(localStorage.getItem('k')) + '|' + document.cookie"); got != "null|" {
+		t.Errorf("another user's tab sees storage and cookies %q, want none", got)
+	}
+	en := p.New(t, WithLang("en"))
+	en.Run(chromedp.Navigate(srv.URL + "/"))
+	if got := evaluate[string](t, en, "navigator.language"); !strings.HasPrefix(got, "en") {
+		t.Errorf("navigator.language = %q, want en", got)
+	}
+	p.mu.Lock()
+	n := len(p.procs)
+	p.mu.Unlock()
+	if n != 2 {
+		t.Errorf("pool runs %d browsers for two languages, want 2", n)
+	}
+
+	// A browser that died is started again for the next caller.
+	p.mu.Lock()
+	for _, pr := range p.procs {
+		pr.stop()
+	}
+	p.mu.Unlock()
+	again := p.New(t)
+	again.Run(chromedp.Navigate(srv.URL + "/"))
+	again.Run(chromedp.Click(chromedp.CSS("#go")))
+	again.WaitText("#out", "hello")
+}
+
 // waitConsoleErrors polls until the tab reported at least n errors, because
 // the browser reports them asynchronously, or a minute passed (a budget for
 // a busy machine, not a measure of speed).

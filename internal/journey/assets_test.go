@@ -1,4 +1,4 @@
-package app_test
+package journey_test
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ func TestBrowserAssetsJourney(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			b := browsertest.New(t, browsertest.WithLang(lang))
+			b := browsers.New(t, browsertest.WithLang(lang))
 			b.Run(chromedp.Navigate(e.URL + "/login"))
 			b.Run(
 				chromedp.SendKeys(chromedp.CSS("#email"), "assets-"+lang+"@example.jp"),

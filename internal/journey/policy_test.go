@@ -1,4 +1,4 @@
-package app_test
+package journey_test
 
 import (
 	"context"
@@ -41,7 +41,7 @@ func TestBrowserPolicyTwoStars(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			b := browsertest.New(t, browsertest.WithLang(lang))
+			b := browsers.New(t, browsertest.WithLang(lang))
 			b.Run(chromedp.Navigate(e.URL + "/login"))
 			b.Run(
 				chromedp.SendKeys(chromedp.CSS("#email"), "policy-"+lang+"@example.jp"),

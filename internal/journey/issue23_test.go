@@ -1,4 +1,4 @@
-package app_test
+package journey_test
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func walkIssue23Pages(t *testing.T, lang string) {
 	look, login := rv.look, rv.login
 	p := e.App.Catalog.Printer(lang)
 	newBrowser := func() *browsertest.Browser {
-		return browsertest.New(t, browsertest.WithLang(lang), browsertest.WithTimeout(5*time.Minute))
+		return browsers.New(t, browsertest.WithLang(lang), browsertest.WithTimeout(5*time.Minute))
 	}
 	// has fails the walk when the page text lacks the catalog's message.
 	has := func(page, text, key string, args ...any) {

@@ -1,4 +1,4 @@
-package app_test
+package journey_test
 
 import (
 	"strconv"
@@ -68,7 +68,7 @@ func TestBrowserStepperKeyboard(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			w := words[lang]
 			e := apptest.Start(t, dbtest.SQLite(t))
-			b := browsertest.New(t, browsertest.WithLang(lang), browsertest.WithViewport(390, 844))
+			b := browsers.New(t, browsertest.WithLang(lang), browsertest.WithViewport(390, 844))
 			state := func() stepperState {
 				t.Helper()
 				s, err := chromedp.Run(b.Ctx(), chromedp.Evaluate[stepperState](stepperProbe))

@@ -1,4 +1,4 @@
-package app_test
+package journey_test
 
 import (
 	"strings"
@@ -18,7 +18,7 @@ func TestBrowserJourney(t *testing.T) {
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			e := apptest.Start(t, dbtest.SQLite(t))
-			b := browsertest.New(t, browsertest.WithLang(lang))
+			b := browsers.New(t, browsertest.WithLang(lang))
 			words := map[string]map[string]string{
 				"ja": {"done": "確認メールを送りました", "org": "株式会社テスト精機", "other": "en", "logout": "Log out"},
 				"en": {"done": "We have sent a confirmation mail", "org": "Test Seiki Co., Ltd.", "other": "ja", "logout": "ログアウト"},

@@ -1,4 +1,4 @@
-package app_test
+package journey_test
 
 import (
 	"strconv"
@@ -20,7 +20,7 @@ func TestBrowserSelfcheckJourney(t *testing.T) {
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			e := apptest.Start(t, dbtest.SQLite(t))
-			b := browsertest.New(t, browsertest.WithLang(lang))
+			b := browsers.New(t, browsertest.WithLang(lang))
 			w := map[string]map[string]string{
 				"ja": {"band": "いつ事故が起きてもおかしくない", "org": "株式会社みまもり製作所", "star": "★"},
 				"en": {"band": "An incident could happen at any time", "org": "Mimamori Works Ltd.", "star": "★"},
@@ -105,3 +105,7 @@ func TestBrowserSelfcheckJourney(t *testing.T) {
 		})
 	}
 }
+
+// partItems numbers the items of each part of the built-in question set
+// (5, 13 and 7 items), as the diagnosis page shows them.
+var partItems = [][]int{{1, 2, 3, 4, 5}, {6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18}, {19, 20, 21, 22, 23, 24, 25}}

@@ -1,4 +1,4 @@
-package app_test
+package journey_test
 
 import (
 	"context"
@@ -72,7 +72,7 @@ func walkIssue11Pages(t *testing.T, lang string) {
 	look, login := rv.look, rv.login
 
 	// The lockout: six wrong passwords, then the message.
-	anon := browsertest.New(t, browsertest.WithLang(lang), browsertest.WithTimeout(5*time.Minute))
+	anon := browsers.New(t, browsertest.WithLang(lang), browsertest.WithTimeout(5*time.Minute))
 	wrong := func() {
 		anon.Run(chromedp.Navigate(e.URL + "/login"))
 		anon.Run(chromedp.SendKeys(chromedp.CSS("#email"), "victim@example.jp"), chromedp.SendKeys(chromedp.CSS("#password"), "wrong password x"))
@@ -90,7 +90,7 @@ func walkIssue11Pages(t *testing.T, lang string) {
 
 	// Settings: the password form and its confirmation; 2FA setup;
 	// /metrics for a non-administrator.
-	vb := browsertest.New(t, browsertest.WithLang(lang), browsertest.WithTimeout(5*time.Minute))
+	vb := browsers.New(t, browsertest.WithLang(lang), browsertest.WithTimeout(5*time.Minute))
 	login(vb, "t.yamada@yamada-seiki.example.jp", "member a pw 12")
 	look(vb, "settings", "/settings")
 	// The confirmation step: app.js asks window.confirm with the form's
@@ -145,7 +145,7 @@ func walkIssue11Pages(t *testing.T, lang string) {
 	look(vb, "report-member", "/share/reports/"+rep.ID)
 
 	// The coordinator: review page, share editor.
-	co := browsertest.New(t, browsertest.WithLang(lang), browsertest.WithTimeout(5*time.Minute))
+	co := browsers.New(t, browsertest.WithLang(lang), browsertest.WithTimeout(5*time.Minute))
 	login(co, "coord@example.jp", "coordinator pw 1")
 	look(co, "reports-admin", "/share/admin/reports")
 	look(co, "report-admin", "/share/admin/reports/"+rep.ID)
@@ -167,7 +167,7 @@ func walkIssue11Pages(t *testing.T, lang string) {
 	co.Run(chromedp.WaitVisible(chromedp.CSS("#share-released")))
 
 	// Member B reads the share.
-	bb := browsertest.New(t, browsertest.WithLang(lang), browsertest.WithTimeout(5*time.Minute))
+	bb := browsers.New(t, browsertest.WithLang(lang), browsertest.WithTimeout(5*time.Minute))
 	login(bb, "staff-b@member-b.example.jp", "member b pw 12")
 	shareID := strings.TrimPrefix(edit, e.URL+"/share/admin/shares/")
 	look(bb, "share-member", "/share/shares/"+shareID)
@@ -179,7 +179,7 @@ func walkIssue11Pages(t *testing.T, lang string) {
 	}
 
 	// The administrator disables an account.
-	ad := browsertest.New(t, browsertest.WithLang(lang), browsertest.WithTimeout(5*time.Minute))
+	ad := browsers.New(t, browsertest.WithLang(lang), browsertest.WithTimeout(5*time.Minute))
 	login(ad, "admin@example.jp", "admin password 1")
 	look(ad, "admin-user", "/admin/users/"+victim.ID)
 	for _, br := range []*browsertest.Browser{anon, vb, co, bb, ad} {

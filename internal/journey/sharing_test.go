@@ -1,4 +1,4 @@
-package app_test
+package journey_test
 
 import (
 	"context"
@@ -46,7 +46,7 @@ func TestBrowserSharingJourney(t *testing.T) {
 	}
 
 	// The coordinator: a SIG, two members with NDAs and staff.
-	co := browsertest.New(t)
+	co := browsers.New(t)
 	login(co, "coord@example.jp", "coordinator pw 1")
 	co.Run(chromedp.Navigate(e.URL + "/share/admin/sigs/new"))
 	co.Run(chromedp.SendKeys(chromedp.CSS("#name"), "製造業SIG"))
@@ -70,7 +70,7 @@ func TestBrowserSharingJourney(t *testing.T) {
 	}
 
 	// Member A reports the mail.
-	ba := browsertest.New(t)
+	ba := browsers.New(t)
 	login(ba, "staff-a@member-a.example.jp", "member a pw 12")
 	ba.Run(chromedp.Navigate(e.URL + "/share"))
 	ba.Submit("#report-new")
@@ -127,7 +127,7 @@ func TestBrowserSharingJourney(t *testing.T) {
 
 	// Member B sees it, without A's name or the recipient, and records a
 	// sighting.
-	bb := browsertest.New(t, browsertest.WithLang("en"))
+	bb := browsers.New(t, browsertest.WithLang("en"))
 	login(bb, "staff-b@member-b.example.jp", "member b pw 12")
 	// The dashboard says something new was shared.
 	bb.WaitText("#notices", "1 new item of shared information")
