@@ -3,7 +3,6 @@ package org
 import (
 	"context"
 	"encoding/json"
-	"mamori/internal/org/jp"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
 	"mamori/internal/mail"
+	"mamori/internal/org/jp"
 	"mamori/internal/web"
 	"mamori/internal/webtest"
 )
