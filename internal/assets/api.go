@@ -94,8 +94,9 @@ func (s *Service) apiList(w http.ResponseWriter, r *http.Request) error {
 }
 
 // exportRows lays the analysis out in the ledger file's columns, with
-// labels in lang.
-func (s *Service) exportRows(an *Analysis, lang string) [][]string {
+// labels in lang. IPA's layout takes the personal-data kind's key, which
+// it writes as IPA's ○ columns.
+func (s *Service) exportRows(an *Analysis, lang string, l ledgerfile.Layout) [][]string {
 	voc := s.vocabulary()
 	num := func(n int) string {
 		if n == 0 {
@@ -115,6 +116,9 @@ func (s *Service) exportRows(an *Analysis, lang string) [][]string {
 			"threat": num(int(a.Threat)), "vulnerability": num(int(as.Vulnerability)), "vulnerability_reason": a.VulnerabilityReason,
 			"risk": num(as.Risk), "method": voc.label(lang, "assets.method."+as.Method.Key),
 			"treatment_owner": a.TreatmentOwner, "treatment_due": a.TreatmentDue, "id": a.ID,
+		}
+		if l == ledgerfile.IPA {
+			v["personal_data"] = string(a.PersonalData)
 		}
 		if a.Medium != "" {
 			v["medium"] = voc.label(lang, "controls.medium."+a.Medium)
@@ -143,8 +147,13 @@ func (s *Service) apiExportCSV(w http.ResponseWriter, r *http.Request) error {
 }
 
 // export writes the ledger file into memory first, so a failure shows as
-// an error rather than as a truncated download.
+// an error rather than as a truncated download. ?layout=ipa gives IPA's
+// sheet layout instead of mamori's.
 func (s *Service) export(w http.ResponseWriter, r *http.Request, f ledgerfile.Format) error {
+	l, ok := ledgerfile.ParseLayout(r.URL.Query().Get("layout"))
+	if !ok {
+		return apperr.New(apperr.Invalid, "assets.export.layout")
+	}
 	m := orgOf(r)
 	an, err := Analyse(r.Context(), s.DB.Read(), m.OrgID)
 	if err != nil {
@@ -152,10 +161,14 @@ func (s *Service) export(w http.ResponseWriter, r *http.Request, f ledgerfile.Fo
 	}
 	lang := web.LangFrom(r.Context())
 	var buf bytes.Buffer
-	if err := ledgerfile.Write(&buf, f, lang, s.exportRows(an, lang)); err != nil {
+	if err := ledgerfile.WriteLayout(&buf, f, l, lang, s.exportRows(an, lang, l)); err != nil {
 		return err
 	}
-	name := m.Slug + "-assets-" + s.now().In(i18n.Zone()).Format("20060102") + "." + f.Extension()
+	name := m.Slug + "-assets-"
+	if l == ledgerfile.IPA {
+		name += "ipa-"
+	}
+	name += s.now().In(i18n.Zone()).Format("20060102") + "." + f.Extension()
 	w.Header().Set("Content-Type", f.ContentType())
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))

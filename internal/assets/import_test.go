@@ -18,6 +18,7 @@ import (
 	"mamori/internal/controls"
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/org/orgtest"
 )
 
 // seedLedger fills the organisation's ledger with assets covering every
@@ -381,5 +382,68 @@ func TestImportVulnerabilityCells(t *testing.T) {
 		if got, _ := Get(context.Background(), d, h.org.ID, a.ID); got.Vulnerability != 3 || got.VulnerabilityReason != "鍵なし" {
 			t.Fatalf("the override was changed: %d %q", got.Vulnerability, got.VulnerabilityReason)
 		}
+	})
+}
+
+// A ledger kept in IPA's workbook goes back out in IPA's shape: imported
+// from IPA's sheet, exported in IPA's layout and imported again (into
+// another organisation, since IPA's sheet has no mamori ID to match), it
+// gives the same assets in every column IPA's sheet has.
+func TestIPALayoutRoundTrip(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+		ipa := "情報資産管理台帳\r\n\r\n" +
+			"No.,業務分類,情報資産名称,備考,利用者範囲,管理部署,媒体・保存先,個人情報の種類,,,評価値,,,重要度,保存期限,登録日\r\n" +
+			",,,,,,,個人情報,要配慮個人情報,特定個人情報,機密性,完全性,可用性,,,\r\n" +
+			"1,営業,顧客名簿,,営業部,営業部,社内サーバ,○,,,3,2,2,3,5年,2024-04-01\r\n" +
+			"2,人事,従業員マイナンバー,\"金庫\n鍵は総務\",人事担当,総務部,金庫(書類),○,,〇,3,3,2,3,,\r\n" +
+			"3,人事,健康診断の結果,,人事担当,総務部,書類,,◯,,3,2,1,3,,\r\n" +
+			"4,営業,=見積書,,全員,営業部,PC,,,,2,2,1,2,,\r\n"
+		if code, res := h.importAPI(t, []byte(ipa), ""); code != 200 || res.Add != 4 || len(res.Reject) != 0 {
+			t.Fatalf("IPA import: %d %+v", code, res)
+		}
+		first, err := List(ctx, d, h.org.ID, Filter{})
+		if err != nil || len(first) != 4 {
+			t.Fatalf("imported %d %v", len(first), err)
+		}
+		second := orgtest.NewOrg(t, d, "二番目株式会社", h.member)
+		for _, c := range []struct{ path, lang, head string }{
+			{"assets.xlsx?layout=ipa", "", ""}, {"assets.csv?layout=ipa", "", "情報資産名称"},
+			{"assets.xlsx?layout=ipa&lang=en", "en", ""}, {"assets.csv?layout=ipa&lang=en", "en", "Information asset"},
+		} {
+			w := h.Get("/api/v1/orgs/"+h.org.Slug+"/"+c.path, h.member)
+			expect(t, w, 200, c.head)
+			if cd := w.Header().Get("Content-Disposition"); !strings.Contains(cd, "-assets-ipa-") {
+				t.Fatalf("%s: Content-Disposition %q", c.path, cd)
+			}
+			if strings.Contains(w.Body.String(), "媒体の種類") || strings.Contains(w.Body.String(), "管理ID") {
+				t.Fatalf("%s: IPA's layout has mamori's columns", c.path)
+			}
+			tb, err := ledgerfile.Read(bytes.NewReader(w.Body.Bytes()), MaxImportBytes)
+			if err != nil || !tb.PersonalFlags {
+				t.Fatalf("%s: %v, flags %v", c.path, err, tb.PersonalFlags)
+			}
+			if _, err := d.ExecContext(ctx, `DELETE FROM assets WHERE org_id = ?`, second.ID); err != nil {
+				t.Fatal(err)
+			}
+			res := h.Do("POST", "/api/v1/orgs/"+second.Slug+"/assets/import", h.member, bytes.NewReader(w.Body.Bytes()), "application/octet-stream")
+			expect(t, res, 200, `"add":4`, `"reject":[]`)
+			again, err := List(ctx, d, second.ID, Filter{})
+			if err != nil || len(again) != 4 {
+				t.Fatalf("%s: re-imported %d %v", c.path, len(again), err)
+			}
+			for i, a := range first {
+				b := again[i]
+				if a.BusinessArea != b.BusinessArea || a.Name != b.Name || a.Notes != b.Notes || a.Users != b.Users || a.Department != b.Department ||
+					a.Storage != b.Storage || a.PersonalData != b.PersonalData || a.C != b.C || a.I != b.I || a.A != b.A ||
+					a.Retention != b.Retention || a.RegisteredOn != b.RegisteredOn || a.Position != b.Position {
+					t.Errorf("%s: asset %d\n%+v\n%+v", c.path, i+1, a, b)
+				}
+			}
+		}
+		expect(t, h.Get("/api/v1/orgs/"+h.org.Slug+"/assets.xlsx?layout=other", h.member), 400)
+		// The ledger page offers both layouts.
+		expect(t, h.Get("/orgs/"+h.org.Slug+"/assets", h.member), 200, `id="asset-export-ipa-xlsx"`, `assets.xlsx?layout=ipa`, `assets.csv?layout=ipa`, "IPA の台帳の形式")
 	})
 }

@@ -190,3 +190,30 @@ func TestGroupIndex(t *testing.T) {
 		}
 	}
 }
+
+// Point 10 carries the three service-level facts of IPA's check sheet:
+// availability (稼働率), how often the service fails (障害発生頻度) and
+// the recovery target (回復目標時間), in our own words.
+func TestServiceLevelFacts(t *testing.T) {
+	want := map[string][]string{
+		"ja": {"止まらずに使える", "頻度", "直す", "稼働率", "復旧までの目標時間", "障害履歴"},
+		"en": {"how reliably", "how often it fails", "restored", "availability target", "time to restore", "incident history"},
+	}
+	for lang, words := range want {
+		var p *Point
+		for _, q := range Points(lang) {
+			if q.No == 10 {
+				p = &q
+			}
+		}
+		if p == nil || p.Key != "service_level" {
+			t.Fatalf("%s: point 10 is not service_level: %+v", lang, p)
+		}
+		text := p.Question + "\n" + p.Guidance
+		for _, w := range words {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s point 10 lacks %q", lang, w)
+			}
+		}
+	}
+}

@@ -184,6 +184,9 @@ func TestInventoryAndCheckFlow(t *testing.T) {
 		}
 		expect(t, hh.Get(svc+"?lang=en", member), http.StatusOK, "A. Scope of use", "B. Preparation", "C. Provider conditions",
 			Points("en")[6].Question, "Not answered yet", "Not applicable")
+		// Point 10 asks about failure frequency too (IPA's 障害発生頻度).
+		expect(t, hh.Get(svc, member), http.StatusOK, "止まることがどのくらいの頻度であるか", "障害履歴のページ")
+		expect(t, hh.Get(svc+"?lang=en", member), http.StatusOK, "how often it fails", "incident history page")
 
 		// A partial save.
 		in := AnswersInput{}

@@ -29,6 +29,11 @@ func TestCatalog(t *testing.T) {
 	for _, s := range []jp.Sector{jp.SectorManufacturing, jp.SectorWholesale, jp.SectorServices, jp.SectorRetail} {
 		used = append(used, "org.rule."+string(s))
 	}
+	for _, ind := range jp.Industries() {
+		if jp.Split(ind.Code) {
+			used = append(used, "org.rule.split."+ind.Code)
+		}
+	}
 	if len(used) < 100 {
 		t.Fatalf("found only %d keys in use; is the scan broken?", len(used))
 	}

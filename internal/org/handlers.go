@@ -178,6 +178,9 @@ type showData struct {
 	// Message keys for the derived size, chosen here so the template
 	// stays free of the classification rules.
 	SizeKey, BandKey, RuleKey string
+	// SplitKey explains which bucket a major group split by the SME
+	// Agency was judged in, "" for the others.
+	SplitKey string
 	// Numbers with thousands separators, "" when unknown.
 	Employees, Capital string
 	// Badge is the declaration mark and number, "" when not declared.
@@ -225,6 +228,9 @@ func (s *Service) showPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if sec := o.Sector(); sec != "" {
 		d.RuleKey = "org.rule." + string(sec)
+		if jp.Split(o.Industry) {
+			d.SplitKey = "org.rule.split." + o.Industry
+		}
 	}
 	if s.Badges != nil {
 		b, err := s.Badges(ctx, []string{o.ID})

@@ -12,6 +12,7 @@ import (
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
 	"mamori/internal/mail"
+	"mamori/internal/org/jp"
 	"mamori/internal/web"
 	"mamori/internal/webtest"
 )
@@ -91,6 +92,16 @@ func TestCreateOrgForm(t *testing.T) {
 		w = hh.Post("/orgs/suzuki-trading/edit", u, url.Values{"name": {"鈴木商事"}, "industry": {"G"}, "employees": {"3"}, "corporate_number": {"7000012050002"}})
 		expect(t, w, http.StatusSeeOther)
 		expect(t, hh.Get("/orgs/suzuki-trading", u), http.StatusOK, "鈴木商事", "小規模企業者")
+		// Real estate (K) is "other industries" under the SME Agency's
+		// table: 10 employees is a small business (limit 20), and the page
+		// says how the split group was judged.
+		w = hh.Post("/orgs/suzuki-trading/edit", u, url.Values{"name": {"鈴木不動産"}, "industry": {"K"}, "employees": {"10"}, "corporate_number": {"7000012050002"}})
+		expect(t, w, http.StatusSeeOther)
+		expect(t, hh.Get("/orgs/suzuki-trading", u), http.StatusOK, `<strong>小規模企業者</strong>`, "製造業・建設業・運輸業その他の業種では", `id="size-split"`, "不動産業は")
+		expect(t, hh.Get("/orgs/suzuki-trading?lang=en", u), http.StatusOK, `<strong>Small business`, `Real estate is judged as &#34;other industries&#34;`)
+		if o, _ := BySlug(context.Background(), d, "suzuki-trading"); o.SizeClass() != jp.SizeSmallBusiness {
+			t.Errorf("K with 10 employees: %q", o.SizeClass())
+		}
 		expect(t, hh.Post("/orgs/suzuki-trading/edit", u, url.Values{"name": {"x"}, "capital_yen": {"1e9"}}), http.StatusUnprocessableEntity, `id="capital_yen-error"`)
 
 		// A taken corporate number is explained on the field.

@@ -1,7 +1,9 @@
 package sharing
 
 import (
+	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	"mamori/internal/i18n/i18ntest"
@@ -59,5 +61,34 @@ func TestCatalog(t *testing.T) {
 		if !cat.Has("sharing.status."+st) || !cat.Has("sharing.status_help."+st) {
 			t.Errorf("status %s lacks its label or help", st)
 		}
+	}
+}
+
+// The TLP wording follows FIRST's TLP 2.0: AMBER reaches the recipient's
+// organisation and its clients (顧客, those it gives security support to),
+// not every business partner (取引先); AMBER+STRICT stays inside the
+// organisation. The version is 2.0 wherever the code names it.
+func TestTLPWording(t *testing.T) {
+	cat := orgtest.Catalog(t, Locales())
+	ja, en := cat.Printer("ja"), cat.Printer("en")
+	for _, k := range []string{"sharing.tlp.amber", "sharing.tlp_help.amber"} {
+		if s := ja.T(k); !strings.Contains(s, "顧客") || strings.Contains(s, "取引先で") || strings.Contains(s, "取引先に限") {
+			t.Errorf("ja %s = %q: AMBER's audience is the organisation and its 顧客", k, s)
+		}
+		if s := en.T(k); !strings.Contains(s, "clients") {
+			t.Errorf("en %s = %q: AMBER's audience is the organisation and its clients", k, s)
+		}
+	}
+	for _, k := range []string{"sharing.tlp.amber+strict", "sharing.tlp_help.amber+strict"} {
+		if s := ja.T(k); !strings.Contains(s, "自組織") || strings.Contains(s, "顧客に") {
+			t.Errorf("ja %s = %q: AMBER+STRICT stays inside the organisation", k, s)
+		}
+	}
+	src, err := os.ReadFile("shares.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), "Traffic Light Protocol 2.0") || strings.Contains(string(src), "Protocol 2.1") {
+		t.Error("shares.go must name FIRST's TLP 2.0")
 	}
 }

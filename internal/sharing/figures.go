@@ -32,8 +32,11 @@ type YearFigures struct {
 	BySIG                     map[string]int // SIG name → shares
 	ByLure                    map[string]int // lure → shares
 	ByType                    map[string]int // attachment type → shares
-	Historical                bool           // entered by hand (before mamori), not counted
-	HistoryNote               string
+	Historical                bool           // entered by hand or published (before mamori), not counted
+	// Published marks a year of the built-in figures IPA published
+	// (published.go): shown with their source, never entered by hand.
+	Published   bool
+	HistoryNote string
 	// TargetedKnown is false for an entered year without a targeted
 	// figure: the table shows a dash, not a zero nobody counted.
 	TargetedKnown bool
@@ -47,7 +50,8 @@ type Quarter struct{ Reports, Shares, Targeted int }
 // SIG, lure and attachment type, newest year first. Years entered as
 // history (the figures kept before mamori) come from share_history
 // instead; a year with both shows the entered figures, since they were
-// the record of that year.
+// the record of that year. The years IPA published (FY2012–FY2015) are
+// built in and win over both.
 func Figures(ctx context.Context, q db.Querier) ([]*YearFigures, error) {
 	years := map[int]*YearFigures{}
 	year := func(fy int) *YearFigures {
@@ -73,6 +77,9 @@ func Figures(ctx context.Context, q db.Querier) ([]*YearFigures, error) {
 		return nil, err
 	}
 	for _, h := range hist {
+		if isPublished(h.FY) {
+			continue // entered before the figures were built in
+		}
 		y := year(h.FY)
 		if !y.Historical {
 			// The entered record replaces the counted one as a whole.
@@ -89,6 +96,10 @@ func Figures(ctx context.Context, q db.Querier) ([]*YearFigures, error) {
 		if h.Note != "" {
 			y.HistoryNote = h.Note
 		}
+	}
+	for _, p := range published.Years {
+		years[p.FY] = &YearFigures{FY: p.FY, Reports: p.Reports, Shares: p.Shares, BySIG: map[string]int{}, ByLure: map[string]int{},
+			ByType: map[string]int{}, Historical: true, Published: true}
 	}
 	out := make([]*YearFigures, 0, len(years))
 	for _, y := range years {
@@ -197,7 +208,8 @@ type HistoryEntry struct {
 	Note   string
 }
 
-// History lists the entered figures.
+// History lists the entered figures, leaving out years of the published
+// figures (an entry made before they were built in no longer counts).
 func History(ctx context.Context, q db.Querier) ([]HistoryEntry, error) {
 	rows, err := q.QueryContext(ctx, `SELECT fy, metric, value, note FROM share_history ORDER BY fy, metric`)
 	if err != nil {
@@ -210,20 +222,26 @@ func History(ctx context.Context, q db.Querier) ([]HistoryEntry, error) {
 		if err := rows.Scan(&h.FY, &h.Metric, &h.Value, &h.Note); err != nil {
 			return nil, err
 		}
-		out = append(out, h)
+		if !isPublished(h.FY) {
+			out = append(out, h)
+		}
 	}
 	return out, rows.Err()
 }
 
 // SetHistory enters (or, with an empty value, removes) a historical
-// figure: a fiscal year from 2000 to the current one, one of reports,
-// shares or targeted, a whole number.
+// figure: a fiscal year from 2000 to the current one that is not a year
+// of the published figures, one of reports, shares or targeted, a whole
+// number.
 func SetHistory(ctx context.Context, q db.Querier, fyText, metric, valueText, note string, now time.Time) error {
 	f := apperr.FieldSet{}
 	cur, _ := FiscalYear(now)
 	fy, err := strconv.Atoi(fyText)
-	if err != nil || fy < 2000 || fy > cur {
+	switch {
+	case err != nil || fy < 2000 || fy > cur:
 		f.Add("fy", "sharing.err.fy")
+	case isPublished(fy):
+		f.Add("fy", "sharing.err.fy_published")
 	}
 	if metric != "reports" && metric != "shares" && metric != "targeted" {
 		f.Add("metric", "sharing.err.metric")

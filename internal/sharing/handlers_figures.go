@@ -13,6 +13,7 @@ type figuresData struct {
 	Chart   Chart
 	History []HistoryEntry
 	Lures   []string
+	Source  string // where the built-in published figures come from
 }
 
 // figuresPage shows the partnership's figures by Japanese fiscal year
@@ -32,7 +33,8 @@ func (s *Service) figuresRender(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, status, "figures", s.printer(r).T("sharing.figures_title"), f, figuresData{Years: ys, Chart: LayoutChart(ys), History: h, Lures: Lures})
+	return s.render(w, r, status, "figures", s.printer(r).T("sharing.figures_title"), f, figuresData{Years: ys, Chart: LayoutChart(ys), History: h, Lures: Lures,
+		Source: PublishedSource(web.LangFrom(ctx))})
 }
 
 // historyPost enters one figure of a year before mamori.

@@ -234,14 +234,17 @@ func TestCoordinatorAndMemberFlow(t *testing.T) {
 func TestFiguresPage(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		h := newHarness(t, d)
-		expect(t, h.Get("/share/admin/figures", h.analyst), 200, "まだ実績がありません")
-		for fy, v := range map[string][2]string{"2012": {"246", "160"}, "2013": {"385", "180"}, "2014": {"626", "195"}, "2015": {"1092", "133"}} {
-			expect(t, h.post(t, "/share/admin/figures/history", h.analyst, "fy", fy, "metric", "reports", "value", v[0], "note", "IPA"), http.StatusSeeOther)
-			expect(t, h.post(t, "/share/admin/figures/history", h.analyst, "fy", fy, "metric", "shares", "value", v[1]), http.StatusSeeOther)
-		}
+		// A new installation already shows IPA's published J-CSIP figures.
+		expect(t, h.Get("/share/admin/figures", h.analyst), 200, `id="fy-2015"`, "1,092", "公表値", "IPA が公表した J-CSIP の実績", `id="figures-source"`, "標的型サイバー攻撃の脅威と対策")
+		expect(t, h.post(t, "/share/admin/figures/history", h.analyst, "fy", "2014", "metric", "reports", "value", "1"), 422, "IPA の公表値が組み込まれている")
+		expect(t, h.post(t, "/share/admin/figures/history", h.analyst, "fy", "2011", "metric", "reports", "value", "120", "note", "記録簿"), http.StatusSeeOther)
 		expect(t, h.post(t, "/share/admin/figures/history", h.analyst, "fy", "1999", "metric", "reports", "value", "x"), 422, "2000 年度から", "0 以上の整数")
 		w := h.Get("/share/admin/figures?lang=en", h.analyst)
-		expect(t, w, 200, `id="fy-2015"`, "1,092", "—", `data-fy="2015" data-kind="reports" data-value="1092"`, `data-fy="2012" data-kind="shares" data-value="160"`, "recorded")
+		expect(t, w, 200, `id="fy-2015"`, "1,092", "—", `data-fy="2015" data-kind="reports" data-value="1092"`, `data-fy="2012" data-kind="shares" data-value="160"`,
+			"published", "J-CSIP figures published by IPA", `id="fy-2011"`, "recorded", "記録簿")
+		for fy, v := range map[int][2]int{2012: {246, 160}, 2013: {385, 180}, 2014: {626, 195}, 2015: {1092, 133}} {
+			expect(t, w, 200, fmt.Sprintf(`data-fy="%d" data-kind="reports" data-value="%d"`, fy, v[0]), fmt.Sprintf(`data-fy="%d" data-kind="shares" data-value="%d"`, fy, v[1]))
+		}
 		expect(t, h.Get("/share/admin/figures", h.staffA), http.StatusForbidden)
 	})
 }

@@ -14,7 +14,8 @@ import (
 	"mamori/internal/web"
 )
 
-// TLP levels (Traffic Light Protocol 2.1), from the most open.
+// TLP levels (FIRST's Traffic Light Protocol 2.0, https://www.first.org/tlp/),
+// from the most open.
 var TLPs = []string{"clear", "green", "amber", "amber+strict", "red"}
 
 // Lure kinds counted in the figures.

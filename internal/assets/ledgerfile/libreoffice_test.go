@@ -20,19 +20,7 @@ import (
 // unchanged. It runs where soffice is on PATH, and must run where
 // MAMORI_TEST_REQUIRE names libreoffice (CI that installed it).
 func TestLibreOfficeReadsExport(t *testing.T) {
-	bin := ""
-	for _, name := range []string{"soffice", "libreoffice"} {
-		if p, err := exec.LookPath(name); err == nil {
-			bin = p
-			break
-		}
-	}
-	if bin == "" {
-		if strings.Contains(os.Getenv("MAMORI_TEST_REQUIRE"), "libreoffice") {
-			t.Fatal("MAMORI_TEST_REQUIRE has libreoffice, but neither soffice nor libreoffice is on PATH")
-		}
-		t.Skip("LibreOffice (soffice) not on PATH")
-	}
+	bin := soffice(t)
 	dir := t.TempDir()
 	rows := [][]string{
 		row("no", "1", "business_area", "総務", "name", "顧客名簿（Ｅｘｃｅｌ）", "notes", "１行目\n2行目",
@@ -49,21 +37,7 @@ func TestLibreOfficeReadsExport(t *testing.T) {
 	if err := os.WriteFile(xlsx, write(t, XLSX, "ja", rows), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// A profile of its own: LibreOffice refuses to start a second
-	// instance on a shared one, and root's default may not be writable.
-	profile := "-env:UserInstallation=file://" + filepath.Join(dir, "profile")
-	convert := func(to, out string) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		start := time.Now()
-		cmd := exec.CommandContext(ctx, bin, profile, "--headless", "--norestore", "--convert-to", to, "--outdir", out, xlsx)
-		b, err := cmd.CombinedOutput()
-		t.Logf("%s --convert-to %q: %v\n%s", filepath.Base(bin), to, time.Since(start).Round(time.Millisecond), b)
-		if err != nil {
-			t.Fatalf("soffice: %v", err)
-		}
-	}
+	convert := func(to, out string) { t.Helper(); sofficeConvert(t, bin, dir, xlsx, to, out) }
 
 	// 44 = comma, 34 = double quote, 76 = UTF-8, 1 = from the first line.
 	csvDir := filepath.Join(dir, "csv")
@@ -121,4 +95,39 @@ func at(rec []string, i int) string {
 		return rec[i]
 	}
 	return ""
+}
+
+// soffice is LibreOffice's program: the tests that need it skip where it
+// is missing, and fail there when MAMORI_TEST_REQUIRE names libreoffice
+// (CI that installed it).
+func soffice(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"soffice", "libreoffice"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if strings.Contains(os.Getenv("MAMORI_TEST_REQUIRE"), "libreoffice") {
+		t.Fatal("MAMORI_TEST_REQUIRE has libreoffice, but neither soffice nor libreoffice is on PATH")
+	}
+	t.Skip("LibreOffice (soffice) not on PATH")
+	return ""
+}
+
+// sofficeConvert converts src with LibreOffice into the directory out,
+// with a profile of its own under dir: LibreOffice refuses to start a
+// second instance on a shared one, and root's default may not be
+// writable.
+func sofficeConvert(t *testing.T, bin, dir, src, to, out string) {
+	t.Helper()
+	profile := "-env:UserInstallation=file://" + filepath.Join(dir, "profile")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, bin, profile, "--headless", "--norestore", "--convert-to", to, "--outdir", out, src)
+	b, err := cmd.CombinedOutput()
+	t.Logf("%s --convert-to %q: %v\n%s", filepath.Base(bin), to, time.Since(start).Round(time.Millisecond), b)
+	if err != nil {
+		t.Fatalf("soffice: %v", err)
+	}
 }

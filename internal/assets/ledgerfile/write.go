@@ -12,28 +12,48 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// Write writes rows as a ledger file: a header row from Columns in lang,
-// then one row per element of rows, each len(Columns) strings in Columns
-// order.
+// Write writes rows as a ledger file in mamori's layout: a header row from
+// Columns in lang, then one row per element of rows, each len(Columns)
+// strings in Columns order.
 func Write(w io.Writer, f Format, lang string, rows [][]string) error {
+	return WriteLayout(w, f, Mamori, lang, rows)
+}
+
+// WriteLayout writes rows (as for Write) in layout l. For IPA's layout the
+// personal_data cells hold the kind's key, not its label (ipaRow).
+func WriteLayout(w io.Writer, f Format, l Layout, lang string, rows [][]string) error {
 	for i, r := range rows {
 		if len(r) != len(Columns) {
 			return fmt.Errorf("ledgerfile: row %d has %d cells, want %d", i+1, len(r), len(Columns))
 		}
 	}
+	if l != Mamori && l != IPA {
+		return fmt.Errorf("ledgerfile: unknown layout %q", l)
+	}
 	switch f {
 	case XLSX:
-		return writeXLSX(w, lang, rows)
+		return writeXLSX(w, l, lang, rows)
 	case CSV:
+		if l == IPA {
+			return writeIPACSV(w, lang, rows)
+		}
 		return writeCSV(w, lang, rows)
 	}
 	return fmt.Errorf("ledgerfile: unknown format %q", f)
 }
 
+// a4Paper is the paperSize of an A4 sheet in SpreadsheetML.
+const a4Paper = 9
+
 // writeXLSX streams the sheet (excelize's StreamWriter keeps only a buffer
 // of rows, spilling to a temporary file), so a 20,000-row ledger costs no
 // more memory than a short one.
-func writeXLSX(w io.Writer, lang string, rows [][]string) error {
+//
+// The sheet prints as a ledger should: A4 landscape, every column on the
+// width of one page (as many pages down as the rows need) and the header
+// rows again at the top of every page. Without this a three-row ledger
+// printed as six portrait pages, its columns cut across them.
+func writeXLSX(w io.Writer, l Layout, lang string, rows [][]string) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	sheet := SheetName(lang)
@@ -42,6 +62,28 @@ func writeXLSX(w io.Writer, lang string, rows [][]string) error {
 	}
 	// Without this the file says it was made by excelize's author.
 	if err := f.SetDocProps(&excelize.DocProperties{Creator: "mamori", Title: sheet}); err != nil {
+		return err
+	}
+	headRows := 1
+	widths := make([]float64, len(Columns))
+	kinds := make([]kind, len(Columns))
+	for i, c := range Columns {
+		widths[i], kinds[i] = c.width, c.kind
+	}
+	if l == IPA {
+		headRows, widths, kinds = 2, ipaWidths(), ipaKinds()
+	}
+	// Page setup goes before the stream writer: it writes the sheet's
+	// properties (fit to page) when it is made.
+	fit, paper, landscape, wide, tall := true, a4Paper, "landscape", 1, 0
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &paper, Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: sheet,
+		RefersTo: "'" + sheet + "'!$1:$" + strconv.Itoa(headRows)}); err != nil {
 		return err
 	}
 	head, err := f.NewStyle(&excelize.Style{
@@ -61,28 +103,38 @@ func writeXLSX(w io.Writer, lang string, rows [][]string) error {
 	if err != nil {
 		return err
 	}
-	for i, c := range Columns {
-		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+	for i, wd := range widths {
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
 			return err
 		}
 	}
 	// The header stays in view while scrolling a long ledger.
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+	top := "A" + strconv.Itoa(headRows+1)
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: headRows, TopLeftCell: top, ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	vals := make([]any, len(Columns))
-	for i, c := range Columns {
-		vals[i] = c.Header(lang)
-	}
-	if err := sw.SetRow("A1", vals, excelize.RowOpts{StyleID: head, Height: 32}); err != nil {
-		return err
+	vals := make([]any, len(widths))
+	if l == IPA {
+		if err := ipaHeaderRows(sw, lang, head); err != nil {
+			return err
+		}
+	} else {
+		for i, c := range Columns {
+			vals[i] = c.Header(lang)
+		}
+		if err := sw.SetRow("A1", vals, excelize.RowOpts{StyleID: head, Height: 32}); err != nil {
+			return err
+		}
 	}
 	for n, r := range rows {
+		if l == IPA {
+			r = ipaRow(r)
+		}
 		for i, s := range r {
 			switch {
 			case s == "":
 				vals[i] = nil // no cell at all: smaller file, and reads as empty
-			case Columns[i].kind == number && isInt(s):
+			case kinds[i] == number && isInt(s):
 				vals[i], _ = strconv.ParseInt(s, 10, 64)
 			case strings.Contains(s, "\n"):
 				vals[i] = excelize.Cell{StyleID: wrap, Value: s}
@@ -91,7 +143,7 @@ func writeXLSX(w io.Writer, lang string, rows [][]string) error {
 				vals[i] = s
 			}
 		}
-		if err := sw.SetRow("A"+strconv.Itoa(n+2), vals); err != nil {
+		if err := sw.SetRow("A"+strconv.Itoa(n+headRows+1), vals); err != nil {
 			return err
 		}
 	}

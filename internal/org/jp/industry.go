@@ -29,9 +29,9 @@ const (
 // divisions because they are what SMEs can reliably self-report and what
 // national statistics (e.g. the Economic Census) aggregate by.
 //
-// Sector is the SME Basic Act bucket most firms in the group belong to.
-// For groups that straddle buckets (I and M) it is only a default: use
-// SectorFor, and see its comment.
+// Sector is the SME Basic Act bucket of the group, or, for a group the
+// SME Agency splits between buckets (G, I, K, M, N), the bucket of most
+// firms in it: see Split and SectorForDivision.
 type Industry struct {
 	Code   string // JSIC major group letter, "A".."T"
 	NameJa string // official JSIC name, with JSIC's full-width punctuation
@@ -44,16 +44,27 @@ type Industry struct {
 // The names keep JSIC's full-width comma "，" and brackets so that they
 // match government forms and statistics tables character for character.
 //
-// The Sector mapping follows the SME Agency's guidance on which JSIC
-// groups fall under each item of Article 2(1), simplified to major groups:
+// The Sector mapping is the SME Agency's: its FAQ 「中小企業の定義について」
+// (https://www.chusho.meti.go.jp/soshiki/teigi.html) assigns JSIC
+// divisions (中分類) and groups (小分類) to the Act's four kinds of
+// business, and everything it does not list to 製造業その他:
 //
-//   - G, K, L, N, O, P, Q, R → services. (The SME Agency actually places
-//     parts of G such as telecommunications and publishing in the
-//     "other" bucket; at major-group level services is the better fit for
-//     the information-services firms that dominate G.)
-//   - I → retail by default, but wholesale for wholesalers (SectorFor).
-//   - M → retail. See SectorFor for why.
-//   - A–F, H, J, S, T → manufacturing/others: the Act's residual item (i).
+//   - 卸売業: I, 中分類 50–55.
+//   - 小売業: I, 中分類 56–61; M, 中分類 76 (飲食店) and 77 (持ち帰り・
+//     配達飲食サービス業).
+//   - サービス業: G, 中分類 38 (放送業), 39 (情報サービス業) and 小分類 411,
+//     412, 415, 416 (映像・音声情報制作, 広告制作, 附帯サービス); K, 小分類
+//     693 (駐車場業) and 中分類 70 (物品賃貸業); L; M, 中分類 75 (宿泊業);
+//     N except 小分類 791 (旅行業); O; P; Q; R.
+//   - 製造業その他: the rest, so A–F, H, J, S, T whole, and within G the
+//     通信業 (37), インターネット附随サービス業 (40), 新聞業 (413) and 出版業
+//     (414), within K real estate (68, 69 but 693), and 旅行業 (791).
+//
+// A profile names only the major group (and, for I, whether the firm is a
+// wholesaler), so a split group takes the bucket of most of its firms:
+// G services (information services, 39), K others (real estate, 68–69),
+// M retail (eating and drinking places, 76–77), N services. SectorForDivision
+// gives the exact bucket where the division is known.
 //
 // The government ordinance exceptions used by some support programmes
 // (e.g. software and information processing, rubber products, hotels and
@@ -70,7 +81,7 @@ var industries = [...]Industry{
 	{"H", "運輸業，郵便業", "Transport and postal activities", SectorManufacturing},
 	{"I", "卸売業，小売業", "Wholesale and retail trade", SectorRetail},
 	{"J", "金融業，保険業", "Finance and insurance", SectorManufacturing},
-	{"K", "不動産業，物品賃貸業", "Real estate and goods rental and leasing", SectorServices},
+	{"K", "不動産業，物品賃貸業", "Real estate and goods rental and leasing", SectorManufacturing},
 	{"L", "学術研究，専門・技術サービス業", "Scientific research, professional and technical services", SectorServices},
 	{"M", "宿泊業，飲食サービス業", "Accommodations, eating and drinking services", SectorRetail},
 	{"N", "生活関連サービス業，娯楽業", "Living-related and personal services and amusement services", SectorServices},
@@ -108,13 +119,9 @@ func IndustryByCode(code string) (Industry, bool) {
 // caller must say which: wholesale=true picks SectorWholesale, false picks
 // SectorRetail. For every other group the flag is ignored.
 //
-// Major group M (宿泊業，飲食サービス業) is also split by the SME Agency:
-// eating and drinking places (中分類 76 飲食店, 77 持ち帰り・配達飲食
-// サービス業) are retail, accommodation (75 宿泊業) is services. We map M to
-// retail because eating and drinking places make up the great majority of
-// firms in M, and because the stricter retail bound errs towards "large"
-// rather than wrongly granting SME status. An inn or hotel that knows it
-// is accommodation should pass SectorServices to ClassifySize directly.
+// Groups G, K, M and N are split too (see industries); for them SectorFor
+// gives the bucket of most of the group's firms, and Split reports that
+// the answer may be another for the firm's own division.
 func SectorFor(industry string, wholesale bool) Sector {
 	ind, ok := IndustryByCode(industry)
 	if !ok {
@@ -127,4 +134,70 @@ func SectorFor(industry string, wholesale bool) Sector {
 		return SectorRetail
 	}
 	return ind.Sector
+}
+
+// Split reports whether the SME Agency places parts of major group code in
+// different buckets, so that SectorFor's answer for it is the group's
+// usual one rather than certainly the firm's. I is split too, but the
+// wholesale flag settles it.
+func Split(code string) bool {
+	switch code {
+	case "G", "K", "M", "N":
+		return true
+	}
+	return false
+}
+
+// SectorForDivision returns the SME Basic Act bucket of a JSIC division
+// (中分類, two digits "01"–"99") or group (小分類, three digits), following
+// the SME Agency's table quoted at industries. It reports false for a code
+// that is not two or three ASCII digits or names no division of JSIC's
+// 13th revision. A group code is needed only where the Agency goes below
+// divisions (41, 69, 79); elsewhere a group takes its division's bucket.
+func SectorForDivision(code string) (Sector, bool) {
+	if (len(code) != 2 && len(code) != 3) || !allASCIIDigits(code, len(code)) {
+		return "", false
+	}
+	div := int(code[0]-'0')*10 + int(code[1]-'0')
+	major := majorOfDivision(div)
+	if major == "" {
+		return "", false
+	}
+	switch code {
+	case "411", "412", "415", "416", "693":
+		return SectorServices, true
+	case "791":
+		return SectorManufacturing, true
+	}
+	switch {
+	case div >= 50 && div <= 55:
+		return SectorWholesale, true
+	case div >= 56 && div <= 61, div == 76, div == 77:
+		return SectorRetail, true
+	case div == 38, div == 39, div == 70, div == 75:
+		return SectorServices, true
+	case major == "G", major == "K":
+		return SectorManufacturing, true // 37, 40, 41's other groups; 68, 69
+	}
+	ind, _ := IndustryByCode(major)
+	return ind.Sector, true
+}
+
+// majorOfDivision is the major group of a JSIC (13th revision) division
+// number, or "" for a number no division has.
+func majorOfDivision(div int) string {
+	bounds := [...]struct {
+		last  int
+		major string
+	}{
+		{0, ""}, {2, "A"}, {4, "B"}, {5, "C"}, {8, "D"}, {32, "E"}, {36, "F"}, {41, "G"}, {49, "H"},
+		{61, "I"}, {67, "J"}, {70, "K"}, {74, "L"}, {77, "M"}, {80, "N"}, {82, "O"}, {85, "P"},
+		{87, "Q"}, {96, "R"}, {98, "S"}, {99, "T"},
+	}
+	for _, b := range bounds {
+		if div <= b.last {
+			return b.major
+		}
+	}
+	return ""
 }

@@ -1,6 +1,9 @@
 package jp
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestIndustries(t *testing.T) {
 	is := Industries()
@@ -91,7 +94,8 @@ func TestSectorFor(t *testing.T) {
 		{"I", false, SectorRetail},
 		{"I", true, SectorWholesale},
 		{"J", false, SectorManufacturing},
-		{"K", false, SectorServices},
+		{"K", false, SectorManufacturing}, // real estate is "other"; rental and parking are services
+		{"K", true, SectorManufacturing},
 		{"L", false, SectorServices},
 		{"M", false, SectorRetail},
 		{"M", true, SectorRetail},
@@ -111,5 +115,105 @@ func TestSectorFor(t *testing.T) {
 		if got := SectorFor(tt.code, tt.wholesale); got != tt.want {
 			t.Errorf("SectorFor(%q, %v) = %q, want %q", tt.code, tt.wholesale, got, tt.want)
 		}
+	}
+}
+
+// The SME Agency's table (「中小企業の定義について」,
+// https://www.chusho.meti.go.jp/soshiki/teigi.html): every JSIC division
+// of the 13th revision, 01–99, with its bucket, and the groups (小分類)
+// where the Agency goes below divisions.
+func TestSectorForDivision(t *testing.T) {
+	const (
+		o = SectorManufacturing // 製造業その他
+		w = SectorWholesale
+		r = SectorRetail
+		s = SectorServices
+	)
+	want := map[string]Sector{}
+	set := func(from, to int, sec Sector) {
+		for d := from; d <= to; d++ {
+			want[fmt.Sprintf("%02d", d)] = sec
+		}
+	}
+	set(1, 36, o)  // A–F: agriculture … utilities
+	set(37, 37, o) // G 通信業
+	set(38, 39, s) // G 放送業, 情報サービス業
+	set(40, 41, o) // G インターネット附随サービス業; 41 as a whole (see groups)
+	set(42, 49, o) // H 運輸業，郵便業
+	set(50, 55, w) // I 卸売業
+	set(56, 61, r) // I 小売業
+	set(62, 67, o) // J 金融業，保険業
+	set(68, 69, o) // K 不動産取引業, 不動産賃貸業・管理業
+	set(70, 70, s) // K 物品賃貸業
+	set(71, 74, s) // L
+	set(75, 75, s) // M 宿泊業
+	set(76, 77, r) // M 飲食店, 持ち帰り・配達飲食サービス業
+	set(78, 96, s) // N, O, P, Q, R
+	set(97, 99, o) // S, T
+	for code, sec := range map[string]Sector{
+		"411": s, "412": s, "413": o, "414": o, "415": s, "416": s, // G 映像・音声・文字情報制作業
+		"691": o, "692": o, "693": s, "694": o, // K: 駐車場業 alone is services
+		"701": s, "751": s, "761": r, "771": r,
+		"791": o, "792": s, "799": s, // N: 旅行業 is "other"
+		"391": s, "401": o, "371": o, "681": o, "501": w, "561": r, "891": s,
+	} {
+		want[code] = sec
+	}
+	for code, sec := range want {
+		if got, ok := SectorForDivision(code); !ok || got != sec {
+			t.Errorf("SectorForDivision(%q) = %q, %v; want %q", code, got, ok, sec)
+		}
+	}
+	for _, code := range []string{"", "0", "00", "000", "1", "1000", "a1", "３９", " 39", "39 ", "-1"} {
+		if got, ok := SectorForDivision(code); ok {
+			t.Errorf("SectorForDivision(%q) = %q, true; want false", code, got)
+		}
+	}
+	// A major group's bucket agrees with its divisions: unsplit groups
+	// wholly, split groups by the bucket of their main divisions.
+	main := map[string]string{"G": "39", "K": "68", "M": "76", "N": "78"}
+	for _, ind := range Industries() {
+		if ind.Code == "I" {
+			continue // settled by the wholesale flag, tested above
+		}
+		divs := []string{}
+		for code := range want {
+			if len(code) == 2 && majorOfDivision(int(code[0]-'0')*10+int(code[1]-'0')) == ind.Code {
+				divs = append(divs, code)
+			}
+		}
+		if len(divs) == 0 {
+			t.Errorf("%s has no divisions", ind.Code)
+		}
+		if d, ok := main[ind.Code]; ok {
+			if !Split(ind.Code) || want[d] != ind.Sector {
+				t.Errorf("%s: split %v, sector %q; want split and %q (division %s)", ind.Code, Split(ind.Code), ind.Sector, want[d], d)
+			}
+			continue
+		}
+		if Split(ind.Code) {
+			t.Errorf("%s reported split", ind.Code)
+		}
+		for _, d := range divs {
+			if want[d] != ind.Sector && !(ind.Code == "N" && d == "79") {
+				t.Errorf("%s is %q but its division %s is %q", ind.Code, ind.Sector, d, want[d])
+			}
+		}
+	}
+}
+
+// The case of the review: a real estate firm (K) with 10 employees is a
+// small business (小規模企業者, limit 20 for "other" industries), not
+// merely an SME as it was when K counted as services (limit 5).
+func TestRealEstateSmallBusiness(t *testing.T) {
+	if got := ClassifySize(SectorFor("K", false), ip(10), nil); got != SizeSmallBusiness {
+		t.Errorf("K with 10 employees = %q, want %q", got, SizeSmallBusiness)
+	}
+	if got := ClassifySize(SectorFor("K", false), ip(21), cp(yen300M)); got != SizeSME {
+		t.Errorf("K with 21 employees and ¥300M = %q, want %q", got, SizeSME)
+	}
+	rental, _ := SectorForDivision("70")
+	if got := ClassifySize(rental, ip(10), nil); got != SizeSME {
+		t.Errorf("goods rental (70) with 10 employees = %q, want %q", got, SizeSME)
 	}
 }
