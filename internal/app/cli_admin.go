@@ -191,6 +191,17 @@ func adminCreateUser(args []string, stdin io.Reader, stdout, stderr io.Writer, e
 	return 0
 }
 
+// account finds the account a subcommand names by its address. Every
+// subcommand that needs one says the same when there is none, with the
+// command that creates it.
+func account(ctx context.Context, q db.Querier, email string) (*auth.User, error) {
+	u, err := auth.UserByEmail(ctx, q, email)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, fmt.Errorf("no account with e-mail %s (create it first with: mamori admin create-user --email %s)", email, email)
+	}
+	return u, err
+}
+
 func adminCreateOrg(args []string, stdout, stderr io.Writer, env func(string) string) int {
 	var orgName, owner, pref, industry, employees, capital, corp, kana, nameEn string
 	r, code := openAdmin("create-org", args, env, stderr, func(fs *flag.FlagSet) {
@@ -231,10 +242,7 @@ func adminCreateOrg(args []string, stdout, stderr io.Writer, env func(string) st
 	}
 	var o *org.Org
 	err := r.DB.InTx(ctx, func(tx *db.Tx) error {
-		u, err := auth.UserByEmail(ctx, tx, owner)
-		if errors.Is(err, db.ErrNotFound) {
-			return fmt.Errorf("no account with e-mail %s (create it first with: mamori admin create-user --email %s)", owner, owner)
-		}
+		u, err := account(ctx, tx, owner)
 		if err != nil {
 			return err
 		}
@@ -270,10 +278,7 @@ func adminAddMember(args []string, stdout, stderr io.Writer, env func(string) st
 	}
 	var uid string
 	err := r.DB.InTx(ctx, func(tx *db.Tx) error {
-		u, err := auth.UserByEmail(ctx, tx, email)
-		if errors.Is(err, db.ErrNotFound) {
-			return fmt.Errorf("no account with e-mail %s", email)
-		}
+		u, err := account(ctx, tx, email)
 		if err != nil {
 			return err
 		}
@@ -303,10 +308,7 @@ func adminCreateToken(args []string, stdout, stderr io.Writer, env func(string) 
 	}
 	var token string
 	err := r.DB.InTx(ctx, func(tx *db.Tx) error {
-		u, err := auth.UserByEmail(ctx, tx, email)
-		if errors.Is(err, db.ErrNotFound) {
-			return fmt.Errorf("no account with e-mail %s", email)
-		}
+		u, err := account(ctx, tx, email)
 		if err != nil {
 			return err
 		}
