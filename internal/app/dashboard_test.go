@@ -139,3 +139,27 @@ func TestDashboardStanding(t *testing.T) {
 		mustContain(t, r, check("policy.readiness.item")+`"done"`, `href="/orgs/`+s+`/declaration/two-stars" id="declare-`+s+`-2"`, "Declare two stars")
 	})
 }
+
+// TestHomePaths: the home page says what the programme is and gives one
+// path each to SMEs, supporters and the public, and the registry is in
+// the main navigation for visitors and members alike.
+func TestHomePaths(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		anon := e.Client()
+		for _, lang := range []string{"ja", "en"} {
+			r := e.Get(anon, "/?lang="+lang)
+			expectStatus(t, r, 200)
+			mustContain(t, r, `id="home-programme"`, `id="home-one-star"`, `id="home-two-stars"`, `id="home-operator"`,
+				`id="home-sme"`, `href="/selfcheck" id="home-selfcheck-start"`, `href="/signup" id="home-signup"`,
+				`id="home-supporters"`, `id="home-public"`, `href="/registry" id="home-registry"`, `href="/registry" id="nav-registry"`,
+				map[string]string{"ja": "運営者", "en": "the operator"}[lang])
+			mustNotContain(t, r, "順次提供", "will find tools here", `id="home-dashboard"`)
+		}
+		u := e.CreateUser("owner@example.jp", "owner password 1")
+		c := e.SessionClient(u.ID)
+		r := e.Get(c, "/?lang=en")
+		mustContain(t, r, `href="/dashboard" id="home-dashboard"`, `id="nav-registry"`)
+		mustNotContain(t, r, `id="home-signup"`)
+		mustContain(t, e.Get(c, "/dashboard"), `href="/registry" id="nav-registry"`)
+	})
+}

@@ -85,7 +85,10 @@ type standingData struct {
 // standingWords are the panel's fixed texts, by the name the panel uses.
 var standingWords = []string{"diagnosis_title", "first_step_title", "first_step_body", "first_step_button",
 	"next_title", "all_done", "see_result", "take_again", "progress_title", "declare_one", "declare_two",
-	"public_title", "verify_link", "embed_link", "other_title", "owner_only"}
+	"public_title", "verify_link", "embed_link", "other_title", "owner_only", "achieved"}
+
+// levelKeys title the checklists of one and two stars.
+var levelKeys = [2]string{"dashboard.standing.level_1", "dashboard.standing.level_2"}
 
 // standing renders the panel of organisation m in p's language from its
 // readiness items, its standing declaration (zero when none) and its
@@ -103,7 +106,7 @@ func standing(p *i18n.Printer, m Membership, items []ReadinessItem, badge Badge,
 	}
 	var other []ReadinessItem
 	for _, n := range []int{1, 2} {
-		lv := level{Stars: n, Title: p.T("dashboard.standing.level", strings.Repeat("★", n)), Achieved: badge.Stars >= n}
+		lv := level{Stars: n, Title: p.T(levelKeys[n-1]), Achieved: badge.Stars >= n}
 		all := true
 		for _, it := range items {
 			if it.Stars != n {
