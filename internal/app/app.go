@@ -136,7 +136,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 		}}
 	a.Orgs.Badges = a.Decl.Badges
 	a.Orgs.Readiness = a.readiness
-	a.Policy = &policy.Service{DB: d, Log: log, Catalog: cat, Render: rd}
+	a.Policy = &policy.Service{DB: d, Log: log, Catalog: cat, Render: rd, NextStep: a.Decl.TwoStarsPath}
 	a.Registry = &registry.Service{DB: d, Log: log, Catalog: cat, Render: rd, BaseURL: cfg.BaseURL}
 	a.Assets = &assets.Service{DB: d, Log: log, Catalog: cat, Render: rd}
 	a.Controls = &controls.Service{DB: d, Log: log, Catalog: cat, Render: rd}
@@ -194,6 +194,7 @@ func Build(cfg config.Config, d *db.DB, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Check = &selfcheck.Service{DB: d, Cfg: cfg, Log: log, Catalog: cat, Render: rd, Jobs: a.Jobs, Mail: a.Mail, Content: content}
+	a.Orgs.LatestDiagnosis = a.Check.Standing
 
 	eh := &web.ErrorHandler{Log: log, Catalog: cat, Render: rd}
 	rt := web.NewRouter(eh)
@@ -291,7 +292,9 @@ func register(rd *web.Renderer, caps []web.Capability) error {
 func (a *App) readiness(ctx context.Context, o *org.Org) ([]org.ReadinessItem, error) {
 	q, now := a.DB.Read(), time.Now()
 	var items []org.ReadinessItem
-	for _, c := range Capabilities() {
+	// a's own capabilities, not Capabilities(): an item may depend on
+	// the configuration (how recent a diagnosis must be).
+	for _, c := range a.capabilities() {
 		if c.Readiness == nil {
 			continue
 		}

@@ -5,7 +5,7 @@ import (
 	"mamori/internal/web"
 )
 
-// Capability is everything the app registers for %s, in one value; s
+// Capability is everything the app registers for declaration, in one value; s
 // serves its routes, the public ones verified with kr's keys at
 // baseURL, and may still be nil when only the catalogs are read.
 func Capability(s *Service, kr *signing.Keyring, baseURL string) web.Capability {
@@ -13,6 +13,7 @@ func Capability(s *Service, kr *signing.Keyring, baseURL string) web.Capability 
 		Name:      "declaration",
 		Templates: Templates,
 		Locales:   Locales(),
+		Readiness: readiness,
 		Routes: func(rt *web.Router) {
 			s.Routes(rt)
 			s.PublicRoutes(rt, kr, baseURL)

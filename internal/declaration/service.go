@@ -130,18 +130,18 @@ func (s *Service) Summary(ctx context.Context, orgIDs []string) (map[string]Summ
 	return out, nil
 }
 
-// Badges returns "★ 10000000017" (mark and number) for each of orgIDs whose
-// declaration stands. It uses only plain types, so it can be passed as a
-// function to packages that cannot import this one (org is imported here).
-func (s *Service) Badges(ctx context.Context, orgIDs []string) (map[string]string, error) {
+// Badges returns the mark and number ("★ 10000000017") of each of orgIDs
+// whose declaration stands, as org's type, so it can be passed as a
+// function to org, which cannot import this package.
+func (s *Service) Badges(ctx context.Context, orgIDs []string) (map[string]org.Badge, error) {
 	sum, err := s.Summary(ctx, orgIDs)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]string, len(sum))
+	out := make(map[string]org.Badge, len(sum))
 	for id, v := range sum {
 		if v.Active() {
-			out[id] = v.Mark() + " " + v.Number
+			out[id] = org.Badge{Stars: v.Stars, Mark: v.Mark(), Number: v.Number}
 		}
 	}
 	return out, nil

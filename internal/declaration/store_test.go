@@ -272,7 +272,7 @@ func TestForOrgsAndSummary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(badges) != 2 || badges[ids[0]] != "★ "+want.Number || badges[ids[4]] == "" {
+		if len(badges) != 2 || badges[ids[0]].String() != "★ "+want.Number || badges[ids[4]].Number == "" {
 			t.Errorf("badges %v", badges)
 		}
 		if sum, _ := s.Summary(ctx, ids); sum[ids[2]].Status != StatusWithdrawn || sum[ids[2]].Active() {

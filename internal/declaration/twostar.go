@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"mamori/internal/apperr"
@@ -61,6 +62,20 @@ func (s *Service) Requirements(ctx context.Context, orgID string) (Requirements,
 		}
 	}
 	return req, nil
+}
+
+// TwoStarsPath is o's two-star declaration page while two stars are
+// still to be declared, "" once they stand: where an owner who has just
+// met a condition (published the basic policy) goes next.
+func (s *Service) TwoStarsPath(ctx context.Context, o *org.Org) (string, error) {
+	d, err := declarationOf(ctx, s.DB.Read(), o.ID)
+	if err != nil {
+		return "", err
+	}
+	if d != nil && d.Active() && d.Stars >= 2 {
+		return "", nil
+	}
+	return "/orgs/" + o.Slug + "/declaration/two-stars", nil
 }
 
 func (s *Service) window() time.Duration {
@@ -259,7 +274,30 @@ func (s *Service) renderTwoStar(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
+	if f == nil {
+		f = web.NewForm(twoStarValues(cur, web.ViewerFrom(ctx).Name))
+	}
 	return s.render(w, r, status, "two_star", s.printer(r).T("decl.two_star_title"), f, twoStarData{Org: o, Req: req, Existing: cur, Principles: Principles()})
+}
+
+// twoStarValues fills the two-star form from what the organisation has
+// already declared: the declarant of its declaration, and, while one star
+// stands, the five commitments it made with it. The confirmation that the
+// declarant may declare is left to tick again, since it is given anew.
+// Without a declaration the form starts with the viewer's name.
+func twoStarValues(cur *Declaration, viewerName string) url.Values {
+	v := url.Values{"declarant_name": {viewerName}}
+	if cur == nil {
+		return v
+	}
+	v.Set("declarant_name", cur.DeclarantName)
+	v.Set("declarant_title", cur.DeclarantTitle)
+	if cur.Active() {
+		for i := 1; i <= NumPrinciples; i++ {
+			v.Set(commitField(i), "1")
+		}
+	}
+	return v
 }
 
 func (s *Service) twoStarPost(w http.ResponseWriter, r *http.Request) error {

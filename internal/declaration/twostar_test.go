@@ -2,6 +2,9 @@ package declaration
 
 import (
 	"context"
+	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,6 +132,64 @@ func TestTwoStars(t *testing.T) {
 		direct, err := s.DeclareTwoStars(ctx, nil, o2.ID, owner, fullInput("山田"))
 		if err != nil || direct.Stars != 2 || direct.Number == one.Number || !ValidNumber(direct.Number) {
 			t.Fatalf("direct: %v %+v", err, direct)
+		}
+	})
+}
+
+// TestTwoStarFormPrefilled: an organisation with one star finds the
+// two-star form filled from it (declarant, the five commitments shown as
+// made), the readiness items say where it stands, and TwoStarsPath sends
+// its owner to the two-star page until two stars stand.
+func TestTwoStarFormPrefilled(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		hh := newHarness(t, d)
+		s := hh.s
+		diagnosed := time.Now().Add(-24 * time.Hour)
+		policy := "/p/x/policy"
+		withRequirements(s, &diagnosed, &policy)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		o := orgtest.NewOrg(t, d, "準備中株式会社", owner)
+		base := "/orgs/" + o.Slug
+
+		items, err := readiness(ctx, d, o.ID, base, time.Now())
+		if err != nil || len(items) != 2 || items[0].Done || items[1].Done || items[0].Stars != 1 || items[1].Stars != 1 {
+			t.Fatalf("before declaring: %v %+v", err, items)
+		}
+		if p, err := s.TwoStarsPath(ctx, o); err != nil || p != base+"/declaration/two-stars" {
+			t.Fatalf("path before: %q %v", p, err)
+		}
+		// Without a declaration nothing is ticked.
+		w := hh.Get(base+"/declaration/two-stars", owner)
+		expect(t, w, http.StatusOK, `id="two-star-form"`)
+		expectNot(t, w, `id="commitments-made"`, `value="1" required checked`)
+
+		one, err := s.DeclareOneStar(ctx, nil, o.ID, "", owner, OneStarInput{Commit: [NumPrinciples]bool{true, true, true, true, true},
+			DeclarantName: "山田 花子", DeclarantTitle: "代表取締役社長", Authorised: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, lang := range []string{"ja", "en"} {
+			w := hh.Get(base+"/declaration/two-stars?lang="+lang, owner)
+			expect(t, w, http.StatusOK, `id="commitments-made"`, `value="山田 花子"`, `value="代表取締役社長"`)
+			body := w.Body.String()
+			for i := 1; i <= NumPrinciples; i++ {
+				if !strings.Contains(body, `id="commit_`+strconv.Itoa(i)+`" name="commit_`+strconv.Itoa(i)+`" value="1" required checked`) {
+					t.Errorf("%s: commitment %d not shown as made", lang, i)
+				}
+			}
+			// The confirmation is given anew.
+			expectNot(t, w, `name="authorised" value="1" required checked`)
+		}
+		items, _ = readiness(ctx, d, o.ID, base, time.Now())
+		if !items[0].Done || !items[1].Done || items[1].Note != "decl.readiness.declared_done" || items[1].Args[1] != one.Number {
+			t.Fatalf("after one star: %+v", items)
+		}
+		if _, err := s.DeclareTwoStars(ctx, nil, o.ID, owner, fullInput("山田 花子")); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := s.TwoStarsPath(ctx, o); err != nil || p != "" {
+			t.Fatalf("path after two stars: %q %v", p, err)
 		}
 	})
 }

@@ -61,13 +61,19 @@ func TestBrowserPolicyTwoStars(t *testing.T) {
 				chromedp.Click(chromedp.CSS("#policy-preview-button")),
 			)
 			b.Run(chromedp.WaitVisible(chromedp.CSS("#policy-preview")))
+			// Publishing leads straight back to the two-star declaration.
 			b.Run(chromedp.Click(chromedp.CSS("#policy-publish")))
-			b.WaitText("#policy-version-note", "1")
-			if !strings.Contains(b.Location(), "/p/"+o.Slug+"/policy") {
-				t.Fatalf("published to %s", b.Location())
+			b.Run(chromedp.WaitVisible(chromedp.CSS("#two-star-form")))
+			if !strings.HasSuffix(b.Location(), "/orgs/"+o.Slug+"/declaration/two-stars") {
+				t.Fatalf("published, then at %s", b.Location())
 			}
-			if !strings.Contains(b.Text("main"), "方針精機株式会社") {
-				t.Fatal("public policy lacks the company name")
+			// The policy is public, in the page's language, under the
+			// company's name in that language.
+			name := map[string]string{"ja": "方針精機株式会社", "en": "Hoshin Seiki en"}[lang]
+			b.Run(chromedp.Navigate(e.URL + "/p/" + o.Slug + "/policy"))
+			b.WaitText("#policy-version-note", "1")
+			if !strings.Contains(b.Text("main"), name) {
+				t.Fatalf("public policy lacks the company name %q", name)
 			}
 
 			b.Run(chromedp.Navigate(e.URL + "/orgs/" + o.Slug + "/declaration/two-stars"))

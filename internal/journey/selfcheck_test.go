@@ -77,9 +77,18 @@ func TestBrowserSelfcheckJourney(t *testing.T) {
 				t.Fatalf("result not saved to the new organisation (%d)", n)
 			}
 
-			// One star.
+			// The dashboard tells where it stands: the score and the
+			// plan's next three actions, one star still to declare.
 			loc := b.Location()
 			slug := strings.Split(strings.SplitN(loc, "/orgs/", 2)[1], "/")[0]
+			b.Run(chromedp.Navigate(e.URL + "/dashboard"))
+			b.WaitText("#score-"+slug, "46")
+			b.Run(chromedp.WaitVisible(chromedp.CSS("#declare-" + slug + "-1")))
+			if n, err := chromedp.Run(b.Ctx(), chromedp.Evaluate[int](`document.querySelectorAll("#next-`+slug+` li a[href*='#action-']").length`)); err != nil || n != 3 {
+				t.Fatalf("next actions on the dashboard: %d (%v)", n, err)
+			}
+
+			// One star.
 			b.Run(chromedp.Navigate(e.URL + "/orgs/" + slug + "/declaration"))
 			b.Run(chromedp.Click(chromedp.CSS("#declare-one-star")))
 			b.Run(chromedp.WaitVisible(chromedp.CSS("#one-star-form")))

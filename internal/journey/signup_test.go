@@ -20,8 +20,8 @@ func TestBrowserJourney(t *testing.T) {
 			e := apptest.Start(t, dbtest.SQLite(t))
 			b := browsers.New(t, browsertest.WithLang(lang))
 			words := map[string]map[string]string{
-				"ja": {"done": "確認メールを送りました", "org": "株式会社テスト精機", "other": "en", "logout": "Log out"},
-				"en": {"done": "We have sent a confirmation mail", "org": "Test Seiki Co., Ltd.", "other": "ja", "logout": "ログアウト"},
+				"ja": {"done": "確認メールを送りました", "org": "株式会社テスト精機", "other": "en", "logout": "Log out", "first": "最初の一歩"},
+				"en": {"done": "We have sent a confirmation mail", "org": "Test Seiki Co., Ltd.", "other": "ja", "logout": "ログアウト", "first": "First step"},
 			}[lang]
 			email := "journey-" + lang + "@example.jp"
 			pw := "journey password 1"
@@ -63,6 +63,9 @@ func TestBrowserJourney(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`form[action="/orgs/new"] button[type="submit"]`)),
 			)
 			b.WaitText("h1", words["org"])
+			// The dashboard tells the new organisation its first step.
+			b.Run(chromedp.Navigate(e.URL + "/dashboard"))
+			b.WaitText(`[id^="first-step-"]`, words["first"])
 			if n := e.Count(`SELECT COUNT(*) FROM orgs o JOIN org_members m ON m.org_id = o.id JOIN users u ON u.id = m.user_id WHERE u.email = ? AND m.role = 'owner'`, email); n != 1 {
 				t.Fatalf("organisation not stored with owner (%d)", n)
 			}

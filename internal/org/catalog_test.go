@@ -34,6 +34,9 @@ func TestCatalog(t *testing.T) {
 			used = append(used, "org.rule.split."+ind.Code)
 		}
 	}
+	for _, w := range standingWords {
+		used = append(used, "dashboard.standing."+w)
+	}
 	if len(used) < 100 {
 		t.Fatalf("found only %d keys in use; is the scan broken?", len(used))
 	}

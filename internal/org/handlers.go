@@ -18,13 +18,14 @@ import (
 type dashboardData struct {
 	Orgs        []Membership
 	Invitations []Invitation
-	Badges      map[string]string // org id → "★ number"
-	// Readiness is each organisation's security work (org id → the
-	// list, rendered once when the cache is filled: ranging over the items
-	// on every view cost a third of the dashboard's time), for the first
-	// dashboardReadinessOrgs organisations only.
-	Readiness map[string]template.HTML
-	Notices   []Notice
+	Badges      map[string]Badge // org id → standing declaration
+	// Standing is where each organisation stands (org id → the panel
+	// of standing.html: latest diagnosis and next actions, progress toward
+	// one and two stars, public page, other security work), rendered once
+	// when the cache is filled, for the first dashboardReadinessOrgs
+	// organisations only.
+	Standing map[string]template.HTML
+	Notices  []Notice
 }
 
 // dashboardReadinessOrgs caps the organisations whose work the dashboard
@@ -60,18 +61,28 @@ func (s *Service) dashboard(w http.ResponseWriter, r *http.Request) error {
 				return dashboardData{}, err
 			}
 		}
-		if s.Readiness != nil && len(orgs) > 0 {
-			d.Readiness = map[string]template.HTML{}
+		if len(orgs) > 0 {
+			d.Standing = map[string]template.HTML{}
 			p := s.Catalog.Printer(lang)
 			for i, m := range orgs {
 				if i == dashboardReadinessOrgs {
 					break
 				}
-				items, err := s.Readiness(ctx, m.Org)
+				var items []ReadinessItem
+				if s.Readiness != nil {
+					if items, err = s.Readiness(ctx, m.Org); err != nil {
+						return dashboardData{}, err
+					}
+				}
+				diag, ok, err := s.latestDiagnosis(ctx, m.Org, lang)
 				if err != nil {
 					return dashboardData{}, err
 				}
-				if d.Readiness[m.Org.ID], err = readinessHTML(p, m.Org.Slug, items); err != nil {
+				var dp *Diagnosis
+				if ok {
+					dp = &diag
+				}
+				if d.Standing[m.Org.ID], err = standing(p, m, items, d.Badges[m.Org.ID], dp); err != nil {
 					return dashboardData{}, err
 				}
 			}
@@ -183,8 +194,8 @@ type showData struct {
 	SplitKey string
 	// Numbers with thousands separators, "" when unknown.
 	Employees, Capital string
-	// Badge is the declaration mark and number, "" when not declared.
-	Badge string
+	// Badge is the standing declaration, zero when there is none.
+	Badge Badge
 	// Readiness lists the security work and whether each is done.
 	Readiness []ReadinessItem
 }

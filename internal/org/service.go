@@ -40,10 +40,15 @@ type Service struct {
 	// Now is replaceable so tests can move past an invitation's expiry.
 	Now func() time.Time
 
-	// Badges, when set, gives each organisation's declaration mark and
-	// number ("★ 10000000017"); the declaration package provides it, since
-	// it builds on organisations and org cannot import it.
-	Badges func(ctx context.Context, orgIDs []string) (map[string]string, error)
+	// Badges, when set, gives each organisation's standing declaration
+	// (mark and number, "★ 10000000017"); the declaration package provides
+	// it, since it builds on organisations and org cannot import it.
+	Badges func(ctx context.Context, orgIDs []string) (map[string]Badge, error)
+
+	// LatestDiagnosis, when set, gives the dashboard an organisation's
+	// latest saved self-diagnosis in lang, db.ErrNotFound when it has
+	// none; the selfcheck package provides it.
+	LatestDiagnosis func(ctx context.Context, o *Org, lang string) (Diagnosis, error)
 
 	// Readiness, when set, tells the organisation's page how far its
 	// security work has come (asset ledger, risk analysis, cloud check,

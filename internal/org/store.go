@@ -41,6 +41,17 @@ func (o *Org) SurveyBand() jp.SurveyBand {
 	return b
 }
 
+// NameIn is the organisation's name for a text written in lang: the
+// English name in English when one is recorded, the registered name
+// otherwise (a policy in English names the company as it names itself
+// abroad).
+func (o *Org) NameIn(lang string) string {
+	if lang == "en" && o.NameEn != "" {
+		return o.NameEn
+	}
+	return o.Name
+}
+
 // PrefectureName is the prefecture in the page language, "" when unset.
 func (o *Org) PrefectureName(lang string) string {
 	p, ok := jp.PrefectureByCode(o.Prefecture)

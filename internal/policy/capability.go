@@ -12,5 +12,6 @@ func Capability(s *Service) web.Capability {
 		Templates: Templates,
 		Locales:   Locales(),
 		Routes:    s.Routes,
+		Readiness: readiness,
 	}
 }

@@ -101,7 +101,8 @@ func (s *Service) draftOrTemplate(ctx context.Context, o *org.Org, userID string
 	if !errors.Is(err, db.ErrNotFound) {
 		return d, err
 	}
-	in := draftFromTemplate(web.LangFrom(ctx), o.Name, "", "")
+	lang := web.LangFrom(ctx)
+	in := draftFromTemplate(lang, o.NameIn(lang), "", "")
 	return ensureDraft(ctx, s.DB, in.draft(o.ID, userID, s.now()))
 }
 
@@ -170,17 +171,17 @@ func (s *Service) editPost(w http.ResponseWriter, r *http.Request) error {
 		if _, err := s.Publish(ctx, r, o.ID, userID, in); err != nil {
 			return invalid(err)
 		}
-		return web.Redirect(w, r, PublicPath(o.Slug), "flash.policy_published")
+		return s.afterPublish(w, r, o, PublicPath(o.Slug), "flash.policy_published", "flash.policy_published_next")
 	case actionPreview:
 		clean, err := in.normalize(false)
 		if err == nil {
-			clean, err = clean.filled(o.Name)
+			clean, err = clean.filled(o.NameIn(clean.Lang))
 		}
 		if err != nil {
 			return invalid(err)
 		}
 		doc := newDocument(clean.Lang, clean.Intro, clean.Sections)
-		doc.OrgName, doc.Representative, doc.RepresentativeTitle = o.Name, clean.Representative, clean.RepresentativeTitle
+		doc.OrgName, doc.Representative, doc.RepresentativeTitle = o.NameIn(clean.Lang), clean.Representative, clean.RepresentativeTitle
 		doc.Date, doc.Version, doc.Preview = s.now(), 1, true
 		return page(http.StatusOK, f, func(d *editData) {
 			if d.Latest != nil {
@@ -206,7 +207,7 @@ func (s *Service) editPost(w http.ResponseWriter, r *http.Request) error {
 		if bad["representative_title"] != "" {
 			clean.RepresentativeTitle = ""
 		}
-		fresh := draftFromTemplate(clean.Lang, o.Name, clean.Representative, clean.RepresentativeTitle)
+		fresh := draftFromTemplate(clean.Lang, o.NameIn(clean.Lang), clean.Representative, clean.RepresentativeTitle)
 		return page(http.StatusOK, web.NewForm(formOf(fresh)), func(d *editData) { d.Reset = true })
 	}
 	return apperr.New(apperr.Invalid, "error.bad_form")
@@ -241,7 +242,7 @@ func (s *Service) externalPost(w http.ResponseWriter, r *http.Request) error {
 		form.Errors, form.Error, form.Args = f.Errors, f.Error, f.Args
 		return s.render(w, r, web.FormStatus(err), "edit", s.printer(r).T("policy.edit_title"), form, data)
 	}
-	return web.Redirect(w, r, "/orgs/"+o.Slug+"/policy", "flash.policy_external_recorded")
+	return s.afterPublish(w, r, o, "/orgs/"+o.Slug+"/policy", "flash.policy_external_recorded", "flash.policy_external_recorded_next")
 }
 
 type publicData struct {

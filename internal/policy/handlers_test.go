@@ -3,12 +3,14 @@ package policy
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
+	"mamori/internal/org"
 	"mamori/internal/org/orgtest"
 	"mamori/internal/web"
 )
@@ -270,4 +272,73 @@ func TestRouteAccess(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("routes %v", got)
 	}
+}
+
+// TestEnglishNameAndNextStep: a policy in English names the company by
+// its recorded English name (draft, preview, published version), one in
+// Japanese by its registered name; after publishing, the owner goes on to
+// the two-star declaration while it is still to be made.
+func TestEnglishNameAndNextStep(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		hh := newHarness(t, d)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		o := orgtest.NewOrg(t, d, "山田精機株式会社", owner)
+		if _, err := d.ExecContext(ctx, `UPDATE orgs SET name_en = ? WHERE id = ?`, "Yamada Seiki Co., Ltd.", o.ID); err != nil {
+			t.Fatal(err)
+		}
+		base := "/orgs/" + o.Slug + "/policy"
+		next := ""
+		hh.s.NextStep = func(ctx context.Context, got *org.Org) (string, error) {
+			if got.ID != o.ID {
+				t.Errorf("next step asked for %s", got.Slug)
+			}
+			return next, nil
+		}
+
+		// The first draft in English starts with the English name.
+		expect(t, hh.Get(base+"/edit?lang=en", owner), http.StatusOK, "Yamada Seiki Co., Ltd. regards the information")
+		in := fullInput("en")
+		in.Intro = "{company} protects the information it holds."
+		w := hh.Post(base+"/edit", owner, editForm(in, "reset"))
+		expect(t, w, http.StatusOK, "Yamada Seiki Co., Ltd. regards the information")
+		w = hh.Post(base+"/edit", owner, editForm(in, "preview"))
+		expect(t, w, http.StatusOK, "<p>Yamada Seiki Co., Ltd. protects the information it holds.</p>")
+
+		// Publishing while two stars are still to be declared leads there.
+		next = "/orgs/" + o.Slug + "/declaration/two-stars"
+		w = hh.Post(base+"/edit", owner, editForm(in, "publish"))
+		expect(t, w, http.StatusSeeOther)
+		if loc := w.Header().Get("Location"); loc != next {
+			t.Errorf("publish redirects to %q, want %q", loc, next)
+		}
+		if ck := w.Result().Cookies(); len(ck) == 0 || !strings.Contains(ck[0].Value, "flash.policy_published_next") {
+			t.Errorf("no flash: %v", ck)
+		}
+		v, err := Latest(ctx, d, o.ID)
+		if err != nil || v.OrgName != "Yamada Seiki Co., Ltd." || v.Intro != "Yamada Seiki Co., Ltd. protects the information it holds." {
+			t.Fatalf("English version %v %+v", err, v)
+		}
+		expect(t, hh.Get("/p/"+o.Slug+"/policy", ""), http.StatusOK, "Yamada Seiki Co., Ltd.")
+
+		// In Japanese the registered name; once two stars stand, the
+		// public policy as before.
+		next = ""
+		ja := fullInput("ja")
+		ja.Intro = "{company}は情報を守ります。"
+		w = hh.Post(base+"/edit", owner, editForm(ja, "publish"))
+		if loc := w.Header().Get("Location"); w.Code != http.StatusSeeOther || loc != "/p/"+o.Slug+"/policy" {
+			t.Errorf("publish redirects to %d %q", w.Code, loc)
+		}
+		if v, _ := Latest(ctx, d, o.ID); v.OrgName != "山田精機株式会社" || v.Intro != "山田精機株式会社は情報を守ります。" {
+			t.Fatalf("Japanese version %+v", v)
+		}
+
+		// Recording an external policy leads on the same way.
+		next = "/orgs/" + o.Slug + "/declaration/two-stars"
+		w = hh.Post(base+"/external", owner, url.Values{"external_url": {"https://yamada.example/policy"}})
+		if loc := w.Header().Get("Location"); w.Code != http.StatusSeeOther || loc != next {
+			t.Errorf("external redirects to %d %q", w.Code, loc)
+		}
+	})
 }

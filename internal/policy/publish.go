@@ -150,7 +150,7 @@ func (s *Service) Publish(ctx context.Context, r *http.Request, orgID, userID st
 		if err != nil {
 			return err
 		}
-		name := o.Name
+		name := o.NameIn(clean.Lang)
 		out, err := clean.filled(name)
 		if err != nil {
 			return err

@@ -45,6 +45,28 @@ type Service struct {
 	Render  *web.Renderer
 	// Now is replaceable so tests can fix publication dates.
 	Now func() time.Time
+
+	// NextStep, when set, is where an owner goes after publishing: the
+	// two-star declaration while the organisation has still to make it,
+	// "" once it stands. The declaration package provides it: a published
+	// policy is one of its conditions, and policy cannot import it.
+	NextStep func(ctx context.Context, o *org.Org) (string, error)
+}
+
+// afterPublish redirects the owner who just published: on to the
+// two-star declaration (with flashNext) when it is still to be made,
+// else to target (with flash).
+func (s *Service) afterPublish(w http.ResponseWriter, r *http.Request, o *org.Org, target, flash, flashNext string) error {
+	if s.NextStep != nil {
+		next, err := s.NextStep(r.Context(), o)
+		if err != nil {
+			return err
+		}
+		if next != "" {
+			return web.Redirect(w, r, next, flashNext)
+		}
+	}
+	return web.Redirect(w, r, target, flash)
 }
 
 // Routes registers the members' overview, the owner's editor and the

@@ -13,5 +13,6 @@ func Capability(s *Service) web.Capability {
 		Locales:   Locales(),
 		Routes:    s.Routes,
 		Cleanup:   []web.Cleanup{{Name: "selfcheck drafts", Run: DeleteOldDrafts}},
+		Readiness: s.readiness,
 	}
 }

@@ -119,15 +119,20 @@ func ResultByID(ctx context.Context, q db.Querier, orgID, id string) (*Stored, e
 	if err != nil {
 		return nil, err
 	}
-	items, err := db.Collect(ctx, q, db.Column[int], `SELECT item FROM selfcheck_actions_done WHERE result_id = ?`, id)
+	return st, loadDone(ctx, q, st)
+}
+
+// loadDone fills st.Done with the plan actions marked done.
+func loadDone(ctx context.Context, q db.Querier, st *Stored) error {
+	items, err := db.Collect(ctx, q, db.Column[int], `SELECT item FROM selfcheck_actions_done WHERE result_id = ?`, st.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	st.Done = make(map[int]bool, len(items))
 	for _, n := range items {
 		st.Done[n] = true
 	}
-	return st, nil
+	return nil
 }
 
 // History lists an organisation's results, oldest first.

@@ -56,14 +56,20 @@ type resultView struct {
 	CanSave  bool
 }
 
-func (s *Service) view(qs *QuestionSet, answers map[string]string, lang string, done map[int]bool) resultView {
+// answersOf is a stored result's answers by item number; keys that are
+// not items of qs are left out.
+func answersOf(qs *QuestionSet, answers map[string]string) Answers {
 	a := NewAnswers(qs)
 	for k, v := range answers {
 		if n, err := strconv.Atoi(k); err == nil && n > 0 && n < len(a) {
 			a[n] = Answer(v)
 		}
 	}
-	res := Score(qs, a)
+	return a
+}
+
+func (s *Service) view(qs *QuestionSet, answers map[string]string, lang string, done map[int]bool) resultView {
+	res := Score(qs, answersOf(qs, answers))
 	band := s.Content.Bands[res.Band]
 	v := resultView{Version: res.Version, Score: res.Score, Max: res.Max, Band: res.Band,
 		BandTitle: band.Title.In(lang), BandMeaning: band.Meaning.In(lang)}

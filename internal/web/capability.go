@@ -50,4 +50,9 @@ type ReadinessItem struct {
 	Args      []any
 	Path      string // where to do it
 	Done      bool
+	// Stars is the declaration level this work is a condition of: 1 for
+	// one star, 2 for two stars, 0 for work beyond the declaration. The
+	// dashboard shows the progress toward each level from these items, so
+	// the conditions are stated once, by the capability that checks them.
+	Stars int
 }
