@@ -211,6 +211,7 @@ func (a *App) Handler() http.Handler { return a.handler }
 
 func (a *App) routes(rt *web.Router) {
 	rt.Handle("GET /static/", web.Public, a.Render.ServeStatic)
+	rt.Handle("GET /favicon.ico", web.Public, a.favicon)
 	rt.Handle("GET /{$}", web.Public, a.home)
 	rt.Handle("GET /healthz", web.Public, a.healthz)
 	rt.Handle("GET /readyz", web.Public, a.readyz)
@@ -222,6 +223,16 @@ func (a *App) routes(rt *web.Router) {
 	for _, c := range a.capabilities() {
 		c.Routes(rt)
 	}
+}
+
+// favicon answers browsers that ask for /favicon.ico on their own (before
+// or without reading the page's icon link) with the digest-named SVG icon,
+// so they log no failed load. The redirect is temporary because the
+// digest changes with the icon.
+func (a *App) favicon(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	http.Redirect(w, r, a.Render.AssetURL("favicon.svg"), http.StatusFound)
+	return nil
 }
 
 func (a *App) home(w http.ResponseWriter, r *http.Request) error {

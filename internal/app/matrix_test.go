@@ -22,6 +22,7 @@ import (
 // who may use it.
 var routeRules = map[string]string{
 	"GET /static/":                                        "public",
+	"GET /favicon.ico":                                    "public",
 	"GET /{$}":                                            "public",
 	"GET /healthz":                                        "public",
 	"GET /readyz":                                         "public",

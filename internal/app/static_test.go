@@ -29,12 +29,25 @@ func TestStaticServesFilesOnly(t *testing.T) {
 		r := e.Get(c, "/static/")
 		mustContain(t, r, "見つかりませんでした")
 		// A capability's own file (Renderer.AddStatic) is served the same way.
-		for _, name := range []string{"app.css", "app.js", "print.css", "incident/card.css"} {
+		for _, name := range []string{"app.css", "app.js", "print.css", "favicon.svg", "incident/card.css"} {
 			r := e.Get(c, "/static/"+name+"?v=1")
 			expectStatus(t, r, http.StatusOK)
 			if r.Body == "" {
 				t.Errorf("/static/%s is empty", name)
 			}
 		}
+		// Browsers ask for /favicon.ico on their own: it leads to the icon
+		// every page links.
+		r = e.Get(c, "/favicon.ico")
+		expectStatus(t, r, http.StatusFound)
+		if !strings.HasPrefix(r.Location, "/static/favicon.svg?v=") {
+			t.Fatalf("/favicon.ico leads to %q", r.Location)
+		}
+		icon := e.Get(c, r.Location)
+		expectStatus(t, icon, http.StatusOK)
+		if ct := icon.Header.Get("Content-Type"); ct != "image/svg+xml" || !strings.Contains(icon.Body, "<svg") {
+			t.Errorf("icon served as %q: %.80s", ct, icon.Body)
+		}
+		mustContain(t, e.Get(c, "/"), `rel="icon" href="/static/favicon.svg?v=`)
 	})
 }

@@ -201,6 +201,8 @@ type reviewer struct {
 	e     *apptest.Env
 	lang  string
 	shots string
+	// phoneHeight is the viewport's height at 390 px; 900 when zero.
+	phoneHeight int
 }
 
 // newReviewer makes a reviewer; with MAMORI_REVIEW_SHOTS set, each page
@@ -225,7 +227,11 @@ func (rv *reviewer) look(br *browsertest.Browser, name, path string, post ...fun
 	t.Helper()
 	var text string
 	for _, w := range []int{1280, 390} {
-		br.Run(chromedp.EmulateViewport(int64(w), 900))
+		h := 900
+		if w == 390 && rv.phoneHeight > 0 {
+			h = rv.phoneHeight
+		}
+		br.Run(chromedp.EmulateViewport(int64(w), int64(h)))
 		if path != "" {
 			br.Run(chromedp.Navigate(e.URL + path))
 		} else if len(post) > 0 {
@@ -237,15 +243,36 @@ func (rv *reviewer) look(br *browsertest.Browser, name, path string, post ...fun
 			t.Fatal(err)
 		}
 		if over > 0 {
-			// Name the innermost elements that reach past the edge.
+			// Name the elements reaching furthest past the edge (the
+			// innermost of those ending there), text included: a long
+			// word runs out of a box that itself fits.
 			wide, _ := chromedp.Run(br.Ctx(), chromedp.Evaluate[string](`(function () {
-  var W = document.documentElement.clientWidth, out = [];
-  document.querySelectorAll("body *").forEach(function (el) {
-    if (el.getBoundingClientRect().right <= W + 1) return;
-    for (var c = el.firstElementChild; c; c = c.nextElementSibling) if (c.getBoundingClientRect().right > W + 1) return;
-    out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + el.className : "") + " «" + el.textContent.slice(0, 40) + "»");
-  });
-  return out.slice(0, 5).join("; ");
+  var W = document.documentElement.clientWidth, far = [];
+  function name(el) { return el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (typeof el.className === "string" && el.className ? "." + el.className.trim().split(/\s+/).join(".") : "") + " «" + el.textContent.trim().slice(0, 40) + "»"; }
+  // An element inside a box that scrolls or clips sideways does not
+  // widen the page.
+  function contained(el) {
+    for (var p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== "visible") return true;
+    }
+    return false;
+  }
+  var walk = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT), n;
+  while ((n = walk.nextNode())) {
+    var el = n.nodeType === 3 ? n.parentElement : n, r;
+    if (n.nodeType === 3) { var rg = document.createRange(); rg.selectNodeContents(n); r = rg.getBoundingClientRect().right; } else { r = n.getBoundingClientRect().right; }
+    if (r > W + 1 && !contained(n.nodeType === 3 ? el.firstChild || el : n)) far.push({el: el, r: r, text: n.nodeType === 3});
+  }
+  // The furthest first; of equals, the innermost (the last in document order).
+  far.sort(function (a, b) { return b.r - a.r });
+  var out = [], seen = new Set();
+  for (var i = 0; i < far.length && out.length < 3; i++) {
+    var f = far[i], inner = far.some(function (g) { return g.r >= f.r - 1 && g.el !== f.el && f.el.contains(g.el) });
+    if (inner || seen.has(f.el)) continue;
+    seen.add(f.el);
+    out.push(name(f.el) + (f.text ? " (its text)" : "") + " to " + Math.round(f.r) + " px");
+  }
+  return out.join("; ");
 })()`))
 			t.Errorf("%s (%s, %d px) scrolls sideways by %d px: %s", name, lang, w, over, wide)
 		}
@@ -273,17 +300,23 @@ func (rv *reviewer) look(br *browsertest.Browser, name, path string, post ...fun
 			t.Errorf("%s (%s, %d px): squeezed to a character a line: %s", name, lang, w, squeezed)
 		}
 		text = br.Text("body")
-		if k := rawKey.FindString(text); k != "" {
+		// Codes shown as codes (an audit entry's action, in <code> or
+		// .mono, and the filter's options) are not catalog keys.
+		prose, err := chromedp.Run(br.Ctx(), chromedp.Evaluate[string](`(function () { var b = document.body.cloneNode(true); b.querySelectorAll("code, .mono, option").forEach(function (c) { c.remove() }); return b.textContent })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k := rawKey.FindString(prose); k != "" {
 			t.Errorf("%s (%s) shows the key %q", name, lang, k)
 		}
 		if rv.shots != "" {
 			// The window grows to the page's height for the capture: a
 			// full-page capture of a page with a scroll bar cuts the
 			// bar's width off the right edge.
-			h, _ := chromedp.Run(br.Ctx(), chromedp.Evaluate[int](`document.documentElement.scrollHeight`))
-			br.Run(chromedp.EmulateViewport(int64(w), int64(max(h, 900))))
+			full, _ := chromedp.Run(br.Ctx(), chromedp.Evaluate[int](`document.documentElement.scrollHeight`))
+			br.Run(chromedp.EmulateViewport(int64(w), int64(max(full, h))))
 			png, _ := chromedp.Run(br.Ctx(), chromedp.CaptureScreenshot())
-			br.Run(chromedp.EmulateViewport(int64(w), 900))
+			br.Run(chromedp.EmulateViewport(int64(w), int64(h)))
 			os.WriteFile(filepath.Join(rv.shots, fmt.Sprintf("%s-%s-%d.png", name, lang, w)), png, 0o644)
 			os.WriteFile(filepath.Join(rv.shots, fmt.Sprintf("%s-%s-%d.txt", name, lang, w)), []byte(text), 0o644)
 		}

@@ -205,7 +205,7 @@ func (rd *Renderer) AddPages(prefix string, fsys fs.FS, dir string) error {
 // hashAssets names each static file with a digest of its content, so
 // browsers may cache it for a year and still see a new version at once.
 func (rd *Renderer) hashAssets() error {
-	for _, name := range []string{"app.css", "app.js", "print.css"} {
+	for _, name := range []string{"app.css", "app.js", "print.css", "favicon.svg"} {
 		if err := rd.hashAsset(rd.files.web, name, name); err != nil {
 			return err
 		}
