@@ -144,3 +144,30 @@ document.addEventListener("click", function (ev) {
   }, true);
   show();
 })();
+
+// Long forms saved a section at a time (form[data-unsaved]): a form whose
+// fields changed shows its "not saved" line, and leaving the page while
+// one has changes asks first. Sending a form clears its own mark only, so
+// saving one section still warns about changes left in another. Without
+// script every section still saves with its own button.
+(function () {
+  "use strict";
+  var forms = document.querySelectorAll("form[data-unsaved]");
+  if (!forms.length) return;
+  function mark(form, dirty) {
+    if (dirty) form.setAttribute("data-dirty", "");
+    else form.removeAttribute("data-dirty");
+    var line = form.querySelector(".unsaved");
+    if (line) line.hidden = !dirty;
+  }
+  forms.forEach(function (form) {
+    form.addEventListener("input", function () { mark(form, true); });
+    form.addEventListener("change", function () { mark(form, true); });
+    form.addEventListener("submit", function () { mark(form, false); });
+  });
+  window.addEventListener("beforeunload", function (ev) {
+    if (!document.querySelector("form[data-unsaved][data-dirty]")) return;
+    ev.preventDefault();
+    ev.returnValue = "";
+  });
+})();
