@@ -68,6 +68,11 @@ type sheetData struct {
 	// Saved is the key of the chapter just saved (?saved=), whose form
 	// says so where the reader is.
 	Saved string
+	// Open is the chapter shown open: the one just saved, else the
+	// first with controls unanswered. OpenAll opens every chapter (a
+	// refused save shows its problems wherever they are).
+	Open    string
+	OpenAll bool
 }
 
 // elementID turns a control key into an HTML id (org.1 becomes org-1).
@@ -97,6 +102,12 @@ func sheetDataOf(lang string, o *org.Org, recs map[string]Record) sheetData {
 		d.Media = append(d.Media, mediumView{Medium: m, ID: string(m), Derived: derived[m]})
 	}
 	d.Media = append(d.Media, mediumView{Medium: NoMedium, ID: "none", Derived: derived[NoMedium]})
+	for _, cv := range d.Chapters {
+		if cv.Answered < len(cv.Controls) {
+			d.Open = cv.Key
+			break
+		}
+	}
 	return d
 }
 
@@ -171,7 +182,7 @@ func (s *Service) sheetPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	data := sheetDataOf(web.LangFrom(ctx), o, recs)
 	if ch := r.URL.Query().Get("saved"); chapterByKey(ch) {
-		data.Saved = ch
+		data.Saved, data.Open = ch, ch
 	}
 	return s.render(w, r, http.StatusOK, "sheet", s.Catalog.Printer(web.LangFrom(ctx)).T("controls.title"), web.NewForm(formOf(recs)), data)
 }
@@ -206,6 +217,7 @@ func (s *Service) sheetPost(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		data := sheetDataOf(web.LangFrom(ctx), o, recs)
+		data.OpenAll = true
 		return s.render(w, r, web.FormStatus(err), "sheet", s.Catalog.Printer(web.LangFrom(ctx)).T("controls.title"), f, data)
 	}
 	target := "/orgs/" + o.Slug + "/controls"

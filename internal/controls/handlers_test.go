@@ -68,14 +68,18 @@ func TestSheetPage(t *testing.T) {
 			`<input type="radio" name="answer.org.1" value="" checked> 未回答`, `name="answer.org.1" value="in_place">`,
 			`<textarea id="note-org-1" name="note.org.1"`, `maxlength="500"`, `<span class="badge">書類</span>`}
 		for i, ch := range Chapters() {
-			want = append(want, `<form method="post" action="`+page+`#chapter-`+ch.Key+`" novalidate class="card section-form" id="chapter-`+ch.Key+`"`,
+			want = append(want, `<form method="post" action="`+page+`#chapter-`+ch.Key+`" novalidate class="section-form" id="chapter-`+ch.Key+`-form"`,
 				`<input type="hidden" name="chapter" value="`+ch.Key+`">`, `id="controls-save-`+ch.Key+`"`, `id="controls-summary-`+ch.Key+`"`,
-				fmt.Sprintf(`<legend id="chapter-%s-title">%d. %s</legend>`, ch.Key, i+1, ch.TitleIn("ja")))
+				fmt.Sprintf(`<span class="section-title" id="chapter-%s-title">%d. %s</span>`, ch.Key, i+1, ch.TitleIn("ja")))
 		}
 		for _, c := range AllControls() {
 			want = append(want, `id="control-`+elementID(c.Key)+`"`)
 		}
 		expect(t, w, http.StatusOK, want...)
+		// One chapter open: the first with controls unanswered.
+		if n := strings.Count(w.Body.String(), ` open>`); n != 1 || !strings.Contains(w.Body.String(), `<details class="card section" id="chapter-`+Chapters()[0].Key+`" open>`) {
+			t.Errorf("%d chapters open, want the first", n)
+		}
 		expect(t, hh.Get(page+"?lang=en", owner), http.StatusOK, "Countermeasure check sheet", "0 of 50 controls answered.",
 			"Laptops and smartphones taken outside", "rounded half up", "Organisational measures", "Not applicable")
 	})
@@ -169,12 +173,13 @@ func TestChapterSave(t *testing.T) {
 		if recs["org.1"].Answer != NotInPlace || recs["org.2"].Answer != InPlace || recs["people.1"].Answer != Partial || recs["people.1"].Note != "研修は年1回" {
 			t.Errorf("after the chapter's save %+v", recs)
 		}
-		expect(t, hh.Get(page+"?saved=org", owner), http.StatusOK, `id="chapter-org-saved"`, "この章の回答を保存しました。")
+		expect(t, hh.Get(page+"?saved=people", owner), http.StatusOK, `id="chapter-people-saved"`, "この章の回答を保存しました。",
+			`<details class="card section" id="chapter-people" open>`, `<details class="card section" id="chapter-org">`)
 		expectNot(t, hh.Get(page+"?saved=nosuch", owner), "-saved\"")
 
 		bad := chapter("org", map[string]Answer{"org.1": InPlace})
 		bad.Set(noteField("org.3"), strings.Repeat("長", MaxNoteChars+1))
-		expect(t, hh.Post(page, owner, bad), http.StatusUnprocessableEntity, `id="note-org-3-error"`,
+		expect(t, hh.Post(page, owner, bad), http.StatusUnprocessableEntity, `id="note-org-3-error"`, `<details class="card section" id="chapter-people" open>`,
 			`name="answer.org.1" value="in_place" checked>`, `name="answer.people.1" value="partial" checked>`, "研修は年1回</textarea>")
 		if recs, _ := AnswersFor(ctx, d, o.ID); recs["org.1"].Answer != NotInPlace {
 			t.Errorf("a refused chapter wrote %+v", recs["org.1"])

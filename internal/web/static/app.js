@@ -165,6 +165,17 @@ document.addEventListener("click", function (ev) {
     form.addEventListener("change", function () { mark(form, true); });
     form.addEventListener("submit", function () { mark(form, false); });
   });
+  // A link to a section, or to an item inside one, opens the closed
+  // <details> it sits in.
+  function openTarget() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var el = id && document.getElementById(id);
+    for (; el; el = el.parentElement) {
+      if (el.tagName === "DETAILS" && !el.open) el.open = true;
+    }
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
   window.addEventListener("beforeunload", function (ev) {
     if (!document.querySelector("form[data-unsaved][data-dirty]")) return;
     ev.preventDefault();
