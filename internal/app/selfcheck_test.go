@@ -169,7 +169,8 @@ func TestSelfcheckWebFlowAndSave(t *testing.T) {
 		r = e.Get(c, "/selfcheck/result")
 		expectStatus(t, r, 200)
 		// 5×4 + 13×2 + 7×(−1) = 39
-		mustContain(t, r, `id="result-score">39<`, `id="review-items"`, "<svg", `id="save-signup"`)
+		mustContain(t, r, `id="result-score">39<`, `id="review-items"`, "<svg", `id="save-signup"`,
+			`id="result-toc"`, `<a href="#review-items">`, `<a href="#save-box">`, `id="plan-index"`, `<a href="#action-6">6. `)
 
 		// Saving needs an account and an organisation.
 		expectStatus(t, e.Get(c, "/selfcheck/save"), http.StatusSeeOther)
@@ -203,7 +204,10 @@ func TestSelfcheckWebFlowAndSave(t *testing.T) {
 		stored := r.Location
 		r = e.Get(c, stored)
 		expectStatus(t, r, 200)
-		mustContain(t, r, `id="result-score">39<`, `id="done-6"`)
+		mustContain(t, r, `id="result-score">39<`, `id="done-6"`, `id="result-toc"`)
+		if strings.Contains(r.Body, `href="#save-box"`) {
+			t.Error("a saved result links to the save box")
+		}
 		// Mark an action done; another organisation's owner sees nothing.
 		id := stored[strings.LastIndex(stored, "/")+1:]
 		expectStatus(t, e.Post(c, stored+"/actions/6", url.Values{"done": {"1"}}), http.StatusSeeOther)

@@ -145,14 +145,16 @@ func (s *Service) Restore(ctx context.Context, r *http.Request, orgID, userID, i
 // SaveAnswers stores the answers and notes of a standing service's check.
 // Partial saves are allowed; a save that leaves all 14 points answered
 // completes the check: completed_at becomes now (the yearly re-check
-// counts from it) and the completion is audited. It reports whether the
-// check is complete. Bad input stores nothing. r may be nil.
+// counts from it) and the completion is audited. A point whose input has
+// Keep set keeps what is stored, read under the service's lock, so that
+// two groups saved from two tabs do not undo each other. It reports
+// whether the check is complete. Bad input stores nothing. r may be nil.
 func (s *Service) SaveAnswers(ctx context.Context, r *http.Request, orgID, userID, id string, in AnswersInput) (bool, error) {
 	clean, err := in.clean()
 	if err != nil {
 		return false, err
 	}
-	complete := clean.Complete()
+	complete := false
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := lockStanding(ctx, tx, orgID, id); err != nil {
 			return notFound(err)
@@ -161,6 +163,12 @@ func (s *Service) SaveAnswers(ctx context.Context, r *http.Request, orgID, userI
 		if err != nil {
 			return err
 		}
+		for i := range clean {
+			if in[i].Keep {
+				clean[i] = stored[i]
+			}
+		}
+		complete = clean.Complete()
 		now := s.now()
 		changed := false
 		for i, p := range clean {

@@ -246,6 +246,8 @@ type showData struct {
 	Choices  []choice
 	MaxNote  int
 	Complete bool
+	// Saved is the group just saved (?saved=), whose form says so.
+	Saved string
 }
 
 func (s *Service) showData(ctx context.Context, o *org.Org, c *CloudService) (showData, *Answers, error) {
@@ -298,6 +300,11 @@ func (s *Service) showPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if g := r.URL.Query().Get("saved"); g != "" {
+		if _, ok := groupBoundsOf(g); ok {
+			data.Saved = g
+		}
+	}
 	return s.render(w, r, http.StatusOK, "show", s.printer(r).T("cloud.show_title", c.Name), web.NewForm(answerValues(a)), data)
 }
 
@@ -318,9 +325,15 @@ func (s *Service) answersPost(w http.ResponseWriter, r *http.Request) error {
 		if !f.Apply(err) {
 			return err
 		}
-		data, _, derr := s.showData(ctx, o, c)
+		data, stored, derr := s.showData(ctx, o, c)
 		if derr != nil {
 			return derr
+		}
+		// The other groups show what is stored, not emptied.
+		for k, vs := range answerValues(stored) {
+			if _, sent := f.Values[k]; !sent {
+				f.Values[k] = vs
+			}
 		}
 		return s.render(w, r, web.FormStatus(err), "show", s.printer(r).T("cloud.show_title", c.Name), f, data)
 	}
@@ -328,7 +341,13 @@ func (s *Service) answersPost(w http.ResponseWriter, r *http.Request) error {
 	if complete {
 		flash = "flash.cloud_check_completed"
 	}
-	return web.Redirect(w, r, CheckPath(o.Slug, c.ID)+"#cloud-summary", flash)
+	target := CheckPath(o.Slug, c.ID) + "#cloud-summary"
+	if g := f.Get("group"); !complete {
+		if _, ok := groupBoundsOf(g); ok {
+			target = CheckPath(o.Slug, c.ID) + "?saved=" + g + "#cloud-group-" + g
+		}
+	}
+	return web.Redirect(w, r, target, flash)
 }
 
 func (s *Service) deletePost(w http.ResponseWriter, r *http.Request) error {

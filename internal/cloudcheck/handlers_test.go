@@ -173,7 +173,8 @@ func TestInventoryAndCheckFlow(t *testing.T) {
 		// The check sheet: three groups, fourteen points, four choices each.
 		w = hh.Get(svc, member)
 		expect(t, w, http.StatusOK, `<h1 id="cloud-service-name">オンラインストレージ</h1>`, `id="cloud-due-notice"`,
-			`<fieldset class="card" id="cloud-group-A">`, `<legend>A. 利用範囲</legend>`, `<legend>B. 利用の準備</legend>`, `<legend>C. 事業者の提供条件</legend>`,
+			`<form method="post" action="`+svc+`#cloud-group-A" novalidate class="card section-form" id="cloud-group-A"`, `<input type="hidden" name="group" value="C">`,
+			`id="cloud-check-save-B"`, `<legend id="cloud-group-A-title">A. 利用範囲</legend>`, `<legend id="cloud-group-B-title">B. 利用の準備</legend>`, `<legend id="cloud-group-C-title">C. 事業者の提供条件</legend>`,
 			`<fieldset class="item" id="cloud-point-1">`, `<fieldset class="item" id="cloud-point-14">`,
 			`<input type="radio" name="p1" value="yes" id="p1-yes">`, `<input type="radio" name="p14" value="na" id="p14-na">`,
 			`<input type="radio" name="p7" value="" id="p7-open" checked>`, `<label for="note9">`, `<textarea id="note9" name="note9"`,
@@ -203,7 +204,24 @@ func TestInventoryAndCheckFlow(t *testing.T) {
 		w = hh.Get(svc, member)
 		expect(t, w, http.StatusOK, `<input type="radio" name="p1" value="yes" id="p1-yes" checked>`, `<input type="radio" name="p5" value="no" id="p5-no" checked>`,
 			"ルール: 共有は社内のみ</textarea>", "14項目中2項目に回答済み", `id="cloud-todo-5"`, `href="#cloud-point-5"`,
-			`<tr id="cloud-summary-A"><th scope="row">A. 利用範囲</th><td>1</td><td>0</td><td>0</td><td>3</td></tr>`)
+			`<tr id="cloud-summary-A"><th scope="row"><a href="#cloud-group-A">A. 利用範囲</a></th><td>1</td><td>0</td><td>0</td><td>3</td></tr>`)
+
+		// One group's form: its points change, the others keep what is
+		// stored; the page returns to the group and says so there.
+		group := url.Values{"group": {"B"}, "p5": {"yes"}, "note5": {""}, "p6": {"na"}, "note6": {"社外持ち出しなし"}, "p7": {""}, "note7": {""}, "p8": {""}, "note8": {""}}
+		w = hh.Post(svc, member, group)
+		expect(t, w, http.StatusSeeOther)
+		if loc := w.Header().Get("Location"); loc != svc+"?saved=B#cloud-group-B" {
+			t.Errorf("group save redirects to %q", loc)
+		}
+		expect(t, hh.Get(svc+"?saved=B", member), http.StatusOK, `id="cloud-group-B-saved"`, `name="p1" value="yes" id="p1-yes" checked>`,
+			"ルール: 共有は社内のみ</textarea>", `name="p5" value="yes" id="p5-yes" checked>`, "社外持ち出しなし</textarea>", "14項目中3項目に回答済み")
+		// A mistake in the group shows the other groups as stored.
+		group.Set("p7", "maybe")
+		expect(t, hh.Post(svc, member, group), http.StatusUnprocessableEntity, `id="p7-error"`, `name="p1" value="yes" id="p1-yes" checked>`, "ルール: 共有は社内のみ</textarea>")
+		// Back to where the rest of this test expects it.
+		group = url.Values{"group": {"B"}, "p5": {"no"}}
+		expect(t, hh.Post(svc, member, group), http.StatusSeeOther)
 
 		// The inventory and the summary across services.
 		w = hh.Get(base, member)

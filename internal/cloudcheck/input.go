@@ -69,10 +69,12 @@ func checkAssets(ids []string, standing map[string]bool, fields apperr.FieldSet)
 	}
 }
 
-// AnswerInput is one point as the check form gives it.
+// AnswerInput is one point as the check form gives it. Keep leaves the
+// point as stored (a point of another group than the one saved).
 type AnswerInput struct {
 	Answer string
 	Note   string
+	Keep   bool
 }
 
 // AnswersInput is the whole check form; AnswersInput[i] is point i+1.
@@ -82,12 +84,20 @@ type AnswersInput [NumPoints]AnswerInput
 func answerField(no int) string { return "p" + strconv.Itoa(no) }
 func noteField(no int) string   { return "note" + strconv.Itoa(no) }
 
-// answersFromForm reads the check form. A point missing from the form is
-// unanswered.
+// answersFromForm reads the check form. The page sends one group at a
+// time ("group": A, B or C): the points of other groups keep what is
+// stored. Without a group the form is the whole check, and a point
+// missing from it is unanswered.
 func answersFromForm(f *web.Form) AnswersInput {
 	var in AnswersInput
+	bounds, grouped := groupBoundsOf(f.Get("group"))
 	for i := range in {
-		in[i] = AnswerInput{Answer: f.Get(answerField(i + 1)), Note: f.Get(noteField(i + 1))}
+		no := i + 1
+		if grouped && (no < bounds[0] || no > bounds[1]) {
+			in[i].Keep = true
+			continue
+		}
+		in[i] = AnswerInput{Answer: f.Get(answerField(no)), Note: f.Get(noteField(no))}
 	}
 	return in
 }
@@ -100,6 +110,9 @@ func (in AnswersInput) clean() (*Answers, error) {
 	for i, p := range in {
 		no := i + 1
 		a := Answer(strings.TrimSpace(p.Answer))
+		if p.Keep {
+			continue
+		}
 		if !a.Valid() {
 			fields.Add(answerField(no), "cloud.err.answer")
 		}
@@ -110,4 +123,15 @@ func (in AnswersInput) clean() (*Answers, error) {
 		out[i].Answer, out[i].Note = a, note
 	}
 	return out, fields.Err()
+}
+
+// groupBoundsOf returns the first and last point of the group named key
+// (A, B or C), and whether there is one.
+func groupBoundsOf(key string) ([2]int, bool) {
+	for i, k := range GroupKeys {
+		if k == key {
+			return groupBounds[i], true
+		}
+	}
+	return [2]int{}, false
 }

@@ -65,6 +65,14 @@ type sheetData struct {
 	Media   []mediumView
 	Choices []Answer
 	MaxNote int
+	// Saved is the key of the chapter just saved (?saved=), whose form
+	// says so where the reader is.
+	Saved string
+	// Open is the chapter shown open: the one just saved, else the
+	// first with controls unanswered. OpenAll opens every chapter (a
+	// refused save shows its problems wherever they are).
+	Open    string
+	OpenAll bool
 }
 
 // elementID turns a control key into an HTML id (org.1 becomes org-1).
@@ -94,6 +102,12 @@ func sheetDataOf(lang string, o *org.Org, recs map[string]Record) sheetData {
 		d.Media = append(d.Media, mediumView{Medium: m, ID: string(m), Derived: derived[m]})
 	}
 	d.Media = append(d.Media, mediumView{Medium: NoMedium, ID: "none", Derived: derived[NoMedium]})
+	for _, cv := range d.Chapters {
+		if cv.Answered < len(cv.Controls) {
+			d.Open = cv.Key
+			break
+		}
+	}
 	return d
 }
 
@@ -167,12 +181,18 @@ func (s *Service) sheetPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data := sheetDataOf(web.LangFrom(ctx), o, recs)
+	if ch := r.URL.Query().Get("saved"); chapterByKey(ch) {
+		data.Saved, data.Open = ch, ch
+	}
 	return s.render(w, r, http.StatusOK, "sheet", s.Catalog.Printer(web.LangFrom(ctx)).T("controls.title"), web.NewForm(formOf(recs)), data)
 }
 
-// sheetPost saves every answer of the sheet at once. Bad input shows the
-// sheet again with what was submitted and every problem, and stores
-// nothing.
+// sheetPost saves the answers the form sends: one chapter's, as each
+// chapter is a form of its own, so that a 50-item sheet is not lost to
+// one mistake or one closed tab (controls not sent keep what is stored).
+// Bad input shows the sheet again with what was submitted, the other
+// chapters as stored, and every problem, and stores nothing. The
+// redirect returns to the chapter saved.
 func (s *Service) sheetPost(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f, err := web.ParseForm(r)
@@ -191,8 +211,28 @@ func (s *Service) sheetPost(w http.ResponseWriter, r *http.Request) error {
 		if !f.Apply(err) {
 			return err
 		}
+		for k, vs := range formOf(recs) {
+			if _, sent := f.Values[k]; !sent {
+				f.Values[k] = vs
+			}
+		}
 		data := sheetDataOf(web.LangFrom(ctx), o, recs)
+		data.OpenAll = true
 		return s.render(w, r, web.FormStatus(err), "sheet", s.Catalog.Printer(web.LangFrom(ctx)).T("controls.title"), f, data)
 	}
-	return web.Redirect(w, r, "/orgs/"+o.Slug+"/controls", "flash.controls_saved")
+	target := "/orgs/" + o.Slug + "/controls"
+	if ch := f.Get("chapter"); chapterByKey(ch) {
+		target += "?saved=" + url.QueryEscape(ch) + "#chapter-" + ch
+	}
+	return web.Redirect(w, r, target, "flash.controls_saved")
+}
+
+// chapterByKey reports whether key names a chapter of the sheet.
+func chapterByKey(key string) bool {
+	for _, ch := range Chapters() {
+		if ch.Key == key {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -67,13 +68,18 @@ func TestSheetPage(t *testing.T) {
 			`<input type="radio" name="answer.org.1" value="" checked> 未回答`, `name="answer.org.1" value="in_place">`,
 			`<textarea id="note-org-1" name="note.org.1"`, `maxlength="500"`, `<span class="badge">書類</span>`}
 		for i, ch := range Chapters() {
-			want = append(want, `<fieldset class="card" id="chapter-`+ch.Key+`">`, `id="controls-summary-`+ch.Key+`"`,
-				fmt.Sprintf("<legend>%d. %s</legend>", i+1, ch.TitleIn("ja")))
+			want = append(want, `<form method="post" action="`+page+`#chapter-`+ch.Key+`" novalidate class="section-form" id="chapter-`+ch.Key+`-form"`,
+				`<input type="hidden" name="chapter" value="`+ch.Key+`">`, `id="controls-save-`+ch.Key+`"`, `id="controls-summary-`+ch.Key+`"`,
+				fmt.Sprintf(`<span class="section-title" id="chapter-%s-title">%d. %s</span>`, ch.Key, i+1, ch.TitleIn("ja")))
 		}
 		for _, c := range AllControls() {
 			want = append(want, `id="control-`+elementID(c.Key)+`"`)
 		}
 		expect(t, w, http.StatusOK, want...)
+		// One chapter open: the first with controls unanswered.
+		if n := strings.Count(w.Body.String(), ` open>`); n != 1 || !strings.Contains(w.Body.String(), `<details class="card section" id="chapter-`+Chapters()[0].Key+`" open>`) {
+			t.Errorf("%d chapters open, want the first", n)
+		}
 		expect(t, hh.Get(page+"?lang=en", owner), http.StatusOK, "Countermeasure check sheet", "0 of 50 controls answered.",
 			"Laptops and smartphones taken outside", "rounded half up", "Organisational measures", "Not applicable")
 	})
@@ -94,7 +100,7 @@ func TestSaveFlow(t *testing.T) {
 		w := hh.Post(page, owner, sheetForm(answers, map[string]string{"equipment.4": "来期に<導入>予定", "org.2": "確認中"}))
 		expect(t, w, http.StatusSeeOther)
 		if loc := w.Header().Get("Location"); loc != page {
-			t.Errorf("save redirects to %q", loc)
+			t.Errorf("save without a chapter redirects to %q", loc)
 		}
 		if ck := w.Result().Cookies(); len(ck) == 0 || !strings.Contains(ck[0].Value, "flash.controls_saved") {
 			t.Errorf("no flash: %v", ck)
@@ -128,6 +134,55 @@ func TestSaveFlow(t *testing.T) {
 		}
 		if evs, err := audit.List(ctx, d, audit.Filter{Action: ActionSaved}); err != nil || len(evs) != 2 || evs[0].ActorID != owner {
 			t.Errorf("audit entries %v %+v, want 2 by the owner", err, evs)
+		}
+	})
+}
+
+// Each chapter is a form of its own: saving one chapter leaves the
+// others as stored, returns to that chapter and says so there; a mistake
+// in it shows the other chapters as stored, not emptied.
+func TestChapterSave(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		hh := newHarness(t, d)
+		owner := orgtest.NewUser(t, d, "owner@example.jp")
+		o := orgtest.NewOrg(t, d, "山田精機", owner)
+		page := "/orgs/" + o.Slug + "/controls"
+		expect(t, hh.Post(page, owner, sheetForm(map[string]Answer{"org.1": InPlace, "people.1": Partial}, map[string]string{"people.1": "研修は年1回"})), http.StatusSeeOther)
+
+		// What the "org" chapter's form sends: its controls only.
+		chapter := func(key string, answers map[string]Answer) url.Values {
+			v := url.Values{"chapter": {key}}
+			for _, ch := range Chapters() {
+				if ch.Key != key {
+					continue
+				}
+				for _, c := range ch.Controls {
+					v.Set(answerField(c.Key), string(answers[c.Key]))
+					v.Set(noteField(c.Key), "")
+				}
+			}
+			return v
+		}
+		w := hh.Post(page, owner, chapter("org", map[string]Answer{"org.1": NotInPlace, "org.2": InPlace}))
+		expect(t, w, http.StatusSeeOther)
+		if loc := w.Header().Get("Location"); loc != page+"?saved=org#chapter-org" {
+			t.Errorf("chapter save redirects to %q", loc)
+		}
+		recs, _ := AnswersFor(ctx, d, o.ID)
+		if recs["org.1"].Answer != NotInPlace || recs["org.2"].Answer != InPlace || recs["people.1"].Answer != Partial || recs["people.1"].Note != "研修は年1回" {
+			t.Errorf("after the chapter's save %+v", recs)
+		}
+		expect(t, hh.Get(page+"?saved=people", owner), http.StatusOK, `id="chapter-people-saved"`, "この章の回答を保存しました。",
+			`<details class="card section" id="chapter-people" open>`, `<details class="card section" id="chapter-org">`)
+		expectNot(t, hh.Get(page+"?saved=nosuch", owner), "-saved\"")
+
+		bad := chapter("org", map[string]Answer{"org.1": InPlace})
+		bad.Set(noteField("org.3"), strings.Repeat("長", MaxNoteChars+1))
+		expect(t, hh.Post(page, owner, bad), http.StatusUnprocessableEntity, `id="note-org-3-error"`, `<details class="card section" id="chapter-people" open>`,
+			`name="answer.org.1" value="in_place" checked>`, `name="answer.people.1" value="partial" checked>`, "研修は年1回</textarea>")
+		if recs, _ := AnswersFor(ctx, d, o.ID); recs["org.1"].Answer != NotInPlace {
+			t.Errorf("a refused chapter wrote %+v", recs["org.1"])
 		}
 	})
 }

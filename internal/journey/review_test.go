@@ -219,7 +219,8 @@ func newReviewer(t *testing.T, e *apptest.Env, lang string) *reviewer {
 
 // look shows path at a laptop's width (1280 px) and a phone's (390 px)
 // and checks what every page must: no sideways scroll, no text running
-// out of a table cell, no catalog key shown. With path "", post[0] is
+// out of a table cell, no serious accessibility fault (axe-core), no
+// catalog key shown. With path "", post[0] is
 // run at each width to reach the page (an empty func looks at the page
 // the browser is on). It returns the page's text.
 func (rv *reviewer) look(br *browsertest.Browser, name, path string, post ...func()) string {
@@ -299,6 +300,8 @@ func (rv *reviewer) look(br *browsertest.Browser, name, path string, post ...fun
 		if squeezed != "" {
 			t.Errorf("%s (%s, %d px): squeezed to a character a line: %s", name, lang, w, squeezed)
 		}
+		// No serious or critical axe-core violation at either width.
+		br.CheckAxe(fmt.Sprintf("%s (%s, %d px)", name, lang, w))
 		text = br.Text("body")
 		// Codes shown as codes (an audit entry's action, in <code> or
 		// .mono, and the filter's options) are not catalog keys.

@@ -32,7 +32,9 @@ func QRSVG(text string) (string, error) {
 	var b strings.Builder
 	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 `)
 	b.WriteString(dim + " " + dim)
-	b.WriteString(`" role="img" shape-rendering="crispEdges">`)
+	// The page's wrapper names the image (role="img", aria-label); the
+	// drawing itself is hidden from assistive technology.
+	b.WriteString(`" aria-hidden="true" focusable="false" shape-rendering="crispEdges">`)
 	// An explicit background keeps the quiet zone light on dark-mode pages.
 	b.WriteString(`<rect width="` + dim + `" height="` + dim + `" fill="#fff"/>`)
 	b.WriteString(`<path fill="#000" d="`)

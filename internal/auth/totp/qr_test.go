@@ -15,7 +15,8 @@ type svgDoc struct {
 	XMLName        xml.Name   `xml:"svg"`
 	NS             string     `xml:"xmlns,attr"`
 	ViewBox        string     `xml:"viewBox,attr"`
-	Role           string     `xml:"role,attr"`
+	Hidden         string     `xml:"aria-hidden,attr"`
+	Focusable      string     `xml:"focusable,attr"`
 	ShapeRendering string     `xml:"shape-rendering,attr"`
 	Attrs          []xml.Attr `xml:",any,attr"`
 	Rects          []struct {
@@ -51,8 +52,10 @@ func TestQRSVG(t *testing.T) {
 	if doc.ViewBox != fmt.Sprintf("0 0 %d %d", dim, dim) {
 		t.Errorf("viewBox = %q; want 0 0 %d %d", doc.ViewBox, dim, dim)
 	}
-	if doc.Role != "img" || doc.ShapeRendering != "crispEdges" {
-		t.Errorf("role/shape-rendering = %q/%q", doc.Role, doc.ShapeRendering)
+	// The page's wrapper is the image with its name; the drawing is
+	// hidden from assistive technology (axe: svg-img-alt).
+	if doc.Hidden != "true" || doc.Focusable != "false" || doc.ShapeRendering != "crispEdges" {
+		t.Errorf("aria-hidden/focusable/shape-rendering = %q/%q/%q", doc.Hidden, doc.Focusable, doc.ShapeRendering)
 	}
 	if len(doc.Attrs) != 0 {
 		t.Errorf("unexpected svg attributes: %v", doc.Attrs)

@@ -144,3 +144,41 @@ document.addEventListener("click", function (ev) {
   }, true);
   show();
 })();
+
+// Long forms saved a section at a time (form[data-unsaved]): a form whose
+// fields changed shows its "not saved" line, and leaving the page while
+// one has changes asks first. Sending a form clears its own mark only, so
+// saving one section still warns about changes left in another. Without
+// script every section still saves with its own button.
+(function () {
+  "use strict";
+  var forms = document.querySelectorAll("form[data-unsaved]");
+  if (!forms.length) return;
+  function mark(form, dirty) {
+    if (dirty) form.setAttribute("data-dirty", "");
+    else form.removeAttribute("data-dirty");
+    var line = form.querySelector(".unsaved");
+    if (line) line.hidden = !dirty;
+  }
+  forms.forEach(function (form) {
+    form.addEventListener("input", function () { mark(form, true); });
+    form.addEventListener("change", function () { mark(form, true); });
+    form.addEventListener("submit", function () { mark(form, false); });
+  });
+  // A link to a section, or to an item inside one, opens the closed
+  // <details> it sits in.
+  function openTarget() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var el = id && document.getElementById(id);
+    for (; el; el = el.parentElement) {
+      if (el.tagName === "DETAILS" && !el.open) el.open = true;
+    }
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
+  window.addEventListener("beforeunload", function (ev) {
+    if (!document.querySelector("form[data-unsaved][data-dirty]")) return;
+    ev.preventDefault();
+    ev.returnValue = "";
+  });
+})();
