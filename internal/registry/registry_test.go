@@ -36,6 +36,13 @@ func TestNormalize(t *testing.T) {
 		{"株式会社ヤマダ", "株式会社やまだ"},
 		{"コーヒー", "こーひー"}, // the long vowel mark stays
 		{"ﾔﾏﾀﾞ ｼｮｳﾃﾝ", "やまだしょうてん"},
+		{"Yamada Seiki Co., Ltd.", "yamadaseikicoltd"}, // Latin punctuation goes
+		{"K.K.", "kk"},
+		{"Ｏ’Ｂｒｉｅｎ ＆ Ｓｏｎｓ", "obriensons"},
+		{"(株)山田", "株山田"},
+		{"㈱山田", "株山田"},
+		{"100%_テスト", "100%_てすと"}, // signs that tell names apart stay
+		{"ヤマダ・セイキ", "やまだ・せいき"},
 		{"", ""},
 	} {
 		if got := Normalize(c.in); got != c.want {

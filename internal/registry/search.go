@@ -66,6 +66,9 @@ var verifyAll = 200
 func Search(ctx context.Context, rq db.Querier, q Query, lists *Lists) (Result, error) {
 	res := Result{Query: q, Entries: []Entry{}}
 	norm := Normalize(q.Q)
+	if norm == "" && q.Q != "" {
+		return res, nil // only punctuation: no name holds it
+	}
 	if q.Number != "" || q.CorporateNumber != "" {
 		return searchExact(ctx, rq, res, norm)
 	}
