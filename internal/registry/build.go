@@ -122,7 +122,7 @@ func insertNewEntries(ctx context.Context, q db.Querier, es []*entry) ([]*entry,
 		end := min(start+entryRows, len(es))
 		args := make([]any, 0, 13*(end-start))
 		for _, e := range es[start:end] {
-			args = append(args, e.rid, e.declarationID, e.Number, e.Name, e.Stars, e.Prefecture, e.Industry, e.Status, e.DeclaredAt, nullString(e.corp),
+			args = append(args, e.rid, e.declarationID, e.Number, e.Name, e.Stars, e.Prefecture, e.Industry, e.Status, e.DeclaredAt, nullString(e.CorporateNumber),
 				e.kana, e.en, e.norm)
 		}
 		rows, err := q.QueryContext(ctx, `INSERT INTO registry_entries (`+entryCols+`) VALUES `+multiRow(end-start, 13)+`

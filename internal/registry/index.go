@@ -33,7 +33,6 @@ type entry struct {
 	rid           int64
 	declarationID string
 	Entry
-	corp string // corporate number, "" when none
 	// kana and en are the organisation's reading and English name, ""
 	// when none: searched, not shown.
 	kana, en string
@@ -57,7 +56,7 @@ func (e *entry) keys() []string {
 // same reports whether a and b show the same record (rids aside).
 func (a *entry) same(b *entry) bool {
 	return a.Number == b.Number && a.Name == b.Name && a.Stars == b.Stars && a.Prefecture == b.Prefecture &&
-		a.Industry == b.Industry && a.Status == b.Status && a.DeclaredAt.Equal(b.DeclaredAt) && a.corp == b.corp &&
+		a.Industry == b.Industry && a.Status == b.Status && a.DeclaredAt.Equal(b.DeclaredAt) && a.CorporateNumber == b.CorporateNumber &&
 		a.kana == b.kana && a.en == b.en
 }
 
@@ -111,7 +110,7 @@ const (
 
 func scanSource(s db.Scanner) (*entry, error) {
 	e := &entry{}
-	if err := s.Scan(&e.declarationID, &e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.corp, &e.kana, &e.en); err != nil {
+	if err := s.Scan(&e.declarationID, &e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.CorporateNumber, &e.kana, &e.en); err != nil {
 		return nil, err
 	}
 	e.DeclaredAt = e.DeclaredAt.UTC()
@@ -121,7 +120,7 @@ func scanSource(s db.Scanner) (*entry, error) {
 
 func scanEntry(s db.Scanner) (*entry, error) {
 	e := &entry{}
-	if err := s.Scan(&e.rid, &e.declarationID, &e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.corp, &e.kana, &e.en, &e.norm); err != nil {
+	if err := s.Scan(&e.rid, &e.declarationID, &e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.CorporateNumber, &e.kana, &e.en, &e.norm); err != nil {
 		return nil, err
 	}
 	e.DeclaredAt = e.DeclaredAt.UTC()
@@ -221,7 +220,7 @@ func apply(ctx context.Context, q db.Querier, cur, src *entry) error {
 			src.rid = cur.rid
 			if _, err := q.ExecContext(ctx, `UPDATE registry_entries SET number = ?, name = ?, stars = ?, prefecture = ?, industry = ?, status = ?,
 				declared_at = ?, corporate_number = ?, name_kana = ?, name_en = ?, norm = ? WHERE rid = ?`, src.Number, src.Name, src.Stars, src.Prefecture, src.Industry,
-				src.Status, src.DeclaredAt, nullString(src.corp), src.kana, src.en, src.norm, src.rid); err != nil {
+				src.Status, src.DeclaredAt, nullString(src.CorporateNumber), src.kana, src.en, src.norm, src.rid); err != nil {
 				return err
 			}
 			del, add := diffKeys(cur.keys(), src.keys())

@@ -21,6 +21,10 @@ type Entry struct {
 	Industry   string // JSIC letter, "" when unknown
 	Status     string // declaration.StatusActive or StatusWithdrawn
 	DeclaredAt time.Time
+	// CorporateNumber is the organisation's 13-digit number, "" when none:
+	// public (the National Tax Agency publishes it), and what tells apart
+	// organisations of the same name.
+	CorporateNumber string
 }
 
 // Active reports whether the declaration stands.
@@ -158,7 +162,7 @@ func searchExact(ctx context.Context, rq db.Querier, res Result, norm string) (R
 		if err != nil {
 			return res, err
 		}
-		if (q.Number == "" || e.Number == q.Number) && (q.CorporateNumber == "" || e.corp == q.CorporateNumber) && matcher(q, norm)(e) {
+		if (q.Number == "" || e.Number == q.Number) && (q.CorporateNumber == "" || e.CorporateNumber == q.CorporateNumber) && matcher(q, norm)(e) {
 			all = append(all, e.Entry)
 		}
 	}
