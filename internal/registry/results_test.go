@@ -115,12 +115,12 @@ func TestResultsCorporateNumberAndPages(t *testing.T) {
 				t.Errorf("page 7 lacks %s", x.Number)
 			}
 		}
-		expect(t, w, 200, `data-label="法人番号">`+corps[made[12].Number]+`</td>`, `data-label="法人番号"><span class="muted">なし</span>`)
+		expect(t, w, 200, `data-label="法人番号"><span class="mono">`+corps[made[12].Number]+`</span></td>`, `data-label="法人番号"><span class="muted">なし</span>`)
 
 		// English: the same, in its words.
 		w = get(h, "/registry?lang=en&per_page=2&page=13&q="+url.QueryEscape("さくら"))
 		expect(t, w, 200, `role="status">25 results (page 13 of 13)`, `aria-label="Page 13" aria-current="page">13</a>`, `aria-label="Page 1"`,
-			`rel="prev"`, "Corporate number", `data-label="Corporate number">`+corps[made[0].Number]+`</td>`)
+			`rel="prev"`, "Corporate number", `data-label="Corporate number"><span class="mono">`+corps[made[0].Number]+`</span></td>`)
 		if strings.Contains(w.Body.String(), `rel="next"`) {
 			t.Error("last page offers a next page")
 		}
