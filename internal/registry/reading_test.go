@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"mamori/internal/db"
 	"mamori/internal/db/dbtest"
@@ -81,5 +82,35 @@ func TestSearchReadingAndEnglishName(t *testing.T) {
 		want("precision", 1, a)
 		want("精機", 1, a)
 		checkIndex(t, d)
+	})
+}
+
+// No normalised text holds a space or fieldSep, so a query can never be
+// found across two fields of a search text: whatever a search text
+// contains, one of its fields contains.
+func FuzzSearchText(f *testing.F) {
+	f.Add("山田精機株式会社", "ヤマダセイキ", "Yamada Seiki Co., Ltd.", "きyamada")
+	f.Add("ﾔﾏﾀﾞ", "やまだ", "", "ﾏﾀﾞ")
+	f.Add("a\u2028b", "c\u0085d", "e\nf", "b\nc")
+	f.Fuzz(func(t *testing.T, name, kana, en, q string) {
+		nq := Normalize(q)
+		for _, r := range nq {
+			if unicode.IsSpace(r) || string(r) == fieldSep {
+				t.Fatalf("Normalize(%q) = %q holds a space", q, nq)
+			}
+		}
+		text := searchText(name, kana, en)
+		if fields := strings.Split(text, fieldSep); len(fields) > 3 {
+			t.Fatalf("searchText = %q: %d fields", text, len(fields))
+		}
+		if nq != "" && strings.Contains(text, nq) {
+			found := false
+			for field := range strings.SplitSeq(text, fieldSep) {
+				found = found || strings.Contains(field, nq)
+			}
+			if !found {
+				t.Fatalf("%q found in %q across fields", nq, text)
+			}
+		}
 	})
 }
