@@ -33,7 +33,7 @@ func TestStoredDirectionControlsIsolated(t *testing.T) {
 		_, h := newHarness(t, d)
 
 		for _, path := range []string{"/registry", "/registry?q=まもり", "/registry?lang=en"} {
-			expect(t, get(h, path), 200, "<td><bdi>"+legacy+"</bdi></td>")
+			expect(t, get(h, path), 200, `"><bdi>`+legacy+"</bdi></a></th>")
 		}
 		w := get(h, "/v/"+a.Number)
 		expect(t, w, 200, `<h2 id="verify-name"><bdi>`+legacy+`</bdi></h2>`)

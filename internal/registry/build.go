@@ -120,11 +120,12 @@ func insertNewEntries(ctx context.Context, q db.Querier, es []*entry) ([]*entry,
 	inserted := make(map[int64]bool, len(es))
 	for start := 0; start < len(es); start += entryRows {
 		end := min(start+entryRows, len(es))
-		args := make([]any, 0, 11*(end-start))
+		args := make([]any, 0, 13*(end-start))
 		for _, e := range es[start:end] {
-			args = append(args, e.rid, e.declarationID, e.Number, e.Name, e.Stars, e.Prefecture, e.Industry, e.Status, e.DeclaredAt, nullString(e.corp), e.norm)
+			args = append(args, e.rid, e.declarationID, e.Number, e.Name, e.Stars, e.Prefecture, e.Industry, e.Status, e.DeclaredAt, nullString(e.CorporateNumber),
+				e.kana, e.en, e.norm)
 		}
-		rows, err := q.QueryContext(ctx, `INSERT INTO registry_entries (`+entryCols+`) VALUES `+multiRow(end-start, 11)+`
+		rows, err := q.QueryContext(ctx, `INSERT INTO registry_entries (`+entryCols+`) VALUES `+multiRow(end-start, 13)+`
 			ON CONFLICT (declaration_id) DO NOTHING RETURNING rid`, args...)
 		if err != nil {
 			return nil, err

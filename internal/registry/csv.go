@@ -18,7 +18,7 @@ import (
 var csvBatch = 5000
 
 // CSVHeader is the export's header row.
-var CSVHeader = []string{"number", "name", "stars", "prefecture", "industry", "status", "declared_at", "policy_url"}
+var CSVHeader = []string{"number", "name", "stars", "prefecture", "industry", "status", "declared_at", "policy_url", "corporate_number"}
 
 // exportCSV streams every listed declaration as UTF-8 CSV, ordered by
 // number and read in batches of 5,000 by number (keyset paging: each
@@ -61,7 +61,7 @@ func (s *Service) exportCSV(w http.ResponseWriter, r *http.Request) error {
 			}
 			// A spreadsheet must not run a name (or any free text) as a formula.
 			cw.Write([]string{e.Number, csvguard.Guard(e.Name), strconv.Itoa(e.Stars), csvguard.Guard(e.Prefecture), csvguard.Guard(e.Industry), e.Status,
-				e.DeclaredAt.UTC().Format(time.RFC3339), policyURL})
+				e.DeclaredAt.UTC().Format(time.RFC3339), policyURL, e.CorporateNumber})
 		}
 		cw.Flush()
 		if err := cw.Error(); err != nil {
@@ -88,10 +88,10 @@ type exportRow struct {
 func exportRows(ctx context.Context, q db.Querier, after string, limit int) ([]exportRow, error) {
 	return db.Collect(ctx, q, func(r db.Scanner) (exportRow, error) {
 		var e exportRow
-		err := r.Scan(&e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.slug, &e.versions, &e.external)
+		err := r.Scan(&e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.CorporateNumber, &e.slug, &e.versions, &e.external)
 		return e, err
 	}, `SELECT d.number, d.org_name, d.stars, `+declaration.StatedPrefecture+`, `+declaration.StatedIndustry+`, d.status, d.declared_at,
-			COALESCE(o.slug, ''),
+			`+declaration.StatedCorporateNumber+`, COALESCE(o.slug, ''),
 			(SELECT COUNT(*) FROM policy_versions v WHERE v.org_id = d.org_id),
 			COALESCE((SELECT v.external_url FROM policy_versions v WHERE v.org_id = d.org_id ORDER BY v.version DESC LIMIT 1), '')
 		FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id

@@ -256,8 +256,8 @@ func Generate(ctx context.Context, d *db.DB, count int, seed int64, progress io.
 		orgID, declID := db.NewID(), db.NewID()
 		orgArgs = append(orgArgs, orgID, "gen-"+s, name, nullString(corp), p.Code, ind.Code, 1+r.IntN(300), at, now)
 		declArgs = append(declArgs, declID, number, orgID, stars, status, name, at, now)
-		e := &entry{declarationID: declID, corp: corp, norm: Normalize(name),
-			Entry: Entry{Number: number, Name: name, Stars: stars, Prefecture: p.Code, Industry: ind.Code, Status: status, DeclaredAt: at}}
+		e := &entry{declarationID: declID, norm: searchText(name, "", ""), Entry: Entry{Number: number, Name: name, Stars: stars,
+			Prefecture: p.Code, Industry: ind.Code, Status: status, DeclaredAt: at, CorporateNumber: corp}}
 		if err := b.add(ctx, e); err != nil {
 			return err
 		}

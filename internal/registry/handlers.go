@@ -24,6 +24,8 @@ type apiItem struct {
 	Industry   string `json:"industry"`
 	Status     string `json:"status"`
 	DeclaredAt string `json:"declared_at"`
+	// CorporateNumber is "" when the organisation has none.
+	CorporateNumber string `json:"corporate_number"`
 }
 
 type apiResult struct {
@@ -48,7 +50,7 @@ func (s *Service) searchAPI(w http.ResponseWriter, r *http.Request) error {
 	out := apiResult{Total: res.Total, Page: q.Page, PerPage: q.PerPage, Items: make([]apiItem, 0, len(res.Entries))}
 	for _, e := range res.Entries {
 		out.Items = append(out.Items, apiItem{Number: e.Number, Name: e.Name, Stars: e.Stars, Prefecture: e.Prefecture,
-			Industry: e.Industry, Status: e.Status, DeclaredAt: rfc3339(e.DeclaredAt)})
+			Industry: e.Industry, Status: e.Status, DeclaredAt: rfc3339(e.DeclaredAt), CorporateNumber: e.CorporateNumber})
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	return web.WriteJSON(w, http.StatusOK, out)
@@ -62,8 +64,10 @@ type searchData struct {
 	Searched    bool // any parameter given
 	Prefectures []option
 	Industries  []option
-	// PrevURL and NextURL are the pager's links, "" at either end.
+	// PrevURL and NextURL are the pager's links, "" at either end; Pages
+	// its numbered pages (nil for one page).
 	PrevURL, NextURL string
+	Pages            []pageLink
 }
 
 // PrefectureName and IndustryName are for the results table.
@@ -155,6 +159,7 @@ func (s *Service) searchPage(w http.ResponseWriter, r *http.Request) error {
 	if q.Page < data.Result.Pages() && q.Page < MaxPage {
 		data.NextURL = link(q.Page + 1)
 	}
+	data.Pages = pageLinks(q.Page, min(data.Result.Pages(), MaxPage), link)
 	return s.render(w, r, http.StatusOK, "search", title, f, data)
 }
 

@@ -19,8 +19,9 @@ import (
 //     (re)declaration, so the registry's order (newest first) is rid
 //     descending, and every list below is kept in that order for free.
 //   - registry_postings: for each key, the rids holding it, in blocks (see
-//     block.go). Keys are the unigrams and bigrams of the normalised name
-//     and the facets "pref:13", "ind:E" and "stars:2".
+//     block.go). Keys are the unigrams and bigrams of the normalised name,
+//     reading and English name (searchText) and the facets "pref:13",
+//     "ind:E" and "stars:2".
 //   - registry_counts: how many entries hold each key, so a search starts
 //     from its rarest key and knows single-key totals without counting.
 //
@@ -32,8 +33,10 @@ type entry struct {
 	rid           int64
 	declarationID string
 	Entry
-	corp string // corporate number, "" when none
-	norm string
+	// kana and en are the organisation's reading and English name, ""
+	// when none: searched, not shown.
+	kana, en string
+	norm     string // searchText of the name, kana and en
 }
 
 // keys are the index keys of e: distinct, sorted.
@@ -53,18 +56,21 @@ func (e *entry) keys() []string {
 // same reports whether a and b show the same record (rids aside).
 func (a *entry) same(b *entry) bool {
 	return a.Number == b.Number && a.Name == b.Name && a.Stars == b.Stars && a.Prefecture == b.Prefecture &&
-		a.Industry == b.Industry && a.Status == b.Status && a.DeclaredAt.Equal(b.DeclaredAt) && a.corp == b.corp
+		a.Industry == b.Industry && a.Status == b.Status && a.DeclaredAt.Equal(b.DeclaredAt) && a.CorporateNumber == b.CorporateNumber &&
+		a.kana == b.kana && a.en == b.en
 }
 
-// nameGrams returns the distinct unigrams and bigrams of a normalised
-// name, sorted.
+// nameGrams returns the distinct unigrams and bigrams of each field of a
+// search text (no gram spans two fields), sorted.
 func nameGrams(norm string) []string {
-	rs := []rune(norm)
-	out := make([]string, 0, 2*len(rs))
-	for i := range rs {
-		out = append(out, string(rs[i]))
-		if i+1 < len(rs) {
-			out = append(out, string(rs[i:i+2]))
+	out := make([]string, 0, 2*len(norm)/3+2)
+	for field := range strings.SplitSeq(norm, fieldSep) {
+		rs := []rune(field)
+		for i := range rs {
+			out = append(out, string(rs[i]))
+			if i+1 < len(rs) {
+				out = append(out, string(rs[i:i+2]))
+			}
 		}
 	}
 	slices.Sort(out)
@@ -90,26 +96,31 @@ func queryGrams(norm string) []string {
 // sourceCols read a declaration as the index holds it; sourceFrom joins
 // its organisation.
 const (
-	sourceCols = `d.id, d.number, d.org_name, d.stars, ` + declaration.StatedPrefecture + `, ` + declaration.StatedIndustry + `, d.status, d.declared_at, ` + declaration.StatedCorporateNumber
+	sourceCols = `d.id, d.number, d.org_name, d.stars, ` + declaration.StatedPrefecture + `, ` + declaration.StatedIndustry + `, d.status, d.declared_at, ` +
+		declaration.StatedCorporateNumber + `, ` + sourceKana + `, ` + sourceEn
+	// The reading and the English name are the organisation's current
+	// ones, also for a withdrawn declaration: they only help find it.
+	sourceKana = `COALESCE(o.name_kana, '')`
+	sourceEn   = `COALESCE(o.name_en, '')`
 	sourceFrom = ` FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id`
-	entryCols  = `rid, declaration_id, number, name, stars, prefecture, industry, status, declared_at, corporate_number, norm`
+	entryCols  = `rid, declaration_id, number, name, stars, prefecture, industry, status, declared_at, corporate_number, name_kana, name_en, norm`
 	// selectCols read entryCols for scanEntry.
-	selectCols = `rid, declaration_id, number, name, stars, prefecture, industry, status, declared_at, COALESCE(corporate_number, ''), norm`
+	selectCols = `rid, declaration_id, number, name, stars, prefecture, industry, status, declared_at, COALESCE(corporate_number, ''), name_kana, name_en, norm`
 )
 
 func scanSource(s db.Scanner) (*entry, error) {
 	e := &entry{}
-	if err := s.Scan(&e.declarationID, &e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.corp); err != nil {
+	if err := s.Scan(&e.declarationID, &e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.CorporateNumber, &e.kana, &e.en); err != nil {
 		return nil, err
 	}
 	e.DeclaredAt = e.DeclaredAt.UTC()
-	e.norm = Normalize(e.Name)
+	e.norm = searchText(e.Name, e.kana, e.en)
 	return e, nil
 }
 
 func scanEntry(s db.Scanner) (*entry, error) {
 	e := &entry{}
-	if err := s.Scan(&e.rid, &e.declarationID, &e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.corp, &e.norm); err != nil {
+	if err := s.Scan(&e.rid, &e.declarationID, &e.Number, &e.Name, &e.Stars, &e.Prefecture, &e.Industry, &e.Status, &e.DeclaredAt, &e.CorporateNumber, &e.kana, &e.en, &e.norm); err != nil {
 		return nil, err
 	}
 	e.DeclaredAt = e.DeclaredAt.UTC()
@@ -208,8 +219,8 @@ func apply(ctx context.Context, q db.Querier, cur, src *entry) error {
 		} else {
 			src.rid = cur.rid
 			if _, err := q.ExecContext(ctx, `UPDATE registry_entries SET number = ?, name = ?, stars = ?, prefecture = ?, industry = ?, status = ?,
-				declared_at = ?, corporate_number = ?, norm = ? WHERE rid = ?`, src.Number, src.Name, src.Stars, src.Prefecture, src.Industry,
-				src.Status, src.DeclaredAt, nullString(src.corp), src.norm, src.rid); err != nil {
+				declared_at = ?, corporate_number = ?, name_kana = ?, name_en = ?, norm = ? WHERE rid = ?`, src.Number, src.Name, src.Stars, src.Prefecture, src.Industry,
+				src.Status, src.DeclaredAt, nullString(src.CorporateNumber), src.kana, src.en, src.norm, src.rid); err != nil {
 				return err
 			}
 			del, add := diffKeys(cur.keys(), src.keys())
@@ -368,7 +379,8 @@ const staleQuery = ` FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id
 	   OR (e.rid IS NOT NULL AND (d.status NOT IN ('active', 'withdrawn') OR e.number <> d.number OR e.name <> d.org_name
 	       OR e.stars <> d.stars OR e.status <> d.status OR e.declared_at <> d.declared_at
 	       OR e.prefecture <> ` + declaration.StatedPrefecture + ` OR e.industry <> ` + declaration.StatedIndustry + `
-	       OR COALESCE(e.corporate_number, '') <> ` + declaration.StatedCorporateNumber + `))`
+	       OR COALESCE(e.corporate_number, '') <> ` + declaration.StatedCorporateNumber + `
+	       OR e.name_kana <> ` + sourceKana + ` OR e.name_en <> ` + sourceEn + `))`
 
 // orphanQuery finds entries whose declaration is gone.
 const orphanQuery = ` FROM registry_entries e WHERE NOT EXISTS (SELECT 1 FROM declarations d WHERE d.id = e.declaration_id)`

@@ -19,6 +19,17 @@ func TestGrams(t *testing.T) {
 	if got := nameGrams(Normalize("株式会社山田")); !slices.Equal(got, want) {
 		t.Errorf("nameGrams = %q", got)
 	}
+	// The reading and the English name add their own grams; none spans
+	// two fields, and a reading equal to the name adds nothing.
+	text := searchText("山田", "ヤマダ", "Yamada K.K.")
+	if text != "山田\nやまだ\nyamadakk" || searchText("ヤマダ", "やまだ", "") != "やまだ" {
+		t.Errorf("searchText = %q", text)
+	}
+	want = []string{"山", "山田", "田", "や", "やま", "ま", "まだ", "だ", "y", "ya", "a", "am", "m", "ma", "ad", "d", "da", "ak", "k", "kk"}
+	slices.Sort(want)
+	if got := nameGrams(text); !slices.Equal(got, slices.Compact(want)) {
+		t.Errorf("nameGrams(%q) = %q", text, got)
+	}
 	for q, want := range map[string][]string{
 		"山": {"山"}, "山田": {"山田"}, "ﾔﾏ": {"やま"}, "会社": {"会社"}, "株式会社": {"会社", "式会", "株式"},
 		"山田山田": {"山田", "田山"},
@@ -150,7 +161,8 @@ type refEntry struct {
 // filtered in Go, newest first, then by number.
 func reference(t *testing.T, d *db.DB, q Query) (int, []string) {
 	t.Helper()
-	rows, err := d.QueryContext(context.Background(), `SELECT d.number, d.org_name, d.stars, COALESCE(o.prefecture, ''), COALESCE(o.industry, ''), d.declared_at
+	rows, err := d.QueryContext(context.Background(), `SELECT d.number, d.org_name, COALESCE(o.name_kana, ''), COALESCE(o.name_en, ''), d.stars,
+		COALESCE(o.prefecture, ''), COALESCE(o.industry, ''), d.declared_at
 		FROM declarations d LEFT JOIN orgs o ON o.id = d.org_id WHERE `+listed)
 	if err != nil {
 		t.Fatal(err)
@@ -160,11 +172,11 @@ func reference(t *testing.T, d *db.DB, q Query) (int, []string) {
 	norm := Normalize(q.Q)
 	for rows.Next() {
 		var e refEntry
-		var name string
-		if err := rows.Scan(&e.number, &name, &e.stars, &e.pref, &e.ind, &e.at); err != nil {
+		var name, kana, en string
+		if err := rows.Scan(&e.number, &name, &kana, &en, &e.stars, &e.pref, &e.ind, &e.at); err != nil {
 			t.Fatal(err)
 		}
-		e.norm = Normalize(name)
+		e.norm = searchText(name, kana, en)
 		if strings.Contains(e.norm, norm) && (q.Prefecture == "" || q.Prefecture == e.pref) && (q.Industry == "" || q.Industry == e.ind) &&
 			(q.Stars == 0 || q.Stars == e.stars) {
 			all = append(all, e)

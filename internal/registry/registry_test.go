@@ -36,6 +36,13 @@ func TestNormalize(t *testing.T) {
 		{"株式会社ヤマダ", "株式会社やまだ"},
 		{"コーヒー", "こーひー"}, // the long vowel mark stays
 		{"ﾔﾏﾀﾞ ｼｮｳﾃﾝ", "やまだしょうてん"},
+		{"Yamada Seiki Co., Ltd.", "yamadaseikicoltd"}, // Latin punctuation goes
+		{"K.K.", "kk"},
+		{"Ｏ’Ｂｒｉｅｎ ＆ Ｓｏｎｓ", "obriensons"},
+		{"(株)山田", "株山田"},
+		{"㈱山田", "株山田"},
+		{"100%_テスト", "100%_てすと"}, // signs that tell names apart stay
+		{"ヤマダ・セイキ", "やまだ・せいき"},
 		{"", ""},
 	} {
 		if got := Normalize(c.in); got != c.want {
@@ -363,8 +370,13 @@ func TestCSV(t *testing.T) {
 		f := newFixture(t, d)
 		ctx := context.Background()
 		var made []declared
-		for _, name := range []string{"一号社", "二号社", "三号社", "四号社", "五号社"} {
-			made = append(made, f.declare(org.CreateInput{Name: name, Prefecture: "13", Industry: "E"}))
+		corp := corpNumber(t, "345678901234")
+		for i, name := range []string{"一号社", "二号社", "三号社", "四号社", "五号社"} {
+			in := org.CreateInput{Name: name, Prefecture: "13", Industry: "E"}
+			if i == 0 {
+				in.CorporateNumber = corp
+			}
+			made = append(made, f.declare(in))
 		}
 		odd := "Smith, \"Jones\"\nand Co"
 		if _, err := d.ExecContext(ctx, `UPDATE declarations SET org_name = ? WHERE id = ?`, odd, made[1].ID); err != nil {
@@ -399,7 +411,8 @@ func TestCSV(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Join(recs[0], ",") != "number,name,stars,prefecture,industry,status,declared_at,policy_url" {
+		// The corporate number came last, so the earlier columns kept their places.
+		if strings.Join(recs[0], ",") != "number,name,stars,prefecture,industry,status,declared_at,policy_url,corporate_number" {
 			t.Errorf("header %v", recs[0])
 		}
 		if len(recs) != 6 {
@@ -416,7 +429,7 @@ func TestCSV(t *testing.T) {
 				t.Errorf("row %d declared_at: %v", i, err)
 			}
 		}
-		if recs[1][1] != "一号社" || recs[1][7] != "https://mamori.example.jp/p/"+made[0].Org.Slug+"/policy" {
+		if recs[1][1] != "一号社" || recs[1][7] != "https://mamori.example.jp/p/"+made[0].Org.Slug+"/policy" || recs[1][8] != corp || recs[2][8] != "" {
 			t.Errorf("row 1: %v", recs[1])
 		}
 		if recs[2][1] != odd || recs[2][7] != "" {

@@ -21,6 +21,10 @@ type Entry struct {
 	Industry   string // JSIC letter, "" when unknown
 	Status     string // declaration.StatusActive or StatusWithdrawn
 	DeclaredAt time.Time
+	// CorporateNumber is the organisation's 13-digit number, "" when none:
+	// public (the National Tax Agency publishes it), and what tells apart
+	// organisations of the same name.
+	CorporateNumber string
 }
 
 // Active reports whether the declaration stands.
@@ -66,6 +70,9 @@ var verifyAll = 200
 func Search(ctx context.Context, rq db.Querier, q Query, lists *Lists) (Result, error) {
 	res := Result{Query: q, Entries: []Entry{}}
 	norm := Normalize(q.Q)
+	if norm == "" && q.Q != "" {
+		return res, nil // only punctuation: no name holds it
+	}
 	if q.Number != "" || q.CorporateNumber != "" {
 		return searchExact(ctx, rq, res, norm)
 	}
@@ -155,7 +162,7 @@ func searchExact(ctx context.Context, rq db.Querier, res Result, norm string) (R
 		if err != nil {
 			return res, err
 		}
-		if (q.Number == "" || e.Number == q.Number) && (q.CorporateNumber == "" || e.corp == q.CorporateNumber) && matcher(q, norm)(e) {
+		if (q.Number == "" || e.Number == q.Number) && (q.CorporateNumber == "" || e.CorporateNumber == q.CorporateNumber) && matcher(q, norm)(e) {
 			all = append(all, e.Entry)
 		}
 	}
