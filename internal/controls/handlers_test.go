@@ -62,7 +62,7 @@ func TestSheetPage(t *testing.T) {
 		page := "/orgs/" + o.Slug + "/controls"
 
 		w := hh.Get(page, owner)
-		want := []string{"管理策の実施状況チェック", `id="controls-progress-text">全50項目のうち0項目に回答済みです。`,
+		want := []string{"対策状況チェック", `id="controls-progress-text">全50項目のうち0項目に回答済みです。`,
 			`id="controls-rule"`, "四捨五入", `id="controls-vuln-paper"`, `id="controls-vuln-none"`, "リスク分析では脆弱性を手入力してください",
 			`<input type="radio" name="answer.org.1" value="" checked> 未回答`, `name="answer.org.1" value="in_place">`,
 			`<textarea id="note-org-1" name="note.org.1"`, `maxlength="500"`, `<span class="badge">書類</span>`}
