@@ -553,7 +553,7 @@ func TestStaffIsNamedPerMember(t *testing.T) {
 		// through the company; a coordinator cannot be named at all, nor
 		// accept a staff invitation sent to it: it would become a member
 		// of the company's own pages.
-		expect(t, h.post(t, "/share/admin/members/"+h.a.Slug+"/staff", h.analyst, "email", "analyst@example.jp"), 422, "スタッフになれません")
+		expect(t, h.post(t, "/share/admin/members/"+h.a.Slug+"/staff", h.analyst, "email", "analyst@example.jp"), 422, "担当者になれません")
 		outsider := orgtest.NewUser(t, d, "outsider@example.jp")
 		expect(t, h.post(t, "/share/admin/members/"+h.a.Slug+"/staff", h.analyst, "email", "outsider@example.jp"), http.StatusSeeOther)
 		if p, _ := PendingStaff(ctx, d, h.a.ID); len(p) != 1 || p[0] != "outsider@example.jp" {
