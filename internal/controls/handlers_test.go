@@ -70,10 +70,16 @@ func TestSheetPage(t *testing.T) {
 			want = append(want, `<fieldset class="card" id="chapter-`+ch.Key+`">`, `id="controls-summary-`+ch.Key+`"`,
 				fmt.Sprintf("<legend>%d. %s</legend>", i+1, ch.TitleIn("ja")))
 		}
-		for _, c := range AllControls() {
-			want = append(want, `id="control-`+elementID(c.Key)+`"`)
+		// Items are numbered 1–50 down the sheet; the keys (org.1,
+		// my_number.1) stay in field names and ids, never in the text.
+		for i, c := range AllControls() {
+			want = append(want, `id="control-`+elementID(c.Key)+`"`,
+				fmt.Sprintf(`<legend><span class="item-no">%d.</span> %s</legend>`, i+1, c.Text("ja").Statement))
 		}
 		expect(t, w, http.StatusOK, want...)
+		if body := w.Body.String(); strings.Contains(body, `<span class="item-no">org.1</span>`) || strings.Contains(body, ">my_number.1<") {
+			t.Error("the sheet shows an internal control key as the item number")
+		}
 		expect(t, hh.Get(page+"?lang=en", owner), http.StatusOK, "Countermeasure check sheet", "0 of 50 controls answered.",
 			"Laptops and smartphones taken outside", "rounded half up", "Organisational measures", "Not applicable")
 	})
