@@ -30,7 +30,7 @@ func TestLedgerPages(t *testing.T) {
 			t.Fatalf("stored %+v", list)
 		}
 		a := list[0]
-		expect(t, h.Get(base, h.member), 200, "顧客名簿", "個人情報を含むため 2 以上", "事務所内の PC", "未評価")
+		expect(t, h.Get(base, h.member), 200, "顧客名簿", "個人情報を含むため2以上", "事務所内の PC", "未評価")
 		expect(t, h.Get(base+"?lang=en", h.member), 200, "at least 2 because it holds personal information", "Not assessed")
 
 		// Bad input: every problem named, what was typed kept, nothing stored.

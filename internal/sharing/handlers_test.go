@@ -143,7 +143,7 @@ func TestCoordinatorAndMemberFlow(t *testing.T) {
 		expect(t, w, 200, "NDA valid until 2026-12-31", "a@member-a.example.jp", `id="sig-`+sigs[0].ID+`" checked`)
 
 		// Member A declares its boundary and reports a mail.
-		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffA, "boundary", "mx.member-a.example.jp\nnot a host"), 422, "1 行に 1 つずつ")
+		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffA, "boundary", "mx.member-a.example.jp\nnot a host"), 422, "1行に1つずつ")
 		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffA, "boundary", "mx.member-a.example.jp\n192.0.2.0/24"), http.StatusSeeOther)
 		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffB, "boundary", "x.example.jp"), http.StatusNotFound)
 		fields := map[string]string{"org": h.a.ID, "summary": "請求書を装ったメール", "noticed_at": "2026-11-26T09:30", "recipients": "3", "actions": "開封なし"}
