@@ -36,7 +36,7 @@ func TestLedgerPages(t *testing.T) {
 		// Bad input: every problem named, what was typed kept, nothing stored.
 		w = h.Post(base+"/new", h.member, assetForm("name", "", "confidentiality", "4", "personal_data", "pii", "notes", "ok",
 			"registered_on", "2026-13-01", "medium", "fax", "vulnerability", "2"))
-		expect(t, w, http.StatusUnprocessableEntity, "情報資産の名称を入力してください", "1・2・3 のいずれか", "媒体の種類を一覧から選んでください", "理由を書いてください")
+		expect(t, w, http.StatusUnprocessableEntity, "情報資産の名称を入力してください", "1・2・3のいずれか", "媒体の種類を一覧から選んでください", "理由を書いてください")
 		w = h.Post(base+"/new?lang=en", h.member, assetForm("name", "x", "treatment", "ignore"))
 		expect(t, w, http.StatusUnprocessableEntity, "Choose reduce, avoid, transfer or accept")
 		if n := h.count(t, `SELECT COUNT(*) FROM assets`); n != 1 {
