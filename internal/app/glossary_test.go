@@ -73,7 +73,7 @@ type glossaryText struct {
 // content file's strings and every template's literal text to the
 // glossary's mechanical rules: no forbidden word in either language, one
 // space between Japanese and Latin text and none between Japanese and a
-// number, and 【】 around the name in every Japanese mail subject.
+// number, and 【mamori】 ([mamori] in English) opening every mail subject.
 func TestGlossaryWords(t *testing.T) {
 	texts := collectGlossaryTexts(t, filepath.Join(".."))
 	if len(texts) < 1000 {
@@ -108,15 +108,18 @@ func TestGlossaryWords(t *testing.T) {
 				problems = append(problems, x.where+": spacing at …"+p+"…")
 			}
 		}
-		if x.lang == "ja" && mailSubjectKey.MatchString(x.where) {
+		if mailSubjectKey.MatchString(x.where) {
 			subjects++
-			if !strings.HasPrefix(x.text, "【mamori") || !strings.Contains(x.text, "】") {
-				problems = append(problems, x.where+": a mail subject starts with 【mamori…】")
+			if x.lang == "ja" && (!strings.HasPrefix(x.text, "【mamori") || !strings.Contains(x.text, "】")) {
+				problems = append(problems, x.where+": a Japanese mail subject starts with 【mamori…】")
+			}
+			if x.lang == "en" && !strings.HasPrefix(x.text, "[mamori") {
+				problems = append(problems, x.where+": an English mail subject starts with [mamori…]")
 			}
 		}
 	}
-	if subjects < 5 {
-		t.Errorf("only %d Japanese mail subjects checked", subjects)
+	if subjects < 10 {
+		t.Errorf("only %d mail subjects checked", subjects)
 	}
 	sort.Strings(problems)
 	for _, p := range problems {
@@ -124,7 +127,7 @@ func TestGlossaryWords(t *testing.T) {
 	}
 }
 
-var mailSubjectKey = regexp.MustCompile(`locales/ja\.json: mail\.[a-z_]+\.subject$`)
+var mailSubjectKey = regexp.MustCompile(`locales/(ja|en)\.json: mail\.[a-z_]+\.subject$`)
 
 // collectGlossaryTexts reads every catalog, content file and template
 // under root.
