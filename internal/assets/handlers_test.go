@@ -30,13 +30,13 @@ func TestLedgerPages(t *testing.T) {
 			t.Fatalf("stored %+v", list)
 		}
 		a := list[0]
-		expect(t, h.Get(base, h.member), 200, "顧客名簿", "個人情報を含むため 2 以上", "事務所内のPC", "未評価")
+		expect(t, h.Get(base, h.member), 200, "顧客名簿", "個人情報を含むため2以上", "事務所内の PC", "未評価")
 		expect(t, h.Get(base+"?lang=en", h.member), 200, "at least 2 because it holds personal information", "Not assessed")
 
 		// Bad input: every problem named, what was typed kept, nothing stored.
 		w = h.Post(base+"/new", h.member, assetForm("name", "", "confidentiality", "4", "personal_data", "pii", "notes", "ok",
 			"registered_on", "2026-13-01", "medium", "fax", "vulnerability", "2"))
-		expect(t, w, http.StatusUnprocessableEntity, "情報資産の名称を入力してください", "1・2・3 のいずれか", "媒体の種類を一覧から選んでください", "理由を書いてください")
+		expect(t, w, http.StatusUnprocessableEntity, "情報資産の名称を入力してください", "1・2・3のいずれか", "媒体の種類を一覧から選んでください", "理由を書いてください")
 		w = h.Post(base+"/new?lang=en", h.member, assetForm("name", "x", "treatment", "ignore"))
 		expect(t, w, http.StatusUnprocessableEntity, "Choose reduce, avoid, transfer or accept")
 		if n := h.count(t, `SELECT COUNT(*) FROM assets`); n != 1 {

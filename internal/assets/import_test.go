@@ -156,7 +156,7 @@ func TestImportRejects(t *testing.T) {
 			t.Fatalf("dry run with strict: %d %+v", code, res)
 		}
 		for _, q := range []string{"?dry_run=yes", "?strict=please"} {
-			expect(t, h.Do("POST", "/api/v1/orgs/"+h.org.Slug+"/assets/import"+q, h.member, strings.NewReader(csv), "text/csv"), 400, "1 か 0")
+			expect(t, h.Do("POST", "/api/v1/orgs/"+h.org.Slug+"/assets/import"+q, h.member, strings.NewReader(csv), "text/csv"), 400, "1か0")
 		}
 		if n := h.count(t, `SELECT COUNT(*) FROM assets WHERE org_id = ?`, h.org.ID); n != n0 {
 			t.Fatalf("a refused import wrote: %d → %d", n0, n)

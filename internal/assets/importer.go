@@ -40,6 +40,9 @@ func NewVocabulary(cat *i18n.Catalog) *Vocabulary {
 		add := func(dst map[string]string, key, msg string) {
 			label := p.T(msg)
 			dst[fold(label)], dst[fold(key)] = key, key
+			// A label written before a space went between Japanese and
+			// Latin text (事務所内のPC, now 事務所内の PC) still reads.
+			dst[fold(strings.ReplaceAll(label, " ", ""))] = key
 			v.labels[lang][msg] = label
 		}
 		for _, k := range PersonalDataKinds {

@@ -242,8 +242,12 @@ func TestInventoryAndCheckFlow(t *testing.T) {
 		expect(t, w, http.StatusOK, "14項目中14項目に回答済み — すべて回答済み", `id="cloud-last-check">2025年4月1日<`, "2026年4月1日まで")
 		expectNot(t, w, `id="cloud-due-notice"`)
 		w = hh.Get(base, member)
-		expect(t, w, http.StatusOK, `id="cloud-status-done"`, "2025年4月1日", "2026年4月1日まで")
-		expectNot(t, w, `id="cloud-due-list"`, `id="cloud-due-`+c.ID+`"`)
+		// Point 5 is answered "no": the finished check says it is left to do
+		// instead of claiming nothing needs attention.
+		expect(t, w, http.StatusOK, `id="cloud-status-done"`, "2025年4月1日", "2026年4月1日まで",
+			"確認済み：登録した1件すべての確認が済みました。「いいえ」と回答した対応すべきことが1件残っています。", `class="card notice" id="cloud-status"`)
+		expectNot(t, w, `id="cloud-due-list"`, `id="cloud-due-`+c.ID+`"`, "対応すべきことはありません")
+		expect(t, hh.Get(base+"?lang=en", member), http.StatusOK, "Still to do: 1 (points answered")
 		if st, _ := Status(ctx, d, o.ID, t0); !st.Done {
 			t.Errorf("status %+v", st)
 		}

@@ -402,11 +402,12 @@ func TestStatus(t *testing.T) {
 		if _, err := s.SaveAnswers(ctx, nil, o.ID, owner, c1.ID, allAnswers(Yes, 3)); err != nil {
 			t.Fatal(err)
 		}
-		if st := status(t0); st != (Summary{Services: 1, FullyAnswered: 1, Done: true}) {
+		// Point 3 answered "no" is a thing left to do, even on a finished check.
+		if st := status(t0); st != (Summary{Services: 1, FullyAnswered: 1, Todo: 1, Done: true}) {
 			t.Errorf("one complete %+v", st)
 		}
 		// A year and a day later the re-check is due: not done.
-		if st := status(t0.Add(366 * 24 * time.Hour)); st != (Summary{Services: 1, FullyAnswered: 1, Due: 1}) {
+		if st := status(t0.Add(366 * 24 * time.Hour)); st != (Summary{Services: 1, FullyAnswered: 1, Due: 1, Todo: 1}) {
 			t.Errorf("a year later %+v", st)
 		}
 		if st := status(t0.Add(365 * 24 * time.Hour)); !st.Done {
@@ -423,14 +424,14 @@ func TestStatus(t *testing.T) {
 		if _, err := s.SaveAnswers(ctx, nil, o.ID, owner, c2.ID, partial); err != nil {
 			t.Fatal(err)
 		}
-		if st := status(t0); st != (Summary{Services: 2, FullyAnswered: 1, Due: 1}) {
+		if st := status(t0); st != (Summary{Services: 2, FullyAnswered: 1, Due: 1, Todo: 1}) {
 			t.Errorf("one partial %+v", st)
 		}
 		// Deleted services do not count.
 		if err := s.Delete(ctx, nil, o.ID, owner, c2.ID); err != nil {
 			t.Fatal(err)
 		}
-		if st := status(t0); st != (Summary{Services: 1, FullyAnswered: 1, Done: true}) {
+		if st := status(t0); st != (Summary{Services: 1, FullyAnswered: 1, Todo: 1, Done: true}) {
 			t.Errorf("after delete %+v", st)
 		}
 		// Deleting every service does not bring the statement back.
@@ -447,7 +448,7 @@ func TestStatus(t *testing.T) {
 		if err := s.Restore(ctx, nil, o.ID, owner, c1.ID); err != nil {
 			t.Fatal(err)
 		}
-		if st := status(t0); st != (Summary{Services: 1, FullyAnswered: 1, Done: true}) {
+		if st := status(t0); st != (Summary{Services: 1, FullyAnswered: 1, Todo: 1, Done: true}) {
 			t.Errorf("after restore %+v", st)
 		}
 		if err := s.SetNoCloud(ctx, nil, o.ID, owner, false); err != nil {

@@ -66,6 +66,9 @@ type Summary struct {
 	// Due is the number of them due for the yearly re-check: never
 	// completed, or last completed more than 365 days ago.
 	Due int
+	// Todo is the number of points answered "no" over all of them: the
+	// things left to act on, which a finished check still has.
+	Todo int
 	// NoCloud is true when the organisation recorded that it uses no
 	// cloud services.
 	NoCloud bool
@@ -80,12 +83,13 @@ func Status(ctx context.Context, q db.Querier, orgID string, now time.Time) (Sum
 	err := db.Each(ctx, q, func(r db.Scanner) error {
 		var c CloudService
 		var completed *time.Time
-		var answered int
-		if err := r.Scan(&completed, &answered); err != nil {
+		var answered, todo int
+		if err := r.Scan(&completed, &answered, &todo); err != nil {
 			return err
 		}
 		c.CompletedAt = utcPtr(completed)
 		s.Services++
+		s.Todo += todo
 		if answered == NumPoints {
 			s.FullyAnswered++
 		}
@@ -94,8 +98,9 @@ func Status(ctx context.Context, q db.Querier, orgID string, now time.Time) (Sum
 		}
 		return nil
 	}, `SELECT s.completed_at,
-			(SELECT COUNT(*) FROM cloud_answers a WHERE a.service_id = s.id AND a.answer <> '')
-		FROM cloud_services s WHERE s.org_id = ? AND s.deleted_at IS NULL`, orgID)
+			(SELECT COUNT(*) FROM cloud_answers a WHERE a.service_id = s.id AND a.answer <> ''),
+			(SELECT COUNT(*) FROM cloud_answers a WHERE a.service_id = s.id AND a.answer = ?)
+		FROM cloud_services s WHERE s.org_id = ? AND s.deleted_at IS NULL`, No, orgID)
 	if err != nil {
 		return s, err
 	}

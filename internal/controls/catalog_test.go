@@ -44,8 +44,8 @@ func TestCatalog(t *testing.T) {
 // The medium labels package assets shows are exactly these.
 func TestMediumLabels(t *testing.T) {
 	cat := testCatalog(t)
-	want := map[Medium]string{MediumPaper: "書類", MediumRemovable: "可搬記録媒体", MediumOfficePC: "事務所内のPC",
-		MediumMobile: "持ち出し用のPC・スマートフォン", MediumServer: "社内サーバー・NAS", MediumCloud: "クラウドサービス・外部サーバー"}
+	want := map[Medium]string{MediumPaper: "書類", MediumRemovable: "可搬記録媒体", MediumOfficePC: "事務所内の PC",
+		MediumMobile: "持ち出し用の PC・スマートフォン", MediumServer: "社内サーバー・NAS", MediumCloud: "クラウドサービス・外部サーバー"}
 	ja := cat.Printer("ja")
 	for m, label := range want {
 		if got := ja.T(m.LabelKey()); got != label {

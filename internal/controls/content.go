@@ -17,8 +17,8 @@ type Medium string
 const (
 	MediumPaper     Medium = "paper"     // 書類
 	MediumRemovable Medium = "removable" // 可搬記録媒体 (USB memory, DVDs, external disks)
-	MediumOfficePC  Medium = "office_pc" // 事務所内のPC
-	MediumMobile    Medium = "mobile"    // 持ち出し用のPC・スマートフォン
+	MediumOfficePC  Medium = "office_pc" // 事務所内の PC
+	MediumMobile    Medium = "mobile"    // 持ち出し用の PC・スマートフォン
 	MediumServer    Medium = "server"    // 社内サーバー・NAS
 	MediumCloud     Medium = "cloud"     // クラウドサービス・外部サーバー
 )

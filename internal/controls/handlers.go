@@ -27,6 +27,10 @@ func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, nam
 
 // controlView is one control as the sheet shows it.
 type controlView struct {
+	// No is the item's number on the sheet, 1 to the number of controls
+	// in sheet order: what the reader sees and refers to. Key stays
+	// internal (form fields, element ids, the API).
+	No        int
 	Key       string
 	Statement string
 	Hint      string
@@ -82,11 +86,13 @@ func elementID(key string) string { return strings.ReplaceAll(key, ".", "-") }
 // of the stored answers recs.
 func sheetDataOf(lang string, o *org.Org, recs map[string]Record) sheetData {
 	d := sheetData{Org: o, Choices: Answers, MaxNote: MaxNoteChars}
+	no := 0
 	for i, ch := range Chapters() {
 		cv := chapterView{No: i + 1, Key: ch.Key, Title: ch.TitleIn(lang), Counts: map[string]int{}}
 		for _, c := range ch.Controls {
 			tx := c.Text(lang)
-			cv.Controls = append(cv.Controls, controlView{Key: c.Key, Statement: tx.Statement, Hint: tx.Hint, Media: c.Media,
+			no++
+			cv.Controls = append(cv.Controls, controlView{No: no, Key: c.Key, Statement: tx.Statement, Hint: tx.Hint, Media: c.Media,
 				AnswerField: answerField(c.Key), NoteField: noteField(c.Key), ID: elementID(c.Key)})
 			if a := recs[c.Key].Answer; a != "" {
 				cv.Counts[string(a)]++

@@ -63,7 +63,7 @@ func TestSheetPage(t *testing.T) {
 		page := "/orgs/" + o.Slug + "/controls"
 
 		w := hh.Get(page, owner)
-		want := []string{"管理策の実施状況チェック", `id="controls-progress-text">全50項目のうち0項目に回答済みです。`,
+		want := []string{"対策状況チェック", `id="controls-progress-text">全50項目のうち0項目に回答済みです。`,
 			`id="controls-rule"`, "四捨五入", `id="controls-vuln-paper"`, `id="controls-vuln-none"`, "リスク分析では脆弱性を手入力してください",
 			`<input type="radio" name="answer.org.1" value="" checked> 未回答`, `name="answer.org.1" value="in_place">`,
 			`<textarea id="note-org-1" name="note.org.1"`, `maxlength="500"`, `<span class="badge">書類</span>`}
@@ -72,13 +72,19 @@ func TestSheetPage(t *testing.T) {
 				`<input type="hidden" name="chapter" value="`+ch.Key+`">`, `id="controls-save-`+ch.Key+`"`, `id="controls-summary-`+ch.Key+`"`,
 				fmt.Sprintf(`<span class="section-title" id="chapter-%s-title">%d. %s</span>`, ch.Key, i+1, ch.TitleIn("ja")))
 		}
-		for _, c := range AllControls() {
-			want = append(want, `id="control-`+elementID(c.Key)+`"`)
+		// Items are numbered 1–50 down the sheet; the keys (org.1,
+		// my_number.1) stay in field names and ids, never in the text.
+		for i, c := range AllControls() {
+			want = append(want, `id="control-`+elementID(c.Key)+`"`,
+				fmt.Sprintf(`<legend><span class="item-no">%d.</span> %s</legend>`, i+1, c.Text("ja").Statement))
 		}
 		expect(t, w, http.StatusOK, want...)
 		// One chapter open: the first with controls unanswered.
 		if n := strings.Count(w.Body.String(), ` open>`); n != 1 || !strings.Contains(w.Body.String(), `<details class="card section" id="chapter-`+Chapters()[0].Key+`" open>`) {
 			t.Errorf("%d chapters open, want the first", n)
+		}
+		if body := w.Body.String(); strings.Contains(body, `<span class="item-no">org.1</span>`) || strings.Contains(body, ">my_number.1<") {
+			t.Error("the sheet shows an internal control key as the item number")
 		}
 		expect(t, hh.Get(page+"?lang=en", owner), http.StatusOK, "Countermeasure check sheet", "0 of 50 controls answered.",
 			"Laptops and smartphones taken outside", "rounded half up", "Organisational measures", "Not applicable")

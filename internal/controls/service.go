@@ -1,5 +1,5 @@
-// Package controls is the countermeasure check sheet (管理策の実施状況
-// チェック): about fifty controls in ten chapters, each protecting some
+// Package controls is the countermeasure check sheet (対策状況チェック):
+// about fifty controls in ten chapters, each protecting some
 // kinds of media, which the organisation answers in place, partial, not
 // in place or not applicable. The answers set the vulnerability values
 // (1–3) the asset ledger's risk analysis uses, per medium (Vulnerabilities,

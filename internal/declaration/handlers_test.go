@@ -16,7 +16,7 @@ func TestPrinciplesPagePublic(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		hh := newHarness(t, d)
 		w := hh.Get("/principles", "")
-		expect(t, w, http.StatusOK, `<h1 id="principles-title">情報セキュリティ 5つの基本</h1>`, `id="principle-5"`, "今週やること",
+		expect(t, w, http.StatusOK, `<h1 id="principles-title">セキュリティの5つの基本</h1>`, `id="principle-5"`, "今週やること",
 			"OS とソフトウェアの更新を後回しにしない", "NAS", `id="principles-login"`, `id="principles-signup"`, "情報セキュリティ5か条")
 		expectNot(t, w, "SECURITY ACTION")
 		for i := 1; i <= NumPrinciples; i++ {

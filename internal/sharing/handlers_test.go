@@ -143,7 +143,7 @@ func TestCoordinatorAndMemberFlow(t *testing.T) {
 		expect(t, w, 200, "NDA valid until 2026-12-31", "a@member-a.example.jp", `id="sig-`+sigs[0].ID+`" checked`)
 
 		// Member A declares its boundary and reports a mail.
-		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffA, "boundary", "mx.member-a.example.jp\nnot a host"), 422, "1 行に 1 つずつ")
+		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffA, "boundary", "mx.member-a.example.jp\nnot a host"), 422, "1行に1つずつ")
 		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffA, "boundary", "mx.member-a.example.jp\n192.0.2.0/24"), http.StatusSeeOther)
 		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffB, "boundary", "x.example.jp"), http.StatusNotFound)
 		fields := map[string]string{"org": h.a.ID, "summary": "請求書を装ったメール", "noticed_at": "2026-11-26T09:30", "recipients": "3", "actions": "開封なし"}
@@ -164,7 +164,7 @@ func TestCoordinatorAndMemberFlow(t *testing.T) {
 		for i := range twelve {
 			twelve[i] = sampleMail
 		}
-		expect(t, h.report(t, h.staffA, fields, twelve...), 422, "10 個まで")
+		expect(t, h.report(t, h.staffA, fields, twelve...), 422, "10個まで")
 		flood := map[string]string{}
 		for k, v := range fields {
 			flood[k] = v
@@ -181,7 +181,7 @@ func TestCoordinatorAndMemberFlow(t *testing.T) {
 		if reportsAfter != reportsBefore {
 			t.Fatal("a refused report was stored")
 		}
-		expect(t, h.report(t, h.staffA, fields), 422, "1 つ以上添付してください")
+		expect(t, h.report(t, h.staffA, fields), 422, "1つ以上添付してください")
 		if rs, _ := Reports(ctx, d, ReportFilter{}); len(rs) != 1 {
 			t.Fatalf("%d reports stored", len(rs))
 		}
@@ -238,7 +238,7 @@ func TestFiguresPage(t *testing.T) {
 		expect(t, h.Get("/share/admin/figures", h.analyst), 200, `id="fy-2015"`, "1,092", "公表値", "IPA が公表した J-CSIP の実績", `id="figures-source"`, "標的型サイバー攻撃の脅威と対策")
 		expect(t, h.post(t, "/share/admin/figures/history", h.analyst, "fy", "2014", "metric", "reports", "value", "1"), 422, "IPA の公表値が組み込まれている")
 		expect(t, h.post(t, "/share/admin/figures/history", h.analyst, "fy", "2011", "metric", "reports", "value", "120", "note", "記録簿"), http.StatusSeeOther)
-		expect(t, h.post(t, "/share/admin/figures/history", h.analyst, "fy", "1999", "metric", "reports", "value", "x"), 422, "2000 年度から", "0 以上の整数")
+		expect(t, h.post(t, "/share/admin/figures/history", h.analyst, "fy", "1999", "metric", "reports", "value", "x"), 422, "2000年度から", "0以上の整数")
 		w := h.Get("/share/admin/figures?lang=en", h.analyst)
 		expect(t, w, 200, `id="fy-2015"`, "1,092", "—", `data-fy="2015" data-kind="reports" data-value="1092"`, `data-fy="2012" data-kind="shares" data-value="160"`,
 			"published", "J-CSIP figures published by IPA", `id="fy-2011"`, "recorded", "記録簿")
@@ -553,7 +553,7 @@ func TestStaffIsNamedPerMember(t *testing.T) {
 		// through the company; a coordinator cannot be named at all, nor
 		// accept a staff invitation sent to it: it would become a member
 		// of the company's own pages.
-		expect(t, h.post(t, "/share/admin/members/"+h.a.Slug+"/staff", h.analyst, "email", "analyst@example.jp"), 422, "スタッフになれません")
+		expect(t, h.post(t, "/share/admin/members/"+h.a.Slug+"/staff", h.analyst, "email", "analyst@example.jp"), 422, "担当者になれません")
 		outsider := orgtest.NewUser(t, d, "outsider@example.jp")
 		expect(t, h.post(t, "/share/admin/members/"+h.a.Slug+"/staff", h.analyst, "email", "outsider@example.jp"), http.StatusSeeOther)
 		if p, _ := PendingStaff(ctx, d, h.a.ID); len(p) != 1 || p[0] != "outsider@example.jp" {

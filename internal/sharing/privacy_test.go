@@ -182,7 +182,7 @@ func TestMembersSeeNoCommonPseudonym(t *testing.T) {
 		if _, err := d.ExecContext(ctx, `UPDATE orgs SET name_kana = ? WHERE id = ?`, "カイインエーデンキ", h.a.ID); err != nil {
 			t.Fatal(err)
 		}
-		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffA, "boundary", "mx.member-a.example.jp", "phones", "03-1234-5678\nFAX 03-1234-5679"), 422, "1 行に 1 つずつ")
+		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffA, "boundary", "mx.member-a.example.jp", "phones", "03-1234-5678\nFAX 03-1234-5679"), 422, "1行に1つずつ")
 		expect(t, h.post(t, "/share/boundary/"+h.a.Slug, h.staffA, "boundary", "mx.member-a.example.jp", "phones", "03-1234-5678\n０３－１２３４－５６７９"), http.StatusSeeOther)
 		expect(t, h.Get("/share/boundary/"+h.a.Slug, h.staffA), 200, "03-1234-5679")
 		// An internal contact's direct line on A's incident card.
