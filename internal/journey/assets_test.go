@@ -25,6 +25,7 @@ import (
 // rating in the workbook and imports it: the preview shows exactly that
 // one change, and confirming applies it.
 func TestBrowserAssetsJourney(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			e := apptest.Start(t, dbtest.SQLite(t))

@@ -24,6 +24,7 @@ import (
 // next three actions, the checklists toward one and two stars and the
 // public page. With MAMORI_REVIEW_SHOTS set the pages are saved there.
 func TestBrowserDashboardStanding(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			e := apptest.Start(t, dbtest.SQLite(t))

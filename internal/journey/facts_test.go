@@ -26,6 +26,7 @@ import (
 // asking about failure frequency. MAMORI_REVIEW_SHOTS saves what was
 // seen, with a close-up of the export choices and of point 10.
 func TestBrowserFactsPages(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			e := apptest.Start(t, dbtest.SQLite(t))

@@ -30,6 +30,7 @@ import (
 // the change asks first, and the save returns to the section with the
 // other sections as stored. It logs each page's height.
 func TestBrowserLongForms(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) { walkLongForms(t, lang) })
 	}

@@ -28,6 +28,7 @@ import (
 // inviter's removal, the last active owner kept, and a withdrawn
 // declaration's public page. MAMORI_REVIEW_SHOTS saves what was seen.
 func TestBrowserIssue23Pages(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) { walkIssue23Pages(t, lang) })
 	}

@@ -20,6 +20,7 @@ import (
 // self-diagnosis writes and publishes the basic policy, sees it public and
 // printable, and declares two stars, which shows on the dashboard.
 func TestBrowserPolicyTwoStars(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			e := apptest.Start(t, dbtest.SQLite(t))

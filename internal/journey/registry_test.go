@@ -25,6 +25,7 @@ import (
 // scrolling, show the corporate number and number their pages.
 // MAMORI_REVIEW_SHOTS saves what was seen.
 func TestBrowserRegistryResults(t *testing.T) {
+	t.Parallel()
 	e := apptest.Start(t, dbtest.SQLite(t))
 	ctx := context.Background()
 	owner := e.CreateUser("owner@sakura.example.jp", "owner pw 12345")

@@ -33,6 +33,7 @@ var rawKey = regexp.MustCompile(`\b(sharing|auth|settings|admin|error|flash|fiel
 // page scrolls sideways on the phone and none shows a catalog key. With
 // MAMORI_REVIEW_SHOTS set, a full-page screenshot of each is saved there.
 func TestBrowserIssue11Pages(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) { walkIssue11Pages(t, lang) })
 	}
@@ -300,8 +301,13 @@ func (rv *reviewer) look(br *browsertest.Browser, name, path string, post ...fun
 		if squeezed != "" {
 			t.Errorf("%s (%s, %d px): squeezed to a character a line: %s", name, lang, w, squeezed)
 		}
-		// No serious or critical axe-core violation at either width.
-		br.CheckAxe(fmt.Sprintf("%s (%s, %d px)", name, lang, w))
+		// No serious or critical axe-core violation. Once a page, at the
+		// phone's width: axe reads the document, not the layout, and the
+		// few rules that measure (target size, scrollable regions) bite
+		// hardest on a phone; twice cost a fifth of the package's time.
+		if w == 390 {
+			br.CheckAxe(fmt.Sprintf("%s (%s, %d px)", name, lang, w))
+		}
 		text = br.Text("body")
 		// Codes shown as codes (an audit entry's action, in <code> or
 		// .mono, and the filter's options) are not catalog keys.

@@ -17,6 +17,7 @@ import (
 // the result to a new organisation, the one-star declaration and the
 // dashboard showing ★ with the number.
 func TestBrowserSelfcheckJourney(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			e := apptest.Start(t, dbtest.SQLite(t))

@@ -23,6 +23,7 @@ import (
 // the SIG; A approves; B sees the share without A's name or the
 // recipient's address and records that it received it too.
 func TestBrowserSharingJourney(t *testing.T) {
+	t.Parallel()
 	e := apptest.Start(t, dbtest.SQLite(t))
 	ctx := context.Background()
 	analyst := e.CreateUser("coord@example.jp", "coordinator pw 1", "analyst")

@@ -15,6 +15,7 @@ import (
 // Chromium: sign up, confirm the address from the outbox mail, log in,
 // create the organisation, switch language, log out.
 func TestBrowserJourney(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"ja", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			e := apptest.Start(t, dbtest.SQLite(t))

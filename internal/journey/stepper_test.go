@@ -60,6 +60,7 @@ const stepperProbe = `(() => {
 // questions open shows the first of them. Part 2 (questions 6 to 18) is
 // long enough to leave two open and still click through the rest.
 func TestBrowserStepperKeyboard(t *testing.T) {
+	t.Parallel()
 	words := map[string]map[string]string{
 		"ja": {"prev": "前の質問", "next": "次の質問", "pos1": "13 問中 1 問目", "pos2": "13 問中 2 問目"},
 		"en": {"prev": "Previous question", "next": "Next question", "pos1": "Question 1 of 13", "pos2": "Question 2 of 13"},
